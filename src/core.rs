@@ -1,0 +1,16 @@
+//! The pure core: survey files, answers and a respondent's walk.
+//!
+//! Nothing here touches files, sockets, the terminal, the clock or threads;
+//! callers pass in text, answers and times. That keeps every rule testable
+//! on its own and lets the kiosk, the store and the CLI share one truth.
+
+pub mod answer;
+pub mod condition;
+pub mod demo;
+pub mod diagnostic;
+pub mod flow;
+pub mod parse;
+pub mod sanitize;
+pub mod suggest;
+pub mod survey;
+pub mod validate;

@@ -1,0 +1,792 @@
+//! Whole-survey checks: a spanned document becomes a [`Survey`], or every
+//! problem found, in file order.
+//!
+//! Entry point: [`survey_from_bytes`], which also handles what comes before
+//! TOML (size, encoding, an empty file).
+
+use std::collections::HashMap;
+
+use super::condition::{self, Scope};
+use super::diagnostic::{Diagnostic, SourceMap, Span};
+use super::parse::{self, ConditionDoc, LabelDoc, OptionDoc, QuestionDoc, Sp, SurveyDoc};
+use super::sanitize::{first_forbidden, quote};
+use super::suggest::closest;
+use super::survey::{
+    ContactField, DEFAULT_MAX_LEN, Label, Lang, MAX_MAX_LEN, OTHER_OPTION, PrizeDraw, Question,
+    QuestionKind, QuestionOption, Survey,
+};
+
+/// Largest survey file accepted. Real surveys are a few kilobytes; this
+/// keeps a pasted or wrong file from taking memory and screens.
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+/// Longest label, in characters; a kiosk screen shows a few lines.
+pub const MAX_LABEL_CHARS: usize = 2_000;
+/// Longest id, in bytes.
+pub const MAX_ID_LEN: usize = 64;
+/// Largest `scale` of a rating question.
+pub const MAX_SCALE: i64 = 10;
+
+/// Reads a survey file's bytes. On failure, the problems are sorted by
+/// position; their spans are byte offsets into `bytes`.
+pub fn survey_from_bytes(bytes: &[u8]) -> Result<Survey, Vec<Diagnostic>> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(vec![
+            Diagnostic::new(
+                Span::at(0),
+                format!(
+                    "file is {} bytes; a survey file is at most {MAX_FILE_BYTES} bytes",
+                    bytes.len()
+                ),
+            )
+            .with_hint("is this the right file? Survey files are short TOML texts"),
+        ]);
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let at = e.valid_up_to();
+            return Err(vec![
+                Diagnostic::new(
+                    Span::new(at, at + 1),
+                    format!(
+                        "file is not UTF-8 text (byte 0x{:02X} cannot start a character here)",
+                        bytes[at]
+                    ),
+                )
+                .with_hint("save the file as UTF-8 in your editor"),
+            ]);
+        }
+    };
+    survey_from_str(text)
+}
+
+/// Reads a survey from text; see [`survey_from_bytes`].
+pub fn survey_from_str(text: &str) -> Result<Survey, Vec<Diagnostic>> {
+    // A byte-order mark is common from Windows editors; TOML does not allow
+    // it, so it is blanked with spaces of the same byte length, which keeps
+    // every span pointing at the original text.
+    let owned;
+    let source = match text.strip_prefix('\u{feff}') {
+        Some(rest) => {
+            owned = format!("   {rest}");
+            owned.as_str()
+        }
+        None => text,
+    };
+    let (doc, mut diags) = parse::parse(source).map_err(|d| vec![d])?;
+    if is_blank(&doc) && diags.is_empty() {
+        let message = if source.trim().is_empty() {
+            "file is empty"
+        } else {
+            "file holds no survey"
+        };
+        return Err(vec![Diagnostic::new(Span::at(0), message).with_hint(
+            "a survey needs `id`, `languages`, `title` and at least one [[question]]; see surveys/ for examples",
+        )]);
+    }
+    let mut v = Validator {
+        map: SourceMap::new(source),
+        diags: Vec::new(),
+        langs: None,
+    };
+    let survey = v.survey(&doc);
+    diags.append(&mut v.diags);
+    if diags.is_empty()
+        && let Some(survey) = survey
+    {
+        return Ok(survey);
+    }
+    diags.sort_by_key(|d| (d.span.start, d.span.end));
+    diags.dedup();
+    Err(diags)
+}
+
+fn is_blank(doc: &SurveyDoc) -> bool {
+    doc.id.is_none()
+        && doc.languages.is_none()
+        && doc.title.is_none()
+        && doc.thanks.is_none()
+        && doc.intro.is_none()
+        && !doc.has_question_key
+        && doc.prize_draw.is_none()
+}
+
+struct Validator<'a> {
+    map: SourceMap<'a>,
+    diags: Vec<Diagnostic>,
+    /// The survey's languages, once known to be valid.
+    langs: Option<Vec<Lang>>,
+}
+
+impl Validator<'_> {
+    fn error(&mut self, span: Span, message: impl Into<String>, hint: impl Into<String>) {
+        self.diags
+            .push(Diagnostic::new(span, message).with_hint(hint));
+    }
+
+    fn line_of(&self, span: Span) -> usize {
+        self.map.line_col(span.start).line
+    }
+
+    fn survey(&mut self, doc: &SurveyDoc) -> Option<Survey> {
+        let top = Span::at(0);
+        let id = match &doc.id {
+            Some(id) => self.id(id, "survey id"),
+            None => {
+                self.error(
+                    top,
+                    "missing key `id`",
+                    "add a line like `id = \"palvelupiste\"` at the top of the file",
+                );
+                None
+            }
+        };
+        self.langs = match &doc.languages {
+            Some(langs) => self.languages(langs),
+            None => {
+                self.error(top, "missing key `languages`", "add a line like `languages = [\"fi\", \"sv\", \"en\"]`; the first is the default");
+                None
+            }
+        };
+        let title = match &doc.title {
+            Some(l) => self.label(l),
+            None => {
+                self.error(
+                    top,
+                    "missing key `title`",
+                    "add `title = { fi = \"…\", sv = \"…\", en = \"…\" }`",
+                );
+                None
+            }
+        };
+        let intro = doc.intro.as_ref().map(|l| self.label(l));
+        let thanks = doc.thanks.as_ref().map(|l| self.label(l));
+        let population = doc.population.as_ref().and_then(|p| {
+            let n = u32::try_from(p.value).ok().filter(|&n| n > 0);
+            if n.is_none() {
+                self.error(
+                    p.span,
+                    format!(
+                        "`population` must be a positive whole number, not {}",
+                        p.value
+                    ),
+                    "set it to how many people were invited to answer, or remove it",
+                );
+            }
+            n
+        });
+        let prize_draw = doc.prize_draw.as_ref().map(|p| self.prize_draw(p));
+        let questions = self.questions(doc);
+
+        Some(Survey {
+            id: id?,
+            languages: self.langs.clone()?,
+            title: title?,
+            intro: intro.map(|l| l.ok_or(())).transpose().ok()?,
+            thanks: thanks.map(|l| l.ok_or(())).transpose().ok()?,
+            population,
+            prize_draw: prize_draw.transpose().ok()?,
+            questions: questions?,
+        })
+    }
+
+    fn id(&mut self, id: &Sp<String>, what: &str) -> Option<String> {
+        let s = &id.value;
+        let ok_chars = s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if s.is_empty() {
+            self.error(
+                id.span,
+                format!("{what} is empty"),
+                "ids use a-z, 0-9, `-` and `_`, e.g. \"overall\"",
+            );
+            return None;
+        }
+        if !ok_chars {
+            let fixed: String = s
+                .to_lowercase()
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '_' {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            self.error(
+                id.span,
+                format!("{what} {} may only use a-z, 0-9, `-` and `_`", quote(s)),
+                format!("e.g. \"{}\"", fixed.trim_matches('-')),
+            );
+            return None;
+        }
+        if s.len() > MAX_ID_LEN {
+            self.error(
+                id.span,
+                format!(
+                    "{what} is {} characters long; at most {MAX_ID_LEN} are allowed",
+                    s.len()
+                ),
+                "use a short, stable id",
+            );
+            return None;
+        }
+        Some(s.clone())
+    }
+
+    fn languages(&mut self, langs: &Sp<Vec<Sp<String>>>) -> Option<Vec<Lang>> {
+        if langs.value.is_empty() {
+            self.error(langs.span, "`languages` is empty", "list the survey's languages, e.g. [\"fi\", \"sv\", \"en\"]; the first is the default");
+            return None;
+        }
+        // Invalid entries are reported; labels are still checked against
+        // the valid ones, so one bad code does not hide every other problem.
+        let mut out = Vec::new();
+        for code in &langs.value {
+            match Lang::from_code(&code.value) {
+                Some(lang) if out.contains(&lang) => {
+                    self.error(
+                        code.span,
+                        format!("language `{lang}` is listed twice"),
+                        "list each language once",
+                    );
+                }
+                Some(lang) => out.push(lang),
+                None => {
+                    let codes = Lang::ALL.map(Lang::code);
+                    let hint = match closest(&code.value, codes) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "kioski's screens are in fi, sv and en".to_owned(),
+                    };
+                    self.error(
+                        code.span,
+                        format!("unsupported language {}", quote(&code.value)),
+                        hint,
+                    );
+                }
+            }
+        }
+        (!out.is_empty()).then_some(out)
+    }
+
+    /// A label in every survey language. `None` when it has problems (or
+    /// the survey's languages are unknown, so it cannot be checked).
+    fn label(&mut self, doc: &LabelDoc) -> Option<Label> {
+        let langs = self.langs.clone();
+        let what = &doc.what;
+        if let Some(plain) = &doc.plain {
+            let langs = langs?;
+            return match langs.as_slice() {
+                [only] => self.text(plain, what).map(|t| Label::new([(*only, t)])),
+                _ => {
+                    let example: Vec<String> =
+                        langs.iter().map(|l| format!("{l} = \"…\"")).collect();
+                    self.error(
+                        plain.span,
+                        format!(
+                            "{what} is one text, but the survey has {} languages",
+                            langs.len()
+                        ),
+                        format!("write it as {{ {} }}", example.join(", ")),
+                    );
+                    None
+                }
+            };
+        }
+        let mut texts = Vec::new();
+        let mut ok = true;
+        for (key, value) in &doc.texts {
+            let lang = Lang::from_code(&key.value);
+            match (lang, &langs) {
+                (Some(lang), Some(langs)) if langs.contains(&lang) => {
+                    match self.text(value, &format!("{what} in `{lang}`")) {
+                        Some(t) => texts.push((lang, t)),
+                        None => ok = false,
+                    }
+                }
+                (_, Some(langs)) => {
+                    let listed: Vec<&str> = langs.iter().map(|l| l.code()).collect();
+                    let hint = match closest(&key.value, listed.iter().copied()) {
+                        Some(s) if lang.is_none() => format!("did you mean `{s}`?"),
+                        _ if lang.is_some() => {
+                            format!("add `{}` to `languages`, or remove this text", key.value)
+                        }
+                        _ => format!(
+                            "texts are keyed by the survey's languages: {}",
+                            listed.join(", ")
+                        ),
+                    };
+                    self.error(
+                        key.span,
+                        format!(
+                            "{what} has a text in {}, which is not one of the survey's languages",
+                            quote(&key.value)
+                        ),
+                        hint,
+                    );
+                    ok = false;
+                }
+                (_, None) => ok = false,
+            }
+        }
+        let langs = langs?;
+        for lang in &langs {
+            if !texts.iter().any(|(l, _)| l == lang)
+                && doc.texts.iter().all(|(k, _)| k.value != lang.code())
+            {
+                self.error(
+                    doc.span,
+                    format!("{what} has no `{lang}` text"),
+                    format!("add {lang} = \"…\"; every text needs every language of the survey"),
+                );
+                ok = false;
+            }
+        }
+        ok.then(|| Label::new(texts))
+    }
+
+    fn text(&mut self, text: &Sp<String>, what: &str) -> Option<String> {
+        let s = &text.value;
+        if s.trim().is_empty() {
+            self.error(
+                text.span,
+                format!("{what} is empty"),
+                "write the text, or remove the key if it is optional",
+            );
+            return None;
+        }
+        let chars = s.chars().count();
+        if chars > MAX_LABEL_CHARS {
+            self.error(
+                text.span,
+                format!("{what} is {chars} characters long; at most {MAX_LABEL_CHARS} are allowed"),
+                "keep kiosk texts short enough to read standing",
+            );
+            return None;
+        }
+        if let Some((_, c)) = first_forbidden(s, true) {
+            self.error(
+                text.span,
+                format!(
+                    "{what} contains the control character U+{:04X}",
+                    u32::from(c)
+                ),
+                "remove it; texts may hold line breaks but no other control characters",
+            );
+            return None;
+        }
+        Some(s.clone())
+    }
+
+    fn prize_draw(&mut self, doc: &parse::PrizeDrawDoc) -> Result<PrizeDraw, ()> {
+        let text = self.required_label(
+            doc.text.as_ref(),
+            doc.span,
+            "[prize_draw] has no `text`",
+            "add text = { … }: the invitation to the draw",
+        );
+        let privacy = self.required_label(doc.privacy.as_ref(), doc.span, "[prize_draw] has no `privacy`", "add privacy = { … }: what is kept, for how long, and that it is not linked to the answers");
+        let fields = match &doc.fields {
+            None => {
+                self.error(
+                    doc.span,
+                    "[prize_draw] has no `fields`",
+                    "add fields = [\"name\", \"phone\"] (any of name, phone, email)",
+                );
+                None
+            }
+            Some(f) if f.value.is_empty() => {
+                self.error(
+                    f.span,
+                    "`fields` is empty",
+                    "list the contact details to ask: any of name, phone, email",
+                );
+                None
+            }
+            Some(f) => {
+                let mut out = Vec::new();
+                let mut ok = true;
+                for item in &f.value {
+                    match ContactField::ALL
+                        .into_iter()
+                        .find(|c| c.key() == item.value)
+                    {
+                        Some(c) if out.contains(&c) => {
+                            self.error(
+                                item.span,
+                                format!("`{}` is listed twice", c.key()),
+                                "list each field once",
+                            );
+                            ok = false;
+                        }
+                        Some(c) => out.push(c),
+                        None => {
+                            self.error(
+                                item.span,
+                                format!("unknown contact field {}", quote(&item.value)),
+                                "the fields are name, phone and email",
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+                ok.then_some(out)
+            }
+        };
+        Ok(PrizeDraw {
+            text: text.ok_or(())?,
+            privacy: privacy.ok_or(())?,
+            fields: fields.ok_or(())?,
+        })
+    }
+
+    fn required_label(
+        &mut self,
+        doc: Option<&LabelDoc>,
+        at: Span,
+        message: &str,
+        hint: &str,
+    ) -> Option<Label> {
+        match doc {
+            Some(l) => self.label(l),
+            None => {
+                self.error(at, message, hint);
+                None
+            }
+        }
+    }
+
+    fn questions(&mut self, doc: &SurveyDoc) -> Option<Vec<Question>> {
+        if doc.questions.is_empty() {
+            self.error(
+                Span::at(0),
+                "the survey has no questions",
+                "add at least one [[question]] table",
+            );
+            return None;
+        }
+        let ids: Vec<String> = doc
+            .questions
+            .iter()
+            .map(|q| {
+                q.id.as_ref()
+                    .map_or_else(String::new, |id| id.value.clone())
+            })
+            .collect();
+        let mut first_seen: HashMap<&str, Span> = HashMap::new();
+        let mut lowered = Vec::new();
+        let mut broken = Vec::new();
+        let mut ok = true;
+        for (i, q) in doc.questions.iter().enumerate() {
+            if let Some(id) = &q.id {
+                if let Some(&first) = first_seen.get(id.value.as_str()) {
+                    let line = self.line_of(first);
+                    self.error(id.span, format!("duplicate question id `{}`", id.value), format!("the first question with this id is on line {line}; give each question its own id"));
+                    ok = false;
+                    // Still check the rest of it, but never refer to it.
+                    let _ = self.question(q, &lowered, &broken, &ids[i + 1..]);
+                    continue;
+                }
+                first_seen.insert(&id.value, id.span);
+            }
+            match self.question(q, &lowered, &broken, &ids[i + 1..]) {
+                Some(question) => lowered.push(question),
+                None => {
+                    ok = false;
+                    broken.push(ids[i].clone());
+                }
+            }
+        }
+        ok.then_some(lowered)
+    }
+
+    fn question(
+        &mut self,
+        q: &QuestionDoc,
+        earlier: &[Question],
+        broken: &[String],
+        later: &[String],
+    ) -> Option<Question> {
+        let id = match &q.id {
+            Some(id) => self.id(id, "question id"),
+            None => {
+                self.error(
+                    q.span,
+                    "question has no `id`",
+                    "add id = \"…\" (a-z, 0-9, `-`, `_`), unique in the survey",
+                );
+                None
+            }
+        };
+        let name = id.as_deref().map_or_else(
+            || "this question".to_owned(),
+            |id| format!("question `{id}`"),
+        );
+        if !q.type_given {
+            self.error(
+                q.span,
+                format!("{name} has no `type`"),
+                "add type = \"…\": one of choice, multi, ranking, rating, nps, yesno, number, text",
+            );
+        }
+        let text = self.required_label(
+            q.text.as_ref(),
+            q.span,
+            &format!("{name} has no `text`"),
+            "add text = { fi = \"…\", … }: the question as the respondent reads it",
+        );
+        let kind = q.ty.as_ref().and_then(|ty| self.kind(q, ty.value, &name));
+        let show_if = q.show_if.as_ref().map(|c| {
+            let scope = Scope {
+                earlier,
+                earlier_broken: broken,
+                this: id.as_deref().unwrap_or(""),
+                later,
+            };
+            self.condition(c, &scope)
+        });
+        Some(Question {
+            id: id?,
+            text: text?,
+            required: q.required.as_ref().is_some_and(|r| r.value),
+            show_if: show_if.transpose().ok()?,
+            kind: kind?,
+        })
+    }
+
+    fn condition(
+        &mut self,
+        c: &ConditionDoc,
+        scope: &Scope<'_>,
+    ) -> Result<condition::Condition, ()> {
+        let relocate = |mut d: Diagnostic| {
+            d.span = c.file_span(d.span);
+            d
+        };
+        let expr = condition::parse(&c.text).map_err(|d| self.diags.push(relocate(d)))?;
+        condition::check(&expr, scope).map_err(|ds| self.diags.extend(ds.into_iter().map(relocate)))
+    }
+
+    fn kind(&mut self, q: &QuestionDoc, ty: &str, name: &str) -> Option<QuestionKind> {
+        match ty {
+            "choice" => {
+                let other = flag(&q.other);
+                let options = self.options(q, ty, name, other)?;
+                Some(QuestionKind::Choice { options, other })
+            }
+            "multi" => {
+                let other = flag(&q.other);
+                let options = self.options(q, ty, name, other);
+                let count = options.as_ref().map(|o| o.len() as i64 + i64::from(other));
+                let min = q
+                    .min
+                    .as_ref()
+                    .map_or(Some(1), |m| self.count_at_least(m, "min", 0));
+                let max = q
+                    .max
+                    .as_ref()
+                    .map_or(count, |m| self.count_at_least(m, "max", 1));
+                let (min, max) = (min?, max?);
+                let mut ok = true;
+                if let (Some(lo), Some(_)) = (&q.min, &q.max)
+                    && min > max
+                {
+                    self.error(
+                        lo.span,
+                        format!("`min` ({min}) is greater than `max` ({max})"),
+                        "make min at most max",
+                    );
+                    ok = false;
+                }
+                let count = count?;
+                for (key, given, value) in [("min", &q.min, min), ("max", &q.max, max)] {
+                    if let Some(given) = given.as_ref().filter(|_| value > count) {
+                        self.error(
+                            given.span,
+                            format!("`{key}` is {value}, but {name} has only {count} options"),
+                            format!("lower `{key}` to at most {count}, or add options"),
+                        );
+                        ok = false;
+                    }
+                }
+                let options = options?;
+                ok.then_some(QuestionKind::Multi {
+                    options,
+                    min: min as u32,
+                    max: max as u32,
+                    other,
+                })
+            }
+            "ranking" => {
+                let options = self.options(q, ty, name, false)?;
+                let count = options.len() as i64;
+                let pick = match &q.pick {
+                    None => count,
+                    Some(p) if p.value < 1 || p.value > count => {
+                        self.error(
+                            p.span,
+                            format!("`pick` is {}, but {name} has {count} options", p.value),
+                            format!("pick is how many options to rank: 1 to {count}"),
+                        );
+                        return None;
+                    }
+                    Some(p) => p.value,
+                };
+                Some(QuestionKind::Ranking {
+                    options,
+                    pick: pick as u32,
+                })
+            }
+            "rating" => {
+                let low = q.low.as_ref().map(|l| self.label(l).ok_or(()));
+                let high = q.high.as_ref().map(|l| self.label(l).ok_or(()));
+                let scale = match &q.scale {
+                    None => {
+                        self.error(
+                            q.span,
+                            format!("rating {name} has no `scale`"),
+                            "add scale = 5 (any whole number from 2 to 10)",
+                        );
+                        None
+                    }
+                    Some(s) if !(2..=MAX_SCALE).contains(&s.value) => {
+                        self.error(
+                            s.span,
+                            format!("`scale` is {}; it must be from 2 to {MAX_SCALE}", s.value),
+                            "use e.g. 5 for school-style grades, 10 for 1-10",
+                        );
+                        None
+                    }
+                    Some(s) => Some(s.value as u8),
+                };
+                Some(QuestionKind::Rating {
+                    scale: scale?,
+                    low: low.transpose().ok()?,
+                    high: high.transpose().ok()?,
+                })
+            }
+            "nps" => Some(QuestionKind::Nps),
+            "yesno" => Some(QuestionKind::YesNo),
+            "number" => {
+                let (min, max) = (
+                    q.min.as_ref().map(|m| m.value),
+                    q.max.as_ref().map(|m| m.value),
+                );
+                if let (Some(lo), Some(hi), Some(min_sp)) = (min, max, &q.min)
+                    && lo > hi
+                {
+                    self.error(
+                        min_sp.span,
+                        format!("`min` ({lo}) is greater than `max` ({hi})"),
+                        "make min at most max",
+                    );
+                    return None;
+                }
+                Some(QuestionKind::Number { min, max })
+            }
+            "text" => {
+                let max_len = match &q.max_len {
+                    None => DEFAULT_MAX_LEN,
+                    Some(m) if m.value < 1 || m.value > i64::from(MAX_MAX_LEN) => {
+                        self.error(
+                            m.span,
+                            format!(
+                                "`max_len` is {}; it must be from 1 to {MAX_MAX_LEN}",
+                                m.value
+                            ),
+                            format!("leave it out for the default of {DEFAULT_MAX_LEN} characters"),
+                        );
+                        return None;
+                    }
+                    Some(m) => m.value as u32,
+                };
+                Some(QuestionKind::Text { max_len })
+            }
+            _ => None,
+        }
+    }
+
+    fn count_at_least(&mut self, value: &Sp<i64>, key: &str, least: i64) -> Option<i64> {
+        if value.value < least {
+            self.error(
+                value.span,
+                format!("`{key}` is {}; it must be at least {least}", value.value),
+                format!("`{key}` counts options to choose"),
+            );
+            return None;
+        }
+        Some(value.value)
+    }
+
+    fn options(
+        &mut self,
+        q: &QuestionDoc,
+        ty: &str,
+        name: &str,
+        other: bool,
+    ) -> Option<Vec<QuestionOption>> {
+        let Some(options) = &q.options else {
+            self.error(
+                q.span,
+                format!("{ty} {name} has no `options`"),
+                "add options = [{ id = \"…\", fi = \"…\", sv = \"…\", en = \"…\" }, …]",
+            );
+            return None;
+        };
+        if options.value.is_empty() {
+            self.error(
+                options.span,
+                format!("`options` of {name} is empty"),
+                "list at least two options",
+            );
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut ok = true;
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for OptionDoc { span, id, label } in &options.value {
+            let Some(id_sp) = id else {
+                self.error(
+                    *span,
+                    format!("an option of {name} has no `id`"),
+                    "add id = \"…\" to the option",
+                );
+                ok = false;
+                continue;
+            };
+            if let Some(&first) = seen.get(id_sp.value.as_str()) {
+                let line = self.line_of(first);
+                self.error(
+                    id_sp.span,
+                    format!("duplicate option id `{}` in {name}", id_sp.value),
+                    format!("the first option with this id is on line {line}"),
+                );
+                ok = false;
+                continue;
+            }
+            seen.insert(&id_sp.value, id_sp.span);
+            if other && id_sp.value == OTHER_OPTION {
+                self.error(
+                    id_sp.span,
+                    format!("option id `{OTHER_OPTION}` is reserved when `other = true`"),
+                    "rename this option, or drop `other = true` and keep it as a plain option",
+                );
+                ok = false;
+                continue;
+            }
+            let id = self.id(id_sp, "option id");
+            let label = self.label(label);
+            match (id, label) {
+                (Some(id), Some(label)) => out.push(QuestionOption { id, label }),
+                _ => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+}
+
+fn flag(b: &Option<Sp<bool>>) -> bool {
+    b.as_ref().is_some_and(|b| b.value)
+}
