@@ -177,3 +177,135 @@ fn clean_text(text: &str, max_len: u32) -> Result<(), AnswerError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::survey::Survey;
+    use crate::core::validate::survey_from_str;
+
+    fn survey() -> Survey {
+        survey_from_str(include_str!("testdata/all_types.toml")).unwrap()
+    }
+
+    fn check_on(id: &str, answer: Answer) -> Result<(), AnswerError> {
+        let s = survey();
+        check(s.question(id).unwrap(), &answer)
+    }
+
+    fn ids(xs: &[&str]) -> Vec<String> {
+        xs.iter().map(|x| (*x).to_owned()).collect()
+    }
+
+    #[test]
+    fn choice_takes_a_listed_option_or_other_text() {
+        assert_eq!(
+            check_on("group", Answer::Choice(Picked::Option("staff".into()))),
+            Ok(())
+        );
+        assert_eq!(
+            check_on("group", Answer::Choice(Picked::Other("kävijä".into()))),
+            Ok(())
+        );
+        assert_eq!(
+            check_on("group", Answer::Choice(Picked::Option("other".into()))),
+            Err(AnswerError::UnknownOption("other".into()))
+        );
+        assert_eq!(
+            check_on("group", Answer::Choice(Picked::Other(" ".into()))),
+            Err(AnswerError::Unclean)
+        );
+        assert_eq!(
+            check_on("group", Answer::Choice(Picked::Other(String::new()))),
+            Err(AnswerError::EmptyText)
+        );
+    }
+
+    #[test]
+    fn multi_counts_other_and_enforces_min_and_max() {
+        let multi = |o: &[&str], other: Option<&str>| Answer::Multi {
+            options: ids(o),
+            other: other.map(Into::into),
+        };
+        assert_eq!(check_on("channels", multi(&["phone"], None)), Ok(()));
+        assert_eq!(
+            check_on("channels", multi(&["phone"], Some("chat"))),
+            Ok(())
+        );
+        assert_eq!(
+            check_on("channels", multi(&["phone", "email"], Some("chat"))),
+            Err(AnswerError::TooMany { max: 2 })
+        );
+        assert_eq!(
+            check_on("channels", multi(&[], None)),
+            Err(AnswerError::TooFew { min: 1 })
+        );
+        assert_eq!(
+            check_on("channels", multi(&["phone", "phone"], None)),
+            Err(AnswerError::DuplicateOption("phone".into()))
+        );
+    }
+
+    #[test]
+    fn ranking_needs_exactly_pick_distinct_options() {
+        assert_eq!(
+            check_on("priorities", Answer::Ranking(ids(&["quality", "speed"]))),
+            Ok(())
+        );
+        assert_eq!(
+            check_on("priorities", Answer::Ranking(ids(&["quality"]))),
+            Err(AnswerError::WrongPickCount { pick: 2 })
+        );
+        assert_eq!(
+            check_on("priorities", Answer::Ranking(ids(&["quality", "quality"]))),
+            Err(AnswerError::DuplicateOption("quality".into()))
+        );
+    }
+
+    #[test]
+    fn numbers_stay_in_range() {
+        assert_eq!(check_on("overall", Answer::Rating(5)), Ok(()));
+        assert_eq!(
+            check_on("overall", Answer::Rating(0)),
+            Err(AnswerError::OutOfRange { min: 1, max: 5 })
+        );
+        assert_eq!(check_on("recommend", Answer::Nps(0)), Ok(()));
+        assert_eq!(
+            check_on("recommend", Answer::Nps(11)),
+            Err(AnswerError::OutOfRange { min: 0, max: 10 })
+        );
+        assert_eq!(
+            check_on("visits", Answer::Number(366)),
+            Err(AnswerError::OutOfRange { min: 0, max: 365 })
+        );
+        // An NPS answer is not a rating, even with a value in range.
+        assert_eq!(
+            check_on("overall", Answer::Nps(3)),
+            Err(AnswerError::WrongType { expected: "rating" })
+        );
+    }
+
+    #[test]
+    fn text_is_bounded_in_characters_and_must_be_clean() {
+        assert_eq!(check_on("why", Answer::Text("ä".repeat(20))), Ok(()));
+        assert_eq!(
+            check_on("why", Answer::Text("ä".repeat(21))),
+            Err(AnswerError::TooLong { max: 20 })
+        );
+        assert_eq!(
+            check_on("why", Answer::Text("a\u{1b}[2Jb".into())),
+            Err(AnswerError::Unclean)
+        );
+        assert_eq!(check_on("why", Answer::Text("rivi\ntoinen".into())), Ok(()));
+    }
+
+    #[test]
+    fn required_questions_need_an_answer() {
+        let s = survey();
+        assert_eq!(
+            check_optional(s.question("group").unwrap(), None),
+            Err(AnswerError::Required)
+        );
+        assert_eq!(check_optional(s.question("overall").unwrap(), None), Ok(()));
+    }
+}

@@ -896,3 +896,283 @@ fn order_on_unordered(q: &Question, op: CmpOp, instead: &str, span: Span) -> Dia
     )
     .with_hint(format!("use {instead}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::answer::{Answer, Answers, Picked};
+    use crate::core::survey::Survey;
+    use crate::core::validate::survey_from_str;
+    use proptest::prelude::*;
+
+    fn survey() -> Survey {
+        survey_from_str(include_str!("testdata/all_types.toml")).unwrap()
+    }
+
+    /// Checks `text` as the condition of the last question of the test survey.
+    fn checked(text: &str) -> Result<Condition, Vec<Diagnostic>> {
+        let survey = survey();
+        let expr = parse(text).map_err(|d| vec![d])?;
+        let n = survey.questions.len();
+        check(
+            &expr,
+            &Scope {
+                earlier: &survey.questions[..n - 1],
+                earlier_broken: &[],
+                this: "phone_grade",
+                later: &["later".to_owned()],
+            },
+        )
+    }
+
+    fn first_error(text: &str) -> String {
+        match checked(text) {
+            Ok(c) => panic!("`{text}` was accepted as {c}"),
+            Err(ds) => ds[0].message.clone(),
+        }
+    }
+
+    fn answers(pairs: &[(&str, Answer)]) -> Answers {
+        pairs
+            .iter()
+            .map(|(q, a)| ((*q).to_owned(), a.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn precedence_is_not_then_and_then_or() {
+        let e = parse("not a == 1 and b == 2 or c == 3")
+            .unwrap()
+            .without_spans();
+        assert_eq!(e.to_string(), "not a == 1 and b == 2 or c == 3");
+        let ExprKind::Or(items) = &e.kind else {
+            panic!("{e:?}")
+        };
+        assert!(
+            matches!(&items[0].kind, ExprKind::And(xs) if matches!(xs[0].kind, ExprKind::Not(_)))
+        );
+    }
+
+    #[test]
+    fn parentheses_group_and_are_printed_back() {
+        let e = parse("(a == 1 or b == 2) and not (c in d)").unwrap();
+        assert_eq!(e.to_string(), "(a == 1 or b == 2) and not c in d");
+        let again = parse(&e.to_string()).unwrap().without_spans();
+        assert_eq!(again, e.without_spans());
+    }
+
+    #[test]
+    fn parse_errors_point_inside_the_text() {
+        let cases = [
+            ("overall <= ", 10, "expected a value"),
+            ("overall = 2", 8, "`=` is not an operator"),
+            ("a == 1 && b == 2", 7, "`&` is not an operator"),
+            ("(a == 1", 7, "expected `)`"),
+            ("a == 1)", 6, "unmatched `)`"),
+            ("a == 'x'", 5, "quotes"),
+            ("a b", 2, "expected a comparison"),
+            ("", 0, "empty condition"),
+            ("answered overall", 9, "expected `(`"),
+            ("a == 1 and", 10, "ends too early"),
+            ("a == and", 5, "keyword `and`"),
+        ];
+        for (text, at, message) in cases {
+            let d = parse(text).unwrap_err();
+            assert_eq!(d.span.start, at, "{text}: {d:?}");
+            assert!(d.message.contains(message), "{text}: {}", d.message);
+        }
+    }
+
+    #[test]
+    fn nesting_and_length_are_bounded() {
+        let deep = format!("{}a == 1{}", "(".repeat(100), ")".repeat(100));
+        assert!(parse(&deep).unwrap_err().message.contains("nested"));
+        let nots = format!("{}a == 1", "not ".repeat(100));
+        assert!(parse(&nots).unwrap_err().message.contains("nested"));
+        let long = "a == 1 or ".repeat(300) + "a == 1";
+        assert!(parse(&long).unwrap_err().message.contains("at most"));
+    }
+
+    #[test]
+    fn accepts_what_each_type_can_answer() {
+        for ok in [
+            "overall <= 2",
+            "recommend >= 9",
+            "visits > 10",
+            "solved == yes",
+            "solved != no",
+            "group == resident",
+            "group != other",
+            "staff in group",
+            "phone in channels",
+            "other in channels",
+            "speed in priorities",
+            "answered(channels)",
+        ] {
+            assert!(checked(ok).is_ok(), "{ok}: {:?}", checked(ok));
+        }
+    }
+
+    #[test]
+    fn rejects_values_of_the_wrong_kind_or_range() {
+        let cases = [
+            ("overall <= 7", "outside the answers"),
+            ("overall == good", "whole number"),
+            ("recommend > 11", "outside the answers"),
+            ("visits < -1", "outside the answers"),
+            ("solved == 1", "`yes` or `no`"),
+            ("solved < yes", "no order"),
+            ("group < staff", "no order"),
+            ("group == manager", "has no option `manager`"),
+            ("channels == phone", "several answers"),
+            ("why == x", "text question"),
+            ("fax in channels", "has no option `fax`"),
+            ("x in overall", "`in` needs"),
+            ("missing == 1", "no question `missing`"),
+            ("later == 1", "comes after"),
+            ("phone_grade == 1", "itself"),
+        ];
+        for (text, message) in cases {
+            let got = first_error(text);
+            assert!(got.contains(message), "{text}: {got}");
+        }
+    }
+
+    #[test]
+    fn every_problem_is_reported() {
+        let errors = checked("overall <= 9 or missing == 1 or solved == maybe").unwrap_err();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+    }
+
+    #[test]
+    fn unanswered_questions_make_comparisons_unknown() {
+        let c = checked("overall <= 2").unwrap();
+        assert_eq!(c.eval(&Answers::new()), None);
+        assert!(!c.holds(&Answers::new()));
+        // `not unknown` is still unknown: the question stays hidden.
+        let c = checked("not (overall <= 2)").unwrap();
+        assert_eq!(c.eval(&Answers::new()), None);
+        // `unknown or true` is true, `unknown and false` is false.
+        let yes = answers(&[("solved", Answer::YesNo(false))]);
+        assert_eq!(
+            checked("overall <= 2 or solved == no").unwrap().eval(&yes),
+            Some(true)
+        );
+        assert_eq!(
+            checked("overall <= 2 and solved == yes")
+                .unwrap()
+                .eval(&yes),
+            Some(false)
+        );
+        assert_eq!(
+            checked("answered(overall)").unwrap().eval(&yes),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn evaluates_against_answers() {
+        let a = answers(&[
+            ("group", Answer::Choice(Picked::Other("visitor".into()))),
+            (
+                "channels",
+                Answer::Multi {
+                    options: vec!["phone".into()],
+                    other: None,
+                },
+            ),
+            (
+                "priorities",
+                Answer::Ranking(vec!["quality".into(), "speed".into()]),
+            ),
+            ("overall", Answer::Rating(2)),
+            ("recommend", Answer::Nps(9)),
+            ("visits", Answer::Number(12)),
+        ]);
+        let holds = |t: &str| checked(t).unwrap().holds(&a);
+        assert!(holds("overall <= 2 and recommend >= 9 and visits > 10"));
+        assert!(holds("group == other and other in group"));
+        assert!(!holds("group == resident"));
+        assert!(holds("phone in channels and not (email in channels)"));
+        assert!(!holds("other in channels"));
+        assert!(holds("speed in priorities and not (access in priorities)"));
+    }
+
+    #[test]
+    fn checked_conditions_print_in_canonical_form() {
+        let c = checked("(solved==no)or(overall<=2 and phone in channels)").unwrap();
+        assert_eq!(
+            c.to_string(),
+            "solved == no or overall <= 2 and phone in channels"
+        );
+        assert_eq!(checked(&c.to_string()).unwrap(), c);
+    }
+
+    fn arb_word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z][a-z0-9_-]{0,6}"
+                .prop_filter("not a keyword", |w| !KEYWORDS.contains(&w.as_str())),
+            (-1000i64..1000).prop_map(|n| n.to_string()),
+        ]
+    }
+
+    fn word(text: String) -> Word {
+        Word {
+            text,
+            span: Span::default(),
+        }
+    }
+
+    fn expr(kind: ExprKind) -> Expr {
+        Expr {
+            kind,
+            span: Span::default(),
+        }
+    }
+
+    fn arb_expr() -> impl Strategy<Value = Expr> {
+        let leaf = prop_oneof![
+            arb_word().prop_map(|q| expr(ExprKind::Answered(word(q)))),
+            (arb_word(), arb_word()).prop_map(|(o, q)| expr(ExprKind::In {
+                option: word(o),
+                question: word(q)
+            })),
+            (
+                arb_word(),
+                proptest::sample::select(CmpOp::ALL.to_vec()),
+                arb_word()
+            )
+                .prop_map(|(q, op, v)| {
+                    expr(ExprKind::Compare {
+                        question: word(q),
+                        op,
+                        value: word(v),
+                    })
+                }),
+        ];
+        leaf.prop_recursive(4, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 2..4).prop_map(|xs| expr(ExprKind::Or(xs))),
+                prop::collection::vec(inner.clone(), 2..4).prop_map(|xs| expr(ExprKind::And(xs))),
+                inner.prop_map(|x| expr(ExprKind::Not(Box::new(x)))),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn printed_conditions_parse_back_to_the_same_tree(e in arb_expr()) {
+            let printed = e.to_string();
+            let parsed = parse(&printed).map_err(|d| TestCaseError::fail(format!("{printed}: {d:?}")))?;
+            prop_assert_eq!(parsed.without_spans(), e);
+        }
+
+        #[test]
+        fn parsing_never_panics_and_spans_stay_inside(text in "[a-z0-9 ()=!<>_&|'-]{0,60}|\\PC{0,40}") {
+            match parse(&text) {
+                Ok(e) => prop_assert!(e.span.end <= text.len()),
+                Err(d) => prop_assert!(d.span.start <= text.len() && d.span.end <= text.len(), "{d:?}"),
+            }
+        }
+    }
+}

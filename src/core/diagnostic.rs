@@ -23,6 +23,20 @@ impl Span {
         Span::new(offset, offset)
     }
 
+    /// The span clamped into `text` and widened to whole characters, so
+    /// that slicing `text` with it never fails.
+    pub fn fit(self, text: &str) -> Span {
+        let mut start = self.start.min(text.len());
+        let mut end = self.end.clamp(start, text.len());
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        Span::new(start, end)
+    }
+
     /// The span shifted right by `offset` bytes (from a sub-text to its file).
     pub fn shift(self, offset: usize) -> Self {
         Span::new(self.start + offset, self.end + offset)
@@ -126,6 +140,13 @@ mod tests {
         assert_eq!(map.line_text(2), "ää x");
         // Past the end: the position after the last character.
         assert_eq!(map.line_col(100), LineCol { line: 3, col: 1 });
+    }
+
+    #[test]
+    fn fit_widens_to_whole_characters() {
+        assert_eq!(Span::new(1, 2).fit("äb"), Span::new(0, 2));
+        assert_eq!(Span::new(0, 1).fit("ä"), Span::new(0, 2));
+        assert_eq!(Span::new(5, 9).fit("ab"), Span::new(2, 2));
     }
 
     #[test]

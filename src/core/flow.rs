@@ -175,3 +175,232 @@ impl Walk {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::answer::Picked;
+    use crate::core::validate::survey_from_str;
+    use proptest::prelude::*;
+
+    fn survey() -> Survey {
+        survey_from_str(include_str!("testdata/all_types.toml")).unwrap()
+    }
+
+    fn index(survey: &Survey, id: &str) -> usize {
+        survey.questions.iter().position(|q| q.id == id).unwrap()
+    }
+
+    fn resident() -> Answer {
+        Answer::Choice(Picked::Option("resident".into()))
+    }
+
+    #[test]
+    fn starts_on_the_first_question() {
+        let s = survey();
+        let walk = Walk::start(&s);
+        assert_eq!(walk.current(), 0);
+        assert_eq!(
+            walk.progress(&s),
+            Progress {
+                position: 1,
+                total: 7
+            }
+        );
+        assert!(!walk.has_answers());
+    }
+
+    #[test]
+    fn a_required_question_blocks_next() {
+        let s = survey();
+        let mut walk = Walk::start(&s);
+        assert_eq!(walk.next(&s), Err(AnswerError::Required));
+        assert_eq!(walk.current(), 0);
+        walk.set_answer(&s, Some(resident())).unwrap();
+        assert_eq!(walk.next(&s), Ok(Step::Question(1)));
+    }
+
+    #[test]
+    fn invalid_answers_are_refused() {
+        let s = survey();
+        let mut walk = Walk::start(&s);
+        let bad = Answer::Choice(Picked::Option("manager".into()));
+        assert!(walk.set_answer(&s, Some(bad)).is_err());
+        assert!(walk.set_answer(&s, Some(Answer::Rating(3))).is_err());
+        assert!(!walk.has_answers());
+    }
+
+    #[test]
+    fn hidden_questions_are_skipped_and_appear_when_their_condition_holds() {
+        let s = survey();
+        let mut walk = Walk::start(&s);
+        walk.set_answer(&s, Some(resident())).unwrap();
+        walk.next(&s).unwrap(); // channels
+        walk.next(&s).unwrap(); // priorities
+        walk.next(&s).unwrap(); // overall
+        assert_eq!(walk.current(), index(&s, "overall"));
+        walk.set_answer(&s, Some(Answer::Rating(5))).unwrap();
+        walk.next(&s).unwrap(); // recommend
+        walk.next(&s).unwrap(); // solved
+        walk.set_answer(&s, Some(Answer::YesNo(false))).unwrap();
+        walk.next(&s).unwrap(); // visits
+        // `why` shows because solved == no; `phone_grade` is hidden.
+        assert_eq!(walk.next(&s), Ok(Step::Question(index(&s, "why"))));
+        assert_eq!(
+            walk.progress(&s),
+            Progress {
+                position: 8,
+                total: 8
+            }
+        );
+        assert_eq!(walk.next(&s), Ok(Step::Finished));
+    }
+
+    #[test]
+    fn back_keeps_answers_and_hidden_answers_are_not_submitted() {
+        let s = survey();
+        let mut walk = Walk::start(&s);
+        walk.set_answer(&s, Some(resident())).unwrap();
+        walk.next(&s).unwrap();
+        let phone = Answer::Multi {
+            options: vec!["phone".into()],
+            other: None,
+        };
+        walk.set_answer(&s, Some(phone)).unwrap();
+        while walk.current() != index(&s, "phone_grade") {
+            walk.next(&s).unwrap();
+        }
+        walk.set_answer(&s, Some(Answer::Rating(4))).unwrap();
+        // Back to the first question and change the group: phone_grade hides.
+        while walk.back(&s) {}
+        assert_eq!(walk.current(), 0);
+        assert_eq!(walk.answers().len(), 3, "answers are kept on Back");
+        walk.set_answer(&s, Some(Answer::Choice(Picked::Option("staff".into()))))
+            .unwrap();
+        let (submitted, complete) = walk.finish(&s);
+        assert!(!submitted.contains_key("phone_grade"));
+        assert!(submitted.contains_key("channels"));
+        assert!(complete);
+    }
+
+    #[test]
+    fn a_response_without_required_answers_is_partial() {
+        let s = survey();
+        let walk = Walk::start(&s);
+        let (answers, complete) = walk.finish(&s);
+        assert!(answers.is_empty());
+        assert!(!complete);
+    }
+
+    /// A valid answer for `q`, chosen by `pick` (any number).
+    fn some_answer(q: &Question, pick: u64) -> Option<Answer> {
+        use crate::core::survey::QuestionKind as K;
+        let n = |m: usize| (pick as usize) % m.max(1);
+        let id = |options: &[crate::core::survey::QuestionOption], i: usize| {
+            options[i % options.len()].id.clone()
+        };
+        Some(match &q.kind {
+            K::Choice { options, .. } => {
+                Answer::Choice(Picked::Option(id(options, n(options.len()))))
+            }
+            K::Multi { options, min, .. } => {
+                let take = (*min).max(1) as usize;
+                Answer::Multi {
+                    options: (0..take)
+                        .map(|i| id(options, n(options.len()) + i))
+                        .collect(),
+                    other: None,
+                }
+            }
+            K::Ranking { options, pick: p } => Answer::Ranking(
+                (0..*p as usize)
+                    .map(|i| id(options, n(options.len()) + i))
+                    .collect(),
+            ),
+            K::Rating { scale, .. } => Answer::Rating(1 + n(usize::from(*scale)) as u8),
+            K::Nps => Answer::Nps(n(11) as u8),
+            K::YesNo => Answer::YesNo(pick.is_multiple_of(2)),
+            K::Number { .. } => Answer::Number(n(100) as i64),
+            K::Text { .. } => Answer::Text("kiitos".into()),
+        })
+    }
+
+    #[derive(Clone, Debug)]
+    enum Action {
+        Answer(u64),
+        Clear,
+        Next,
+        Back,
+    }
+
+    fn arb_action() -> impl Strategy<Value = Action> {
+        prop_oneof![
+            4 => any::<u64>().prop_map(Action::Answer),
+            1 => Just(Action::Clear),
+            4 => Just(Action::Next),
+            2 => Just(Action::Back),
+        ]
+    }
+
+    fn all_surveys() -> Vec<Survey> {
+        [
+            include_str!("testdata/all_types.toml"),
+            include_str!("../../surveys/palvelupiste.toml"),
+            include_str!("../../surveys/palvelulupaus.toml"),
+            include_str!("../../surveys/tilat.toml"),
+            include_str!("../../surveys/asiointikanavat.toml"),
+            include_str!("../../surveys/pulssi.toml"),
+        ]
+        .into_iter()
+        .map(|text| survey_from_str(text).unwrap())
+        .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn flow_never_shows_a_question_whose_condition_is_false(
+            which in 0usize..6,
+            actions in prop::collection::vec(arb_action(), 0..60),
+        ) {
+            let surveys = all_surveys();
+            let s = &surveys[which];
+            let mut walk = Walk::start(s);
+            for action in actions {
+                match action {
+                    Action::Answer(pick) => {
+                        let q = walk.question(s).unwrap();
+                        walk.set_answer(s, some_answer(q, pick)).unwrap();
+                    }
+                    Action::Clear => walk.set_answer(s, None).unwrap(),
+                    Action::Next => {
+                        if walk.next(s) == Ok(Step::Finished) {
+                            prop_assert!(is_complete(s, walk.answers()));
+                        }
+                    }
+                    Action::Back => { walk.back(s); }
+                }
+                // The question on screen is shown: no condition, or it holds
+                // over the answers to the shown questions before it.
+                let q = walk.question(s).unwrap();
+                let before: Answers = submitted_answers(s, walk.answers())
+                    .into_iter()
+                    .filter(|(id, _)| s.questions[..walk.current()].iter().any(|q| &q.id == id))
+                    .collect();
+                prop_assert!(q.show_if.as_ref().is_none_or(|c| c.holds(&before)), "{} shown", q.id);
+                let p = walk.progress(s);
+                prop_assert!(p.position >= 1 && p.position <= p.total);
+            }
+            // Nothing submitted answers a hidden question.
+            let (submitted, _) = walk.finish(s);
+            let visible = visibility(s, &submitted);
+            for (i, q) in s.questions.iter().enumerate() {
+                prop_assert!(!submitted.contains_key(&q.id) || visible[i], "{} hidden but submitted", q.id);
+                if let Some(c) = &q.show_if
+                    && submitted.contains_key(&q.id)
+                {
+                        prop_assert!(c.holds(&submitted));
+                }
+            }
+        }
+    }
+}

@@ -73,7 +73,11 @@ pub fn survey_from_str(text: &str) -> Result<Survey, Vec<Diagnostic>> {
         }
         None => text,
     };
-    let (doc, mut diags) = parse::parse(source).map_err(|d| vec![d])?;
+    let fit = |mut d: Diagnostic| {
+        d.span = d.span.fit(source);
+        d
+    };
+    let (doc, mut diags) = parse::parse(source).map_err(|d| vec![fit(d)])?;
     if is_blank(&doc) && diags.is_empty() {
         let message = if source.trim().is_empty() {
             "file is empty"
@@ -96,6 +100,7 @@ pub fn survey_from_str(text: &str) -> Result<Survey, Vec<Diagnostic>> {
     {
         return Ok(survey);
     }
+    let mut diags: Vec<Diagnostic> = diags.into_iter().map(fit).collect();
     diags.sort_by_key(|d| (d.span.start, d.span.end));
     diags.dedup();
     Err(diags)
@@ -789,4 +794,198 @@ impl Validator<'_> {
 
 fn flag(b: &Option<Sp<bool>>) -> bool {
     b.as_ref().is_some_and(|b| b.value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SURVEYS: [&str; 6] = [
+        include_str!("testdata/all_types.toml"),
+        include_str!("../../surveys/palvelupiste.toml"),
+        include_str!("../../surveys/palvelulupaus.toml"),
+        include_str!("../../surveys/tilat.toml"),
+        include_str!("../../surveys/asiointikanavat.toml"),
+        include_str!("../../surveys/pulssi.toml"),
+    ];
+
+    fn errors(text: &str) -> Vec<Diagnostic> {
+        survey_from_str(text).unwrap_err()
+    }
+
+    /// Every diagnostic is in bounds, on a character boundary, and sorted.
+    fn well_formed(text: &str, diagnostics: &[Diagnostic]) -> Result<(), String> {
+        if diagnostics.is_empty() {
+            return Err("an error result without diagnostics".into());
+        }
+        for d in diagnostics {
+            if d.span.start > d.span.end || d.span.end > text.len() {
+                return Err(format!("span out of bounds: {d:?}"));
+            }
+            if !text.is_char_boundary(d.span.start) || !text.is_char_boundary(d.span.end) {
+                return Err(format!("span inside a character: {d:?}"));
+            }
+            if d.message.is_empty() {
+                return Err(format!("empty message: {d:?}"));
+            }
+        }
+        if !diagnostics
+            .windows(2)
+            .all(|w| w[0].span.start <= w[1].span.start)
+        {
+            return Err("diagnostics are not in file order".into());
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn the_seed_surveys_are_valid() {
+        for text in SURVEYS {
+            let survey = survey_from_str(text);
+            assert!(survey.is_ok(), "{survey:?}");
+        }
+    }
+
+    #[test]
+    fn language_order_is_free_and_the_first_is_the_default() {
+        let text = SURVEYS[5].replace(
+            r#"languages = ["fi", "sv", "en"]"#,
+            r#"languages = ["en", "fi", "sv"]"#,
+        );
+        let survey = survey_from_str(&text).unwrap();
+        assert_eq!(survey.default_lang(), Lang::En);
+    }
+
+    #[test]
+    fn a_single_language_survey_may_use_plain_strings() {
+        let text = "id = \"s\"\nlanguages = [\"sv\"]\ntitle = \"Respons\"\n[[question]]\nid = \"q\"\ntype = \"yesno\"\ntext = \"Nöjd?\"\n";
+        let survey = survey_from_str(text).unwrap();
+        assert_eq!(survey.title.get(Lang::Sv), "Respons");
+    }
+
+    #[test]
+    fn empty_blank_and_binary_files_get_one_clear_error() {
+        assert_eq!(errors("")[0].message, "file is empty");
+        assert_eq!(
+            errors("  \n# just a comment\n")[0].message,
+            "file holds no survey"
+        );
+        let e = survey_from_bytes(b"id = \"x\xff\"").unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert!(e[0].message.contains("not UTF-8"), "{e:?}");
+        assert_eq!(e[0].span.start, 7);
+        let big = vec![b'#'; MAX_FILE_BYTES + 1];
+        assert!(
+            survey_from_bytes(&big).unwrap_err()[0]
+                .message
+                .contains("at most")
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let text = format!("\u{feff}{}", SURVEYS[5]);
+        assert!(survey_from_str(&text).is_ok());
+    }
+
+    #[test]
+    fn a_typo_is_one_error_and_its_value_is_still_checked() {
+        let text = SURVEYS[5]
+            .replace("title = {", "tittle = {")
+            .replace("sv = \"Snabbrespons\", ", "");
+        let e = errors(&text);
+        let messages: Vec<&str> = e.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages[0].contains("unknown key `tittle`"));
+        assert!(messages[1].contains("has no `sv` text"));
+    }
+
+    #[test]
+    fn keys_of_another_type_are_named() {
+        let text = SURVEYS[5].replace("type = \"yesno\"", "type = \"yesno\"\nscale = 3");
+        let e = errors(&text);
+        assert_eq!(e[0].message, "`scale` does not apply to a yesno question");
+        assert_eq!(
+            e[0].hint.as_deref(),
+            Some("`scale` is for rating questions; remove it")
+        );
+    }
+
+    #[test]
+    fn show_if_errors_point_into_the_condition() {
+        let text = SURVEYS[5].replace("visit < 4", "visit < 9");
+        let e = errors(&text);
+        let at = text.find("visit < 9").unwrap() + "visit < ".len();
+        assert_eq!(e[0].span.start, at, "{e:?}");
+    }
+
+    /// Small edits of real surveys reach deep into the validator.
+    fn arb_mutation() -> impl Strategy<Value = (usize, usize, usize, String)> {
+        (
+            0..SURVEYS.len(),
+            any::<usize>(),
+            0usize..4,
+            prop_oneof![
+                Just(String::new()),
+                Just("\"".to_owned()),
+                Just("0".to_owned()),
+                Just("[[question]]\n".to_owned()),
+                Just("x = 1\n".to_owned()),
+                Just("type = \"multi\"\n".to_owned()),
+                Just("show_if = \"(a\"\n".to_owned()),
+                "\\PC{0,8}",
+            ],
+        )
+    }
+
+    fn mutate(text: &str, at: usize, how: usize, insert: &str) -> String {
+        let lines: Vec<&str> = text.lines().collect();
+        let i = at % lines.len();
+        let mut out: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+        match how {
+            0 => {
+                out.remove(i);
+            }
+            1 => out.insert(i, insert.to_owned()),
+            2 => {
+                let line = &out[i];
+                let cut = line
+                    .char_indices()
+                    .map(|(j, _)| j)
+                    .nth(at % (line.chars().count() + 1))
+                    .unwrap_or(line.len());
+                out[i] = format!("{}{insert}{}", &line[..cut], &line[cut..]);
+            }
+            _ => {
+                let dup = out[i].clone();
+                out.insert(i, dup);
+            }
+        }
+        out.join("\n")
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+            if let Err(ds) = survey_from_bytes(&bytes) {
+                prop_assert!(!ds.is_empty());
+            }
+        }
+
+        #[test]
+        fn never_panics_on_arbitrary_toml_like_text(text in "([a-z_\\[\\]]{1,10} ?= ?(\"\\PC{0,10}\"|[0-9]{1,3}|true|\\[\\]|\\{ ?[a-z]{2} = \"x\" ?\\})\n){0,12}") {
+            if let Err(ds) = survey_from_str(&text) {
+                well_formed(&text, &ds).map_err(TestCaseError::fail)?;
+            }
+        }
+
+        #[test]
+        fn edited_surveys_get_precise_errors_or_validate((which, at, how, insert) in arb_mutation()) {
+            let text = mutate(SURVEYS[which], at, how, &insert);
+            if let Err(ds) = survey_from_str(&text) {
+                well_formed(&text, &ds).map_err(TestCaseError::fail)?;
+            }
+        }
+    }
 }
