@@ -99,7 +99,9 @@ impl<'a> SourceMap<'a> {
         let offset = self.floor_char_boundary(offset.min(self.text.len()));
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line];
-        let col = self.text[start..offset].chars().count() + 1;
+        // A byte-order mark is invisible in editors; columns do not count it.
+        let bom = usize::from(line == 0 && self.text.starts_with('\u{feff}') && offset > 0);
+        let col = self.text[start..offset].chars().count() + 1 - bom;
         LineCol {
             line: line + 1,
             col,
@@ -115,7 +117,12 @@ impl<'a> SourceMap<'a> {
             .line_starts
             .get(line)
             .map_or(self.text.len(), |&next| next - 1);
-        self.text[start..end].trim_end_matches('\r')
+        let text = self.text[start..end].trim_end_matches('\r');
+        if line == 1 {
+            text.trim_start_matches('\u{feff}')
+        } else {
+            text
+        }
     }
 
     fn floor_char_boundary(&self, mut offset: usize) -> usize {
@@ -140,6 +147,14 @@ mod tests {
         assert_eq!(map.line_text(2), "ää x");
         // Past the end: the position after the last character.
         assert_eq!(map.line_col(100), LineCol { line: 3, col: 1 });
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_column() {
+        let map = SourceMap::new("\u{feff}id = 1\nx");
+        assert_eq!(map.line_col(3), LineCol { line: 1, col: 1 });
+        assert_eq!(map.line_col(8), LineCol { line: 1, col: 6 });
+        assert_eq!(map.line_text(1), "id = 1");
     }
 
     #[test]

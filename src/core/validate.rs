@@ -610,7 +610,10 @@ impl Validator<'_> {
                     if let Some(given) = given.as_ref().filter(|_| value > count) {
                         self.error(
                             given.span,
-                            format!("`{key}` is {value}, but {name} has only {count} options"),
+                            format!(
+                                "`{key}` is {value}, but {name} has only {}",
+                                plural(count, "option")
+                            ),
                             format!("lower `{key}` to at most {count}, or add options"),
                         );
                         ok = false;
@@ -632,7 +635,11 @@ impl Validator<'_> {
                     Some(p) if p.value < 1 || p.value > count => {
                         self.error(
                             p.span,
-                            format!("`pick` is {}, but {name} has {count} options", p.value),
+                            format!(
+                                "`pick` is {}, but {name} has {}",
+                                p.value,
+                                plural(count, "option")
+                            ),
                             format!("pick is how many options to rank: 1 to {count}"),
                         );
                         return None;
@@ -718,7 +725,7 @@ impl Validator<'_> {
             self.error(
                 value.span,
                 format!("`{key}` is {}; it must be at least {least}", value.value),
-                format!("`{key}` counts options to choose"),
+                format!("`{key}` counts options to choose; to let people skip the question, leave `required` out"),
             );
             return None;
         }
@@ -744,7 +751,7 @@ impl Validator<'_> {
             self.error(
                 options.span,
                 format!("`options` of {name} is empty"),
-                "list at least two options",
+                "list the options respondents choose from",
             );
             return None;
         }
@@ -789,6 +796,15 @@ impl Validator<'_> {
             }
         }
         ok.then_some(out)
+    }
+}
+
+/// "1 option", "3 options".
+fn plural(n: i64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }
 

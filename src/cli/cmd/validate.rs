@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::cli::Exit;
 use crate::cli::report::{self, Problem};
+use crate::core::sanitize;
 use crate::core::survey::Survey;
 use crate::core::validate::{MAX_FILE_BYTES, survey_from_bytes};
 
@@ -87,7 +88,8 @@ pub fn run(args: &ValidateArgs) -> Exit {
 
 /// Reads and checks one file; returns its report and its rendered text.
 fn check_file(path: &PathBuf) -> (FileReport, String) {
-    let name = path.display().to_string();
+    // A file name is shown on a terminal too: no escape sequences.
+    let name = sanitize::strip(&path.display().to_string(), false);
     let bytes = match read(path) {
         Ok(bytes) => bytes,
         Err(e) => {

@@ -1,0 +1,106 @@
+//! A response record: one respondent's answers to one survey version.
+//!
+//! Ids and times are passed in (the core has no clock or randomness); the
+//! store makes them. No respondent identity is ever part of a response.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::answer::{self, AnswerError, Answers};
+use super::flow;
+use super::survey::{Lang, Survey};
+use super::version::VersionHash;
+
+/// Longest terminal name, in characters.
+pub const MAX_TERMINAL_LEN: usize = 64;
+
+/// One stored response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Response {
+    /// Time-ordered (UUID v7, from the submit time), unique across terminals.
+    pub id: Uuid,
+    pub survey: String,
+    pub version: VersionHash,
+    /// Which kiosk took it, for merged data.
+    pub terminal: String,
+    pub lang: Lang,
+    /// Unix milliseconds of the first screen and of the submit.
+    pub started_ms: i64,
+    pub submitted_ms: i64,
+    /// False when the respondent walked away (idle timeout, shutdown).
+    pub complete: bool,
+    pub answers: Answers,
+}
+
+/// Why a response cannot be stored.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ResponseError {
+    #[error("the response is for survey `{found}`, not `{expected}`")]
+    WrongSurvey { expected: String, found: String },
+    #[error("the survey has no question `{0}`")]
+    UnknownQuestion(String),
+    #[error("answer to `{question}`: {error}")]
+    BadAnswer {
+        question: String,
+        error: AnswerError,
+    },
+    #[error("answer to `{0}`, which its conditions hide")]
+    HiddenAnswer(String),
+    #[error("marked complete, but a required question is unanswered")]
+    NotComplete,
+    #[error("the survey is not offered in `{0}`")]
+    Language(String),
+    #[error("the submit time is before the start time")]
+    Times,
+    #[error("the terminal name is empty, too long or has control characters")]
+    Terminal,
+}
+
+impl Response {
+    /// Checks the response against the survey version it claims to answer,
+    /// with the same rules the kiosk follows. Nothing invalid is stored.
+    pub fn check(&self, survey: &Survey) -> Result<(), ResponseError> {
+        if self.survey != survey.id {
+            return Err(ResponseError::WrongSurvey {
+                expected: survey.id.clone(),
+                found: self.survey.clone(),
+            });
+        }
+        if !survey.languages.contains(&self.lang) {
+            return Err(ResponseError::Language(self.lang.to_string()));
+        }
+        if self.submitted_ms < self.started_ms {
+            return Err(ResponseError::Times);
+        }
+        let name_ok = !self.terminal.is_empty()
+            && self.terminal.chars().count() <= MAX_TERMINAL_LEN
+            && super::sanitize::first_forbidden(&self.terminal, false).is_none();
+        if !name_ok {
+            return Err(ResponseError::Terminal);
+        }
+        for (id, a) in &self.answers {
+            let q = survey
+                .question(id)
+                .ok_or_else(|| ResponseError::UnknownQuestion(id.clone()))?;
+            answer::check(q, a).map_err(|error| ResponseError::BadAnswer {
+                question: id.clone(),
+                error,
+            })?;
+        }
+        if flow::submitted_answers(survey, &self.answers).len() != self.answers.len() {
+            let visible = flow::visibility(survey, &self.answers);
+            let hidden = survey
+                .questions
+                .iter()
+                .zip(visible)
+                .find(|(q, v)| !v && self.answers.contains_key(&q.id))
+                .map(|(q, _)| q.id.clone())
+                .unwrap_or_default();
+            return Err(ResponseError::HiddenAnswer(hidden));
+        }
+        if self.complete && !flow::is_complete(survey, &self.answers) {
+            return Err(ResponseError::NotComplete);
+        }
+        Ok(())
+    }
+}
