@@ -8,7 +8,7 @@ use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
 use crate::core::diagnostic::{Diagnostic, SourceMap};
-use crate::core::sanitize::{is_forbidden, width};
+use crate::core::sanitize::{escape, is_forbidden, width};
 
 /// Widest source excerpt shown, in columns; longer lines are cut around
 /// the problem so a pasted megabyte line cannot flood the terminal.
@@ -106,7 +106,7 @@ pub fn render(file: &str, source: &str, diagnostics: &[Diagnostic]) -> String {
             start.line,
             start.col,
             error_label(),
-            d.message
+            escape(&d.message)
         ));
         let line = map.line_text(start.line);
         let end_col = if end.line == start.line {
@@ -125,6 +125,7 @@ pub fn render(file: &str, source: &str, diagnostics: &[Diagnostic]) -> String {
             "^".repeat(caret_width)
         ));
         if let Some(hint) = &d.hint {
+            let hint = escape(hint);
             out.push_str(&format!("{pad} {HINT}= hint{HINT:#}: {hint}\n"));
         }
     }

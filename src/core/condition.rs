@@ -319,7 +319,8 @@ pub fn parse(text: &str) -> Result<Expr, Diagnostic> {
     let expr = p.or()?;
     match p.toks.get(p.pos) {
         None => Ok(expr),
-        Some((Tok::RParen, span)) => Err(Diagnostic::new(*span, "unmatched `)`")),
+        Some((Tok::RParen, span)) => Err(Diagnostic::new(*span, "unmatched `)`")
+            .with_hint("remove it, or add the `(` it closes")),
         Some((_, span)) => Err(Diagnostic::new(
             *span,
             "expected `and`, `or` or the end of the condition",
@@ -464,8 +465,9 @@ impl Parser {
                     .with_hint("e.g. `overall <= 2`, `email in channels` or `answered(overall)`"));
                 };
                 self.bump();
-                let value =
-                    self.word("a value to compare with (a number, an option id, yes or no)")?;
+                let value = self
+                    .word("a value to compare with (a number, an option id, yes or no)")
+                    .map_err(|d| d.with_hint(format!("e.g. `{} {} 2`", left.text, op.symbol())))?;
                 let span = Span::new(start, value.span.end);
                 Ok(Expr {
                     kind: ExprKind::Compare {
@@ -838,7 +840,8 @@ fn compare_value(q: &Question, op: CmpOp, value: &Word, span: Span) -> Result<Va
                 return Err(Diagnostic::new(
                     value.span,
                     format!("`{}` is a {ty} question, so it is compared with a whole number, not {}", q.id, quote(text)),
-                ));
+                )
+                .with_hint(format!("e.g. `{} <= {}`", q.id, max.min(2).max(min))));
             };
             if !(min..=max).contains(&n) {
                 return Err(Diagnostic::new(

@@ -94,6 +94,11 @@ impl<'a> SourceMap<'a> {
         SourceMap { text, line_starts }
     }
 
+    /// The whole source text.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
     /// The line and column of a byte offset (clamped into the text).
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = self.floor_char_boundary(offset.min(self.text.len()));

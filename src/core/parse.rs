@@ -28,6 +28,8 @@ pub struct LabelDoc {
     pub span: Span,
     pub texts: Vec<(Sp<String>, Sp<String>)>,
     pub plain: Option<Sp<String>>,
+    /// Languages whose text had the wrong type (already reported).
+    pub bad_langs: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -78,6 +80,8 @@ pub struct QuestionDoc {
     pub max_len: Option<Sp<i64>>,
     pub low: Option<LabelDoc>,
     pub high: Option<LabelDoc>,
+    /// Keys present with a value of the wrong type (already reported).
+    pub bad_keys: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -86,6 +90,7 @@ pub struct PrizeDrawDoc {
     pub text: Option<LabelDoc>,
     pub privacy: Option<LabelDoc>,
     pub fields: Option<Sp<Vec<Sp<String>>>>,
+    pub bad_keys: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -100,6 +105,7 @@ pub struct SurveyDoc {
     pub questions: Vec<QuestionDoc>,
     /// Whether a `question` key was present at all (even if malformed).
     pub has_question_key: bool,
+    pub bad_keys: Vec<String>,
 }
 
 const SURVEY_KEYS: [&str; 8] = [
@@ -135,11 +141,12 @@ const ALL_TYPE_KEYS: [&str; 9] = [
 /// Parses survey text. A syntax error ends parsing with that one error;
 /// otherwise every structural problem is reported and a document returned.
 pub fn parse(source: &str) -> Result<(SurveyDoc, Vec<Diagnostic>), Diagnostic> {
-    let root = toml_span::parse(source).map_err(syntax_error)?;
+    let root = toml_span::parse(source).map_err(|e| syntax_error(e, source))?;
     let mut p = Parser {
         source,
         diags: Vec::new(),
         allowed: SURVEY_KEYS.to_vec(),
+        bad: Vec::new(),
     };
     let Some(table) = root.as_table() else {
         return Err(Diagnostic::new(
@@ -151,9 +158,21 @@ pub fn parse(source: &str) -> Result<(SurveyDoc, Vec<Diagnostic>), Diagnostic> {
     Ok((doc, p.diags))
 }
 
-fn syntax_error(e: toml_span::Error) -> Diagnostic {
+fn syntax_error(e: toml_span::Error, source: &str) -> Diagnostic {
     use toml_span::ErrorKind as K;
     let span = Span::new(e.span.start, e.span.end);
+    // A line break inside a one-line string: the string was never closed.
+    // Point at its opening quote, which is where the fix goes.
+    if let K::InvalidCharInString('\n' | '\r') = e.kind {
+        let line_start = source
+            .get(..span.start)
+            .and_then(|before| before.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        let line = source.get(line_start..span.start).unwrap_or("");
+        let quote_at = unclosed_quote(line).map_or(span.start, |q| line_start + q);
+        return Diagnostic::new(Span::new(quote_at, quote_at + 1), "invalid TOML: this string is not closed before the end of the line")
+            .with_hint("close it with the quote it starts with; write text over several lines between \"\"\" and \"\"\"");
+    }
     let hint = match &e.kind {
         K::UnquotedString => Some("put text values in double quotes: key = \"text\""),
         K::DuplicateKey { .. } => Some("each key may appear once in a table; remove or rename one"),
@@ -169,11 +188,33 @@ fn syntax_error(e: toml_span::Error) -> Diagnostic {
         _ => None,
     };
     // toml-span's messages start lower-case; they read as TOML syntax errors.
-    let d = Diagnostic::new(span, format!("invalid TOML: {e}"));
+    let d = Diagnostic::new(
+        span,
+        format!("invalid TOML: {}", super::sanitize::escape(&e.to_string())),
+    );
     match hint {
         Some(h) => d.with_hint(h),
         None => d,
     }
+}
+
+/// The byte offset of the quote that opens a string left open at the end
+/// of `line` (basic strings honour `\` escapes; literal strings do not).
+fn unclosed_quote(line: &str) -> Option<usize> {
+    let mut open: Option<(usize, char)> = None;
+    let mut chars = line.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match (open, c) {
+            (None, '#') => break,
+            (None, '"' | '\'') => open = Some((i, c)),
+            (Some((_, '"')), '\\') => {
+                chars.next();
+            }
+            (Some((_, q)), c) if c == q => open = None,
+            _ => {}
+        }
+    }
+    open.map(|(i, _)| i)
 }
 
 fn type_name(v: &Value<'_>) -> &'static str {
@@ -196,6 +237,8 @@ struct Parser<'s> {
     diags: Vec<Diagnostic>,
     /// The keys allowed in the table being read, for typo recovery.
     allowed: Vec<&'static str>,
+    /// Keys of the table being read whose values had the wrong type.
+    bad: Vec<String>,
 }
 
 impl Parser<'_> {
@@ -228,11 +271,24 @@ impl Parser<'_> {
         }
     }
 
+    /// Reports a value of the wrong type. The key counts as present, so
+    /// validation does not also call it missing.
     fn wrong_type(&mut self, key: &str, v: &Value<'_>, expected: &str) {
-        self.diags.push(Diagnostic::new(
-            span_of(v),
-            format!("`{key}` must be {expected}, not {}", type_name(v)),
-        ));
+        self.bad.push(key.to_owned());
+        let hint = match v.as_ref() {
+            ValueInner::String(_) => {
+                "numbers, true/false, lists and tables are written without quotes"
+            }
+            _ if expected.starts_with("a string") => "put text in double quotes: key = \"text\"",
+            _ => "see docs/survey-format.md for the keys and their values",
+        };
+        self.diags.push(
+            Diagnostic::new(
+                span_of(v),
+                format!("`{key}` must be {expected}, not {}", type_name(v)),
+            )
+            .with_hint(hint),
+        );
     }
 
     fn string(&mut self, table: &Table<'_>, key: &str) -> Option<Sp<String>> {
@@ -311,6 +367,7 @@ impl Parser<'_> {
                     value: s.to_owned(),
                     span,
                 }),
+                bad_langs: Vec::new(),
             });
         }
         let Some(texts) = v.as_table() else {
@@ -333,6 +390,7 @@ impl Parser<'_> {
         span: Span,
     ) -> LabelDoc {
         let mut entries = Vec::new();
+        let mut bad_langs = Vec::new();
         for (key, v) in table {
             if skip.contains(&key.name.as_ref()) {
                 continue;
@@ -349,7 +407,20 @@ impl Parser<'_> {
                         span: span_of(v),
                     },
                 )),
-                None => self.wrong_type(&format!("{what}.{}", key.name), v, "a string"),
+                None => {
+                    bad_langs.push(key.name.to_string());
+                    self.diags.push(
+                        Diagnostic::new(
+                            span_of(v),
+                            format!(
+                                "the {} text of {what} must be a string, not {}",
+                                quote(&key.name),
+                                type_name(v)
+                            ),
+                        )
+                        .with_hint("put text in double quotes: fi = \"…\""),
+                    );
+                }
             }
         }
         entries.sort_by_key(|(k, _)| k.span.start);
@@ -358,6 +429,7 @@ impl Parser<'_> {
             span,
             texts: entries,
             plain: None,
+            bad_langs,
         }
     }
 
@@ -374,6 +446,7 @@ impl Parser<'_> {
             prize_draw: None,
             questions: Vec::new(),
             has_question_key: self.get(root, "question").is_some(),
+            bad_keys: Vec::new(),
         };
         let prize_draw = self.get(root, "prize_draw");
         let question = self.get(root, "question");
@@ -382,12 +455,16 @@ impl Parser<'_> {
                 Some(t) => {
                     self.unknown_keys(t, &PRIZE_DRAW_KEYS, "[prize_draw]");
                     self.allowed = PRIZE_DRAW_KEYS.to_vec();
-                    doc.prize_draw = Some(PrizeDrawDoc {
+                    let outer = std::mem::take(&mut self.bad);
+                    let mut prize_draw = PrizeDrawDoc {
                         span: span_of(v),
                         text: self.label(t, "text", "`prize_draw.text`".into()),
                         privacy: self.label(t, "privacy", "`prize_draw.privacy`".into()),
                         fields: self.string_list(t, "fields"),
-                    });
+                        bad_keys: Vec::new(),
+                    };
+                    prize_draw.bad_keys = std::mem::replace(&mut self.bad, outer);
+                    doc.prize_draw = Some(prize_draw);
                 }
                 None => self.wrong_type("prize_draw", v, "a [prize_draw] table"),
             }
@@ -408,10 +485,18 @@ impl Parser<'_> {
                 None => self.wrong_type("question", v, "a list of [[question]] tables"),
             }
         }
+        doc.bad_keys = std::mem::take(&mut self.bad);
         doc
     }
 
     fn question(&mut self, t: &Table<'_>, span: Span) -> QuestionDoc {
+        let outer = std::mem::take(&mut self.bad);
+        let mut doc = self.question_fields(t, span);
+        doc.bad_keys = std::mem::replace(&mut self.bad, outer);
+        doc
+    }
+
+    fn question_fields(&mut self, t: &Table<'_>, span: Span) -> QuestionDoc {
         self.allowed = COMMON_QUESTION_KEYS
             .iter()
             .chain(&ALL_TYPE_KEYS)
@@ -458,6 +543,7 @@ impl Parser<'_> {
             ty,
             show_if,
             options,
+            bad_keys: Vec::new(),
         }
     }
 
@@ -551,5 +637,21 @@ impl Parser<'_> {
             value: out,
             span: span_of(v),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unclosed_quote;
+
+    #[test]
+    fn finds_the_string_left_open() {
+        assert_eq!(
+            unclosed_quote(r#"title = { fi = "Kysely", en = "Survey }"#),
+            Some(30)
+        );
+        assert_eq!(unclosed_quote(r#"a = "x\"y"#), Some(4));
+        assert_eq!(unclosed_quote(r#"a = 'it''"#), Some(8));
+        assert_eq!(unclosed_quote(r#"a = "done" # "comment"#), None);
     }
 }

@@ -99,6 +99,20 @@ pub fn truncate_to_width(s: &str, max_width: usize) -> String {
     out
 }
 
+/// `s` with every forbidden character written as `\u{..}`, for messages
+/// that quote text from a file.
+pub fn escape(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if is_forbidden(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// A user-written name shown inside a message: forbidden characters
 /// escaped, cut to a sensible length.
 pub fn quote(s: &str) -> String {

@@ -33,10 +33,7 @@ pub fn survey_from_bytes(bytes: &[u8]) -> Result<Survey, Vec<Diagnostic>> {
         return Err(vec![
             Diagnostic::new(
                 Span::at(0),
-                format!(
-                    "file is {} bytes; a survey file is at most {MAX_FILE_BYTES} bytes",
-                    bytes.len()
-                ),
+format!("file is larger than {MAX_FILE_BYTES} bytes (1 MiB), the most a survey file may be")
             )
             .with_hint("is this the right file? Survey files are short TOML texts"),
         ]);
@@ -129,14 +126,31 @@ impl Validator<'_> {
             .push(Diagnostic::new(span, message).with_hint(hint));
     }
 
+    /// Where a missing top-level key is reported: the first line that is
+    /// not blank or a comment (or the start of the file).
+    fn first_line(&self) -> Span {
+        let text = self.map.text();
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            let trimmed = line.trim_start_matches(['\u{feff}', ' ', '\t']);
+            if !(trimmed.trim().is_empty() || trimmed.starts_with('#')) {
+                return Span::at(offset + line.len() - trimmed.len());
+            }
+            offset += line.len();
+        }
+        Span::at(0)
+    }
+
     fn line_of(&self, span: Span) -> usize {
         self.map.line_col(span.start).line
     }
 
     fn survey(&mut self, doc: &SurveyDoc) -> Option<Survey> {
-        let top = Span::at(0);
+        let top = self.first_line();
+        let bad = |key: &str| doc.bad_keys.iter().any(|k| k == key);
         let id = match &doc.id {
             Some(id) => self.id(id, "survey id"),
+            None if bad("id") => None,
             None => {
                 self.error(
                     top,
@@ -148,6 +162,7 @@ impl Validator<'_> {
         };
         self.langs = match &doc.languages {
             Some(langs) => self.languages(langs),
+            None if bad("languages") => None,
             None => {
                 self.error(top, "missing key `languages`", "add a line like `languages = [\"fi\", \"sv\", \"en\"]`; the first is the default");
                 None
@@ -155,6 +170,7 @@ impl Validator<'_> {
         };
         let title = match &doc.title {
             Some(l) => self.label(l),
+            None if bad("title") => None,
             None => {
                 self.error(
                     top,
@@ -169,12 +185,21 @@ impl Validator<'_> {
         let population = doc.population.as_ref().and_then(|p| {
             let n = u32::try_from(p.value).ok().filter(|&n| n > 0);
             if n.is_none() {
-                self.error(
-                    p.span,
+                let message = if p.value > i64::from(u32::MAX) {
+                    format!(
+                        "`population` {} is too large (at most {})",
+                        p.value,
+                        u32::MAX
+                    )
+                } else {
                     format!(
                         "`population` must be a positive whole number, not {}",
                         p.value
-                    ),
+                    )
+                };
+                self.error(
+                    p.span,
+                    message,
                     "set it to how many people were invited to answer, or remove it",
                 );
             }
@@ -223,7 +248,10 @@ impl Validator<'_> {
             self.error(
                 id.span,
                 format!("{what} {} may only use a-z, 0-9, `-` and `_`", quote(s)),
-                format!("e.g. \"{}\"", fixed.trim_matches('-')),
+                match fixed.trim_matches('-') {
+                    "" => "ids use a-z, 0-9, `-` and `_`, e.g. \"overall\"".to_owned(),
+                    fixed => format!("e.g. \"{fixed}\""),
+                },
             );
             return None;
         }
@@ -302,6 +330,16 @@ impl Validator<'_> {
         }
         let mut texts = Vec::new();
         let mut ok = true;
+        // The listed languages this label has no key for: an unknown key is
+        // most likely a typo of one of them (`fo` for `fi`).
+        let missing: Vec<Lang> = langs
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|l| doc.texts.iter().all(|(k, _)| k.value != l.code()))
+            .filter(|l| !doc.bad_langs.iter().any(|k| k == l.code()))
+            .collect();
+        let mut typo_of = None;
         for (key, value) in &doc.texts {
             let lang = Lang::from_code(&key.value);
             match (lang, &langs) {
@@ -313,8 +351,15 @@ impl Validator<'_> {
                 }
                 (_, Some(langs)) => {
                     let listed: Vec<&str> = langs.iter().map(|l| l.code()).collect();
-                    let hint = match closest(&key.value, listed.iter().copied()) {
-                        Some(s) if lang.is_none() => format!("did you mean `{s}`?"),
+                    let guess = match missing.as_slice() {
+                        [only] if lang.is_none() && typo_of.is_none() => Some(only.code()),
+                        _ => closest(&key.value, listed.iter().copied()).filter(|_| lang.is_none()),
+                    };
+                    if let Some(g) = guess.and_then(Lang::from_code) {
+                        typo_of = Some(g);
+                    }
+                    let hint = match guess {
+                        Some(s) => format!("did you mean `{s}`?"),
                         _ if lang.is_some() => {
                             format!("add `{}` to `languages`, or remove this text", key.value)
                         }
@@ -336,11 +381,8 @@ impl Validator<'_> {
                 (_, None) => ok = false,
             }
         }
-        let langs = langs?;
-        for lang in &langs {
-            if !texts.iter().any(|(l, _)| l == lang)
-                && doc.texts.iter().all(|(k, _)| k.value != lang.code())
-            {
+        for lang in missing {
+            if typo_of != Some(lang) {
                 self.error(
                     doc.span,
                     format!("{what} has no `{lang}` text"),
@@ -349,7 +391,7 @@ impl Validator<'_> {
                 ok = false;
             }
         }
-        ok.then(|| Label::new(texts))
+        (ok && langs.is_some()).then(|| Label::new(texts))
     }
 
     fn text(&mut self, text: &Sp<String>, what: &str) -> Option<String> {
@@ -386,14 +428,17 @@ impl Validator<'_> {
     }
 
     fn prize_draw(&mut self, doc: &parse::PrizeDrawDoc) -> Result<PrizeDraw, ()> {
+        let bad = |key: &str| doc.bad_keys.iter().any(|k| k == key);
         let text = self.required_label(
             doc.text.as_ref(),
+            bad("text"),
             doc.span,
             "[prize_draw] has no `text`",
             "add text = { … }: the invitation to the draw",
         );
-        let privacy = self.required_label(doc.privacy.as_ref(), doc.span, "[prize_draw] has no `privacy`", "add privacy = { … }: what is kept, for how long, and that it is not linked to the answers");
+        let privacy = self.required_label(doc.privacy.as_ref(), bad("privacy"), doc.span, "[prize_draw] has no `privacy`", "add privacy = { … }: what is kept, for how long, and that it is not linked to the answers");
         let fields = match &doc.fields {
+            None if bad("fields") => None,
             None => {
                 self.error(
                     doc.span,
@@ -447,15 +492,19 @@ impl Validator<'_> {
         })
     }
 
+    /// A label that must be there; `reported` when its value had the wrong
+    /// type, which was already said.
     fn required_label(
         &mut self,
         doc: Option<&LabelDoc>,
+        reported: bool,
         at: Span,
         message: &str,
         hint: &str,
     ) -> Option<Label> {
         match doc {
             Some(l) => self.label(l),
+            None if reported => None,
             None => {
                 self.error(at, message, hint);
                 None
@@ -465,8 +514,9 @@ impl Validator<'_> {
 
     fn questions(&mut self, doc: &SurveyDoc) -> Option<Vec<Question>> {
         if doc.questions.is_empty() {
+            let at = self.first_line();
             self.error(
-                Span::at(0),
+                at,
                 "the survey has no questions",
                 "add at least one [[question]] table",
             );
@@ -482,26 +532,33 @@ impl Validator<'_> {
             .collect();
         let mut first_seen: HashMap<&str, Span> = HashMap::new();
         let mut lowered = Vec::new();
+        // What later conditions are checked against: every earlier question
+        // whose id and type are sound, even if its text or condition is not,
+        // so that one mistake does not hide the next.
+        let mut scope = Vec::new();
         let mut broken = Vec::new();
         let mut ok = true;
         for (i, q) in doc.questions.iter().enumerate() {
+            let later = &ids[i + 1..];
             if let Some(id) = &q.id {
                 if let Some(&first) = first_seen.get(id.value.as_str()) {
                     let line = self.line_of(first);
                     self.error(id.span, format!("duplicate question id `{}`", id.value), format!("the first question with this id is on line {line}; give each question its own id"));
                     ok = false;
                     // Still check the rest of it, but never refer to it.
-                    let _ = self.question(q, &lowered, &broken, &ids[i + 1..]);
+                    let _ = self.question(q, &scope, &broken, later);
                     continue;
                 }
                 first_seen.insert(&id.value, id.span);
             }
-            match self.question(q, &lowered, &broken, &ids[i + 1..]) {
+            let (full, checkable) = self.question(q, &scope, &broken, later);
+            match checkable {
+                Some(question) => scope.push(question),
+                None => broken.push(ids[i].clone()),
+            }
+            match full {
                 Some(question) => lowered.push(question),
-                None => {
-                    ok = false;
-                    broken.push(ids[i].clone());
-                }
+                None => ok = false,
             }
         }
         ok.then_some(lowered)
@@ -513,9 +570,11 @@ impl Validator<'_> {
         earlier: &[Question],
         broken: &[String],
         later: &[String],
-    ) -> Option<Question> {
+    ) -> (Option<Question>, Option<Question>) {
+        let bad = |key: &str| q.bad_keys.iter().any(|k| k == key);
         let id = match &q.id {
             Some(id) => self.id(id, "question id"),
+            None if bad("id") => None,
             None => {
                 self.error(
                     q.span,
@@ -529,7 +588,7 @@ impl Validator<'_> {
             || "this question".to_owned(),
             |id| format!("question `{id}`"),
         );
-        if !q.type_given {
+        if !q.type_given && !bad("type") {
             self.error(
                 q.span,
                 format!("{name} has no `type`"),
@@ -538,6 +597,7 @@ impl Validator<'_> {
         }
         let text = self.required_label(
             q.text.as_ref(),
+            bad("text"),
             q.span,
             &format!("{name} has no `text`"),
             "add text = { fi = \"…\", … }: the question as the respondent reads it",
@@ -552,13 +612,27 @@ impl Validator<'_> {
             };
             self.condition(c, &scope)
         });
-        Some(Question {
-            id: id?,
-            text: text?,
-            required: q.required.as_ref().is_some_and(|r| r.value),
-            show_if: show_if.transpose().ok()?,
-            kind: kind?,
-        })
+        let required = q.required.as_ref().is_some_and(|r| r.value);
+        let checkable = match (&id, &kind) {
+            (Some(id), Some(kind)) => Some(Question {
+                id: id.clone(),
+                text: Label::new([]),
+                required,
+                show_if: None,
+                kind: kind.clone(),
+            }),
+            _ => None,
+        };
+        let full = (|| {
+            Some(Question {
+                id: id?,
+                text: text?,
+                required,
+                show_if: show_if.transpose().ok()?,
+                kind: kind?,
+            })
+        })();
+        (full, checkable)
     }
 
     fn condition(
@@ -635,12 +709,11 @@ impl Validator<'_> {
                     Some(p) if p.value < 1 || p.value > count => {
                         self.error(
                             p.span,
+                            format!("`pick` is {}; it must be from 1 to {count}", p.value),
                             format!(
-                                "`pick` is {}, but {name} has {}",
-                                p.value,
+                                "`pick` is how many options to rank, and {name} has {}",
                                 plural(count, "option")
                             ),
-                            format!("pick is how many options to rank: 1 to {count}"),
                         );
                         return None;
                     }
@@ -655,6 +728,7 @@ impl Validator<'_> {
                 let low = q.low.as_ref().map(|l| self.label(l).ok_or(()));
                 let high = q.high.as_ref().map(|l| self.label(l).ok_or(()));
                 let scale = match &q.scale {
+                    None if q.bad_keys.iter().any(|k| k == "scale") => None,
                     None => {
                         self.error(
                             q.span,
@@ -740,6 +814,9 @@ impl Validator<'_> {
         other: bool,
     ) -> Option<Vec<QuestionOption>> {
         let Some(options) = &q.options else {
+            if q.bad_keys.iter().any(|k| k == "options") {
+                return None;
+            }
             self.error(
                 q.span,
                 format!("{ty} {name} has no `options`"),
@@ -895,7 +972,7 @@ mod tests {
         assert!(
             survey_from_bytes(&big).unwrap_err()[0]
                 .message
-                .contains("at most")
+                .contains("larger than")
         );
     }
 

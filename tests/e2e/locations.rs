@@ -3,7 +3,8 @@
 //! A fixture in `tests/data/invalid/` lists, in its header comment, one
 //! `# error at: TOKEN` line per expected problem, in file order. The source
 //! at each reported line and column must start with that token. Special
-//! tokens: `<start>` (line 1, column 1: something missing from the whole
+//! tokens: `<start>` (column 1 of the first line that is not blank or a
+//! comment, or 1:1 when there is none: something missing from the whole
 //! file) and `<ESC>` (the escape character, which a comment cannot hold).
 //!
 //! A fixture with a `# known bug:` line shows a validator bug; it is left
@@ -51,6 +52,17 @@ fn fixtures() -> Vec<Fixture> {
     out
 }
 
+/// The 1-based number of the first line that is not blank or a comment.
+fn first_content_line(source: &str) -> usize {
+    source
+        .lines()
+        .position(|l| {
+            let l = l.trim_start_matches('\u{feff}').trim();
+            !l.is_empty() && !l.starts_with('#')
+        })
+        .map_or(1, |i| i + 1)
+}
+
 /// The `LINE:COL` of every problem `kioski validate FILE` reports.
 fn reported(file: &str) -> (Vec<(usize, usize)>, String) {
     let run = kioski(["validate", file]).run();
@@ -89,7 +101,7 @@ fn mismatches(fixture: &Fixture) -> Vec<String> {
     }
     for (&(line, col), token) in places.iter().zip(&fixture.expected) {
         let ok = if token == "<start>" {
-            (line, col) == (1, 1)
+            (line, col) == (first_content_line(&fixture.source), 1)
         } else {
             source_at(&fixture.source, line, col).starts_with(token.as_str())
         };

@@ -89,13 +89,17 @@ pub fn run(args: &ValidateArgs) -> Exit {
 /// Reads and checks one file; returns its report and its rendered text.
 fn check_file(path: &PathBuf) -> (FileReport, String) {
     // A file name is shown on a terminal too: no escape sequences.
-    let name = sanitize::strip(&path.display().to_string(), false);
+    let name = if path.as_os_str() == "-" {
+        "<stdin>".to_owned()
+    } else {
+        sanitize::strip(&path.display().to_string(), false)
+    };
     let bytes = match read(path) {
         Ok(bytes) => bytes,
         Err(e) => {
             let problem = Problem::without_position(
                 &name,
-                format!("cannot read the file: {e}"),
+                format!("cannot read the file: {}", describe_io(&e)),
                 "check the path and that you may read it",
             );
             let text = report::render_unplaced(&problem);
@@ -144,6 +148,15 @@ fn check_file(path: &PathBuf) -> (FileReport, String) {
                 text,
             )
         }
+    }
+}
+
+/// An I/O error in words, without the "(os error N)" tail.
+fn describe_io(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_lowercase(),
+        None => text,
     }
 }
 
