@@ -1,22 +1,150 @@
 //! The command line: arguments, one module per command, and exit codes.
+//! The only layer that reads the environment and the clock.
 
 mod args;
 mod cmd;
+mod error;
 mod exit;
+mod paths;
 pub mod report;
+mod survey_file;
 
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser as _;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
 
 pub use args::{Cli, Command};
+pub use error::CliError;
 pub use exit::Exit;
+
+use crate::store::Store;
 
 /// Runs kioski with the process's arguments and returns its exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let exit = match cli.command {
-        Command::Validate(args) => cmd::validate::run(&args),
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = anstream::stderr().lock().write_all(e.render().as_bytes());
+            e.exit.into()
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    let ctx = Context {
+        store_flag: cli.store,
+        now_ms: Timestamp::now().as_millisecond(),
     };
-    exit.into()
+    match &cli.command {
+        Command::Validate(args) => cmd::validate::run(args),
+        Command::Load(args) => cmd::load::run(args, &ctx),
+        Command::Surveys(args) => cmd::surveys::run(args, &ctx),
+        Command::Activate(args) => cmd::activate::run(args, &ctx),
+        Command::Simulate(args) => cmd::simulate::run(args, &ctx),
+        Command::Export(args) => cmd::export::run(args, &ctx),
+        Command::Bundle(args) => cmd::bundle::run(args, &ctx),
+        Command::Pin(args) => cmd::pin::run(args, &ctx),
+    }
+}
+
+/// What every command may need from outside: where the store is, and now.
+pub struct Context {
+    store_flag: Option<std::path::PathBuf>,
+    pub now_ms: i64,
+}
+
+impl Context {
+    /// Opens the store for `command`, which other processes will see as
+    /// its owner while it runs.
+    pub fn open_store(&self, command: &str) -> Result<Store, CliError> {
+        let dir = paths::store_dir(self.store_flag.clone())?;
+        Store::open(&dir.path, command).map_err(|e| {
+            let mut err = CliError::from(e);
+            if err.exit == Exit::Store {
+                err.note = Some(format!("the store directory was chosen by {}", dir.from));
+            }
+            err
+        })
+    }
+
+    /// This machine's offset from UTC now, in milliseconds.
+    pub fn utc_offset_ms(&self) -> i64 {
+        Timestamp::from_millisecond(self.now_ms)
+            .map(|t| i64::from(TimeZone::system().to_offset(t).seconds()) * 1000)
+            .unwrap_or(0)
+    }
+
+    /// `id`, or the active survey when none is given.
+    pub fn survey_or_active(&self, store: &Store, id: Option<&str>) -> Result<String, CliError> {
+        match id {
+            Some(id) => Ok(id.to_owned()),
+            None => store.active()?.ok_or_else(|| {
+                CliError::invalid("no survey is active, and none was named.")
+                    .with_hint("name one with --survey ID, or load one with `kioski load FILE`")
+            }),
+        }
+    }
+}
+
+/// A Unix time in milliseconds as local `YYYY-MM-DD HH:MM`.
+pub fn local_time(ms: i64) -> String {
+    Timestamp::from_millisecond(ms)
+        .map(|t| {
+            t.to_zoned_datetime(TimeZone::system())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// `YYYY-MM-DD` (local midnight) or an RFC 3339 time, as Unix milliseconds.
+pub fn parse_date(text: &str) -> Result<i64, CliError> {
+    if let Ok(t) = text.parse::<Timestamp>() {
+        return Ok(t.as_millisecond());
+    }
+    text.parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|d| d.to_zoned_datetime(TimeZone::system()).ok())
+        .map(|z| z.timestamp().as_millisecond())
+        .ok_or_else(|| {
+            CliError::new(
+                Exit::Usage,
+                format!("`{}` is not a date.", crate::core::sanitize::escape(text)),
+            )
+            .with_hint("write a day as YYYY-MM-DD, e.g. 2026-01-31")
+        })
+}
+
+/// Writes a file so that it appears only when complete: into a temporary
+/// file beside it, synced, then renamed over the target.
+pub fn write_atomically<T>(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<T, CliError>,
+) -> Result<T, CliError> {
+    let io_error =
+        |e: std::io::Error| CliError::invalid(format!("cannot write {}: {e}.", path.display()));
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(format!(".partial-{}", std::process::id()));
+    let tmp = path.with_file_name(name);
+    let result = (|| {
+        let mut w = BufWriter::new(File::create(&tmp).map_err(io_error)?);
+        let value = write(&mut w)?;
+        let file = w.into_inner().map_err(|e| io_error(e.into_error()))?;
+        file.sync_all().map_err(io_error)?;
+        std::fs::rename(&tmp, path).map_err(io_error)?;
+        Ok(value)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }

@@ -1,15 +1,31 @@
 //! Command-line arguments (clap derive); each command's own arguments live
 //! beside its code in `cmd/`.
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 
+use super::cmd::activate::ActivateArgs;
+use super::cmd::bundle::BundleArgs;
+use super::cmd::export::ExportArgs;
+use super::cmd::load::LoadArgs;
+use super::cmd::pin::PinArgs;
+use super::cmd::simulate::SimulateArgs;
+use super::cmd::surveys::SurveysArgs;
 use super::cmd::validate::ValidateArgs;
 
 /// A terminal survey kiosk and tally tool.
 #[derive(Debug, Parser)]
 #[command(name = "kioski", version, about, long_about = None)]
-#[command(after_help = "Example:\n  kioski validate surveys/*.toml")]
+#[command(
+    after_help = "Examples:\n  kioski validate surveys/*.toml\n  kioski load surveys/palvelupiste.toml\n  kioski simulate --respondents 2000\n  kioski export --format csv --out palaute.csv"
+)]
 pub struct Cli {
+    /// The store directory (default: $KIOSKI_STORE, else the platform data
+    /// directory, e.g. ~/.local/share/kioski).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -17,4 +33,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Validate(ValidateArgs),
+    Load(LoadArgs),
+    Surveys(SurveysArgs),
+    Activate(ActivateArgs),
+    Simulate(SimulateArgs),
+    Export(ExportArgs),
+    Bundle(BundleArgs),
+    Pin(PinArgs),
 }

@@ -1,3 +1,10 @@
 //! One module per subcommand: its arguments and its `run`.
 
+pub mod activate;
+pub mod bundle;
+pub mod export;
+pub mod load;
+pub mod pin;
+pub mod simulate;
+pub mod surveys;
 pub mod validate;

@@ -33,6 +33,8 @@ pub struct Setup<'a> {
     pub terminal: &'a str,
     /// Unix milliseconds; responses are spread over the year before it.
     pub now_ms: i64,
+    /// The kiosk's offset from UTC, so that answers come in its opening hours.
+    pub utc_offset_ms: i64,
 }
 
 /// One synthetic response, valid for `setup.survey`.
@@ -71,7 +73,12 @@ pub fn respondent(rng: &mut impl Rng, setup: &Setup<'_>) -> Response {
     }
     let (answers, all_required) = walk.finish(survey);
 
-    let submitted_ms = setup.now_ms - i64::from(days_ago) * DAY_MS - office_time_ms(rng);
+    // Local midnight of the chosen day, then a time in opening hours; a
+    // time later than now (today) is moved back to just before now.
+    let local_now = setup.now_ms + setup.utc_offset_ms;
+    let midnight = local_now - local_now.rem_euclid(DAY_MS) - i64::from(days_ago) * DAY_MS;
+    let submitted_ms = (midnight + office_time_ms(rng) - setup.utc_offset_ms)
+        .min(setup.now_ms - rng.random_range(0..3_600_000));
     let started_ms = submitted_ms - rng.random_range(15_000..120_000);
     Response {
         id: time_ordered_id(rng, submitted_ms),
@@ -93,12 +100,10 @@ pub fn time_ordered_id(rng: &mut impl Rng, ms: i64) -> Uuid {
     Builder::from_unix_timestamp_millis(u64::try_from(ms).unwrap_or(0), &random).into_uuid()
 }
 
-/// Milliseconds before the end of the day the response was given: opening
-/// hours, busiest around noon.
+/// Milliseconds after midnight: opening hours 8-16, busiest around noon.
 fn office_time_ms(rng: &mut impl Rng) -> i64 {
-    let hour = (12.0 + normal(rng) * 2.0).clamp(8.0, 16.0);
-    let seconds_into_day = (hour * 3600.0) as i64 + rng.random_range(0..3600);
-    DAY_MS - seconds_into_day * 1000
+    let hour = (12.0 + normal(rng) * 2.0).clamp(8.0, 15.9);
+    (hour * 3_600_000.0) as i64
 }
 
 /// The survey's default language most of the time, the others sometimes.
@@ -315,6 +320,7 @@ mod tests {
                 version: VersionHash::of(&survey),
                 terminal: "test",
                 now_ms: 1_790_000_000_000,
+                utc_offset_ms: 2 * 3_600_000,
             };
             let mut rng = ChaCha8Rng::seed_from_u64(7);
             let responses: Vec<Response> = (0..500).map(|_| respondent(&mut rng, &setup)).collect();
@@ -343,6 +349,7 @@ mod tests {
             version: VersionHash::of(&survey),
             terminal: "t",
             now_ms: 1_790_000_000_000,
+            utc_offset_ms: 0,
         };
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let mut counts = [0usize; 6];

@@ -1,16 +1,15 @@
 //! `kioski validate FILE...`: check survey files without touching a store.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use crate::cli::Exit;
 use crate::cli::report::{self, Problem};
-use crate::core::sanitize;
+use crate::cli::survey_file::{self, SurveyFile};
+use crate::cli::{CliError, Exit};
 use crate::core::survey::Survey;
-use crate::core::validate::{MAX_FILE_BYTES, survey_from_bytes};
 
 /// Check survey files and report every problem with its line and column.
 ///
@@ -42,12 +41,12 @@ pub enum Format {
 
 /// One file's outcome, as JSON prints it.
 #[derive(Serialize)]
-struct FileReport {
-    file: String,
+struct FileReport<'a> {
+    file: &'a str,
     valid: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     survey: Option<SurveySummary>,
-    problems: Vec<Problem>,
+    problems: &'a [Problem],
 }
 
 #[derive(Serialize)]
@@ -67,123 +66,63 @@ impl SurveySummary {
     }
 }
 
-pub fn run(args: &ValidateArgs) -> Exit {
-    let reports: Vec<(FileReport, String)> = args.files.iter().map(check_file).collect();
-    let all_valid = reports.iter().all(|(r, _)| r.valid);
+/// The line `validate` prints for a valid file.
+pub fn ok_line(name: &str, survey: &Survey) -> String {
+    let n = survey.questions.len();
+    let langs: Vec<&str> = survey.languages.iter().map(|l| l.code()).collect();
+    format!(
+        "{name}: ok: `{}` in {}, {n} question{}\n",
+        survey.id,
+        langs.join(", "),
+        if n == 1 { "" } else { "s" }
+    )
+}
+
+pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
+    let files: Vec<SurveyFile> = args.files.iter().map(|p| survey_file::read(p)).collect();
     let written = match args.format {
-        Format::Json => print_json(&reports),
-        Format::Text => print_text(&reports),
+        Format::Json => print_json(&files),
+        Format::Text => print_text(&files),
     };
     match written {
         // A closed pipe (`| head`) is not an error of the files.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(e) => {
-            eprintln!("error: cannot write the report: {e}");
-            return Exit::Invalid;
-        }
+        Err(e) => return Err(CliError::invalid(format!("cannot write the report: {e}."))),
         Ok(()) => {}
     }
-    if all_valid { Exit::Ok } else { Exit::Invalid }
-}
-
-/// Reads and checks one file; returns its report and its rendered text.
-fn check_file(path: &PathBuf) -> (FileReport, String) {
-    // A file name is shown on a terminal too: no escape sequences.
-    let name = if path.as_os_str() == "-" {
-        "<stdin>".to_owned()
+    if files.iter().all(|f| f.outcome.is_ok()) {
+        Ok(())
     } else {
-        sanitize::strip(&path.display().to_string(), false)
-    };
-    let bytes = match read(path) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            let problem = Problem::without_position(
-                &name,
-                format!("cannot read the file: {}", describe_io(&e)),
-                "check the path and that you may read it",
-            );
-            let text = report::render_unplaced(&problem);
-            return (
-                FileReport {
-                    file: name,
-                    valid: false,
-                    survey: None,
-                    problems: vec![problem],
-                },
-                text,
-            );
-        }
-    };
-    match survey_from_bytes(&bytes) {
-        Ok(survey) => {
-            let summary = SurveySummary::of(&survey);
-            let text = format!(
-                "{name}: ok: `{}` in {}, {} question{}\n",
-                summary.id,
-                summary.languages.join(", "),
-                summary.questions,
-                if summary.questions == 1 { "" } else { "s" }
-            );
-            (
-                FileReport {
-                    file: name,
-                    valid: true,
-                    survey: Some(summary),
-                    problems: Vec::new(),
-                },
-                text,
-            )
-        }
-        Err(diagnostics) => {
-            let source = String::from_utf8_lossy(&bytes);
-            let problems = report::problems(&name, &source, &diagnostics);
-            let text = report::render(&name, &source, &diagnostics);
-            (
-                FileReport {
-                    file: name,
-                    valid: false,
-                    survey: None,
-                    problems,
-                },
-                text,
-            )
-        }
+        Err(CliError::reported(Exit::Invalid))
     }
 }
 
-/// An I/O error in words, without the "(os error N)" tail.
-fn describe_io(e: &io::Error) -> String {
-    let text = e.to_string();
-    match text.find(" (os error") {
-        Some(i) => text[..i].to_lowercase(),
-        None => text,
-    }
-}
-
-/// Reads a file, or standard input for `-`, refusing more than the survey
-/// size limit (plus one byte, so that the limit's own message is shown).
-fn read(path: &PathBuf) -> io::Result<Vec<u8>> {
-    let limit = MAX_FILE_BYTES as u64 + 1;
-    let mut bytes = Vec::new();
-    if path.as_os_str() == "-" {
-        io::stdin().lock().take(limit).read_to_end(&mut bytes)?;
-    } else {
-        std::fs::File::open(path)?
-            .take(limit)
-            .read_to_end(&mut bytes)?;
-    }
-    Ok(bytes)
-}
-
-fn print_json(reports: &[(FileReport, String)]) -> io::Result<()> {
+fn print_json(files: &[SurveyFile]) -> io::Result<()> {
     #[derive(Serialize)]
     struct All<'a> {
         valid: bool,
-        files: Vec<&'a FileReport>,
+        files: Vec<FileReport<'a>>,
     }
+    let reports = files
+        .iter()
+        .map(|f| match &f.outcome {
+            Ok((survey, _)) => FileReport {
+                file: &f.name,
+                valid: true,
+                survey: Some(SurveySummary::of(survey)),
+                problems: &[],
+            },
+            Err(failure) => FileReport {
+                file: &f.name,
+                valid: false,
+                survey: None,
+                problems: &failure.problems,
+            },
+        })
+        .collect();
     let all = All {
-        valid: reports.iter().all(|(r, _)| r.valid),
-        files: reports.iter().map(|(r, _)| r).collect(),
+        valid: files.iter().all(|f| f.outcome.is_ok()),
+        files: reports,
     };
     let mut out = io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, &all).map_err(|e| {
@@ -194,30 +133,28 @@ fn print_json(reports: &[(FileReport, String)]) -> io::Result<()> {
 }
 
 /// Valid files go to standard output, problems to standard error.
-fn print_text(reports: &[(FileReport, String)]) -> io::Result<()> {
+fn print_text(files: &[SurveyFile]) -> io::Result<()> {
     let mut out = anstream::stdout().lock();
     let mut err = anstream::stderr().lock();
-    for (report, text) in reports {
-        if report.valid {
-            out.write_all(text.as_bytes())?;
-        } else {
-            err.write_all(text.as_bytes())?;
+    let mut invalid = 0;
+    let mut problems = 0;
+    for f in files {
+        match &f.outcome {
+            Ok((survey, _)) => out.write_all(ok_line(&f.name, survey).as_bytes())?,
+            Err(failure) => {
+                invalid += 1;
+                problems += failure.problems.len();
+                err.write_all(failure.text.as_bytes())?;
+            }
         }
     }
-    let invalid: Vec<&FileReport> = reports
-        .iter()
-        .map(|(r, _)| r)
-        .filter(|r| !r.valid)
-        .collect();
-    if !invalid.is_empty() {
-        let problems: usize = invalid.iter().map(|r| r.problems.len()).sum();
+    if invalid > 0 {
         writeln!(
             err,
-            "{}: {} of {} file{} invalid, {problems} problem{} in all.",
+            "{}: {invalid} of {} file{} invalid, {problems} problem{} in all.",
             report::error_label(),
-            invalid.len(),
-            reports.len(),
-            if reports.len() == 1 { "" } else { "s" },
+            files.len(),
+            if files.len() == 1 { "" } else { "s" },
             if problems == 1 { "" } else { "s" },
         )?;
     }

@@ -1,0 +1,25 @@
+//! `kioski activate ID`: choose the survey the kiosk shows.
+
+use clap::Args;
+
+use crate::cli::{CliError, Context};
+
+/// Choose which stored survey the kiosk shows (its newest version).
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  kioski activate pulssi")]
+pub struct ActivateArgs {
+    /// The survey id, as `kioski surveys` lists it.
+    pub id: String,
+}
+
+pub fn run(args: &ActivateArgs, ctx: &Context) -> Result<(), CliError> {
+    let store = ctx.open_store("activate")?;
+    store.activate(&args.id)?;
+    let version = store.latest(&args.id)?;
+    println!(
+        "`{}` is now active (version {}).",
+        args.id,
+        version.hash.short()
+    );
+    Ok(())
+}

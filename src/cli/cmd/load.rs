@@ -1,0 +1,70 @@
+//! `kioski load FILE...`: validate survey files and store them as versions.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::cli::survey_file::{self, SurveyFile};
+use crate::cli::{CliError, Context, Exit};
+
+/// Validate survey files, then store each as a new version of its survey.
+///
+/// The version is a hash of the survey's content: loading unchanged content
+/// again adds nothing (comments and layout do not count). The first survey
+/// loaded into an empty store becomes the active one. When any file is
+/// invalid, nothing is stored.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kioski load surveys/palvelupiste.toml\n  kioski load --store /srv/kioski surveys/*.toml"
+)]
+pub struct LoadArgs {
+    /// Survey files to load (`-` reads standard input).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+pub fn run(args: &LoadArgs, ctx: &Context) -> Result<(), CliError> {
+    let files: Vec<SurveyFile> = args.files.iter().map(|p| survey_file::read(p)).collect();
+    let mut err = anstream::stderr().lock();
+    let mut invalid = 0;
+    for f in &files {
+        if let Err(failure) = &f.outcome {
+            invalid += 1;
+            let _ = err.write_all(failure.text.as_bytes());
+        }
+    }
+    if invalid > 0 {
+        return Err(CliError::new(
+            Exit::Invalid,
+            format!(
+                "{invalid} of {} files invalid; nothing was loaded.",
+                files.len()
+            ),
+        )
+        .with_hint("fix the problems above, then load again"));
+    }
+    let store = ctx.open_store("load")?;
+    let mut out = std::io::stdout().lock();
+    for f in &files {
+        let Ok((survey, source)) = &f.outcome else {
+            continue;
+        };
+        let loaded = store.load(survey, source, ctx.now_ms)?;
+        let what = if loaded.added {
+            "loaded as"
+        } else {
+            "unchanged:"
+        };
+        let active = if loaded.activated { ", now active" } else { "" };
+        let _ = writeln!(
+            out,
+            "{}: {what} `{}` version {} ({}){active}",
+            f.name,
+            survey.id,
+            loaded.number,
+            loaded.hash.short()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! `kioski surveys`: what the store holds.
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use crate::cli::{CliError, Context, local_time};
+
+/// List stored surveys: versions, response counts, first and last response,
+/// and which one the kiosk shows.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  kioski surveys\n  kioski surveys --format json")]
+pub struct SurveysArgs {
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Serialize)]
+struct Row {
+    id: String,
+    title: String,
+    versions: usize,
+    latest: String,
+    complete: u64,
+    partial: u64,
+    first_response: Option<String>,
+    last_response: Option<String>,
+    active: bool,
+}
+
+pub fn run(args: &SurveysArgs, ctx: &Context) -> Result<(), CliError> {
+    let store = ctx.open_store("surveys")?;
+    let active = store.active()?;
+    let mut rows = Vec::new();
+    for entry in store.survey_entries()? {
+        let latest = store.latest(&entry.id)?;
+        let stats = store.stats(&entry.id)?;
+        let survey = &latest.survey;
+        rows.push(Row {
+            title: crate::core::sanitize::strip(survey.title.get(survey.default_lang()), false),
+            versions: entry.versions.len(),
+            latest: latest.hash.short(),
+            complete: stats.complete,
+            partial: stats.partial,
+            first_response: stats.first_ms.map(local_time),
+            last_response: stats.last_ms.map(local_time),
+            active: active.as_deref() == Some(entry.id.as_str()),
+            id: entry.id,
+        });
+    }
+    match args.format {
+        Format::Json => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&rows)
+                    .map_err(|e| CliError::invalid(e.to_string()))?
+            );
+        }
+        Format::Table if rows.is_empty() => {
+            println!("No surveys in {}.", store.dir().display());
+            println!("hint: load one with `kioski load surveys/palvelupiste.toml`");
+        }
+        Format::Table => {
+            let header = [
+                "", "ID", "TITLE", "VERSIONS", "COMPLETE", "PARTIAL", "FIRST", "LAST",
+            ];
+            let mut table: Vec<Vec<String>> =
+                vec![header.iter().map(|s| (*s).to_owned()).collect()];
+            for r in &rows {
+                table.push(vec![
+                    if r.active { "*".into() } else { String::new() },
+                    r.id.clone(),
+                    crate::core::sanitize::truncate_to_width(&r.title, 32),
+                    format!("{} ({})", r.versions, r.latest),
+                    r.complete.to_string(),
+                    r.partial.to_string(),
+                    r.first_response.clone().unwrap_or_else(|| "-".into()),
+                    r.last_response.clone().unwrap_or_else(|| "-".into()),
+                ]);
+            }
+            print!("{}", align(&table));
+            println!("* active: the survey the kiosk shows");
+        }
+    }
+    Ok(())
+}
+
+/// Columns padded to their widest cell.
+fn align(rows: &[Vec<String>]) -> String {
+    use crate::core::sanitize::width;
+    let cols = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| rows.iter().map(|r| width(&r[c])).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell}{}", " ".repeat(w - width(cell))))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,18 @@
+//! The store: the only code that names sled.
+//!
+//! One directory holds a lock file (who owns the store), a sled database
+//! and a log. Every record goes through [`codec`]; every key is built in
+//! [`keys`]. A response is acknowledged only after it is on disk.
+
+pub mod bundle;
+pub mod codec;
+mod database;
+mod error;
+pub mod export;
+pub mod keys;
+mod lock;
+pub mod pin;
+
+pub use database::{LoadOutcome, Store, StoredVersion, SurveyEntry, SurveyStats, VersionRef};
+pub use error::StoreError;
+pub use lock::Owner;

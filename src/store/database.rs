@@ -1,0 +1,509 @@
+//! [`Store`]: an opened store directory, owned by this process.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::codec::{self, CodecError};
+use super::error::{StoreError, read_error, write_error};
+use super::keys;
+use super::lock::{self, StoreLock};
+use crate::core::response::Response;
+use crate::core::survey::Survey;
+use crate::core::version::VersionHash;
+
+/// The sled database's directory inside the store directory.
+const SLED_DIR: &str = "db";
+
+/// One loaded version of a survey.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredVersion {
+    pub hash: VersionHash,
+    pub survey: Survey,
+    /// The file's text as loaded, for people and for bundles.
+    pub source: String,
+    pub loaded_ms: i64,
+}
+
+/// A survey id and its versions, oldest load first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyEntry {
+    pub id: String,
+    pub versions: Vec<VersionRef>,
+}
+
+/// One version of a survey and when it was first loaded (on any terminal).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionRef {
+    pub hash: VersionHash,
+    pub loaded_ms: i64,
+}
+
+/// What `load` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadOutcome {
+    pub hash: VersionHash,
+    /// 1-based number of this version among the survey's versions.
+    pub number: usize,
+    /// False when the same content was already stored.
+    pub added: bool,
+    /// True when this load made the survey the active one.
+    pub activated: bool,
+}
+
+/// Response counts and times of one survey.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SurveyStats {
+    pub complete: u64,
+    pub partial: u64,
+    pub first_ms: Option<i64>,
+    pub last_ms: Option<i64>,
+}
+
+/// An open store. Only one process holds one at a time (see `lock`).
+pub struct Store {
+    dir: PathBuf,
+    db: sled::Db,
+    meta: sled::Tree,
+    versions: sled::Tree,
+    surveys: sled::Tree,
+    responses: sled::Tree,
+    prizes: sled::Tree,
+    /// sled's data file, for the `fdatasync` after each flush.
+    data_file: File,
+    /// Surveys by version, decoded once.
+    cache: Mutex<HashMap<VersionHash, Arc<Survey>>>,
+    _lock: StoreLock,
+}
+
+impl Store {
+    /// Opens (creating if needed, mode 0700) the store in `dir` for the
+    /// kioski command `command`, which the lock records for others to see.
+    pub fn open(dir: &Path, command: &str) -> Result<Store, StoreError> {
+        let open_error = |reason: String| StoreError::Open {
+            dir: dir.to_owned(),
+            reason,
+        };
+        create_private_dir(dir).map_err(|e| open_error(io_reason(&e)))?;
+        let lock = lock::acquire(dir, command)?;
+        let sled_dir = dir.join(SLED_DIR);
+        let db = open_sled(&sled_dir).map_err(|(reason, damaged)| {
+            if damaged {
+                StoreError::Damaged {
+                    dir: dir.to_owned(),
+                    reason,
+                }
+            } else {
+                open_error(reason)
+            }
+        })?;
+        let tree = |name: &str| db.open_tree(name).map_err(|e| open_error(e.to_string()));
+        let meta = tree(keys::META)?;
+        check_format(dir, &meta)?;
+        let data_file = File::open(sled_dir.join("db")).map_err(|e| open_error(io_reason(&e)))?;
+        let store = Store {
+            dir: dir.to_owned(),
+            versions: tree(keys::VERSIONS)?,
+            surveys: tree(keys::SURVEYS)?,
+            responses: tree(keys::RESPONSES)?,
+            prizes: tree(keys::PRIZES)?,
+            meta,
+            db,
+            data_file,
+            cache: Mutex::new(HashMap::new()),
+            _lock: lock,
+        };
+        Ok(store)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Makes everything written so far durable: sled's flush, then an
+    /// `fdatasync` of its data file, since sled 0.34's flush ends in
+    /// `sync_file_range`, which survives a killed process but not a power
+    /// cut.
+    pub fn sync(&self) -> Result<(), StoreError> {
+        self.db.flush().map_err(write_error)?;
+        self.data_file
+            .sync_data()
+            .map_err(|e| StoreError::Write(e.to_string()))
+    }
+
+    // ---- surveys and versions ----------------------------------------
+
+    /// Stores a validated survey as a version of its id; the same content
+    /// again adds nothing. The first survey loaded into a store becomes
+    /// the active one.
+    pub fn load(
+        &self,
+        survey: &Survey,
+        source: &str,
+        now_ms: i64,
+    ) -> Result<LoadOutcome, StoreError> {
+        let hash = VersionHash::of(survey);
+        let mut entry = self
+            .survey_entry(&survey.id)?
+            .unwrap_or_else(|| SurveyEntry {
+                id: survey.id.clone(),
+                versions: Vec::new(),
+            });
+        let added = !entry.versions.iter().any(|v| v.hash == hash);
+        if added {
+            let version = StoredVersion {
+                hash,
+                survey: survey.clone(),
+                source: source.to_owned(),
+                loaded_ms: now_ms,
+            };
+            self.put(&self.versions, &hash.0, &version)?;
+            // Kept in load order, so a version imported from another
+            // terminal takes its place in time, and the newest is last.
+            let at = entry.versions.partition_point(|v| v.loaded_ms <= now_ms);
+            entry.versions.insert(
+                at,
+                VersionRef {
+                    hash,
+                    loaded_ms: now_ms,
+                },
+            );
+            self.put(&self.surveys, survey.id.as_bytes(), &entry)?;
+        }
+        let activated = self.active()?.is_none();
+        if activated {
+            self.meta
+                .insert(keys::META_ACTIVE, survey.id.as_bytes())
+                .map_err(write_error)?;
+        }
+        self.sync()?;
+        let number = entry
+            .versions
+            .iter()
+            .position(|v| v.hash == hash)
+            .map_or(0, |i| i + 1);
+        Ok(LoadOutcome {
+            hash,
+            number,
+            added,
+            activated,
+        })
+    }
+
+    /// Makes `id` the survey the kiosk shows.
+    pub fn activate(&self, id: &str) -> Result<(), StoreError> {
+        if self.survey_entry(id)?.is_none() {
+            return Err(StoreError::UnknownSurvey(id.to_owned()));
+        }
+        self.meta
+            .insert(keys::META_ACTIVE, id.as_bytes())
+            .map_err(write_error)?;
+        self.sync()
+    }
+
+    /// The id of the active survey.
+    pub fn active(&self) -> Result<Option<String>, StoreError> {
+        let value = self.meta.get(keys::META_ACTIVE).map_err(read_error)?;
+        Ok(value.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    pub fn survey_entry(&self, id: &str) -> Result<Option<SurveyEntry>, StoreError> {
+        self.get(&self.surveys, keys::SURVEYS, id.as_bytes())
+    }
+
+    /// Every stored survey, by id.
+    pub fn survey_entries(&self) -> Result<Vec<SurveyEntry>, StoreError> {
+        self.surveys
+            .iter()
+            .map(|item| {
+                let (key, value) = item.map_err(read_error)?;
+                self.decode(keys::SURVEYS, &key, &value)
+            })
+            .collect()
+    }
+
+    pub fn version(&self, hash: &VersionHash) -> Result<Option<StoredVersion>, StoreError> {
+        self.get(&self.versions, keys::VERSIONS, &hash.0)
+    }
+
+    /// The newest version of survey `id`.
+    pub fn latest(&self, id: &str) -> Result<StoredVersion, StoreError> {
+        let entry = self
+            .survey_entry(id)?
+            .ok_or_else(|| StoreError::UnknownSurvey(id.to_owned()))?;
+        let hash = &entry
+            .versions
+            .last()
+            .ok_or_else(|| StoreError::UnknownSurvey(id.to_owned()))?
+            .hash;
+        self.version(hash)?
+            .ok_or_else(|| StoreError::UnknownVersion(hash.to_string()))
+    }
+
+    /// The survey of a version, decoded once and kept.
+    pub fn survey_of(&self, hash: &VersionHash) -> Result<Arc<Survey>, StoreError> {
+        if let Some(s) = self.cache.lock().ok().and_then(|c| c.get(hash).cloned()) {
+            return Ok(s);
+        }
+        let version = self
+            .version(hash)?
+            .ok_or_else(|| StoreError::UnknownVersion(hash.to_string()))?;
+        let survey = Arc::new(version.survey);
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(*hash, survey.clone());
+        }
+        Ok(survey)
+    }
+
+    // ---- responses --------------------------------------------------
+
+    /// Checks and stores one response, and returns only once it is durable.
+    pub fn submit(&self, response: &Response) -> Result<(), StoreError> {
+        self.check(response)?;
+        let bytes = encode(response)?;
+        self.responses
+            .insert(keys::response(&response.survey, &response.id), bytes)
+            .map_err(write_error)?;
+        self.sync()
+    }
+
+    /// Checks and stores many responses in one batch, then makes them
+    /// durable; returns how many were new (ids already stored are skipped).
+    pub fn submit_batch(&self, responses: &[Response]) -> Result<usize, StoreError> {
+        let mut batch = sled::Batch::default();
+        let mut added = 0;
+        for response in responses {
+            self.check(response)?;
+            let key = keys::response(&response.survey, &response.id);
+            if self.responses.contains_key(&key).map_err(read_error)? {
+                continue;
+            }
+            batch.insert(key, encode(response)?);
+            added += 1;
+        }
+        self.responses.apply_batch(batch).map_err(write_error)?;
+        self.sync()?;
+        Ok(added)
+    }
+
+    /// Whether a response with this id is stored.
+    pub fn has_response(&self, survey: &str, id: &Uuid) -> Result<bool, StoreError> {
+        self.responses
+            .contains_key(keys::response(survey, id))
+            .map_err(read_error)
+    }
+
+    fn check(&self, response: &Response) -> Result<(), StoreError> {
+        let survey = self.survey_of(&response.version)?;
+        response
+            .check(&survey)
+            .map_err(|e| StoreError::InvalidResponse {
+                survey: response.survey.clone(),
+                reason: e.to_string(),
+            })
+    }
+
+    /// The responses to survey `id`, oldest first, read lazily.
+    pub fn responses(&self, id: &str) -> impl Iterator<Item = Result<Response, StoreError>> + '_ {
+        self.responses
+            .scan_prefix(keys::survey_prefix(id))
+            .map(|item| {
+                let (key, value) = item.map_err(read_error)?;
+                self.decode(keys::RESPONSES, &key, &value)
+            })
+    }
+
+    /// Counts and first and last submit times of survey `id`.
+    pub fn stats(&self, id: &str) -> Result<SurveyStats, StoreError> {
+        let mut stats = SurveyStats::default();
+        for response in self.responses(id) {
+            let r = response?;
+            if r.complete {
+                stats.complete += 1;
+            } else {
+                stats.partial += 1;
+            }
+            stats.first_ms = Some(
+                stats
+                    .first_ms
+                    .map_or(r.submitted_ms, |t| t.min(r.submitted_ms)),
+            );
+            stats.last_ms = Some(
+                stats
+                    .last_ms
+                    .map_or(r.submitted_ms, |t| t.max(r.submitted_ms)),
+            );
+        }
+        Ok(stats)
+    }
+
+    // ---- prize draw, PIN, terminal name -----------------------------
+
+    /// Stores prize-draw contact details under a random key: nothing links
+    /// them to a response, not even the time.
+    pub fn add_prize_entry(
+        &self,
+        survey: &str,
+        fields: &[(String, String)],
+    ) -> Result<(), StoreError> {
+        let entry = (survey.to_owned(), fields.to_vec());
+        self.put(&self.prizes, Uuid::new_v4().as_bytes(), &entry)?;
+        self.sync()
+    }
+
+    /// The prize-draw entries of survey `id`, in random order.
+    pub fn prize_entries(&self, id: &str) -> Result<Vec<Vec<(String, String)>>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.prizes.iter() {
+            let (key, value) = item.map_err(read_error)?;
+            let (survey, fields): (String, Vec<(String, String)>) =
+                self.decode(keys::PRIZES, &key, &value)?;
+            if survey == id {
+                out.push(fields);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The admin PIN's hash, if one is set.
+    pub fn pin_hash(&self) -> Result<Option<String>, StoreError> {
+        let value = self.meta.get(keys::META_PIN).map_err(read_error)?;
+        Ok(value.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    pub fn set_pin_hash(&self, hash: &str) -> Result<(), StoreError> {
+        self.meta
+            .insert(keys::META_PIN, hash.as_bytes())
+            .map_err(write_error)?;
+        self.sync()
+    }
+
+    // ---- records ------------------------------------------------------
+
+    fn put<T: Serialize>(
+        &self,
+        tree: &sled::Tree,
+        key: &[u8],
+        value: &T,
+    ) -> Result<(), StoreError> {
+        tree.insert(key, encode(value)?).map_err(write_error)?;
+        Ok(())
+    }
+
+    fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        name: &'static str,
+        key: &[u8],
+    ) -> Result<Option<T>, StoreError> {
+        match tree.get(key).map_err(read_error)? {
+            Some(value) => self.decode(name, key, &value).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: &'static str,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<T, StoreError> {
+        codec::decode(value).map_err(|error| match error {
+            CodecError::Newer { found } => StoreError::Newer {
+                dir: self.dir.clone(),
+                found,
+                supported: codec::FORMAT,
+            },
+            error => StoreError::Record {
+                tree,
+                key: keys::show(key),
+                error,
+            },
+        })
+    }
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    codec::encode(value).map_err(|e| StoreError::Write(e.to_string()))
+}
+
+/// Opens sled. sled 0.34 panics on some kinds of damaged files instead of
+/// returning an error; the panic is caught here, the one place sled reads
+/// a store from disk, and reported as a damaged store. The panic hook is
+/// silenced for the call so no backtrace reaches the user. Returns the
+/// reason and whether the store is damaged (rather than unreachable).
+fn open_sled(path: &Path) -> Result<sled::Db, (String, bool)> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let opened = std::panic::catch_unwind(|| sled::Config::new().path(path).open());
+    std::panic::set_hook(previous);
+    match opened {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(sled::Error::Corruption { .. })) => {
+            Err(("its database files are corrupt".into(), true))
+        }
+        Ok(Err(sled::Error::Io(e))) => Err((io_reason(&e), false)),
+        Ok(Err(e)) => Err((e.to_string(), false)),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err((format!("its database files cannot be read ({what})"), true))
+        }
+    }
+}
+
+/// The store format is recorded on first open and checked on every open.
+fn check_format(dir: &Path, meta: &sled::Tree) -> Result<(), StoreError> {
+    match meta.get(keys::META_FORMAT).map_err(read_error)? {
+        None => {
+            meta.insert(keys::META_FORMAT, &[keys::STORE_FORMAT])
+                .map_err(write_error)?;
+            Ok(())
+        }
+        Some(v) => match v.first() {
+            Some(&found) if found > keys::STORE_FORMAT => Err(StoreError::Newer {
+                dir: dir.to_owned(),
+                found,
+                supported: keys::STORE_FORMAT,
+            }),
+            Some(_) => Ok(()),
+            None => Err(StoreError::Open {
+                dir: dir.to_owned(),
+                reason: "the store's format record is empty".into(),
+            }),
+        },
+    }
+}
+
+/// An I/O error in words, without the "(os error N)" tail.
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_lowercase(),
+        None => text,
+    }
+}
+
+/// Creates `dir` and its parents; the store itself is readable only by
+/// its owner (answers and prize-draw contacts live here).
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir)
+    }
+}

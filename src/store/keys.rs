@@ -1,0 +1,68 @@
+//! Tree names and key layout, in one place.
+//!
+//! | tree        | key                              | value                     |
+//! |-------------|----------------------------------|---------------------------|
+//! | `meta`      | `format`, `active`, `pin`, ...   | raw bytes (see below)     |
+//! | `versions`  | version hash (32 bytes)          | [`super::StoredVersion`]  |
+//! | `surveys`   | survey id                        | [`super::SurveyEntry`]    |
+//! | `responses` | survey id, `0x00`, UUID v7 (16)  | [`crate::core::response::Response`] |
+//! | `prizes`    | random UUID v4 (16)              | prize-draw entry          |
+//!
+//! Survey ids are `[a-z0-9_-]+`, so the `0x00` separator cannot occur in
+//! one, and a survey's responses are one prefix scan in time order.
+
+use uuid::Uuid;
+
+pub const META: &str = "meta";
+pub const VERSIONS: &str = "versions";
+pub const SURVEYS: &str = "surveys";
+pub const RESPONSES: &str = "responses";
+pub const PRIZES: &str = "prizes";
+
+/// Store format: one byte, [`STORE_FORMAT`].
+pub const META_FORMAT: &[u8] = b"format";
+/// The id of the survey the kiosk shows (UTF-8).
+pub const META_ACTIVE: &[u8] = b"active";
+/// The admin PIN's argon2id hash (PHC string).
+pub const META_PIN: &[u8] = b"pin";
+/// This terminal's name (UTF-8).
+pub const META_TERMINAL: &[u8] = b"terminal";
+
+/// The layout of trees and keys this kioski writes.
+pub const STORE_FORMAT: u8 = 1;
+
+/// The key of one response.
+pub fn response(survey: &str, id: &Uuid) -> Vec<u8> {
+    let mut key = survey_prefix(survey);
+    key.extend_from_slice(id.as_bytes());
+    key
+}
+
+/// The prefix shared by every response to `survey`.
+pub fn survey_prefix(survey: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(survey.len() + 17);
+    key.extend_from_slice(survey.as_bytes());
+    key.push(0);
+    key
+}
+
+/// A key for messages: text where it is text, hex otherwise.
+pub fn show(key: &[u8]) -> String {
+    match std::str::from_utf8(key) {
+        Ok(s) if !s.chars().any(char::is_control) => format!("`{s}`"),
+        _ => key.iter().map(|b| format!("{b:02x}")).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn responses_of_one_survey_share_a_prefix_that_no_other_survey_has() {
+        let id = Uuid::from_u128(1);
+        assert!(response("tilat", &id).starts_with(&survey_prefix("tilat")));
+        // "tila" is a prefix of "tilat" as text, but not as a key prefix.
+        assert!(!response("tilat", &id).starts_with(&survey_prefix("tila")));
+    }
+}

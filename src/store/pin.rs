@@ -1,0 +1,73 @@
+//! The admin PIN: only an argon2id hash is stored.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+
+/// Fewest characters a PIN may have.
+pub const MIN_PIN_LEN: usize = 4;
+/// Most characters a PIN may have (argon2 takes any length; a kiosk
+/// prompt does not need more).
+pub const MAX_PIN_LEN: usize = 64;
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PinError {
+    #[error("the PIN must have at least {MIN_PIN_LEN} characters")]
+    TooShort,
+    #[error("the PIN may have at most {MAX_PIN_LEN} characters")]
+    TooLong,
+    #[error("the PIN may not contain spaces or control characters")]
+    BadCharacter,
+    #[error("cannot hash the PIN: {0}")]
+    Hash(String),
+}
+
+/// Checks a new PIN and returns its argon2id hash (a PHC string), salted
+/// with `salt` (at least 16 random bytes from the caller).
+pub fn hash(pin: &str, salt: &[u8]) -> Result<String, PinError> {
+    let n = pin.chars().count();
+    if n < MIN_PIN_LEN {
+        return Err(PinError::TooShort);
+    }
+    if n > MAX_PIN_LEN {
+        return Err(PinError::TooLong);
+    }
+    if pin.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(PinError::BadCharacter);
+    }
+    let salt = SaltString::encode_b64(salt).map_err(|e| PinError::Hash(e.to_string()))?;
+    Argon2::default()
+        .hash_password(pin.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| PinError::Hash(e.to_string()))
+}
+
+/// Whether `pin` matches a stored hash. A malformed hash matches nothing.
+pub fn verify(pin: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(pin.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_right_pin_verifies() {
+        let stored = hash("4321", &[9; 16]).unwrap();
+        assert!(stored.starts_with("$argon2id$"));
+        assert!(!stored.contains("4321"));
+        assert!(verify("4321", &stored));
+        assert!(!verify("4322", &stored));
+        assert!(!verify("4321", "not a hash"));
+    }
+
+    #[test]
+    fn short_and_odd_pins_are_refused() {
+        assert_eq!(hash("123", &[1; 16]), Err(PinError::TooShort));
+        assert_eq!(hash("12 34", &[1; 16]), Err(PinError::BadCharacter));
+        assert_eq!(hash(&"1".repeat(65), &[1; 16]), Err(PinError::TooLong));
+    }
+}
