@@ -584,11 +584,16 @@ impl fmt::Display for Condition {
 impl Condition {
     /// Three-valued evaluation; `None` is "unknown" (see the module docs).
     pub fn eval(&self, answers: &Answers) -> Option<bool> {
+        self.eval_with(&|q| answers.get(q))
+    }
+
+    /// [`Condition::eval`] over any way of finding a question's answer.
+    pub fn eval_with<'a>(&self, answer: &impl Fn(&str) -> Option<&'a Answer>) -> Option<bool> {
         match self {
             Condition::Or(xs) => {
                 let mut result = Some(false);
                 for x in xs {
-                    match x.eval(answers) {
+                    match x.eval_with(answer) {
                         Some(true) => return Some(true),
                         None => result = None,
                         Some(false) => {}
@@ -599,7 +604,7 @@ impl Condition {
             Condition::And(xs) => {
                 let mut result = Some(true);
                 for x in xs {
-                    match x.eval(answers) {
+                    match x.eval_with(answer) {
                         Some(false) => return Some(false),
                         None => result = None,
                         Some(true) => {}
@@ -607,10 +612,10 @@ impl Condition {
                 }
                 result
             }
-            Condition::Not(x) => x.eval(answers).map(|b| !b),
-            Condition::Answered(q) => Some(answers.contains_key(q)),
+            Condition::Not(x) => x.eval_with(answer).map(|b| !b),
+            Condition::Answered(q) => Some(answer(q).is_some()),
             Condition::Contains { question, option } => {
-                let chosen = match answers.get(question)? {
+                let chosen = match answer(question)? {
                     Answer::Multi { options, other } => {
                         options.contains(option) || (option == OTHER_OPTION && other.is_some())
                     }
@@ -624,7 +629,7 @@ impl Condition {
                 question,
                 op,
                 value,
-            } => match (answers.get(question)?, value) {
+            } => match (answer(question)?, value) {
                 (Answer::Rating(a) | Answer::Nps(a), Value::Int(b)) => {
                     Some(op.holds(i64::from(*a), *b))
                 }

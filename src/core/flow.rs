@@ -13,18 +13,24 @@ use super::survey::{Question, Survey};
 
 /// Which questions are shown for these answers, by index.
 pub fn visibility(survey: &Survey, answers: &Answers) -> Vec<bool> {
-    let mut shown = Answers::new();
-    survey
-        .questions
-        .iter()
-        .map(|q| {
-            let visible = q.show_if.as_ref().is_none_or(|c| c.holds(&shown));
-            if let (true, Some(a)) = (visible, answers.get(&q.id)) {
-                shown.insert(q.id.clone(), a.clone());
+    let mut visible: Vec<bool> = Vec::with_capacity(survey.questions.len());
+    for q in &survey.questions {
+        let shown = match &q.show_if {
+            None => true,
+            Some(condition) => {
+                // Conditions name earlier questions only; an answer counts
+                // when its question is itself shown.
+                let earlier = &survey.questions[..visible.len()];
+                let answer = |id: &str| {
+                    let i = earlier.iter().position(|e| e.id == id)?;
+                    if visible[i] { answers.get(id) } else { None }
+                };
+                condition.eval_with(&answer) == Some(true)
             }
-            visible
-        })
-        .collect()
+        };
+        visible.push(shown);
+    }
+    visible
 }
 
 /// The answers that count: only those to shown questions.
@@ -41,12 +47,16 @@ pub fn submitted_answers(survey: &Survey, answers: &Answers) -> Answers {
 
 /// Whether every shown question has a valid answer where one is required.
 pub fn is_complete(survey: &Survey, answers: &Answers) -> bool {
-    let visible = visibility(survey, answers);
+    complete_given(survey, answers, &visibility(survey, answers))
+}
+
+/// [`is_complete`] with the visibility already computed.
+pub fn complete_given(survey: &Survey, answers: &Answers, visible: &[bool]) -> bool {
     survey
         .questions
         .iter()
         .zip(visible)
-        .filter(|(_, v)| *v)
+        .filter(|(_, v)| **v)
         .all(|(q, _)| answer::check_optional(q, answers.get(&q.id)).is_ok())
 }
 

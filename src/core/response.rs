@@ -87,18 +87,16 @@ impl Response {
                 error,
             })?;
         }
-        if flow::submitted_answers(survey, &self.answers).len() != self.answers.len() {
-            let visible = flow::visibility(survey, &self.answers);
-            let hidden = survey
-                .questions
-                .iter()
-                .zip(visible)
-                .find(|(q, v)| !v && self.answers.contains_key(&q.id))
-                .map(|(q, _)| q.id.clone())
-                .unwrap_or_default();
-            return Err(ResponseError::HiddenAnswer(hidden));
+        let visible = flow::visibility(survey, &self.answers);
+        let hidden = survey
+            .questions
+            .iter()
+            .zip(&visible)
+            .find(|(q, v)| !**v && self.answers.contains_key(&q.id));
+        if let Some((q, _)) = hidden {
+            return Err(ResponseError::HiddenAnswer(q.id.clone()));
         }
-        if self.complete && !flow::is_complete(survey, &self.answers) {
+        if self.complete && !flow::complete_given(survey, &self.answers, &visible) {
             return Err(ResponseError::NotComplete);
         }
         Ok(())

@@ -23,6 +23,8 @@ const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 const PARTIAL_SHARE: f64 = 0.04;
 /// Share of optional, non-text questions left unanswered.
 const SKIP_SHARE: f64 = 0.06;
+/// Share of respondents who are unhappy with the service.
+const UNHAPPY_SHARE: f64 = 0.08;
 /// Share of optional text questions that get an answer.
 const TEXT_SHARE: f64 = 0.3;
 
@@ -37,13 +39,22 @@ pub struct Setup<'a> {
     pub utc_offset_ms: i64,
 }
 
-/// One synthetic response, valid for `setup.survey`.
-pub fn respondent(rng: &mut impl Rng, setup: &Setup<'_>) -> Response {
+/// One synthetic response, valid for `setup.survey`. `progress` (0..1) is
+/// how far through the run this respondent is: the run walks through the
+/// past year in order, as a kiosk would have collected it, so keys arrive
+/// nearly in time order.
+pub fn respondent(rng: &mut impl Rng, setup: &Setup<'_>, progress: f64) -> Response {
     let survey = setup.survey;
-    let days_ago = rng.random_range(0..365);
+    let days_ago = ((1.0 - progress.clamp(0.0, 1.0)) * 364.0) as i32;
     // 0 a year ago, 1 today: the service gets a little better over time.
     let recency = 1.0 - f64::from(days_ago) / 365.0;
-    let mood = (normal(rng) * 0.2 + 0.68 + 0.1 * recency).clamp(0.0, 1.0);
+    // Most people are fairly content; a small group had a bad day. The
+    // mixture gives the long low tail real grade distributions have.
+    let mood = if rng.random_bool(UNHAPPY_SHARE) {
+        rng.random_range(0.0..0.45)
+    } else {
+        (normal(rng) * 0.15 + 0.7 + 0.1 * recency).clamp(0.0, 1.0)
+    };
     let lang = pick_lang(rng, survey);
 
     let mut walk = Walk::start(survey);
@@ -116,9 +127,10 @@ fn pick_lang(rng: &mut impl Rng, survey: &Survey) -> Lang {
     }
 }
 
-/// An approximately standard normal number (sum of uniforms).
+/// An approximately standard normal number (Irwin-Hall: the sum of six
+/// uniforms has variance 1/2, hence the scaling).
 fn normal(rng: &mut impl Rng) -> f64 {
-    (0..6).map(|_| rng.random::<f64>()).sum::<f64>() - 3.0
+    ((0..6).map(|_| rng.random::<f64>()).sum::<f64>() - 3.0) * std::f64::consts::SQRT_2
 }
 
 /// A value in 0..=1 near the respondent's mood.
@@ -323,7 +335,9 @@ mod tests {
                 utc_offset_ms: 2 * 3_600_000,
             };
             let mut rng = ChaCha8Rng::seed_from_u64(7);
-            let responses: Vec<Response> = (0..500).map(|_| respondent(&mut rng, &setup)).collect();
+            let responses: Vec<Response> = (0..500)
+                .map(|i| respondent(&mut rng, &setup, f64::from(i) / 500.0))
+                .collect();
             for r in &responses {
                 assert_eq!(r.check(&survey), Ok(()), "{r:?}");
                 assert!(
@@ -337,7 +351,7 @@ mod tests {
                 survey.id
             );
             let mut again = ChaCha8Rng::seed_from_u64(7);
-            assert_eq!(respondent(&mut again, &setup), responses[0]);
+            assert_eq!(respondent(&mut again, &setup, 0.0), responses[0]);
         }
     }
 
@@ -354,7 +368,8 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let mut counts = [0usize; 6];
         for _ in 0..2000 {
-            if let Some(Answer::Rating(g)) = respondent(&mut rng, &setup).answers.get("visit") {
+            if let Some(Answer::Rating(g)) = respondent(&mut rng, &setup, 0.5).answers.get("visit")
+            {
                 counts[usize::from(*g)] += 1;
             }
         }

@@ -1,5 +1,7 @@
 //! `kioski simulate`: store synthetic responses through the kiosk's path.
 
+use std::io::Write;
+
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
@@ -9,7 +11,7 @@ use crate::cli::{CliError, Context};
 use crate::core::simulate::{Setup, respondent};
 
 /// Responses written per batch with --bulk.
-const BATCH: usize = 10_000;
+const BATCH: usize = 50_000;
 
 /// Store synthetic, valid responses: for demos, load tests and benchmarks.
 ///
@@ -36,13 +38,17 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
 
-    /// Write in batches of 10,000, each flushed, instead of one by one.
+    /// Write in batches of 50,000, each flushed, instead of one by one.
     #[arg(long)]
     pub bulk: bool,
 
     /// The terminal name stored with each response.
     #[arg(long, value_name = "NAME", default_value = "simulated")]
     pub terminal: String,
+
+    /// Print each response id once it is durable (for the crash test).
+    #[arg(long, hide = true)]
+    pub print_ids: bool,
 }
 
 pub fn run(args: &SimulateArgs, ctx: &Context) -> Result<(), CliError> {
@@ -67,18 +73,43 @@ pub fn run(args: &SimulateArgs, ctx: &Context) -> Result<(), CliError> {
     let mut stored = 0u64;
     let result = (|| {
         if args.bulk {
-            let mut batch = Vec::with_capacity(BATCH);
-            while stored < args.respondents {
-                batch.clear();
-                let n = (args.respondents - stored).min(BATCH as u64);
-                batch.extend((0..n).map(|_| respondent(&mut rng, &setup)));
-                stored += store.submit_batch(&batch)? as u64;
-                bar.set_position(stored);
-            }
+            // One thread makes respondents while this one writes them: the
+            // two halves of the work take about as long as each other.
+            let total = args.respondents;
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<crate::core::response::Response>>(2);
+            std::thread::scope(|scope| {
+                let setup = &setup;
+                let rng = &mut rng;
+                scope.spawn(move || {
+                    let mut made = 0u64;
+                    while made < total {
+                        let n = (total - made).min(BATCH as u64);
+                        let batch = (made..made + n)
+                            .map(|i| respondent(rng, setup, i as f64 / total as f64))
+                            .collect();
+                        made += n;
+                        // The writer has stopped (an error): stop too.
+                        if tx.send(batch).is_err() {
+                            break;
+                        }
+                    }
+                });
+                for batch in rx {
+                    stored += store.submit_many(&batch)? as u64;
+                    bar.set_position(stored);
+                }
+                Ok::<_, CliError>(())
+            })?;
         } else {
-            for _ in 0..args.respondents {
-                store.submit(&respondent(&mut rng, &setup))?;
+            let mut out = std::io::stdout().lock();
+            for i in 0..args.respondents {
+                let response = respondent(&mut rng, &setup, i as f64 / args.respondents as f64);
+                store.submit(&response)?;
                 stored += 1;
+                if args.print_ids {
+                    // Acknowledged: printed only after the submit is durable.
+                    let _ = writeln!(out, "{}", response.id).and_then(|()| out.flush());
+                }
                 bar.set_position(stored);
             }
         }
