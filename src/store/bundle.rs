@@ -399,3 +399,155 @@ impl<W: Write> Write for HashingWriter<W> {
         self.inner.flush()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::simulate::{Setup, respondent};
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    const PULSE: &str = include_str!("../../surveys/pulssi.toml");
+    const NOW: i64 = 1_790_000_000_000;
+
+    /// A store with `n` responses to the pulse survey, and its bundle.
+    fn exported(n: usize) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a"), "test").unwrap();
+        let survey = survey_from_str(PULSE).unwrap();
+        let loaded = store.load(&survey, PULSE, NOW).unwrap();
+        let setup = Setup {
+            survey: &survey,
+            version: loaded.hash,
+            terminal: "a",
+            now_ms: NOW,
+            utc_offset_ms: 0,
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let rs: Vec<Response> = (0..n)
+            .map(|i| respondent(&mut rng, &setup, i as f64 / n as f64))
+            .collect();
+        store.submit_batch(&rs).unwrap();
+        let out = dir.path().join("a.kioski");
+        let done = export(&store, &[], None, NOW, &out).unwrap();
+        assert_eq!(
+            done,
+            Exported {
+                versions: 1,
+                responses: n as u64
+            }
+        );
+        (dir, out)
+    }
+
+    fn ids(store: &Store) -> Vec<uuid::Uuid> {
+        store.responses("pulssi").map(|r| r.unwrap().id).collect()
+    }
+
+    #[test]
+    fn a_bundle_round_trips_and_a_second_import_adds_nothing() {
+        let (dir, bundle) = exported(30);
+        let a = Store::open(&dir.path().join("a"), "test").unwrap();
+        let b = Store::open(&dir.path().join("b"), "test").unwrap();
+        let first = import(&b, &bundle, NOW).unwrap();
+        assert_eq!(
+            first,
+            Imported {
+                versions_added: 1,
+                responses_added: 30,
+                responses_present: 0
+            }
+        );
+        let second = import(&b, &bundle, NOW).unwrap();
+        assert_eq!(
+            second,
+            Imported {
+                versions_added: 0,
+                responses_added: 0,
+                responses_present: 30
+            }
+        );
+        assert_eq!(ids(&a), ids(&b));
+        assert_eq!(b.active().unwrap().as_deref(), Some("pulssi"));
+    }
+
+    #[test]
+    fn every_truncation_and_a_flipped_byte_are_refused_without_changes() {
+        let (dir, bundle) = exported(5);
+        let bytes = std::fs::read(&bundle).unwrap();
+        let b = Store::open(&dir.path().join("b"), "test").unwrap();
+        let cut = dir.path().join("cut.kioski");
+        for len in 0..bytes.len() {
+            std::fs::write(&cut, &bytes[..len]).unwrap();
+            assert!(import(&b, &cut, NOW).is_err(), "length {len} was accepted");
+        }
+        for at in [8, 12, bytes.len() / 2, bytes.len() - 1] {
+            let mut flipped = bytes.clone();
+            flipped[at] ^= 0x40;
+            std::fs::write(&cut, &flipped).unwrap();
+            assert!(import(&b, &cut, NOW).is_err(), "flip at {at} was accepted");
+        }
+        assert!(ids(&b).is_empty());
+        assert!(b.survey_entries().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_huge_length_with_a_valid_checksum_is_refused_quickly() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut body = MAGIC.to_vec();
+        body.extend_from_slice(&FORMAT.to_le_bytes());
+        body.push(KIND_RESPONSE);
+        body.extend_from_slice(&u32::MAX.to_le_bytes());
+        let checksum = Sha256::digest(&body);
+        body.push(KIND_END);
+        body.extend_from_slice(&checksum);
+        let path = dir.path().join("huge.kioski");
+        std::fs::write(&path, &body).unwrap();
+        assert!(matches!(read_verified(&path), Err(BundleError::Damaged(_))));
+    }
+
+    #[test]
+    fn a_newer_format_and_a_stranger_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut body = MAGIC.to_vec();
+        body.extend_from_slice(&(FORMAT + 1).to_le_bytes());
+        let checksum = Sha256::digest(&body);
+        body.push(KIND_END);
+        body.extend_from_slice(&checksum);
+        let path = dir.path().join("newer.kioski");
+        std::fs::write(&path, &body).unwrap();
+        assert!(matches!(read_verified(&path), Err(BundleError::Newer(2))));
+        std::fs::write(&path, b"PK\x03\x04 this is a zip file, not a bundle at all").unwrap();
+        assert!(matches!(read_verified(&path), Err(BundleError::NotABundle)));
+    }
+
+    #[test]
+    fn a_version_whose_text_does_not_match_its_hash_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let honest = VersionHash::of(&survey_from_str(PULSE).unwrap());
+        let tampered = PULSE.replace("Quick feedback", "Something else");
+        let mut body = MAGIC.to_vec();
+        body.extend_from_slice(&FORMAT.to_le_bytes());
+        let header = BundleHeader {
+            created_ms: NOW,
+            versions: 1,
+            responses: 0,
+        };
+        write_record(&mut body, KIND_HEADER, &encode(&header).unwrap()).unwrap();
+        let version = BundleVersion {
+            hash: honest,
+            source: tampered,
+            loaded_ms: NOW,
+        };
+        write_record(&mut body, KIND_VERSION, &encode(&version).unwrap()).unwrap();
+        let checksum = Sha256::digest(&body);
+        body.push(KIND_END);
+        body.extend_from_slice(&checksum);
+        let path = dir.path().join("tampered.kioski");
+        std::fs::write(&path, &body).unwrap();
+        assert!(matches!(
+            read_verified(&path),
+            Err(BundleError::VersionMismatch(_))
+        ));
+    }
+}

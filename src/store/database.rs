@@ -573,3 +573,156 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::answer::Answer;
+    use crate::core::simulate::{Setup, respondent};
+    use crate::core::validate::survey_from_str;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    const PULSE: &str = include_str!("../../surveys/pulssi.toml");
+    const DESK: &str = include_str!("../../surveys/palvelupiste.toml");
+    const NOW: i64 = 1_790_000_000_000;
+
+    fn open(dir: &tempfile::TempDir) -> Store {
+        Store::open(dir.path(), "test").unwrap()
+    }
+
+    fn responses(store: &Store, id: &str, n: usize) -> Vec<Response> {
+        let version = store.latest(id).unwrap();
+        let setup = Setup {
+            survey: &version.survey,
+            version: version.hash,
+            terminal: "t",
+            now_ms: NOW,
+            utc_offset_ms: 0,
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        (0..n)
+            .map(|i| respondent(&mut rng, &setup, i as f64 / n as f64))
+            .collect()
+    }
+
+    #[test]
+    fn the_same_content_is_one_version_and_the_first_load_activates() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let survey = survey_from_str(PULSE).unwrap();
+        let first = store.load(&survey, PULSE, NOW).unwrap();
+        assert!(first.added && first.activated);
+        assert_eq!(first.number, 1);
+        let again = store
+            .load(&survey, &format!("# edited comment\n{PULSE}"), NOW + 1)
+            .unwrap();
+        assert!(!again.added && !again.activated);
+        assert_eq!(again.hash, first.hash);
+
+        let changed =
+            survey_from_str(&PULSE.replace("Quick feedback", "Quick feedback, please")).unwrap();
+        let second = store.load(&changed, PULSE, NOW + 2).unwrap();
+        assert!(second.added);
+        assert_eq!(second.number, 2);
+        assert_eq!(store.latest("pulssi").unwrap().hash, second.hash);
+
+        let desk = survey_from_str(DESK).unwrap();
+        assert!(!store.load(&desk, DESK, NOW).unwrap().activated);
+        assert_eq!(store.active().unwrap().as_deref(), Some("pulssi"));
+        store.activate("palvelupiste").unwrap();
+        assert_eq!(store.active().unwrap().as_deref(), Some("palvelupiste"));
+        assert!(matches!(
+            store.activate("nosuch"),
+            Err(StoreError::UnknownSurvey(_))
+        ));
+    }
+
+    #[test]
+    fn responses_survive_reopening_and_come_back_in_time_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let stored = {
+            let store = open(&dir);
+            store
+                .load(&survey_from_str(DESK).unwrap(), DESK, NOW)
+                .unwrap();
+            let rs = responses(&store, "palvelupiste", 50);
+            for r in &rs[..10] {
+                store.submit(r).unwrap();
+            }
+            assert_eq!(store.submit_many(&rs[10..30]).unwrap(), 20);
+            assert_eq!(store.submit_batch(&rs[30..]).unwrap(), 20);
+            // Submitting the same ids again in a batch adds nothing.
+            assert_eq!(store.submit_batch(&rs).unwrap(), 0);
+            rs
+        };
+        let store = open(&dir);
+        let back: Vec<Response> = store
+            .responses("palvelupiste")
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(back.len(), 50);
+        let mut expected = stored.clone();
+        expected.sort_by_key(|r| r.id);
+        assert_eq!(back, expected);
+        let stats = store.stats("palvelupiste").unwrap();
+        assert_eq!(stats.complete + stats.partial, 50);
+        assert!(stats.first_ms <= stats.last_ms);
+    }
+
+    #[test]
+    fn an_invalid_answer_is_never_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        store
+            .load(&survey_from_str(DESK).unwrap(), DESK, NOW)
+            .unwrap();
+        let mut r = responses(&store, "palvelupiste", 1).remove(0);
+        r.answers.insert("overall".into(), Answer::Rating(9));
+        assert!(matches!(
+            store.submit(&r),
+            Err(StoreError::InvalidResponse { .. })
+        ));
+        r.answers.insert("overall".into(), Answer::Rating(3));
+        r.answers.insert("nosuch".into(), Answer::YesNo(true));
+        assert!(store.submit(&r).is_err());
+        assert!(store.submit_batch(std::slice::from_ref(&r)).is_err());
+        assert!(store.submit_many(std::slice::from_ref(&r)).is_err());
+        assert_eq!(store.responses("palvelupiste").count(), 0);
+    }
+
+    #[test]
+    fn prize_draw_entries_carry_no_link_to_responses() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let fields = vec![
+            ("name".to_owned(), "Maija".to_owned()),
+            ("phone".to_owned(), "040 123".to_owned()),
+        ];
+        store.add_prize_entry("palvelulupaus", &fields).unwrap();
+        assert_eq!(store.prize_entries("palvelulupaus").unwrap(), vec![fields]);
+        assert!(store.prize_entries("pulssi").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_second_open_is_refused_with_the_owner() {
+        let dir = tempfile::tempdir().unwrap();
+        let _store = open(&dir);
+        match Store::open(dir.path(), "surveys") {
+            Err(StoreError::InUse { owner, .. }) => assert_eq!(owner.command, "test"),
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("opened twice"),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_store_directory_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new-store");
+        let _store = Store::open(&path, "test").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+}
