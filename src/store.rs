@@ -11,7 +11,6 @@ mod error;
 pub mod export;
 pub mod keys;
 mod lock;
-pub mod pin;
 
 pub use database::{LoadOutcome, Store, StoredVersion, SurveyEntry, SurveyStats, VersionRef};
 pub use error::StoreError;

@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use rand::RngExt;
 
 use crate::cli::{CliError, Context, Exit};
-use crate::store::pin;
+use crate::core::pin;
 
 /// Manage the admin PIN.
 #[derive(Debug, Args)]

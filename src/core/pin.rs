@@ -1,4 +1,5 @@
-//! The admin PIN: only an argon2id hash is stored.
+//! The admin PIN: only an argon2id hash is stored. Pure computation (the
+//! caller passes the salt), so the kiosk checks a PIN without the store.
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
