@@ -5,6 +5,7 @@ mod args;
 mod cmd;
 mod error;
 mod exit;
+mod logging;
 mod paths;
 pub mod report;
 mod survey_file;
@@ -42,14 +43,16 @@ fn run(cli: Cli) -> Result<(), CliError> {
         now_ms: Timestamp::now().as_millisecond(),
     };
     match &cli.command {
-        Command::Validate(args) => cmd::validate::run(args),
-        Command::Load(args) => cmd::load::run(args, &ctx),
-        Command::Surveys(args) => cmd::surveys::run(args, &ctx),
-        Command::Activate(args) => cmd::activate::run(args, &ctx),
-        Command::Simulate(args) => cmd::simulate::run(args, &ctx),
-        Command::Export(args) => cmd::export::run(args, &ctx),
-        Command::Bundle(args) => cmd::bundle::run(args, &ctx),
-        Command::Pin(args) => cmd::pin::run(args, &ctx),
+        None => cmd::kiosk::run_kiosk(&cmd::kiosk::KioskArgs::default_args(), &ctx),
+        Some(Command::Kiosk(args)) => cmd::kiosk::run_kiosk(args, &ctx),
+        Some(Command::Validate(args)) => cmd::validate::run(args),
+        Some(Command::Load(args)) => cmd::load::run(args, &ctx),
+        Some(Command::Surveys(args)) => cmd::surveys::run(args, &ctx),
+        Some(Command::Activate(args)) => cmd::activate::run(args, &ctx),
+        Some(Command::Simulate(args)) => cmd::simulate::run(args, &ctx),
+        Some(Command::Export(args)) => cmd::export::run(args, &ctx),
+        Some(Command::Bundle(args)) => cmd::bundle::run(args, &ctx),
+        Some(Command::Pin(args)) => cmd::pin::run(args, &ctx),
     }
 }
 

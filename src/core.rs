@@ -10,6 +10,7 @@ pub mod demo;
 pub mod diagnostic;
 pub mod flow;
 pub mod parse;
+pub mod pin;
 pub mod response;
 pub mod sanitize;
 pub mod simulate;

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use super::cmd::activate::ActivateArgs;
 use super::cmd::bundle::BundleArgs;
 use super::cmd::export::ExportArgs;
+use super::cmd::kiosk::KioskArgs;
 use super::cmd::load::LoadArgs;
 use super::cmd::pin::PinArgs;
 use super::cmd::simulate::SimulateArgs;
@@ -26,12 +27,14 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub store: Option<PathBuf>,
 
+    /// Without a command, kioski runs the kiosk.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Kiosk(KioskArgs),
     Validate(ValidateArgs),
     Load(LoadArgs),
     Surveys(SurveysArgs),

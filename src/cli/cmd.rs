@@ -3,6 +3,7 @@
 pub mod activate;
 pub mod bundle;
 pub mod export;
+pub mod kiosk;
 pub mod load;
 pub mod pin;
 pub mod simulate;

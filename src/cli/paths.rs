@@ -38,3 +38,18 @@ pub fn store_dir(flag: Option<PathBuf>) -> Result<StoreDir, CliError> {
             .with_hint("choose one with --store DIR or KIOSKI_STORE=DIR")
         })
 }
+
+/// This machine's name, the default terminal name.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok()
+        .map(|s| crate::core::sanitize::strip(s.trim(), false))
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.chars()
+                .take(crate::core::response::MAX_TERMINAL_LEN)
+                .collect()
+        })
+        .unwrap_or_else(|| "kioski".to_owned())
+}

@@ -1,0 +1,142 @@
+//! `kioski kiosk` (and plain `kioski`): the respondent's screen.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Arc;
+
+use clap::{Args, ValueEnum};
+
+use crate::cli::survey_file;
+use crate::cli::{CliError, Context, Exit};
+use crate::core::demo::DEMO_SOURCE;
+use crate::core::survey::Lang;
+use crate::core::validate::survey_from_str;
+use crate::store::Store;
+use crate::ui::kiosk::run::{Setup, run};
+use crate::ui::theme::Theme;
+
+/// Run the survey kiosk for walk-in respondents.
+///
+/// Shows the active survey (or the one named). On a brand-new store the
+/// built-in demo survey is loaded first. Ctrl-C, Ctrl-Z, Esc and q do not
+/// leave the kiosk: Ctrl+Alt+K opens the admin PIN prompt, and the right
+/// PIN exits. With no PIN set (`kioski pin set`) the kiosk runs in demo
+/// mode, where Ctrl-C exits.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kioski\n  kioski kiosk --survey pulssi --terminal kirjasto-1\n  kioski kiosk --survey surveys/tilat.toml --idle-timeout 90 --lang sv"
+)]
+pub struct KioskArgs {
+    /// A stored survey id, or a survey file to validate, load and show.
+    #[arg(long, value_name = "ID|FILE")]
+    pub survey: Option<String>,
+
+    /// This terminal's name, stored with each response (default: host name).
+    #[arg(long, value_name = "NAME")]
+    pub terminal: Option<String>,
+
+    /// Seconds without input before the answers so far are saved as a
+    /// partial response and the screen resets.
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(10..=3600))]
+    pub idle_timeout: u32,
+
+    /// The language each respondent starts in (default: the survey's first).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    Fi,
+    Sv,
+    En,
+}
+
+impl KioskArgs {
+    /// What plain `kioski` runs with.
+    pub fn default_args() -> KioskArgs {
+        KioskArgs {
+            survey: None,
+            terminal: None,
+            idle_timeout: 60,
+            lang: None,
+        }
+    }
+}
+
+pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(CliError::new(Exit::Usage, "the kiosk needs a terminal.")
+            .with_hint("run it in a terminal window or over SSH with a TTY (ssh -t)"));
+    }
+    let store = ctx.open_store("kiosk")?;
+    crate::cli::logging::to_store_dir(store.dir());
+    let id = choose_survey(&store, args, ctx)?;
+    let version = store.latest(&id)?;
+    let lang = args.lang.map(|l| match l {
+        LangArg::Fi => Lang::Fi,
+        LangArg::Sv => Lang::Sv,
+        LangArg::En => Lang::En,
+    });
+    if let Some(l) = lang.filter(|l| !version.survey.languages.contains(l)) {
+        return Err(CliError::new(
+            Exit::Usage,
+            format!("survey `{id}` is not offered in `{l}`."),
+        )
+        .with_hint("leave out --lang, or add the language to the survey file"));
+    }
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let term = std::env::var("TERM").unwrap_or_default();
+    let setup = Setup {
+        survey: Arc::new(version.survey.clone()),
+        version: version.hash,
+        terminal: args
+            .terminal
+            .clone()
+            .unwrap_or_else(crate::cli::paths::host_name),
+        lang,
+        idle_timeout_ms: i64::from(args.idle_timeout) * 1000,
+        pin_hash: store.pin_hash()?,
+        theme: Theme {
+            color: !no_color && term != "dumb",
+            big_text: term != "linux" && term != "dumb",
+        },
+    };
+    run(&store, setup).map_err(|e| CliError::new(Exit::Usage, format!("the terminal failed: {e}.")))
+}
+
+/// The survey to show: a file (validated and loaded), an id, the active
+/// one, or on a brand-new store the built-in demo.
+fn choose_survey(store: &Store, args: &KioskArgs, ctx: &Context) -> Result<String, CliError> {
+    if let Some(given) = &args.survey {
+        let path = Path::new(given);
+        if given.ends_with(".toml") || path.is_file() {
+            let file = survey_file::read(path);
+            return match file.outcome {
+                Ok((survey, source)) => {
+                    store.load(&survey, &source, ctx.now_ms)?;
+                    Ok(survey.id)
+                }
+                Err(failure) => {
+                    eprint!("{}", failure.text);
+                    Err(CliError::invalid(format!(
+                        "{} is not a valid survey; the kiosk did not start.",
+                        file.name
+                    )))
+                }
+            };
+        }
+        return Ok(given.clone());
+    }
+    if let Some(active) = store.active()? {
+        return Ok(active);
+    }
+    let demo = survey_from_str(DEMO_SOURCE).map_err(|_| {
+        CliError::new(
+            Exit::Invalid,
+            "the built-in demo survey is invalid (a bug in kioski).",
+        )
+    })?;
+    store.load(&demo, DEMO_SOURCE, ctx.now_ms)?;
+    Ok(demo.id)
+}

@@ -1,0 +1,9 @@
+//! Terminal user interfaces. Uses `core` for every rule and the store only
+//! through the `Store` API, never sled.
+
+pub mod events;
+pub mod kiosk;
+pub mod strings;
+pub mod term;
+pub mod theme;
+pub mod wrap;

@@ -1,0 +1,87 @@
+//! Input, signals and deadlines, turned into one stream of events.
+//!
+//! A thread reads the terminal and sends what it reads; another waits for
+//! SIGTERM, SIGHUP and SIGINT. Both stop when the receiver is gone. The
+//! loop waits on the channel with a timeout set to its next deadline, so
+//! an idle kiosk sleeps instead of polling.
+
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+use crossterm::event::Event;
+
+/// Something from outside the loop.
+#[derive(Debug)]
+pub enum Incoming {
+    Terminal(Event),
+    Signal,
+    /// Reading the terminal failed; the loop should end.
+    InputClosed(String),
+}
+
+pub struct Events {
+    rx: Receiver<Incoming>,
+}
+
+impl Events {
+    /// Starts the input and signal threads.
+    pub fn start() -> std::io::Result<Events> {
+        let (tx, rx) = mpsc::channel();
+        spawn_input(tx.clone());
+        spawn_signals(tx)?;
+        Ok(Events { rx })
+    }
+
+    /// The next event, or `None` when `timeout` passes first.
+    pub fn next(&self, timeout: Option<Duration>) -> Option<Incoming> {
+        match timeout {
+            Some(t) => match self.rx.recv_timeout(t) {
+                Ok(e) => Some(e),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => {
+                    Some(Incoming::InputClosed("input threads ended".into()))
+                }
+            },
+            None => Some(
+                self.rx
+                    .recv()
+                    .unwrap_or(Incoming::InputClosed("input threads ended".into())),
+            ),
+        }
+    }
+
+    /// An event already waiting, without blocking (to draw once per batch).
+    pub fn try_next(&self) -> Option<Incoming> {
+        self.rx.try_recv().ok()
+    }
+}
+
+fn spawn_input(tx: Sender<Incoming>) {
+    std::thread::spawn(move || {
+        loop {
+            let event = match crossterm::event::read() {
+                Ok(e) => Incoming::Terminal(e),
+                Err(e) => {
+                    let _ = tx.send(Incoming::InputClosed(e.to_string()));
+                    return;
+                }
+            };
+            if tx.send(event).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+fn spawn_signals(tx: Sender<Incoming>) -> std::io::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
+    std::thread::spawn(move || {
+        for _ in signals.forever() {
+            if tx.send(Incoming::Signal).is_err() {
+                return;
+            }
+        }
+    });
+    Ok(())
+}

@@ -1,0 +1,547 @@
+//! `update(kiosk, msg, now) -> effects`: every rule of the kiosk screen,
+//! with no terminal, store or clock (the time is passed in).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::layout::Target;
+use super::msg::{Effect, Msg, Submission};
+use super::state::{
+    Answering, Draft, FAILED_MS, Focus, Kiosk, LOCKOUT_MS, NUMBER_MAX_LEN, PIN_TRIES, PinPrompt,
+    Screen, THANKS_MS, is_row, item_count,
+};
+use crate::core::answer::{AnswerError, OTHER_MAX_LEN};
+use crate::core::flow::Step;
+use crate::core::pin;
+use crate::core::survey::{Lang, QuestionKind};
+use crate::ui::strings::Texts;
+
+/// The documented exit chord: Ctrl+Alt+K opens the admin PIN prompt.
+pub fn is_exit_chord(key: &KeyEvent) -> bool {
+    key.code == KeyCode::Char('k')
+        && key
+            .modifiers
+            .contains(KeyModifiers::CONTROL | KeyModifiers::ALT)
+}
+
+fn is_ctrl_c(key: &KeyEvent) -> bool {
+    key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL)
+}
+
+pub fn update(k: &mut Kiosk, msg: Msg, now: i64) -> Vec<Effect> {
+    match msg {
+        Msg::Tick => tick(k, now),
+        Msg::Saved(result) => saved(k, result, now),
+        Msg::Shutdown => {
+            let mut effects = partial(k);
+            effects.push(Effect::Log("shutting down on a signal".into()));
+            effects.push(Effect::Quit);
+            effects
+        }
+        Msg::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
+        input => {
+            let was_counting = k.counting_down(now).is_some();
+            k.last_input_ms = now;
+            if let Msg::Key(key) = &input
+                && (is_exit_chord(key) || (k.pin_hash.is_none() && is_ctrl_c(key)))
+            {
+                return exit_chord(k);
+            }
+            if k.pin.is_some() {
+                return pin_input(k, input, now);
+            }
+            // The first touch during the countdown only says "still here".
+            if was_counting {
+                return Vec::new();
+            }
+            input_on_screen(k, input, now)
+        }
+    }
+}
+
+fn exit_chord(k: &mut Kiosk) -> Vec<Effect> {
+    if k.pin_hash.is_none() {
+        let mut effects = partial(k);
+        effects.push(Effect::Log("left the kiosk (demo mode, no PIN set)".into()));
+        effects.push(Effect::Quit);
+        return effects;
+    }
+    k.pin = Some(PinPrompt::default());
+    Vec::new()
+}
+
+fn pin_input(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
+    let Some(prompt) = k.pin.as_mut() else {
+        return Vec::new();
+    };
+    let Msg::Key(key) = input else {
+        // A tap outside the prompt closes it.
+        if matches!(input, Msg::TapElsewhere) {
+            k.pin = None;
+        }
+        return Vec::new();
+    };
+    let locked = k.lockout.until_ms.is_some_and(|t| now < t);
+    match key.code {
+        KeyCode::Esc => k.pin = None,
+        KeyCode::Backspace => {
+            prompt.digits.pop();
+        }
+        KeyCode::Char(c)
+            if !locked && !c.is_control() && prompt.digits.chars().count() < pin::MAX_PIN_LEN =>
+        {
+            prompt.digits.push(c);
+            prompt.wrong = false;
+        }
+        KeyCode::Enter if !locked => {
+            let right = k
+                .pin_hash
+                .as_deref()
+                .is_some_and(|h| pin::verify(&prompt.digits, h));
+            if right {
+                let mut effects = partial(k);
+                effects.push(Effect::Log("left the kiosk with the admin PIN".into()));
+                effects.push(Effect::Quit);
+                return effects;
+            }
+            k.lockout.failures += 1;
+            prompt.digits.clear();
+            prompt.wrong = true;
+            let mut effects = vec![Effect::Log(format!(
+                "wrong admin PIN ({} in a row)",
+                k.lockout.failures
+            ))];
+            if k.lockout.failures.is_multiple_of(PIN_TRIES) {
+                // 1 minute, then 2, 4, … for each further round of wrong PINs.
+                let round = (k.lockout.failures / PIN_TRIES).min(10) - 1;
+                let wait = LOCKOUT_MS << round;
+                k.lockout.until_ms = Some(now + wait);
+                effects.push(Effect::Log(format!(
+                    "PIN prompt locked for {} s",
+                    wait / 1000
+                )));
+            }
+            return effects;
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn tick(k: &mut Kiosk, now: i64) -> Vec<Effect> {
+    match &k.screen {
+        Screen::Thanks { until_ms } | Screen::Failed { until_ms } if now >= *until_ms => {
+            reset(k);
+            Vec::new()
+        }
+        Screen::Question(_) if k.idle_left_ms(now).is_some_and(|left| left <= 0) => {
+            let mut effects = partial(k);
+            effects.push(Effect::Log(
+                "idle timeout: back to the welcome screen".into(),
+            ));
+            reset(k);
+            effects
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn saved(k: &mut Kiosk, result: Result<(), String>, now: i64) -> Vec<Effect> {
+    // A partial saved on the way out (idle, signal) leaves the screen alone.
+    if k.screen != Screen::Saving {
+        return match result {
+            Ok(()) => Vec::new(),
+            Err(e) => vec![Effect::Log(format!(
+                "could not save a partial response: {e}"
+            ))],
+        };
+    }
+    match result {
+        Ok(()) => {
+            k.screen = Screen::Thanks {
+                until_ms: now + THANKS_MS,
+            };
+            Vec::new()
+        }
+        Err(e) => {
+            k.screen = Screen::Failed {
+                until_ms: now + FAILED_MS,
+            };
+            vec![Effect::Log(format!("could not save a response: {e}"))]
+        }
+    }
+}
+
+/// Back to the welcome screen in the survey's default language, with
+/// nothing of the last respondent kept.
+fn reset(k: &mut Kiosk) {
+    k.screen = Screen::Welcome { focus: 0 };
+    k.lang = k.home_lang;
+    k.pin = None;
+}
+
+/// The answers so far as a partial response, if there are any.
+fn partial(k: &mut Kiosk) -> Vec<Effect> {
+    let survey = k.survey.clone();
+    let Screen::Question(a) = &mut k.screen else {
+        return Vec::new();
+    };
+    // An answer still invalid on screen is left out of the partial.
+    let _ = commit_draft(a, &survey);
+    if !a.walk.has_answers() {
+        return Vec::new();
+    }
+    let (answers, _) = a.walk.finish(&survey);
+    if answers.is_empty() {
+        return Vec::new();
+    }
+    vec![Effect::Submit(Submission {
+        answers,
+        complete: false,
+        lang: k.lang,
+        started_ms: a.started_ms,
+    })]
+}
+
+/// Puts the draft on screen into the walk when it is a valid answer (or
+/// empty), so visibility and partials see it.
+fn commit_draft(
+    a: &mut Answering,
+    survey: &crate::core::survey::Survey,
+) -> Result<(), AnswerError> {
+    let Some(q) = a.walk.question(survey) else {
+        return Ok(());
+    };
+    let Some(draft) = a.drafts.get(&q.id) else {
+        return Ok(());
+    };
+    match draft.answer(q) {
+        Ok(answer) => a.walk.set_answer(survey, answer),
+        Err(e) => {
+            let _ = a.walk.set_answer(survey, None);
+            Err(e)
+        }
+    }
+}
+
+fn input_on_screen(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
+    match &mut k.screen {
+        Screen::Welcome { focus } => {
+            let langs = k.survey.languages.clone();
+            let start = langs.len();
+            match input {
+                Msg::Tap(Target::Lang(lang)) => return start_in(k, lang, now),
+                Msg::Tap(Target::Start) => return start_in(k, k.lang, now),
+                Msg::Key(key) => match key.code {
+                    KeyCode::Left | KeyCode::Up | KeyCode::BackTab => {
+                        *focus = focus.checked_sub(1).unwrap_or(start)
+                    }
+                    KeyCode::Right | KeyCode::Down | KeyCode::Tab => {
+                        *focus = (*focus + 1) % (start + 1)
+                    }
+                    KeyCode::Char(c @ '1'..='9') => {
+                        let i = c as usize - '1' as usize;
+                        if let Some(&lang) = langs.get(i) {
+                            return start_in(k, lang, now);
+                        }
+                    }
+                    KeyCode::Enter | KeyCode::Char(' ') => {
+                        let lang = langs.get(*focus).copied().unwrap_or(k.lang);
+                        return start_in(k, lang, now);
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+            Vec::new()
+        }
+        Screen::Thanks { .. } | Screen::Failed { .. } => {
+            if !matches!(input, Msg::Paste(_)) {
+                reset(k);
+            }
+            Vec::new()
+        }
+        Screen::Saving => Vec::new(),
+        Screen::Question(_) => question_input(k, input, now),
+    }
+}
+
+fn start_in(k: &mut Kiosk, lang: Lang, now: i64) -> Vec<Effect> {
+    k.lang = lang;
+    k.screen = Screen::Question(Box::new(Answering::new(&k.survey, now)));
+    Vec::new()
+}
+
+fn question_input(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
+    let survey = k.survey.clone();
+    let texts = Texts::of(k.lang);
+    let Screen::Question(a) = &mut k.screen else {
+        return Vec::new();
+    };
+    let Some(q) = a.walk.question(&survey) else {
+        return Vec::new();
+    };
+    let n = item_count(q);
+    let row = is_row(q);
+    let editing = editing_field(a, q);
+
+    let action = match input {
+        Msg::Tap(Target::Item(i)) => {
+            a.focus = Focus::Item(i);
+            Action::Activate(i)
+        }
+        Msg::Tap(Target::Back) => Action::Back,
+        Msg::Tap(Target::Next) => Action::Next,
+        Msg::Paste(text) if editing => Action::Type(text),
+        Msg::Key(key) => key_action(key, a.focus, n, row, editing, q),
+        _ => Action::None,
+    };
+    let mut effects = Vec::new();
+    match action {
+        Action::None => {}
+        Action::Focus(f) => a.focus = f,
+        Action::Type(text) => edit(a, q, |field, max| field.insert(&text, max)),
+        Action::Edit(op) => edit(a, q, op),
+        Action::Activate(i) => {
+            // Choosing by number also moves the focus there, so Enter next
+            // confirms what was chosen.
+            a.focus = Focus::Item(i);
+            activate(a, q, i, texts);
+        }
+        Action::ActivateAndNext(i) => {
+            activate(a, q, i, texts);
+            if a.notice.is_none() {
+                effects = next(k, now);
+            }
+        }
+        Action::Back => {
+            let _ = commit_draft(a, &survey);
+            if a.walk.back(&survey) {
+                a.arrive(&survey);
+            }
+        }
+        Action::Next => effects = next(k, now),
+    }
+    effects
+}
+
+/// What a key does on a question screen.
+enum Action {
+    None,
+    Focus(Focus),
+    Type(String),
+    Edit(fn(&mut super::field::TextField, usize)),
+    Activate(usize),
+    ActivateAndNext(usize),
+    Back,
+    Next,
+}
+
+/// Whether typed characters go into a text field right now.
+fn editing_field(a: &Answering, q: &crate::core::survey::Question) -> bool {
+    let Focus::Item(i) = a.focus else {
+        return false;
+    };
+    match a.drafts.get(&q.id) {
+        Some(Draft::Number { .. } | Draft::Text { .. }) => true,
+        Some(Draft::Choice {
+            picked: Some(p), ..
+        }) => *p == i && i == q.kind.options().len(),
+        Some(Draft::Multi { picked, .. }) => i == q.kind.options().len() && picked.contains(&i),
+        _ => false,
+    }
+}
+
+fn key_action(
+    key: KeyEvent,
+    focus: Focus,
+    n: usize,
+    row: bool,
+    editing: bool,
+    q: &crate::core::survey::Question,
+) -> Action {
+    let single = matches!(
+        q.kind,
+        QuestionKind::Choice { .. }
+            | QuestionKind::Rating { .. }
+            | QuestionKind::Nps
+            | QuestionKind::YesNo
+    );
+    let last = n.saturating_sub(1);
+    match (key.code, focus) {
+        (KeyCode::PageDown, _) => Action::Next,
+        (KeyCode::PageUp, _) => Action::Back,
+        (KeyCode::Tab, Focus::Item(_)) => Action::Focus(Focus::Next),
+        (KeyCode::Tab, Focus::Next) => Action::Focus(Focus::Back),
+        (KeyCode::Tab, Focus::Back) | (KeyCode::BackTab, Focus::Next) => {
+            Action::Focus(Focus::Item(0))
+        }
+        (KeyCode::BackTab, Focus::Item(_)) => Action::Focus(Focus::Back),
+        (KeyCode::BackTab, Focus::Back) => Action::Focus(Focus::Next),
+        // Text fields take characters and their own editing keys.
+        (KeyCode::Enter, Focus::Item(_)) if editing => Action::Next,
+        (KeyCode::Char(c), Focus::Item(_))
+            if editing && !key.modifiers.contains(KeyModifiers::CONTROL) =>
+        {
+            Action::Type(c.to_string())
+        }
+        (KeyCode::Backspace, Focus::Item(_)) if editing => Action::Edit(|f, _| f.backspace()),
+        (KeyCode::Delete, Focus::Item(_)) if editing => Action::Edit(|f, _| f.delete()),
+        (KeyCode::Home, Focus::Item(_)) if editing => Action::Edit(|f, _| f.home()),
+        (KeyCode::End, Focus::Item(_)) if editing => Action::Edit(|f, _| f.end()),
+        (KeyCode::Left, Focus::Item(_)) if editing => Action::Edit(|f, _| f.left()),
+        (KeyCode::Right, Focus::Item(_)) if editing => Action::Edit(|f, _| f.right()),
+        // Moving between items and the two buttons.
+        (KeyCode::Left, Focus::Item(i)) if row => Action::Focus(Focus::Item(i.saturating_sub(1))),
+        (KeyCode::Right, Focus::Item(i)) if row => Action::Focus(Focus::Item((i + 1).min(last))),
+        (KeyCode::Up, Focus::Item(i)) if !row && i > 0 => Action::Focus(Focus::Item(i - 1)),
+        (KeyCode::Down, Focus::Item(i)) if !row && i < last => Action::Focus(Focus::Item(i + 1)),
+        (KeyCode::Down, Focus::Item(_)) => Action::Focus(Focus::Next),
+        (KeyCode::Up, Focus::Back | Focus::Next) => {
+            Action::Focus(Focus::Item(if row { 0 } else { last }))
+        }
+        (KeyCode::Left | KeyCode::Right, Focus::Back) => Action::Focus(Focus::Next),
+        (KeyCode::Left | KeyCode::Right, Focus::Next) => Action::Focus(Focus::Back),
+        (KeyCode::Enter | KeyCode::Char(' '), Focus::Back) => Action::Back,
+        (KeyCode::Enter | KeyCode::Char(' '), Focus::Next) => Action::Next,
+        (KeyCode::Char(' '), Focus::Item(i)) => Action::Activate(i),
+        (KeyCode::Enter, Focus::Item(i)) if single && !is_other(q, i) => Action::ActivateAndNext(i),
+        (KeyCode::Enter, Focus::Item(i)) => Action::Activate(i),
+        // Number keys choose directly.
+        (KeyCode::Char(c @ '0'..='9'), _) => match digit_item(q, c as usize - '0' as usize, n) {
+            Some(i) => Action::Activate(i),
+            None => Action::None,
+        },
+        _ => Action::None,
+    }
+}
+
+fn is_other(q: &crate::core::survey::Question, i: usize) -> bool {
+    q.kind.has_other() && i == q.kind.options().len()
+}
+
+/// Which item a number key picks: grades by their value, everything else
+/// by its 1-based place in the list.
+fn digit_item(q: &crate::core::survey::Question, digit: usize, n: usize) -> Option<usize> {
+    let i = match q.kind {
+        QuestionKind::Nps => digit,
+        QuestionKind::Number { .. } | QuestionKind::Text { .. } => return None,
+        _ => digit.checked_sub(1)?,
+    };
+    (i < n).then_some(i)
+}
+
+fn edit(
+    a: &mut Answering,
+    q: &crate::core::survey::Question,
+    op: impl FnOnce(&mut super::field::TextField, usize),
+) {
+    let max_text = match q.kind {
+        QuestionKind::Text { max_len } => max_len as usize,
+        _ => 0,
+    };
+    match a.drafts.get_mut(&q.id) {
+        Some(Draft::Text { field }) => op(field, max_text),
+        Some(Draft::Number { field }) => {
+            op(field, NUMBER_MAX_LEN);
+            // Only digits, and a minus sign first.
+            let kept: String = field
+                .text()
+                .chars()
+                .enumerate()
+                .filter(|(i, c)| c.is_ascii_digit() || (*i == 0 && *c == '-'))
+                .map(|(_, c)| c)
+                .collect();
+            if kept != field.text() {
+                let cursor = field.cursor().min(kept.chars().count());
+                *field = super::field::TextField::with_text(&kept);
+                for _ in cursor..kept.chars().count() {
+                    field.left();
+                }
+            }
+        }
+        Some(Draft::Choice { other, .. } | Draft::Multi { other, .. }) => {
+            op(other, OTHER_MAX_LEN as usize)
+        }
+        _ => {}
+    }
+    a.notice = None;
+}
+
+fn activate(a: &mut Answering, q: &crate::core::survey::Question, i: usize, texts: &Texts) {
+    a.notice = None;
+    let Some(draft) = a.drafts.get_mut(&q.id) else {
+        return;
+    };
+    match (draft, &q.kind) {
+        (Draft::Choice { picked, .. }, _) => *picked = Some(i),
+        (Draft::Multi { picked, .. }, QuestionKind::Multi { max, .. }) => {
+            if picked.contains(&i) {
+                picked.remove(&i);
+            } else if picked.len() >= *max as usize {
+                a.notice = Some(texts.choose_at_most(*max));
+            } else {
+                picked.insert(i);
+            }
+        }
+        (Draft::Ranking { order }, QuestionKind::Ranking { pick, .. }) => {
+            if let Some(at) = order.iter().position(|&o| o == i) {
+                order.remove(at);
+            } else if order.len() < *pick as usize {
+                order.push(i);
+            } else {
+                a.notice = Some(texts.rank_exactly(*pick));
+            }
+        }
+        (Draft::Scale { picked }, QuestionKind::Nps) => *picked = Some(i as i64),
+        (Draft::Scale { picked }, _) => *picked = Some(i as i64 + 1),
+        (Draft::YesNo { picked }, _) => *picked = Some(i == 0),
+        _ => {}
+    }
+}
+
+fn next(k: &mut Kiosk, now: i64) -> Vec<Effect> {
+    let survey = k.survey.clone();
+    let texts = Texts::of(k.lang);
+    let Screen::Question(a) = &mut k.screen else {
+        return Vec::new();
+    };
+    if let Err(e) = commit_draft(a, &survey) {
+        a.notice = Some(notice(&e, texts));
+        return Vec::new();
+    }
+    match a.walk.next(&survey) {
+        Err(e) => {
+            a.notice = Some(notice(&e, texts));
+            Vec::new()
+        }
+        Ok(Step::Question(_)) => {
+            a.arrive(&survey);
+            Vec::new()
+        }
+        Ok(Step::Finished) => {
+            let (answers, complete) = a.walk.finish(&survey);
+            let submission = Submission {
+                answers,
+                complete,
+                lang: k.lang,
+                started_ms: a.started_ms,
+            };
+            k.screen = Screen::Saving;
+            let _ = now;
+            vec![Effect::Submit(submission)]
+        }
+    }
+}
+
+/// An answer problem in the respondent's language.
+fn notice(e: &AnswerError, t: &Texts) -> String {
+    match e {
+        AnswerError::Required => t.required.into(),
+        AnswerError::TooFew { min } => t.choose_at_least(*min),
+        AnswerError::TooMany { max } => t.choose_at_most(*max),
+        AnswerError::WrongPickCount { pick } => t.rank_exactly(*pick),
+        AnswerError::OutOfRange { min, max } => t.between(*min, *max),
+        AnswerError::EmptyText => t.write_other.into(),
+        _ => t.required.into(),
+    }
+}

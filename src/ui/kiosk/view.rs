@@ -1,0 +1,459 @@
+//! Draws the kiosk from its state and the layout. Reads only.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+use tui_big_text::{BigText, PixelSize};
+
+use super::layout::{Layout, thanks_text};
+use super::state::{Answering, Draft, Focus, Kiosk, Screen};
+use crate::core::sanitize::{strip, truncate_to_width, width};
+use crate::core::survey::{Question, QuestionKind};
+use crate::ui::strings::{TOO_SMALL, Texts};
+use crate::ui::theme::Theme;
+use crate::ui::wrap::wrap;
+
+/// One frame of the kiosk.
+pub struct View<'a> {
+    pub kiosk: &'a Kiosk,
+    pub layout: &'a Layout,
+    pub theme: Theme,
+    pub now_ms: i64,
+}
+
+impl Widget for &View<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let l = self.layout;
+        if l.too_small {
+            too_small(area, buf);
+            return;
+        }
+        let k = self.kiosk;
+        let t = Texts::of(k.lang);
+        let th = self.theme;
+        if let Some(r) = l.banner {
+            let text = truncate_to_width(t.demo_banner, r.width as usize);
+            Paragraph::new(text)
+                .style(th.banner())
+                .alignment(Alignment::Center)
+                .render(r, buf);
+        }
+        match &k.screen {
+            Screen::Welcome { focus } => self.welcome(*focus, buf),
+            Screen::Question(a) => self.question(a, buf),
+            Screen::Saving | Screen::Failed { .. } => {
+                lines(l.title, &l.title_lines, th.question(), buf)
+            }
+            Screen::Thanks { .. } => {
+                let _ = thanks_text(k);
+                lines(l.title, &l.title_lines, th.title(), buf);
+            }
+        }
+        if let Some(r) = l.overlay {
+            self.overlay(r, buf);
+        }
+    }
+}
+
+fn too_small(area: Rect, buf: &mut Buffer) {
+    let h = (TOO_SMALL.len() as u16).min(area.height);
+    let y = area.y + (area.height - h) / 2;
+    for (i, text) in TOO_SMALL.iter().take(h as usize).enumerate() {
+        let r = Rect::new(area.x, y + i as u16, area.width, 1);
+        Paragraph::new(truncate_to_width(text, area.width as usize))
+            .alignment(Alignment::Center)
+            .render(r, buf);
+    }
+}
+
+/// Centred lines in a rect, cut to fit.
+fn lines(r: Rect, text: &[String], style: Style, buf: &mut Buffer) {
+    let shown: Vec<Line> = text
+        .iter()
+        .take(r.height as usize)
+        .map(|s| Line::from(s.clone()))
+        .collect();
+    Paragraph::new(shown)
+        .style(style)
+        .alignment(Alignment::Center)
+        .render(r, buf);
+}
+
+/// A button: a bordered box when it is 3 rows high, `[ label ]` otherwise.
+fn button(r: Rect, label: &str, style: Style, buf: &mut Buffer) {
+    if r.width == 0 || r.height == 0 {
+        return;
+    }
+    if r.height >= 3 {
+        let block = Block::default().borders(Borders::ALL).border_style(style);
+        let inner = block.inner(r);
+        block.render(r, buf);
+        let label = truncate_to_width(label, inner.width as usize);
+        Paragraph::new(label)
+            .style(style)
+            .alignment(Alignment::Center)
+            .render(inner, buf);
+    } else {
+        let label = truncate_to_width(&format!("[ {label} ]"), r.width as usize);
+        Paragraph::new(label)
+            .style(style)
+            .alignment(Alignment::Center)
+            .render(r, buf);
+    }
+}
+
+impl View<'_> {
+    fn welcome(&self, focus: usize, buf: &mut Buffer) {
+        let (k, l, th) = (self.kiosk, self.layout, self.theme);
+        let t = Texts::of(k.lang);
+        if l.big_title {
+            let text: Vec<Line> = l
+                .title_lines
+                .iter()
+                .map(|s| Line::from(s.clone()))
+                .collect();
+            BigText::builder()
+                .pixel_size(PixelSize::Quadrant)
+                .style(th.title())
+                .lines(text)
+                .centered()
+                .build()
+                .render(l.title, buf);
+        } else {
+            lines(l.title, &l.title_lines, th.title(), buf);
+        }
+        lines(l.intro, &l.intro_lines, th.text(), buf);
+        for (i, (lang, r)) in l.langs.iter().enumerate() {
+            let mut style = if *lang == k.lang {
+                th.selected()
+            } else {
+                th.button()
+            };
+            if focus == i {
+                style = style.patch(th.focused());
+            }
+            button(*r, Texts::of(*lang).language, style, buf);
+        }
+        if let Some(r) = l.start {
+            let style = if focus == l.langs.len() {
+                th.selected().patch(th.focused())
+            } else {
+                th.button()
+            };
+            button(r, &format!("{} ▶", t.start), style, buf);
+        }
+        if let Some(r) = l.footer {
+            let hint =
+                truncate_to_width("1 Suomi · 2 Svenska · 3 English · Enter", r.width as usize);
+            Paragraph::new(hint)
+                .style(th.dim())
+                .alignment(Alignment::Center)
+                .render(r, buf);
+        }
+    }
+
+    fn question(&self, a: &Answering, buf: &mut Buffer) {
+        let (k, l, th) = (self.kiosk, self.layout, self.theme);
+        let t = Texts::of(k.lang);
+        let Some(q) = a.question(&k.survey) else {
+            return;
+        };
+        let Some(draft) = a.draft(&k.survey) else {
+            return;
+        };
+        if let Some(r) = l.header {
+            let p = a.walk.progress(&k.survey);
+            let label = format!("{} / {}  ", p.position, p.total);
+            let bar_w = (r.width as usize).saturating_sub(width(&label));
+            let filled = bar_w * p.position / p.total.max(1);
+            let bar = format!("{}{}", "█".repeat(filled), "░".repeat(bar_w - filled));
+            Paragraph::new(Line::from(vec![
+                Span::styled(label, th.question()),
+                Span::styled(bar, th.gauge()),
+            ]))
+            .render(r, buf);
+        }
+        let text: Vec<Line> = l
+            .title_lines
+            .iter()
+            .map(|s| Line::from(s.clone()))
+            .collect();
+        Paragraph::new(text)
+            .style(th.question())
+            .render(l.title, buf);
+
+        for &(i, r) in &l.items {
+            self.item(q, draft, i, r, a.focus == Focus::Item(i), buf);
+        }
+        if let Some(r) = l.field {
+            self.field(q, draft, r, buf);
+        }
+        if let Some(r) = l.labels {
+            self.labels(q, draft, r, buf);
+        }
+        if let Some(r) = l.notice {
+            let (text, style) = match &a.notice {
+                Some(n) => (n.clone(), th.notice()),
+                None => (hint(q, t), th.dim()),
+            };
+            Paragraph::new(truncate_to_width(&text, r.width as usize))
+                .style(style)
+                .render(r, buf);
+        }
+        let focus_style = |f: Focus| {
+            if a.focus == f {
+                th.selected().patch(th.focused())
+            } else {
+                th.button()
+            }
+        };
+        if let Some(r) = l.back {
+            button(r, &format!("◀ {}", t.back), focus_style(Focus::Back), buf);
+        }
+        if let Some(r) = l.next {
+            button(r, &format!("{} ▶", t.next), focus_style(Focus::Next), buf);
+        }
+        if let Some(r) = l.footer {
+            Paragraph::new(truncate_to_width(t.keys_hint, r.width as usize))
+                .style(th.dim())
+                .alignment(Alignment::Center)
+                .render(r, buf);
+        }
+    }
+
+    fn item(
+        &self,
+        q: &Question,
+        draft: &Draft,
+        i: usize,
+        r: Rect,
+        focused: bool,
+        buf: &mut Buffer,
+    ) {
+        let (k, l, th) = (self.kiosk, self.layout, self.theme);
+        let t = Texts::of(k.lang);
+        let options = q.kind.options();
+        let label = |i: usize| -> String {
+            match options.get(i) {
+                Some(o) => strip(o.label.get(k.lang), false),
+                None => t.other_what.to_owned(),
+            }
+        };
+        let (text, selected) = match (draft, &q.kind) {
+            (Draft::Choice { picked, other }, _) => {
+                let on = *picked == Some(i);
+                let mark = if on { "(•)" } else { "( )" };
+                let mut s = format!("{} {mark} {}", i + 1, label(i));
+                if on && i == options.len() {
+                    s = format!("{s} {}▏", other.text());
+                }
+                (s, on)
+            }
+            (Draft::Multi { picked, other }, _) => {
+                let on = picked.contains(&i);
+                let mark = if on { "[x]" } else { "[ ]" };
+                let mut s = format!("{} {mark} {}", i + 1, label(i));
+                if on && i == options.len() {
+                    s = format!("{s} {}▏", other.text());
+                }
+                (s, on)
+            }
+            (Draft::Ranking { order }, _) => {
+                let rank = order.iter().position(|&o| o == i);
+                let mark = rank.map_or_else(|| "   ".to_owned(), |r| format!("#{} ", r + 1));
+                (format!("{} {mark}{}", i + 1, label(i)), rank.is_some())
+            }
+            (Draft::Scale { picked }, QuestionKind::Nps) => {
+                (i.to_string(), *picked == Some(i as i64))
+            }
+            (Draft::Scale { picked }, _) => ((i + 1).to_string(), *picked == Some(i as i64 + 1)),
+            (Draft::YesNo { picked }, _) => {
+                let yes = i == 0;
+                (
+                    if yes { t.yes } else { t.no }.to_owned(),
+                    *picked == Some(yes),
+                )
+            }
+            _ => return,
+        };
+        let mut style = if selected { th.selected() } else { th.text() };
+        if focused {
+            style = style.patch(th.focused());
+        }
+        let row = matches!(
+            q.kind,
+            QuestionKind::Rating { .. } | QuestionKind::Nps | QuestionKind::YesNo
+        );
+        if row {
+            button(r, &text, style, buf);
+            return;
+        }
+        let marker = if focused { "▶ " } else { "  " };
+        let inner = if l.tall_items {
+            let block = Block::default().borders(Borders::ALL).border_style(style);
+            let inner = block.inner(r);
+            block.render(r, buf);
+            inner
+        } else {
+            r
+        };
+        let shown = truncate_to_width(&format!("{marker}{text}"), inner.width as usize);
+        Paragraph::new(shown).style(style).render(inner, buf);
+    }
+
+    fn field(&self, q: &Question, draft: &Draft, r: Rect, buf: &mut Buffer) {
+        let th = self.theme;
+        let (Draft::Text { field } | Draft::Number { field }) = draft else {
+            return;
+        };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(th.focused());
+        let inner = block.inner(r);
+        block.render(r, buf);
+        let t = Texts::of(self.kiosk.lang);
+        if field.is_empty() {
+            let placeholder = if matches!(q.kind, QuestionKind::Number { .. }) {
+                t.number_hint
+            } else {
+                t.type_here
+            };
+            Paragraph::new(Line::from(vec![
+                Span::styled("▏", th.focused()),
+                Span::styled(placeholder, th.dim()),
+            ]))
+            .render(inner, buf);
+            return;
+        }
+        // The text with a block cursor, wrapped; the last lines stay in view.
+        let chars: Vec<char> = field.text().chars().collect();
+        let before: String = chars[..field.cursor()].iter().collect();
+        let at: String = chars
+            .get(field.cursor())
+            .map_or(" ".to_owned(), char::to_string);
+        let after: String = chars
+            .get(field.cursor() + 1..)
+            .map_or(String::new(), |c| c.iter().collect());
+        let wrapped = wrap(&format!("{before}{at}{after}"), inner.width as usize);
+        let skip = wrapped.len().saturating_sub(inner.height as usize);
+        let cursor_line = wrap(&before, inner.width as usize).len().saturating_sub(1);
+        let shown: Vec<Line> = wrapped
+            .iter()
+            .enumerate()
+            .skip(skip)
+            .map(|(n, s)| {
+                if n == cursor_line && cursor_line >= skip {
+                    cursor_in(s, &before, inner.width as usize, th)
+                } else {
+                    Line::from(s.clone())
+                }
+            })
+            .collect();
+        Paragraph::new(shown).render(inner, buf);
+    }
+
+    fn labels(&self, q: &Question, draft: &Draft, r: Rect, buf: &mut Buffer) {
+        let (k, th) = (self.kiosk, self.theme);
+        let t = Texts::of(k.lang);
+        let (low, high) = match &q.kind {
+            QuestionKind::Rating { low, high, .. } => (
+                low.as_ref()
+                    .map(|l| l.get(k.lang).to_owned())
+                    .unwrap_or_default(),
+                high.as_ref()
+                    .map(|l| l.get(k.lang).to_owned())
+                    .unwrap_or_default(),
+            ),
+            QuestionKind::Nps => (t.nps_low.to_owned(), t.nps_high.to_owned()),
+            QuestionKind::Text { max_len } => {
+                let n = match draft {
+                    Draft::Text { field } => field.len(),
+                    _ => 0,
+                };
+                (String::new(), format!("{n} / {max_len}"))
+            }
+            QuestionKind::Number { min, max } => match (min, max) {
+                (Some(a), Some(b)) => (t.between(*a, *b), String::new()),
+                _ => (String::new(), String::new()),
+            },
+            _ => (String::new(), String::new()),
+        };
+        let half = r.width as usize / 2;
+        Paragraph::new(truncate_to_width(&strip(&low, false), half))
+            .style(th.dim())
+            .render(r, buf);
+        Paragraph::new(truncate_to_width(&strip(&high, false), half))
+            .style(th.dim())
+            .alignment(Alignment::Right)
+            .render(r, buf);
+    }
+
+    fn overlay(&self, r: Rect, buf: &mut Buffer) {
+        let (k, th) = (self.kiosk, self.theme);
+        let t = Texts::of(k.lang);
+        Clear.render(r, buf);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(th.notice());
+        let inner = block.inner(r);
+        block.render(r, buf);
+        let text: Vec<String> = if let Some(prompt) = &k.pin {
+            let locked = k.lockout.until_ms.filter(|u| *u > self.now_ms);
+            let status = match locked {
+                Some(until) => t.locked_for(((until - self.now_ms + 999) / 1000) as u64),
+                None if prompt.wrong => t.pin_wrong.to_owned(),
+                None => String::new(),
+            };
+            vec![
+                t.pin_prompt.to_owned(),
+                "•".repeat(prompt.digits.chars().count()) + "▏",
+                status,
+            ]
+        } else {
+            let left = k.counting_down(self.now_ms).unwrap_or(0).max(0);
+            let secs = ((left + 999) / 1000) as u64;
+            vec![
+                t.still_there.to_owned(),
+                secs.to_string(),
+                t.touch_to_continue.to_owned(),
+            ]
+        };
+        let wrapped: Vec<String> = text
+            .iter()
+            .flat_map(|s| wrap(s, inner.width as usize))
+            .collect();
+        lines(inner, &wrapped, th.question(), buf);
+    }
+}
+
+/// One wrapped line with the cursor cell in reverse video.
+fn cursor_in(line: &str, before: &str, max: usize, th: Theme) -> Line<'static> {
+    let last = wrap(before, max).pop().unwrap_or_default();
+    let col = if line.starts_with(&last) {
+        last.chars().count()
+    } else {
+        0
+    };
+    let chars: Vec<char> = line.chars().collect();
+    let head: String = chars.iter().take(col).collect();
+    let at: String = chars.get(col).map_or(" ".to_owned(), char::to_string);
+    let tail: String = chars.iter().skip(col + 1).collect();
+    Line::from(vec![
+        Span::raw(head),
+        Span::styled(at, th.selected()),
+        Span::raw(tail),
+    ])
+}
+
+/// What a question's notice line says when there is no problem.
+fn hint(q: &Question, t: &Texts) -> String {
+    match &q.kind {
+        QuestionKind::Multi { min, max, .. } if min == max => t.choose_at_least(*min),
+        QuestionKind::Multi { max, .. } => t.choose_at_most(*max),
+        QuestionKind::Ranking { .. } => t.rank_hint.to_owned(),
+        _ if q.required => String::new(),
+        _ => String::new(),
+    }
+}
