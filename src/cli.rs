@@ -38,12 +38,21 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
+    // The kiosk's options sit at the top level for plain `kioski`; with
+    // another command they would be silently ignored, so they are refused.
+    if cli.command.is_some() && cli.kiosk.any_given() {
+        return Err(CliError::new(
+            Exit::Usage,
+            "kiosk options go with `kioski` or `kioski kiosk`, not another command.",
+        )
+        .with_hint("put --survey, --terminal, --idle-timeout and --lang after `kioski kiosk`"));
+    }
     let ctx = Context {
         store_flag: cli.store,
         now_ms: Timestamp::now().as_millisecond(),
     };
     match &cli.command {
-        None => cmd::kiosk::run_kiosk(&cmd::kiosk::KioskArgs::default_args(), &ctx),
+        None => cmd::kiosk::run_kiosk(&cli.kiosk, &ctx),
         Some(Command::Kiosk(args)) => cmd::kiosk::run_kiosk(args, &ctx),
         Some(Command::Validate(args)) => cmd::validate::run(args),
         Some(Command::Load(args)) => cmd::load::run(args, &ctx),

@@ -27,9 +27,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub store: Option<PathBuf>,
 
-    /// Without a command, kioski runs the kiosk.
+    /// Without a command, kioski runs the kiosk (and takes its options).
     #[command(subcommand)]
     pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub kiosk: KioskArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,7 +19,8 @@ pub type Term = Terminal<CrosstermBackend<Stdout>>;
 /// paste, undone in reverse order when dropped. `ratatui::restore` alone
 /// would leave mouse capture on.
 pub struct TerminalGuard {
-    pub terminal: Term,
+    /// Always `Some` until drop.
+    terminal: Option<Term>,
 }
 
 impl TerminalGuard {
@@ -45,13 +46,32 @@ impl TerminalGuard {
         };
         let _ = terminal.hide_cursor();
         let _ = terminal.clear();
-        Ok(TerminalGuard { terminal })
+        Ok(TerminalGuard {
+            terminal: Some(terminal),
+        })
+    }
+
+    /// Draws one frame.
+    pub fn draw(&mut self, render: impl FnOnce(&mut ratatui::Frame)) -> io::Result<()> {
+        match self.terminal.as_mut() {
+            Some(t) => t.draw(render).map(|_| ()),
+            None => Ok(()),
+        }
     }
 }
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
+        // ratatui's Terminal shows a hidden cursor when dropped and prints to
+        // stderr if it cannot, which panics when the terminal is gone (a
+        // closed SSH session). The cursor was shown above; if the terminal
+        // still refuses, the Terminal is forgotten rather than dropped.
+        if let Some(mut terminal) = self.terminal.take()
+            && terminal.show_cursor().is_err()
+        {
+            std::mem::forget(terminal);
+        }
     }
 }
 

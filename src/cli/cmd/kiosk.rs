@@ -53,14 +53,13 @@ pub enum LangArg {
 }
 
 impl KioskArgs {
-    /// What plain `kioski` runs with.
-    pub fn default_args() -> KioskArgs {
-        KioskArgs {
-            survey: None,
-            terminal: None,
-            idle_timeout: 60,
-            lang: None,
-        }
+    /// Whether any kiosk option was given (the idle timeout differs from
+    /// its default).
+    pub fn any_given(&self) -> bool {
+        self.survey.is_some()
+            || self.terminal.is_some()
+            || self.lang.is_some()
+            || self.idle_timeout != 60
     }
 }
 

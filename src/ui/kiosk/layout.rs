@@ -204,6 +204,15 @@ pub fn compute(area: Rect, k: &Kiosk, theme: Theme, now_ms: i64) -> Layout {
     layout
 }
 
+/// The Back and Next buttons' labels, as drawn.
+pub fn back_label(t: &Texts) -> String {
+    format!("◀ {}", t.back)
+}
+
+pub fn next_label(t: &Texts) -> String {
+    format!("{} ▶", t.next)
+}
+
 /// The thank-you text: the survey's own, or kioski's.
 pub fn thanks_text(k: &Kiosk) -> String {
     k.survey.thanks.as_ref().map_or_else(
@@ -283,9 +292,9 @@ fn question(layout: &mut Layout, rows: &mut Rows, k: &Kiosk, focus: Focus, roomy
     let button_h = if roomy { 3 } else { 1 };
     let buttons = inset(rows.take_bottom(button_h), 1);
     let first = a.walk.progress(&k.survey).position == 1;
-    let next_label = t.next;
-    let back_w = width(t.back) as u16 + if roomy { 6 } else { 4 };
-    let next_w = width(next_label) as u16 + if roomy { 6 } else { 4 };
+    // Borders or "[ ]" plus a space each side.
+    let back_w = width(&back_label(t)) as u16 + 4;
+    let next_w = width(&next_label(t)) as u16 + 4;
     if !first {
         layout.back = Some(Rect::new(
             buttons.x,
@@ -332,9 +341,14 @@ fn question(layout: &mut Layout, rows: &mut Rows, k: &Kiosk, focus: Focus, roomy
         }
         _ if is_row(q) => {
             let label_h = u16::from(body.height >= 2);
-            let item_h = if body.height >= 3 + label_h { 3 } else { 1 };
-            layout.tall_items = item_h == 3;
             let cell = (body.width / n as u16).clamp(3, 12);
+            // A bordered cell needs room for "10" inside its borders.
+            let item_h = if body.height >= 3 + label_h && cell >= 5 {
+                3
+            } else {
+                1
+            };
+            layout.tall_items = item_h == 3;
             let total = cell * n as u16;
             let x0 = body.x + body.width.saturating_sub(total) / 2;
             layout.items = (0..n)

@@ -52,7 +52,7 @@ pub fn run(store: &Store, setup: Setup) -> std::io::Result<()> {
     tracing::info!(survey = %kiosk.survey.id, version = %kiosk.version.short(), "kiosk started");
     loop {
         let now = now_ms();
-        guard.terminal.draw(|frame| {
+        guard.draw(|frame| {
             let area = frame.area();
             last_layout = layout::compute(area, &kiosk, setup.theme, now);
             let view = View {

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 use tui_big_text::{BigText, PixelSize};
 
-use super::layout::{Layout, thanks_text};
+use super::layout::{Layout, back_label, next_label, thanks_text};
 use super::state::{Answering, Draft, Focus, Kiosk, Screen};
 use crate::core::sanitize::{strip, truncate_to_width, width};
 use crate::core::survey::{Question, QuestionKind};
@@ -210,10 +210,10 @@ impl View<'_> {
             }
         };
         if let Some(r) = l.back {
-            button(r, &format!("◀ {}", t.back), focus_style(Focus::Back), buf);
+            button(r, &back_label(t), focus_style(Focus::Back), buf);
         }
         if let Some(r) = l.next {
-            button(r, &format!("{} ▶", t.next), focus_style(Focus::Next), buf);
+            button(r, &next_label(t), focus_style(Focus::Next), buf);
         }
         if let Some(r) = l.footer {
             Paragraph::new(truncate_to_width(t.keys_hint, r.width as usize))
@@ -287,7 +287,14 @@ impl View<'_> {
             QuestionKind::Rating { .. } | QuestionKind::Nps | QuestionKind::YesNo
         );
         if row {
-            button(r, &text, style, buf);
+            if r.height >= 3 {
+                button(r, &text, style, buf);
+            } else {
+                Paragraph::new(truncate_to_width(&text, r.width as usize))
+                    .style(style)
+                    .alignment(Alignment::Center)
+                    .render(r, buf);
+            }
             return;
         }
         let marker = if focused { "▶ " } else { "  " };
