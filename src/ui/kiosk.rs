@@ -8,3 +8,6 @@ pub mod run;
 pub mod state;
 pub mod update;
 pub mod view;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1 @@
+//! Screen tests: pure update tests and TestBackend snapshots.
