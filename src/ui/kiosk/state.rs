@@ -387,7 +387,13 @@ impl Kiosk {
     /// Whether the idle countdown is showing.
     pub fn counting_down(&self, now_ms: i64) -> Option<i64> {
         self.idle_left_ms(now_ms)
-            .filter(|left| *left <= COUNTDOWN_MS)
+            .filter(|left| *left <= self.countdown_ms())
+    }
+
+    /// How long the countdown shows: the last 10 s, or the last half of a
+    /// short timeout, so that a respondent always has time to answer first.
+    pub fn countdown_ms(&self) -> i64 {
+        COUNTDOWN_MS.min(self.idle_timeout_ms / 2)
     }
 
     /// When the kiosk next needs to wake up with no input, if ever: the
@@ -397,7 +403,7 @@ impl Kiosk {
             Screen::Thanks { until_ms } | Screen::Failed { until_ms } => Some(*until_ms),
             Screen::Question(_) => {
                 let reset = self.last_input_ms + self.idle_timeout_ms;
-                let countdown = reset - COUNTDOWN_MS;
+                let countdown = reset - self.countdown_ms();
                 // Before the countdown: wake when it starts; during it, each second.
                 let left = reset - now_ms;
                 Some(if now_ms < countdown {
