@@ -7,8 +7,24 @@
 //! - `locations`: each problem's `FILE:LINE:COL` points at the token the
 //!   fixture's `# error at:` lines name.
 //! - `help`: every `--help`, snapshotted, so a help change shows in review.
+//! - `store`: `load`, `surveys`, `activate`: versions by content, the active
+//!   survey, counts.
+//! - `export`: `simulate` then CSV, Excel CSV and JSON Lines parsed back;
+//!   formula injection; repeatable seeds.
+//! - `bundle`: round trip, idempotence, `--since`; truncated, corrupted and
+//!   crafted bundles are refused and change nothing.
+//! - `owner`: a second process gets exit 3 naming the owner; damaged,
+//!   foreign and newer stores get exit 3, never a panic.
+//! - `pin`: `pin set` from stdin stores only an argon2id hash.
+//! - `crash`: SIGKILL at random moments loses no acknowledged response.
 
+mod bundle;
+mod crash;
+mod export;
 mod help;
 mod locations;
+mod owner;
+mod pin;
+mod store;
 mod support;
 mod validate;

@@ -48,11 +48,6 @@ impl TempDir {
         std::fs::write(&path, bytes).expect("write temp file");
         path
     }
-
-    /// How many entries the directory holds.
-    pub fn entries(&self) -> usize {
-        std::fs::read_dir(&self.path).map_or(0, Iterator::count)
-    }
 }
 
 impl Drop for TempDir {
@@ -77,6 +72,7 @@ pub struct Kioski {
     stdin: Option<Vec<u8>>,
     cwd: PathBuf,
     env: Vec<(String, Option<String>)>,
+    store: Option<PathBuf>,
 }
 
 /// `kioski ARGS...`, run in the crate root.
@@ -90,6 +86,7 @@ where
         stdin: None,
         cwd: crate_root().to_owned(),
         env: Vec::new(),
+        store: None,
     }
 }
 
@@ -113,8 +110,22 @@ impl Kioski {
         self
     }
 
+    /// Uses `dir` as the store (through `KIOSKI_STORE`) instead of a
+    /// fresh, empty one, so that runs can share a store.
+    pub fn store(mut self, dir: &Path) -> Kioski {
+        self.store = Some(dir.to_owned());
+        self
+    }
+
     pub fn run(self) -> Run {
-        let store = TempDir::new("store");
+        let fresh;
+        let store = match &self.store {
+            Some(dir) => dir.clone(),
+            None => {
+                fresh = TempDir::new("store");
+                fresh.path().to_owned()
+            }
+        };
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_kioski"));
         cmd.args(&self.args)
             .current_dir(&self.cwd)
@@ -122,7 +133,7 @@ impl Kioski {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("NO_COLOR", "1")
             .env("TZ", "UTC")
-            .env("KIOSKI_STORE", store.path())
+            .env("KIOSKI_STORE", &store)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -169,7 +180,8 @@ impl Kioski {
             code: status.code(),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
-            store_entries: store.entries(),
+            store_entries: std::fs::read_dir(&store).map_or(0, Iterator::count),
+            store,
         }
     }
 
@@ -203,6 +215,9 @@ pub struct Run {
     pub stderr: String,
     /// Entries in the run's `KIOSKI_STORE` afterwards.
     pub store_entries: usize,
+    /// The run's `KIOSKI_STORE` (removed afterwards unless given with
+    /// [`Kioski::store`]).
+    pub store: PathBuf,
 }
 
 impl Run {
@@ -216,6 +231,11 @@ impl Run {
             "kioski panicked:\n{self}"
         );
         self
+    }
+
+    /// The run as text, with its store directory shown as `[STORE]`.
+    pub fn redacted(&self) -> String {
+        redact_path(&self.to_string(), &self.store, "[STORE]")
     }
 
     /// Asserts that the run left its store directory empty.
@@ -238,4 +258,102 @@ impl fmt::Display for Run {
         writeln!(f, "--- stderr")?;
         f.write_str(&self.stderr)
     }
+}
+
+/// `text` with every spelling of `path` (as given, and canonical) replaced
+/// by `label`.
+pub fn redact_path(text: &str, path: &Path, label: &str) -> String {
+    let mut out = text.to_owned();
+    let mut spellings = vec![path.to_string_lossy().into_owned()];
+    if let Ok(canonical) = path.canonicalize() {
+        spellings.push(canonical.to_string_lossy().into_owned());
+    }
+    // Longest first, so a path is never half replaced.
+    spellings.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for s in spellings {
+        if !s.is_empty() {
+            out = out.replace(&s, label);
+        }
+    }
+    out
+}
+
+/// Snapshot settings that hide what differs from run to run: response ids,
+/// record keys, version hashes, pids, seeds, times and temp paths. Hashes
+/// and times keep their width, so tables stay aligned.
+pub fn volatile_filters() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    for (pattern, replacement) in [
+        (
+            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+            "[ID]",
+        ),
+        (r"\b[0-9a-f]{32,}\b", "[KEY]"),
+        (r"\b[0-9a-f]{12}\b", "[hash......]"),
+        (r"\bpid[= ]\d+", "pid [PID]"),
+        (
+            r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([+-]\d{2}:\d{2}|Z)",
+            "YYYY-MM-DDThh:mm:ss+hh:mm",
+        ),
+        (
+            r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}",
+            "YYYY-MM-DD hh:mm:ss",
+        ),
+        (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", "YYYY-MM-DD hh:mm"),
+        (r"seed \d+", "seed [SEED]"),
+        (r"/[^\s`']*kioski-e2e-[^\s`'/]+", "[TMP]"),
+    ] {
+        settings.add_filter(pattern, replacement);
+    }
+    settings
+}
+
+/// A child process that is killed (SIGKILL) and reaped when dropped, so a
+/// failing test never leaves one running.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A `Command` for the real binary with the same hermetic environment as
+/// [`kioski`], for children a test controls itself (kills, pipes).
+pub fn kioski_command(store: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kioski"));
+    cmd.current_dir(crate_root())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1")
+        .env("TZ", "UTC")
+        .env("KIOSKI_STORE", store)
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Waits until `done` holds, polling; panics with `what` after the
+/// `KIOSKI_TEST_TIMEOUT` deadline.
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout();
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Whether any file under `dir` contains `needle`.
+pub fn files_contain(dir: &Path, needle: &[u8]) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.filter_map(Result::ok).any(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            files_contain(&path, needle)
+        } else {
+            std::fs::read(&path).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
+        }
+    })
 }
