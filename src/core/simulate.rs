@@ -45,7 +45,9 @@ pub struct Setup<'a> {
 /// nearly in time order.
 pub fn respondent(rng: &mut impl Rng, setup: &Setup<'_>, progress: f64) -> Response {
     let survey = setup.survey;
-    let days_ago = ((1.0 - progress.clamp(0.0, 1.0)) * 364.0) as i32;
+    // The 365 days before today: never today, so the times depend on the
+    // date only and a seed gives the same responses all day long.
+    let days_ago = 1 + ((1.0 - progress.clamp(0.0, 1.0)) * 364.0) as i32;
     // 0 a year ago, 1 today: the service gets a little better over time.
     let recency = 1.0 - f64::from(days_ago) / 365.0;
     // Most people are fairly content; a small group had a bad day. The
@@ -84,12 +86,10 @@ pub fn respondent(rng: &mut impl Rng, setup: &Setup<'_>, progress: f64) -> Respo
     }
     let (answers, all_required) = walk.finish(survey);
 
-    // Local midnight of the chosen day, then a time in opening hours; a
-    // time later than now (today) is moved back to just before now.
+    // Local midnight of the chosen day, then a time in opening hours.
     let local_now = setup.now_ms + setup.utc_offset_ms;
     let midnight = local_now - local_now.rem_euclid(DAY_MS) - i64::from(days_ago) * DAY_MS;
-    let submitted_ms = (midnight + office_time_ms(rng) - setup.utc_offset_ms)
-        .min(setup.now_ms - rng.random_range(0..3_600_000));
+    let submitted_ms = midnight + office_time_ms(rng) - setup.utc_offset_ms;
     let started_ms = submitted_ms - rng.random_range(15_000..120_000);
     Response {
         id: time_ordered_id(rng, submitted_ms),

@@ -62,12 +62,16 @@ struct BundleVersion {
 /// Why a bundle cannot be imported.
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
-    #[error("cannot read the bundle: {0}")]
+    #[error("cannot read the bundle: {}", super::database::io_reason(.0))]
     Io(#[from] io::Error),
+    #[error("cannot write the bundle {path}: {reason}")]
+    Write { path: String, reason: String },
     #[error("not a kioski bundle (the file does not start with the bundle mark)")]
     NotABundle,
     #[error("the bundle has format {0}, made by a newer kioski (this one reads format {FORMAT})")]
     Newer(u16),
+    #[error("the bundle holds a record of format {0}, made by a newer kioski")]
+    NewerRecord(u8),
     #[error("the bundle is damaged or incomplete: {0}")]
     Damaged(String),
     #[error("survey version {0} in the bundle does not match its content")]
@@ -172,17 +176,25 @@ pub fn export(
         file.sync_all()?;
         Ok::<_, BundleError>(written)
     })();
-    match result {
-        Ok(written) => {
-            std::fs::rename(&tmp, out)?;
-            Ok(Exported {
-                versions: needed.len() as u64,
-                responses: written,
-            })
-        }
+    let write_error = |e: io::Error| BundleError::Write {
+        path: out.display().to_string(),
+        reason: super::database::io_reason(&e),
+    };
+    match result.and_then(|written| {
+        std::fs::rename(&tmp, out)
+            .map(|()| written)
+            .map_err(BundleError::Io)
+    }) {
+        Ok(written) => Ok(Exported {
+            versions: needed.len() as u64,
+            responses: written,
+        }),
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
-            Err(e)
+            Err(match e {
+                BundleError::Io(e) => write_error(e),
+                e => e,
+            })
         }
     }
 }
@@ -365,7 +377,7 @@ fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, BundleError> {
 
 fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, BundleError> {
     codec::decode(body).map_err(|e| match e {
-        CodecError::Newer { found } => BundleError::Newer(u16::from(found)),
+        CodecError::Newer { found } => BundleError::NewerRecord(found),
         e => damaged(&e.to_string()),
     })
 }

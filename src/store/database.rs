@@ -88,6 +88,9 @@ impl Store {
             dir: dir.to_owned(),
             reason,
         };
+        if dir.exists() && !dir.is_dir() {
+            return Err(open_error("it is a file, not a directory".into()));
+        }
         create_private_dir(dir).map_err(|e| open_error(io_reason(&e)))?;
         let lock = lock::acquire(dir, command)?;
         let sled_dir = dir.join(SLED_DIR);
@@ -481,7 +484,11 @@ impl Store {
             },
             error => StoreError::Record {
                 tree,
-                key: keys::show(key),
+                key: if tree == keys::RESPONSES {
+                    keys::show_response(key)
+                } else {
+                    keys::show(key)
+                },
                 error,
             },
         })
@@ -513,7 +520,8 @@ fn open_sled(path: &Path) -> Result<sled::Db, (String, bool)> {
             Err(("its database files are corrupt".into(), true))
         }
         Ok(Err(sled::Error::Io(e))) => Err((io_reason(&e), false)),
-        Ok(Err(e)) => Err((e.to_string(), false)),
+        // Anything else sled reports about its own files means they are bad.
+        Ok(Err(e)) => Err((format!("its database files cannot be read ({e})"), true)),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()

@@ -46,6 +46,19 @@ pub fn survey_prefix(survey: &str) -> Vec<u8> {
     key
 }
 
+/// A response key for messages: its survey and response id.
+pub fn show_response(key: &[u8]) -> String {
+    match key.iter().position(|b| *b == 0) {
+        Some(at) if key.len() == at + 17 => {
+            let id = Uuid::from_slice(&key[at + 1..])
+                .map(|u| u.to_string())
+                .unwrap_or_default();
+            format!("{} of survey `{}`", id, String::from_utf8_lossy(&key[..at]))
+        }
+        _ => show(key),
+    }
+}
+
 /// A key for messages: text where it is text, hex otherwise.
 pub fn show(key: &[u8]) -> String {
     match std::str::from_utf8(key) {

@@ -249,7 +249,7 @@ fn bundle_since_and_survey_filters() {
     assert_eq!(
         run.stdout,
         format!(
-            "Wrote {} responses and 1 survey versions to since.kioski.\n",
+            "Wrote {} responses and 1 survey version to since.kioski.\n",
             expected.len()
         )
     );
@@ -272,7 +272,7 @@ fn bundle_since_and_survey_filters() {
     run.expect_code(0);
     assert_eq!(
         run.stdout,
-        "Wrote 10 responses and 1 survey versions to p.kioski.\n"
+        "Wrote 10 responses and 1 survey version to p.kioski.\n"
     );
     let v = bundle::read_verified(&work.path().join("p.kioski")).unwrap();
     assert_eq!(v.responses.len(), 10);
@@ -684,7 +684,7 @@ fn hostile_bundles_are_refused_quickly() {
             record(3, &newer),
         ])
         .bytes(),
-        |e| matches!(e, BundleError::Newer(2)),
+        |e| matches!(e, BundleError::NewerRecord(2)),
     ));
     cases.push((
         "no-header",
@@ -823,11 +823,9 @@ fn hostile_bundles_are_refused_quickly() {
     volatile_filters().bind(|| insta::assert_snapshot!(transcript));
 }
 
-/// Known bug: a bundle that cannot be written is reported as one that
-/// cannot be read ("cannot read the bundle", without the file name, and
-/// "nothing was imported; ask for a new bundle" as the hint).
+/// A bundle that cannot be written is reported as such, naming the file,
+/// not as an import error.
 #[test]
-#[ignore = "known bug: bundle export's write errors read as import errors; passes once fixed"]
 fn bundle_export_names_the_file_it_cannot_write() {
     let work = TempDir::new("bundle-unwritable");
     let store = work.path().join("store");

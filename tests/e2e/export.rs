@@ -334,13 +334,9 @@ fn first_difference(a: &str, b: &str) -> String {
         )
 }
 
-/// Known bug: `simulate --seed` is repeatable only when no simulated
-/// response of today falls after "now": such a response is moved to "now
-/// minus a random part of an hour", and "now" differs by milliseconds
-/// between two runs, so the ids and times of today's responses differ.
-/// Here it is 09:xx local time, inside the simulated opening hours.
+/// `simulate --seed` repeats exactly at any time of day (here 09:xx local
+/// time, inside the simulated opening hours): no response is dated today.
 #[test]
-#[ignore = "known bug: simulate --seed depends on the clock; passes once fixed"]
 fn same_seed_repeats_at_any_time_of_day() {
     let work = TempDir::new("seed-morning");
     let tz = tz_with_local_hour(9);

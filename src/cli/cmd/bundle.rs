@@ -64,9 +64,9 @@ fn export(args: &ExportArgs, ctx: &Context) -> Result<(), CliError> {
     let store = ctx.open_store("bundle export")?;
     let done = bundle::export(&store, &args.surveys, since, ctx.now_ms, &args.out)?;
     println!(
-        "Wrote {} responses and {} survey versions to {}.",
-        done.responses,
-        done.versions,
+        "Wrote {} and {} to {}.",
+        plural(done.responses, "response"),
+        plural(done.versions, "survey version"),
         args.out.display()
     );
     Ok(())
@@ -84,12 +84,21 @@ fn import(args: &ImportArgs, ctx: &Context) -> Result<(), CliError> {
     for (path, v) in verified {
         let done = bundle::import_verified(&store, v, ctx.now_ms)?;
         println!(
-            "{}: {} new responses, {} already present, {} new survey versions.",
+            "{}: {}, {} already present, {}.",
             path.display(),
-            done.responses_added,
+            plural(done.responses_added, "new response"),
             done.responses_present,
-            done.versions_added
+            plural(done.versions_added, "new survey version"),
         );
     }
     Ok(())
+}
+
+/// "1 response", "2 responses".
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }

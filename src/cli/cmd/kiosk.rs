@@ -119,7 +119,10 @@ fn choose_survey(store: &Store, args: &KioskArgs, ctx: &Context) -> Result<Strin
                 Err(failure) => {
                     // anstream drops the styles when stderr is not a terminal
                     // or NO_COLOR is set, as `validate` does.
-                    let _ = std::io::Write::write_all(&mut anstream::stderr().lock(), failure.text.as_bytes());
+                    let _ = std::io::Write::write_all(
+                        &mut anstream::stderr().lock(),
+                        failure.text.as_bytes(),
+                    );
                     Err(CliError::invalid(format!(
                         "{} is not a valid survey; the kiosk did not start.",
                         file.name
