@@ -1,0 +1,192 @@
+//! A tap hits what was drawn there: `layout.hit` on the rects `compute`
+//! returned, and the rects themselves sane at every size.
+
+use ratatui::layout::Rect;
+
+use super::*;
+
+fn centre(r: Rect) -> (u16, u16) {
+    (r.x + r.width / 2, r.y + r.height / 2)
+}
+
+/// Every tappable rect of a layout with what a tap there should give.
+fn targets(l: &Layout) -> Vec<(Target, Rect)> {
+    let mut out: Vec<(Target, Rect)> = l
+        .langs
+        .iter()
+        .map(|(lang, r)| (Target::Lang(*lang), *r))
+        .collect();
+    out.extend(l.start.map(|r| (Target::Start, r)));
+    out.extend(l.items.iter().map(|(i, r)| (Target::Item(*i), *r)));
+    out.extend(l.field.map(|r| (Target::Item(0), r)));
+    out.extend(l.back.map(|r| (Target::Back, r)));
+    out.extend(l.next.map(|r| (Target::Next, r)));
+    out
+}
+
+/// Every screen a respondent sees on the every-type survey, plus the
+/// demo survey's welcome and its longest choice list.
+fn every_screen() -> Vec<(String, Rig)> {
+    let mut out = vec![
+        ("welcome".to_owned(), Rig::new(all_types(), None, true)),
+        ("welcome demo".to_owned(), Rig::new(desk(), None, false)),
+    ];
+    let mut rig = Rig::started(Lang::Fi);
+    loop {
+        let snapshot = Rig {
+            k: clone_kiosk(&rig.k),
+            now: rig.now,
+        };
+        out.push((rig.qid(), snapshot));
+        rig.answer_plainly();
+        if !matches!(rig.k.screen, Screen::Question(_)) {
+            break;
+        }
+    }
+    let mut rig = Rig::new(desk(), None, true);
+    rig.tap(Target::Start);
+    rig.skip_to("group");
+    out.push(("desk group".to_owned(), rig));
+    out
+}
+
+fn clone_kiosk(k: &Kiosk) -> Kiosk {
+    let mut c = Kiosk::new(
+        k.survey.clone(),
+        k.version,
+        Some(k.home_lang),
+        k.idle_timeout_ms,
+        k.pin_hash.clone(),
+        k.last_input_ms,
+    );
+    c.lang = k.lang;
+    c.screen = k.screen.clone();
+    c
+}
+
+#[test]
+fn a_tap_at_the_centre_of_a_drawn_rect_hits_it() {
+    for (name, rig) in every_screen() {
+        for (w, h) in SIZES {
+            let l = rig.layout(w, h);
+            let targets = targets(&l);
+            assert!(!targets.is_empty(), "{name} {w}x{h}");
+            for (target, r) in targets {
+                assert!(r.width > 0 && r.height > 0, "{name} {w}x{h} {target:?}");
+                let (x, y) = centre(r);
+                assert_eq!(l.hit(x, y), Some(target), "{name} {w}x{h} at {x},{y}");
+                // Corners too: the whole button is the target.
+                assert_eq!(l.hit(r.x, r.y), Some(target), "{name} {w}x{h}");
+                assert_eq!(
+                    l.hit(r.right() - 1, r.bottom() - 1),
+                    Some(target),
+                    "{name} {w}x{h}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_tap_on_an_option_does_what_the_hit_says() {
+    // Hit the drawn rect of "Staff" and feed the tap in: Staff is chosen.
+    for (w, h) in SIZES {
+        let mut rig = Rig::started(Lang::En);
+        let l = rig.layout(w, h);
+        let (_, r) = l.items.iter().find(|(i, _)| *i == 1).unwrap();
+        let (x, y) = centre(*r);
+        let target = l.hit(x, y).unwrap();
+        rig.tap(target);
+        assert!(matches!(
+            rig.draft(),
+            Draft::Choice {
+                picked: Some(1),
+                ..
+            }
+        ));
+        let (x, y) = centre(l.next.unwrap());
+        rig.tap(l.hit(x, y).unwrap());
+        assert_eq!(rig.qid(), "channels", "{w}x{h}");
+    }
+}
+
+#[test]
+fn taps_miss_outside_buttons_and_under_overlays() {
+    let rig = Rig::started(Lang::En);
+    let l = rig.layout(80, 24);
+    // The progress line and the question text are not buttons.
+    let (x, y) = centre(l.header.unwrap());
+    assert_eq!(l.hit(x, y), None);
+    let (x, y) = centre(l.title);
+    assert_eq!(l.hit(x, y), None);
+    assert_eq!(l.hit(200, 200), None);
+    // Too small: nothing to hit.
+    assert!(rig.layout(39, 12).hit(5, 5).is_none());
+    // The countdown covers the screen: taps only say "still here".
+    let mut rig = Rig::started(Lang::En);
+    rig.wait(IDLE_MS - 2_000);
+    let l = rig.layout(80, 24);
+    assert!(l.overlay.is_some());
+    assert!(l.items.iter().all(|(_, r)| {
+        let (x, y) = centre(*r);
+        l.hit(x, y).is_none()
+    }));
+}
+
+#[test]
+fn drawn_rects_stay_inside_the_screen_and_never_overlap() {
+    let sizes = [
+        (40, 12),
+        (41, 13),
+        (60, 19),
+        (60, 20),
+        (80, 24),
+        (100, 30),
+        (200, 60),
+        (300, 90),
+    ];
+    for (name, rig) in every_screen() {
+        for (w, h) in sizes {
+            let l = rig.layout(w, h);
+            let area = Rect::new(0, 0, w, h);
+            let targets = targets(&l);
+            for (t, r) in &targets {
+                assert_eq!(r.intersection(area), *r, "{name} {w}x{h} {t:?} {r:?}");
+            }
+            for (i, (ta, a)) in targets.iter().enumerate() {
+                for (tb, b) in &targets[i + 1..] {
+                    // The field stands for item 0; it is the same target.
+                    if ta != tb {
+                        assert!(
+                            !a.intersects(*b),
+                            "{name} {w}x{h}: {ta:?} {a:?} overlaps {tb:?} {b:?}"
+                        );
+                    }
+                }
+            }
+            // The text sits above the options and clear of the buttons.
+            for (t, r) in &targets {
+                if matches!(t, Target::Item(_)) {
+                    assert!(!r.intersects(l.title), "{name} {w}x{h} {t:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_option_of_a_long_list_can_be_reached_at_the_smallest_size() {
+    let mut rig = Rig::new(desk(), Some(Lang::Fi), true);
+    rig.tap(Target::Start);
+    rig.skip_to("group");
+    // Moving down scrolls the list so the focused option is drawn.
+    for i in 0..5 {
+        let l = rig.layout(40, 12);
+        assert!(
+            l.items.iter().any(|(j, _)| *j == i),
+            "option {i} is not drawn: {:?}",
+            l.items
+        );
+        rig.press(crossterm::event::KeyCode::Down);
+    }
+}
