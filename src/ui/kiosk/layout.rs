@@ -336,7 +336,8 @@ fn question(layout: &mut Layout, rows: &mut Rows, k: &Kiosk, focus: Focus, roomy
             };
             layout.field = Some(Rect::new(body.x, body.y, w, h));
             if body.height > h {
-                layout.labels = Some(Rect::new(body.x, body.y + h, w, 1));
+                let lw = body.width.min(MAX_LIST_WIDTH);
+                layout.labels = Some(Rect::new(body.x, body.y + h, lw, 1));
             }
         }
         _ if is_row(q) => {
@@ -355,11 +356,25 @@ fn question(layout: &mut Layout, rows: &mut Rows, k: &Kiosk, focus: Focus, roomy
                 .map(|i| (i, Rect::new(x0 + cell * i as u16, body.y, cell, item_h)))
                 .collect();
             if label_h == 1 {
-                layout.labels = Some(Rect::new(x0, body.y + item_h, total, 1));
+                // As wide as the grades, or the body when the end labels need it.
+                let rows = (body.height - item_h).min(2);
+                let (lx, lw) = if body.width > total + 8 {
+                    (x0, total)
+                } else {
+                    (body.x, body.width)
+                };
+                layout.labels = Some(Rect::new(lx, body.y + item_h, lw, rows));
             }
         }
         _ => {
-            let list = Rect::new(body.x, body.y, body.width.min(MAX_LIST_WIDTH), body.height);
+            // Centred on wide screens, where a left-hugging list looks lost.
+            let list_w = body.width.min(MAX_LIST_WIDTH);
+            let x = if body.width > 2 * MAX_LIST_WIDTH {
+                body.x + (body.width - list_w) / 2
+            } else {
+                body.x
+            };
+            let list = Rect::new(x, body.y, list_w, body.height);
             let item_h = if list.height >= 3 * n as u16 { 3 } else { 1 };
             layout.tall_items = item_h == 3;
             let visible = (list.height / item_h).max(1) as usize;

@@ -13,6 +13,8 @@ use crate::core::version::VersionHash;
 
 /// Wrong PINs allowed before the prompt locks for a while.
 pub const PIN_TRIES: u32 = 5;
+/// A PIN prompt untouched this long closes.
+pub const PIN_IDLE_MS: i64 = 30_000;
 /// The first lockout; each further round of wrong PINs doubles it.
 pub const LOCKOUT_MS: i64 = 60_000;
 /// How long the thank-you and the error screen stay.
@@ -362,18 +364,32 @@ impl Kiosk {
         let home_lang = home_lang
             .filter(|l| survey.languages.contains(l))
             .unwrap_or_else(|| survey.default_lang());
+        let home_focus = survey
+            .languages
+            .iter()
+            .position(|l| *l == home_lang)
+            .unwrap_or(0);
         Kiosk {
             lang: home_lang,
             home_lang,
             survey,
             version,
-            screen: Screen::Welcome { focus: 0 },
+            screen: Screen::Welcome { focus: home_focus },
             last_input_ms: now_ms,
             idle_timeout_ms,
             pin_hash,
             pin: None,
             lockout: Lockout::default(),
         }
+    }
+
+    /// The welcome screen's focus for a new respondent: the home language.
+    pub fn home_focus(&self) -> usize {
+        self.survey
+            .languages
+            .iter()
+            .position(|l| *l == self.home_lang)
+            .unwrap_or(0)
     }
 
     /// Milliseconds left before the idle reset, when a respondent is busy.
@@ -415,6 +431,12 @@ impl Kiosk {
             _ => None,
         };
         let lockout = self.lockout.until_ms.filter(|_| self.pin.is_some());
-        [screen, lockout].into_iter().flatten().min()
+        let locked = self.lockout.until_ms.is_some_and(|t| now_ms < t);
+        let pin_idle = self
+            .pin
+            .as_ref()
+            .filter(|_| !locked)
+            .map(|_| self.last_input_ms + PIN_IDLE_MS);
+        [screen, lockout, pin_idle].into_iter().flatten().min()
     }
 }

@@ -6,8 +6,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::layout::Target;
 use super::msg::{Effect, Msg, Submission};
 use super::state::{
-    Answering, Draft, FAILED_MS, Focus, Kiosk, LOCKOUT_MS, NUMBER_MAX_LEN, PIN_TRIES, PinPrompt,
-    Screen, THANKS_MS, is_row, item_count,
+    Answering, Draft, FAILED_MS, Focus, Kiosk, LOCKOUT_MS, NUMBER_MAX_LEN, PIN_IDLE_MS, PIN_TRIES,
+    PinPrompt, Screen, THANKS_MS, is_row, item_count,
 };
 use crate::core::answer::{AnswerError, OTHER_MAX_LEN};
 use crate::core::flow::Step;
@@ -87,7 +87,12 @@ fn pin_input(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
             prompt.digits.pop();
         }
         KeyCode::Char(c)
-            if !locked && !c.is_control() && prompt.digits.chars().count() < pin::MAX_PIN_LEN =>
+            if !locked
+                && !c.is_control()
+                && !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                && prompt.digits.chars().count() < pin::MAX_PIN_LEN =>
         {
             prompt.digits.push(c);
             prompt.wrong = false;
@@ -128,6 +133,12 @@ fn pin_input(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
 }
 
 fn tick(k: &mut Kiosk, now: i64) -> Vec<Effect> {
+    // A PIN prompt left open closes by itself, for the next customer (a
+    // locked one stays, to show how long the lock lasts).
+    let locked = k.lockout.until_ms.is_some_and(|t| now < t);
+    if k.pin.is_some() && !locked && now - k.last_input_ms >= PIN_IDLE_MS {
+        k.pin = None;
+    }
     match &k.screen {
         Screen::Thanks { until_ms } | Screen::Failed { until_ms } if now >= *until_ms => {
             reset(k);
@@ -174,7 +185,9 @@ fn saved(k: &mut Kiosk, result: Result<(), String>, now: i64) -> Vec<Effect> {
 /// Back to the welcome screen in the survey's default language, with
 /// nothing of the last respondent kept.
 fn reset(k: &mut Kiosk) {
-    k.screen = Screen::Welcome { focus: 0 };
+    k.screen = Screen::Welcome {
+        focus: k.home_focus(),
+    };
     k.lang = k.home_lang;
     k.pin = None;
 }
@@ -294,6 +307,15 @@ fn question_input(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
         Msg::Paste(text) if editing => Action::Type(text),
         Msg::Key(key) => key_action(key, a.focus, n, row, editing, q),
         _ => Action::None,
+    };
+    // There is no Back button on the first question: keys move past it.
+    let first = a.walk.progress(&survey).position == 1;
+    let action = match action {
+        Action::Focus(Focus::Back) if first => Action::Focus(match a.focus {
+            Focus::Next => Focus::Item(0),
+            _ => Focus::Next,
+        }),
+        other => other,
     };
     let mut effects = Vec::new();
     match action {

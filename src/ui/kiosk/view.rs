@@ -34,12 +34,18 @@ impl Widget for &View<'_> {
         let t = Texts::of(k.lang);
         let th = self.theme;
         if let Some(r) = l.banner {
-            let text = truncate_to_width(t.demo_banner, r.width as usize);
-            Paragraph::new(text)
+            let long = width(t.demo_banner) <= r.width as usize;
+            let text = if long {
+                t.demo_banner
+            } else {
+                t.demo_banner_short
+            };
+            Paragraph::new(truncate_to_width(text, r.width as usize))
                 .style(th.banner())
                 .alignment(Alignment::Center)
                 .render(r, buf);
         }
+
         match &k.screen {
             Screen::Welcome { focus } => self.welcome(*focus, buf),
             Screen::Question(a) => self.question(a, buf),
@@ -58,14 +64,21 @@ impl Widget for &View<'_> {
 }
 
 fn too_small(area: Rect, buf: &mut Buffer) {
-    let h = (TOO_SMALL.len() as u16).min(area.height);
-    let y = area.y + (area.height - h) / 2;
-    for (i, text) in TOO_SMALL.iter().take(h as usize).enumerate() {
-        let r = Rect::new(area.x, y + i as u16, area.width, 1);
-        Paragraph::new(truncate_to_width(text, area.width as usize))
-            .alignment(Alignment::Center)
-            .render(r, buf);
+    // Every language, wrapped; the languages that fit are shown whole.
+    let mut shown: Vec<String> = Vec::new();
+    for text in TOO_SMALL {
+        let lines = wrap(text, area.width as usize);
+        if shown.len() + lines.len() > area.height as usize {
+            break;
+        }
+        shown.extend(lines);
     }
+    if shown.is_empty() {
+        shown.push(truncate_to_width(TOO_SMALL[0], area.width as usize));
+    }
+    let h = (shown.len() as u16).min(area.height);
+    let r = Rect::new(area.x, area.y + (area.height - h) / 2, area.width, h);
+    lines(r, &shown, Style::new(), buf);
 }
 
 /// Centred lines in a rect, cut to fit.
@@ -145,8 +158,15 @@ impl View<'_> {
             button(r, &format!("{} ▶", t.start), style, buf);
         }
         if let Some(r) = l.footer {
+            let langs: Vec<String> = k
+                .survey
+                .languages
+                .iter()
+                .enumerate()
+                .map(|(i, l)| format!("{} {}", i + 1, Texts::of(*l).language))
+                .collect();
             let hint =
-                truncate_to_width("1 Suomi · 2 Svenska · 3 English · Enter", r.width as usize);
+                truncate_to_width(&format!("{} · Enter", langs.join(" · ")), r.width as usize);
             Paragraph::new(hint)
                 .style(th.dim())
                 .alignment(Alignment::Center)
@@ -196,7 +216,7 @@ impl View<'_> {
         if let Some(r) = l.notice {
             let (text, style) = match &a.notice {
                 Some(n) => (n.clone(), th.notice()),
-                None => (hint(q, t), th.dim()),
+                None => (hint(q, t, r.width as usize), th.dim()),
             };
             Paragraph::new(truncate_to_width(&text, r.width as usize))
                 .style(style)
@@ -216,7 +236,12 @@ impl View<'_> {
             button(r, &next_label(t), focus_style(Focus::Next), buf);
         }
         if let Some(r) = l.footer {
-            Paragraph::new(truncate_to_width(t.keys_hint, r.width as usize))
+            let keys = if l.field.is_some() {
+                t.keys_hint_field
+            } else {
+                t.keys_hint
+            };
+            Paragraph::new(truncate_to_width(keys, r.width as usize))
                 .style(th.dim())
                 .alignment(Alignment::Center)
                 .render(r, buf);
@@ -344,8 +369,9 @@ impl View<'_> {
             .get(field.cursor() + 1..)
             .map_or(String::new(), |c| c.iter().collect());
         let wrapped = wrap(&format!("{before}{at}{after}"), inner.width as usize);
-        let skip = wrapped.len().saturating_sub(inner.height as usize);
         let cursor_line = wrap(&before, inner.width as usize).len().saturating_sub(1);
+        // The window ends at the cursor's line, so the cursor is always in view.
+        let skip = (cursor_line + 1).saturating_sub(inner.height as usize);
         let shown: Vec<Line> = wrapped
             .iter()
             .enumerate()
@@ -387,14 +413,31 @@ impl View<'_> {
             },
             _ => (String::new(), String::new()),
         };
-        let half = r.width as usize / 2;
-        Paragraph::new(truncate_to_width(&strip(&low, false), half))
+        let (low, high) = (strip(&low, false), strip(&high, false));
+        let w = r.width as usize;
+        let top = Rect { height: 1, ..r };
+        let one_row = width(&low) + width(&high) < w || low.is_empty() || high.is_empty();
+        Paragraph::new(truncate_to_width(&low, w))
             .style(th.dim())
-            .render(r, buf);
-        Paragraph::new(truncate_to_width(&strip(&high, false), half))
-            .style(th.dim())
-            .alignment(Alignment::Right)
-            .render(r, buf);
+            .render(top, buf);
+        if one_row {
+            let room = w.saturating_sub(width(&low) + 1);
+            Paragraph::new(truncate_to_width(&high, room))
+                .style(th.dim())
+                .alignment(Alignment::Right)
+                .render(top, buf);
+        } else if r.height >= 2 {
+            // Too long for one row: the low end above, the high end below.
+            let below = Rect {
+                y: r.y + 1,
+                height: 1,
+                ..r
+            };
+            Paragraph::new(truncate_to_width(&high, w))
+                .style(th.dim())
+                .alignment(Alignment::Right)
+                .render(below, buf);
+        }
     }
 
     fn overlay(&self, r: Rect, buf: &mut Buffer) {
@@ -454,13 +497,14 @@ fn cursor_in(line: &str, before: &str, max: usize, th: Theme) -> Line<'static> {
     ])
 }
 
-/// What a question's notice line says when there is no problem.
-fn hint(q: &Question, t: &Texts) -> String {
+/// What a question's notice line says when there is no problem; a short
+/// form when the long one does not fit.
+fn hint(q: &Question, t: &Texts, room: usize) -> String {
     match &q.kind {
         QuestionKind::Multi { min, max, .. } if min == max => t.choose_at_least(*min),
         QuestionKind::Multi { max, .. } => t.choose_at_most(*max),
+        QuestionKind::Ranking { pick, .. } if width(t.rank_hint) > room => t.rank_exactly(*pick),
         QuestionKind::Ranking { .. } => t.rank_hint.to_owned(),
-        _ if q.required => String::new(),
         _ => String::new(),
     }
 }

@@ -229,7 +229,6 @@ fn the_right_pin_quits_at_once() {
 }
 
 #[test]
-#[ignore = "bug: Ctrl-C inside the PIN prompt (locked kiosk) is typed into the PIN as 'c'"]
 fn control_keys_are_not_typed_into_the_pin() {
     let mut rig = Rig::new(all_types(), None, true);
     rig.send(chord());

@@ -474,7 +474,6 @@ fn text_cursor_cell_is_reverse_video() {
 // --- Text a person needs, cut or missing (known bugs) ---------------------
 
 #[test]
-#[ignore = "bug: the number field's range hint is cut to half the 24-column field (\"Give a numb…\") at every size"]
 fn number_range_hint_is_whole() {
     let rig = at(Lang::En, "visits");
     for (w, h) in SIZES {
@@ -487,7 +486,6 @@ fn number_range_hint_is_whole() {
 }
 
 #[test]
-#[ignore = "bug: the Finnish ranking hint is cut on its one notice row at 80x24 (\"…poistaa järjestyksest…\")"]
 fn ranking_hint_is_whole_at_80x24() {
     let rig = at(Lang::Fi, "priorities");
     let text = rig.screen_text(80, 24);
@@ -498,7 +496,6 @@ fn ranking_hint_is_whole_at_80x24() {
 }
 
 #[test]
-#[ignore = "bug: the NPS end labels are cut at 40x12 (\"Not at all like…\") though rows below are empty"]
 fn nps_end_labels_are_whole_at_40x12() {
     let rig = at(Lang::En, "recommend");
     let text = rig.screen_text(40, 12);
@@ -507,7 +504,6 @@ fn nps_end_labels_are_whole_at_40x12() {
 }
 
 #[test]
-#[ignore = "bug: at 40 columns the demo banner is cut before `kioski pin set`, the one thing it is there to say"]
 fn demo_banner_says_how_to_lock_at_40x12() {
     for lang in [Lang::Fi, Lang::En] {
         let rig = Rig::new(desk(), Some(lang), false);
@@ -517,7 +513,6 @@ fn demo_banner_says_how_to_lock_at_40x12() {
 }
 
 #[test]
-#[ignore = "bug: the welcome footer always says \"1 Suomi · 2 Svenska · 3 English\", whatever the survey's languages (on fi+en, 2 is English and 3 does nothing)"]
 fn welcome_footer_lists_the_surveys_own_languages() {
     let rig = Rig::new(all_types(), Some(Lang::En), true);
     let text = rig.screen_text(80, 24);
@@ -526,7 +521,6 @@ fn welcome_footer_lists_the_surveys_own_languages() {
 }
 
 #[test]
-#[ignore = "bug: in a text longer than the field, the field keeps the last lines in view, so after Home the cursor is not drawn"]
 fn text_cursor_stays_in_view_after_home() {
     let mut rig = Rig::new(desk(), Some(Lang::Fi), true);
     rig.tap(Target::Start);
