@@ -179,6 +179,7 @@ pub fn compute(area: Rect, k: &Kiosk, theme: Theme, now_ms: i64) -> Layout {
     match &k.screen {
         Screen::Welcome { .. } => welcome(&mut layout, &mut rows, k, theme, roomy),
         Screen::Question(a) => question(&mut layout, &mut rows, k, a.focus, roomy),
+        Screen::Prize(form) => prize(&mut layout, &mut rows, k, form.fields.len(), roomy),
         Screen::Saving | Screen::Thanks { .. } | Screen::Failed { .. } => {
             let text = match k.screen {
                 Screen::Saving => Texts::of(k.lang).saving.to_owned(),
@@ -398,4 +399,66 @@ fn question(layout: &mut Layout, rows: &mut Rows, k: &Kiosk, focus: Focus, roomy
                 .collect();
         }
     }
+}
+
+/// The prize-draw form: the offer, the privacy note, one field per contact
+/// detail, and Skip (left, as Back) and Join (right, as Next).
+fn prize(layout: &mut Layout, rows: &mut Rows, k: &Kiosk, fields: usize, roomy: bool) {
+    let Some(draw) = &k.survey.prize_draw else {
+        return;
+    };
+    let t = Texts::of(k.lang);
+    let button_h = if roomy { 3 } else { 1 };
+    let buttons = inset(rows.take_bottom(button_h), 1);
+    let skip_w = (width(t.prize_skip) as u16 + 4).min(buttons.width / 2);
+    // Join is the longer label: it may take what Skip leaves.
+    let join_w = (width(&format!("{} ▶", t.prize_join)) as u16 + 4)
+        .min(buttons.width.saturating_sub(skip_w + 1));
+    layout.back = Some(Rect::new(buttons.x, buttons.y, skip_w, buttons.height));
+    layout.next = Some(Rect::new(
+        buttons.right() - join_w,
+        buttons.y,
+        join_w,
+        buttons.height,
+    ));
+    layout.notice = Some(inset(rows.take_bottom(1), 1));
+
+    let inner = inset(rows.rest(), 2);
+    layout.title_lines = wrap_rows(draw.text.get(k.lang), inner.width as usize, 2);
+    layout.title = Rect::new(
+        inner.x,
+        rows.top,
+        inner.width,
+        layout.title_lines.len() as u16,
+    );
+    rows.take_top(layout.title.height + 1);
+
+    let field_h: u16 = if rows.left() >= fields as u16 * 3 + 2 {
+        3
+    } else {
+        1
+    };
+    let fields_h = field_h * fields as u16;
+    let privacy_rows = rows.left().saturating_sub(fields_h + 1) as usize;
+    let body = inset(rows.rest(), 2);
+    layout.intro_lines = wrap_rows(draw.privacy.get(k.lang), body.width as usize, privacy_rows);
+    layout.intro = Rect::new(body.x, body.y, body.width, layout.intro_lines.len() as u16);
+    rows.take_top(layout.intro.height + 1);
+    let list = inset(rows.rest(), 2);
+    let w = list.width.min(MAX_LIST_WIDTH);
+    layout.tall_items = field_h == 3;
+    layout.items = (0..fields)
+        .map(|i| {
+            (
+                i,
+                Rect::new(
+                    list.x,
+                    list.y + i as u16 * field_h,
+                    w,
+                    field_h.min(list.height.saturating_sub(i as u16 * field_h)),
+                ),
+            )
+        })
+        .filter(|(_, r)| r.height > 0)
+        .collect();
 }

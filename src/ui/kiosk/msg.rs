@@ -32,6 +32,8 @@ pub enum Effect {
     Quit,
     /// Write a line to the log file (never to the screen).
     Log(String),
+    /// Store prize-draw contact details, unlinked from any response.
+    PrizeEntry(Vec<(String, String)>),
 }
 
 /// A response as the kiosk hands it over; the loop adds id, version,

@@ -93,6 +93,12 @@ pub fn run(store: &Store, setup: Setup) -> std::io::Result<()> {
                         effects.extend(update(&mut kiosk, Msg::Saved(result), now_ms()));
                     }
                     Effect::Log(line) => tracing::info!("{line}"),
+                    Effect::PrizeEntry(fields) => {
+                        // Logged without the details: they are personal data.
+                        if let Err(e) = store.add_prize_entry(&kiosk.survey.id, &fields) {
+                            tracing::error!("could not store a prize-draw entry: {e}");
+                        }
+                    }
                     Effect::Quit => {
                         tracing::info!("kiosk stopped");
                         return Ok(());

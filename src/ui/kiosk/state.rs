@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::field::TextField;
 use crate::core::answer::{Answer, AnswerError, OTHER_MAX_LEN, Picked};
 use crate::core::flow::Walk;
-use crate::core::survey::{Lang, Question, QuestionKind, Survey};
+use crate::core::survey::{ContactField, Lang, Question, QuestionKind, Survey};
 use crate::core::version::VersionHash;
 
 /// Wrong PINs allowed before the prompt locks for a while.
@@ -52,6 +52,8 @@ pub enum Screen {
     Question(Box<Answering>),
     /// Waiting for the store to say the response is durable.
     Saving,
+    /// The prize-draw offer, after the response is stored.
+    Prize(Box<PrizeForm>),
     Thanks {
         until_ms: i64,
     },
@@ -109,6 +111,36 @@ pub enum Draft {
     Text {
         field: TextField,
     },
+}
+
+/// Contact details for the prize draw: one field per detail the survey
+/// asks for. Focus runs over the fields, then Join, then Skip.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrizeForm {
+    pub fields: Vec<(ContactField, TextField)>,
+    pub focus: usize,
+    pub notice: Option<String>,
+}
+
+/// Longest contact detail, in characters.
+pub const CONTACT_MAX_LEN: usize = 100;
+
+impl PrizeForm {
+    pub fn new(fields: &[ContactField]) -> PrizeForm {
+        PrizeForm {
+            fields: fields.iter().map(|f| (*f, TextField::default())).collect(),
+            focus: 0,
+            notice: None,
+        }
+    }
+
+    pub fn join_focus(&self) -> usize {
+        self.fields.len()
+    }
+
+    pub fn skip_focus(&self) -> usize {
+        self.fields.len() + 1
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -395,7 +427,9 @@ impl Kiosk {
     /// Milliseconds left before the idle reset, when a respondent is busy.
     pub fn idle_left_ms(&self, now_ms: i64) -> Option<i64> {
         match self.screen {
-            Screen::Question(_) => Some(self.last_input_ms + self.idle_timeout_ms - now_ms),
+            Screen::Question(_) | Screen::Prize(_) => {
+                Some(self.last_input_ms + self.idle_timeout_ms - now_ms)
+            }
             _ => None,
         }
     }
@@ -417,7 +451,7 @@ impl Kiosk {
     pub fn next_deadline_ms(&self, now_ms: i64) -> Option<i64> {
         let screen = match &self.screen {
             Screen::Thanks { until_ms } | Screen::Failed { until_ms } => Some(*until_ms),
-            Screen::Question(_) => {
+            Screen::Question(_) | Screen::Prize(_) => {
                 let reset = self.last_input_ms + self.idle_timeout_ms;
                 let countdown = reset - self.countdown_ms();
                 // Before the countdown: wake when it starts; during it, each second.

@@ -8,6 +8,7 @@
 mod hits;
 mod journeys;
 mod lockdown;
+mod prize;
 mod rules;
 mod screens;
 

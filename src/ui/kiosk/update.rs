@@ -6,8 +6,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::layout::Target;
 use super::msg::{Effect, Msg, Submission};
 use super::state::{
-    Answering, Draft, FAILED_MS, Focus, Kiosk, LOCKOUT_MS, NUMBER_MAX_LEN, PIN_IDLE_MS, PIN_TRIES,
-    PinPrompt, Screen, THANKS_MS, is_row, item_count,
+    Answering, CONTACT_MAX_LEN, Draft, FAILED_MS, Focus, Kiosk, LOCKOUT_MS, NUMBER_MAX_LEN,
+    PIN_IDLE_MS, PIN_TRIES, PinPrompt, PrizeForm, Screen, THANKS_MS, is_row, item_count,
 };
 use crate::core::answer::{AnswerError, OTHER_MAX_LEN};
 use crate::core::flow::Step;
@@ -144,7 +144,9 @@ fn tick(k: &mut Kiosk, now: i64) -> Vec<Effect> {
             reset(k);
             Vec::new()
         }
-        Screen::Question(_) if k.idle_left_ms(now).is_some_and(|left| left <= 0) => {
+        Screen::Question(_) | Screen::Prize(_)
+            if k.idle_left_ms(now).is_some_and(|left| left <= 0) =>
+        {
             let mut effects = partial(k);
             effects.push(Effect::Log(
                 "idle timeout: back to the welcome screen".into(),
@@ -168,8 +170,12 @@ fn saved(k: &mut Kiosk, result: Result<(), String>, now: i64) -> Vec<Effect> {
     }
     match result {
         Ok(()) => {
-            k.screen = Screen::Thanks {
-                until_ms: now + THANKS_MS,
+            // The prize draw is offered only now that the answers are stored.
+            k.screen = match &k.survey.prize_draw {
+                Some(draw) => Screen::Prize(Box::new(PrizeForm::new(&draw.fields))),
+                None => Screen::Thanks {
+                    until_ms: now + THANKS_MS,
+                },
             };
             Vec::new()
         }
@@ -275,6 +281,7 @@ fn input_on_screen(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
         }
         Screen::Saving => Vec::new(),
         Screen::Question(_) => question_input(k, input, now),
+        Screen::Prize(_) => prize_input(k, input, now),
     }
 }
 
@@ -566,4 +573,113 @@ fn notice(e: &AnswerError, t: &Texts) -> String {
         AnswerError::EmptyText => t.write_other.into(),
         _ => t.required.into(),
     }
+}
+
+/// The prize-draw form: type contact details, then join or skip. Either
+/// way the respondent ends on the thank-you screen.
+fn prize_input(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
+    enum Do {
+        Nothing,
+        Join,
+        Skip,
+    }
+    let texts = Texts::of(k.lang);
+    let Screen::Prize(form) = &mut k.screen else {
+        return Vec::new();
+    };
+    let (join, skip) = (form.join_focus(), form.skip_focus());
+    let on_field = form.focus < join;
+    let mut act = Do::Nothing;
+    match input {
+        Msg::Tap(Target::Item(i)) if i < join => form.focus = i,
+        Msg::Tap(Target::Next) => act = Do::Join,
+        Msg::Tap(Target::Back) => act = Do::Skip,
+        Msg::Paste(text) if on_field => form.fields[form.focus].1.insert(&text, CONTACT_MAX_LEN),
+        Msg::Key(key) => {
+            let plain = !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+            match key.code {
+                KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % (skip + 1),
+                KeyCode::BackTab | KeyCode::Up => {
+                    form.focus = form.focus.checked_sub(1).unwrap_or(skip)
+                }
+                KeyCode::Left | KeyCode::Right if !on_field => {
+                    form.focus = if form.focus == join { skip } else { join };
+                }
+                KeyCode::Enter if on_field => form.focus += 1,
+                KeyCode::Enter | KeyCode::Char(' ') if form.focus == join => act = Do::Join,
+                KeyCode::Enter | KeyCode::Char(' ') if form.focus == skip => act = Do::Skip,
+                KeyCode::Char(c) if on_field && plain => {
+                    form.fields[form.focus]
+                        .1
+                        .insert(&c.to_string(), CONTACT_MAX_LEN);
+                }
+                KeyCode::Backspace if on_field => form.fields[form.focus].1.backspace(),
+                KeyCode::Delete if on_field => form.fields[form.focus].1.delete(),
+                KeyCode::Left if on_field => form.fields[form.focus].1.left(),
+                KeyCode::Right if on_field => form.fields[form.focus].1.right(),
+                KeyCode::Home if on_field => form.fields[form.focus].1.home(),
+                KeyCode::End if on_field => form.fields[form.focus].1.end(),
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+    match act {
+        Do::Nothing => {
+            form.notice = None;
+            Vec::new()
+        }
+        Do::Skip => {
+            k.screen = Screen::Thanks {
+                until_ms: now + THANKS_MS,
+            };
+            Vec::new()
+        }
+        Do::Join => match contact_details(form, texts) {
+            Err(notice) => {
+                form.notice = Some(notice);
+                Vec::new()
+            }
+            Ok(entries) => {
+                k.screen = Screen::Thanks {
+                    until_ms: now + THANKS_MS,
+                };
+                vec![
+                    Effect::PrizeEntry(entries),
+                    Effect::Log("prize-draw entry stored".into()),
+                ]
+            }
+        },
+    }
+}
+
+/// The filled-in contact details, checked lightly: at least one, and an
+/// email or phone number that looks like one.
+fn contact_details(form: &PrizeForm, t: &Texts) -> Result<Vec<(String, String)>, String> {
+    use crate::core::survey::ContactField;
+    let mut out = Vec::new();
+    for (field, text) in &form.fields {
+        let value = crate::core::sanitize::clean_answer(text.text(), CONTACT_MAX_LEN, false);
+        if value.is_empty() {
+            continue;
+        }
+        let phone_ok = value.chars().filter(char::is_ascii_digit).count() >= 5
+            && value
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-()".contains(c));
+        match field {
+            ContactField::Email if !(value.contains('@') && value.contains('.')) => {
+                return Err(t.prize_bad_email.into());
+            }
+            ContactField::Phone if !phone_ok => return Err(t.prize_bad_phone.into()),
+            _ => {}
+        }
+        out.push((field.key().to_owned(), value));
+    }
+    if out.is_empty() {
+        return Err(t.prize_fill_one.into());
+    }
+    Ok(out)
 }

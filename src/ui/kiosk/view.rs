@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 use tui_big_text::{BigText, PixelSize};
 
 use super::layout::{Layout, back_label, next_label, thanks_text};
-use super::state::{Answering, Draft, Focus, Kiosk, Screen};
+use super::state::{Answering, Draft, Focus, Kiosk, PrizeForm, Screen};
 use crate::core::sanitize::{strip, truncate_to_width, width};
 use crate::core::survey::{Question, QuestionKind};
 use crate::ui::strings::{TOO_SMALL, Texts};
@@ -49,6 +49,7 @@ impl Widget for &View<'_> {
         match &k.screen {
             Screen::Welcome { focus } => self.welcome(*focus, buf),
             Screen::Question(a) => self.question(a, buf),
+            Screen::Prize(form) => self.prize(form, buf),
             Screen::Saving | Screen::Failed { .. } => {
                 lines(l.title, &l.title_lines, th.question(), buf)
             }
@@ -437,6 +438,69 @@ impl View<'_> {
                 .style(th.dim())
                 .alignment(Alignment::Right)
                 .render(below, buf);
+        }
+    }
+
+    fn prize(&self, form: &PrizeForm, buf: &mut Buffer) {
+        let (k, l, th) = (self.kiosk, self.layout, self.theme);
+        let t = Texts::of(k.lang);
+        lines(l.title, &l.title_lines, th.title(), buf);
+        let privacy: Vec<Line> = l
+            .intro_lines
+            .iter()
+            .map(|s| Line::from(s.clone()))
+            .collect();
+        Paragraph::new(privacy).style(th.dim()).render(l.intro, buf);
+        for &(i, r) in &l.items {
+            let Some((field, text)) = form.fields.get(i) else {
+                continue;
+            };
+            let label = t.contact[*field as usize];
+            let focused = form.focus == i;
+            let style = if focused { th.focused() } else { th.text() };
+            let value = if focused {
+                format!("{}▏", text.text())
+            } else {
+                text.text().to_owned()
+            };
+            if r.height >= 3 {
+                let block = Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(style)
+                    .title(format!(" {label} "));
+                let inner = block.inner(r);
+                block.render(r, buf);
+                Paragraph::new(truncate_to_width(&value, inner.width as usize)).render(inner, buf);
+            } else {
+                let marker = if focused { "▶ " } else { "  " };
+                let line = format!("{marker}{label}: {value}");
+                Paragraph::new(truncate_to_width(&line, r.width as usize))
+                    .style(style)
+                    .render(r, buf);
+            }
+        }
+        if let (Some(r), Some(notice)) = (l.notice, &form.notice) {
+            Paragraph::new(truncate_to_width(notice, r.width as usize))
+                .style(th.notice())
+                .render(r, buf);
+        }
+        let style = |f: usize| {
+            if form.focus == f {
+                th.selected().patch(th.focused())
+            } else {
+                th.button()
+            }
+        };
+        if let Some(r) = l.back {
+            button(r, t.prize_skip, style(form.skip_focus()), buf);
+        }
+        if let Some(r) = l.next {
+            button(
+                r,
+                &format!("{} ▶", t.prize_join),
+                style(form.join_focus()),
+                buf,
+            );
         }
     }
 
