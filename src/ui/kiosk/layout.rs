@@ -178,7 +178,7 @@ pub fn compute(area: Rect, k: &Kiosk, theme: Theme, now_ms: i64) -> Layout {
     let roomy = area.height >= 20;
     match &k.screen {
         Screen::Welcome { .. } => welcome(&mut layout, &mut rows, k, theme, roomy),
-        Screen::Question(a) => question(&mut layout, &mut rows, k, a.focus, roomy),
+        Screen::Question(a) => question(&mut layout, &mut rows, k, a.focus, roomy, theme),
         Screen::Prize(form) => prize(&mut layout, &mut rows, k, form.fields.len(), roomy),
         Screen::Saving | Screen::Thanks { .. } | Screen::Failed { .. } => {
             let text = match k.screen {
@@ -277,7 +277,14 @@ fn welcome(layout: &mut Layout, rows: &mut Rows, k: &Kiosk, theme: Theme, roomy:
     }
 }
 
-fn question(layout: &mut Layout, rows: &mut Rows, k: &Kiosk, focus: Focus, roomy: bool) {
+fn question(
+    layout: &mut Layout,
+    rows: &mut Rows,
+    k: &Kiosk,
+    focus: Focus,
+    roomy: bool,
+    theme: Theme,
+) {
     let Screen::Question(a) = &k.screen else {
         return;
     };
@@ -314,10 +321,28 @@ fn question(layout: &mut Layout, rows: &mut Rows, k: &Kiosk, focus: Focus, roomy
     layout.notice = Some(inset(rows.take_bottom(1), 1));
 
     let text_area = inset(rows.rest(), 2);
-    let max_rows = (rows.left() / 3).max(2) as usize;
-    layout.title_lines = wrap_rows(q.text.get(k.lang), text_area.width as usize, max_rows);
-    layout.title = rows.take_top(layout.title_lines.len() as u16);
-    layout.title = inset(layout.title, 2);
+    let text = q.text.get(k.lang);
+    // On a big screen the question is big text too, when it fits in three
+    // lines and leaves most of the screen to the answers.
+    let big_lines = wrap(text, text_area.width as usize / BIG_COLS);
+    let big_h = big_lines.len() as u16 * BIG_ROWS;
+    let big_fits = big_lines
+        .iter()
+        .all(|l| width(l) * BIG_COLS <= text_area.width as usize);
+    if theme.big_text
+        && text_area.width >= 120
+        && big_lines.len() <= 3
+        && big_fits
+        && big_h <= rows.left() / 3
+    {
+        layout.big_title = true;
+        layout.title_lines = big_lines;
+        layout.title = inset(rows.take_top(big_h), 2);
+    } else {
+        let max_rows = (rows.left() / 3).max(2) as usize;
+        layout.title_lines = wrap_rows(text, text_area.width as usize, max_rows);
+        layout.title = inset(rows.take_top(layout.title_lines.len() as u16), 2);
+    }
     rows.take_top(1);
 
     let body = inset(rows.rest(), 2);

@@ -201,9 +201,18 @@ impl View<'_> {
             .iter()
             .map(|s| Line::from(s.clone()))
             .collect();
-        Paragraph::new(text)
-            .style(th.question())
-            .render(l.title, buf);
+        if l.big_title {
+            BigText::builder()
+                .pixel_size(PixelSize::Quadrant)
+                .style(th.question())
+                .lines(text)
+                .build()
+                .render(l.title, buf);
+        } else {
+            Paragraph::new(text)
+                .style(th.question())
+                .render(l.title, buf);
+        }
 
         for &(i, r) in &l.items {
             self.item(q, draft, i, r, a.focus == Focus::Item(i), buf);
