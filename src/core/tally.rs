@@ -1,0 +1,1 @@
+//! Incremental tallies: fold one response at a time, merge two, read results.
