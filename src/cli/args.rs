@@ -13,6 +13,7 @@ use super::cmd::load::LoadArgs;
 use super::cmd::pin::PinArgs;
 use super::cmd::simulate::SimulateArgs;
 use super::cmd::surveys::SurveysArgs;
+use super::cmd::tally::TallyArgs;
 use super::cmd::validate::ValidateArgs;
 
 /// A terminal survey kiosk and tally tool.
@@ -43,6 +44,7 @@ pub enum Command {
     Surveys(SurveysArgs),
     Activate(ActivateArgs),
     Simulate(SimulateArgs),
+    Tally(TallyArgs),
     Export(ExportArgs),
     Bundle(BundleArgs),
     Pin(PinArgs),

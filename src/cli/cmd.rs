@@ -8,4 +8,5 @@ pub mod load;
 pub mod pin;
 pub mod simulate;
 pub mod surveys;
+pub mod tally;
 pub mod validate;

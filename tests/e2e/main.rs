@@ -27,4 +27,5 @@ mod owner;
 mod pin;
 mod store;
 mod support;
+mod tally;
 mod validate;

@@ -1,0 +1,175 @@
+//! `kioski tally`: per-question results, printed once.
+
+use std::fmt::Write as _;
+
+use clap::{Args, ValueEnum};
+use jiff::tz::TimeZone;
+
+use crate::cli::{CliError, Context, Exit, local_time, parse_date};
+use crate::core::sanitize::{strip, truncate_to_width};
+use crate::core::survey::Survey;
+use crate::core::tally::{Detail, GroupedTally, Grouping, Period, QuestionResult, TallyResult};
+
+/// Tally a survey's responses: counts and percentages per option, means,
+/// top-2-box, NPS, yes shares, and the newest text answers.
+///
+/// Complete responses only, unless --include-partial. Responses to older
+/// versions count where a question's id and type still match.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  kioski tally\n  kioski tally --survey palvelupiste --by group --format json\n  kioski tally --period month --since 2026-01-01")]
+pub struct TallyArgs {
+    /// The survey (default: the active one).
+    #[arg(long, value_name = "ID")]
+    pub survey: Option<String>,
+
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Group by the answer to a choice or yesno question.
+    #[arg(long, value_name = "QUESTION")]
+    pub by: Option<String>,
+
+    /// Group by day, ISO week, month or year (local time).
+    #[arg(long, value_name = "PERIOD", value_parser = ["day", "week", "month", "year"])]
+    pub period: Option<String>,
+
+    /// Only responses submitted on or after this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// Only responses submitted before this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+
+    /// Count partial responses (walked away) too.
+    #[arg(long)]
+    pub include_partial: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text with bars.
+    Table,
+    /// The contract's JSON shape, for scripts.
+    Json,
+}
+
+pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
+    let grouping = Grouping {
+        by: args.by.clone(),
+        period: args.period.as_deref().and_then(Period::from_name),
+        time_zone: TimeZone::system(),
+        since_ms: args.since.as_deref().map(parse_date).transpose()?,
+        until_ms: args.until.as_deref().map(parse_date).transpose()?,
+        include_partial: args.include_partial,
+    };
+    let store = ctx.open_store("tally")?;
+    let id = ctx.survey_or_active(&store, args.survey.as_deref())?;
+    let latest = store.latest(&id)?;
+    let mut tally = GroupedTally::new(&latest.survey, grouping)
+        .map_err(|e| CliError::new(Exit::Usage, format!("{e}.")).with_hint("group by a choice or yesno question"))?;
+    for response in store.responses(&id) {
+        let response = response?;
+        let survey = store.survey_of(&response.version)?;
+        tally.fold(&response, &survey);
+    }
+    let result = tally.results();
+    let out = match args.format {
+        Format::Json => serde_json::to_string_pretty(&result).map_err(|e| CliError::invalid(format!("{e}.")))?,
+        Format::Table => {
+            let mut text = table(&result.total, &latest.survey, "all responses");
+            for cell in &result.cells {
+                let name: Vec<&str> = [cell.group.as_deref(), cell.period.as_deref()].into_iter().flatten().collect();
+                text.push('\n');
+                text.push_str(&table(&cell.result, &latest.survey, &name.join(" · ")));
+            }
+            text
+        }
+    };
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{out}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::invalid(format!("cannot write: {e}."))),
+        _ => Ok(()),
+    }
+}
+
+/// One tally as aligned text with bars.
+fn table(r: &TallyResult, survey: &Survey, heading: &str) -> String {
+    let lang = survey.default_lang();
+    let mut out = String::new();
+    let _ = write!(out, "{} ({heading}): {} responses", strip(survey.title.get(lang), false), r.responses);
+    if r.partial > 0 && !r.include_partial {
+        let _ = write!(out, ", {} partial left out", r.partial);
+    }
+    if let (Some(rate), Some(pop)) = (r.response_rate, r.population) {
+        let _ = write!(out, ", response rate {:.0} % of {pop}", rate * 100.0);
+    }
+    if let (Some(a), Some(b)) = (r.first_submitted_ms, r.last_submitted_ms) {
+        let _ = write!(out, "\n  {} – {}", local_time(a), local_time(b));
+    }
+    out.push('\n');
+    for q in &r.questions {
+        out.push('\n');
+        question(&mut out, q, survey);
+    }
+    out
+}
+
+fn question(out: &mut String, q: &QuestionResult, survey: &Survey) {
+    let lang = survey.default_lang();
+    let text = survey.question(&q.id).map_or_else(String::new, |s| strip(s.text.get(lang), false));
+    let _ = writeln!(out, "{} · {} · n={}", q.id, truncate_to_width(&text, 60), q.answered);
+    let summary = match &q.detail {
+        Detail::Rating { mean, median, top2, .. } => format!(
+            "mean {}  median {}  top-2 {}",
+            num(*mean),
+            num(*median),
+            top2.map_or("-".into(), |t| format!("{:.0} %", t * 100.0))
+        ),
+        Detail::Nps { nps, bands, .. } => format!(
+            "NPS {}  (promoters {}, passives {}, detractors {})",
+            nps.map_or("-".into(), |n| format!("{n:+.0}")),
+            bands.promoters,
+            bands.passives,
+            bands.detractors
+        ),
+        Detail::YesNo { yes_share } => format!("yes {}", yes_share.map_or("-".into(), |y| format!("{:.0} %", y * 100.0))),
+        Detail::Number { min, max, mean, median } => format!(
+            "min {}  mean {}  median {}  max {}",
+            min.map_or("-".into(), |v| v.to_string()),
+            num(*mean),
+            num(*median),
+            max.map_or("-".into(), |v| v.to_string())
+        ),
+        _ => String::new(),
+    };
+    if !summary.is_empty() {
+        let _ = writeln!(out, "  {summary}");
+    }
+    let label = |key: &str| -> String {
+        survey
+            .question(&q.id)
+            .and_then(|s| s.kind.options().iter().find(|o| o.id == key).map(|o| strip(o.label.get(lang), false)))
+            .unwrap_or_else(|| key.to_owned())
+    };
+    for ((key, count), (_, pct)) in q.counts.iter().zip(&q.percent) {
+        let bar = "█".repeat((pct / 100.0 * 30.0).round() as usize);
+        let _ = writeln!(out, "  {:<28} {:>6} {:>6.1} % {bar}", truncate_to_width(&label(key), 28), count, pct);
+    }
+    let texts = match &q.detail {
+        Detail::Text { answers } => answers.as_slice(),
+        Detail::Choice { other_texts } | Detail::Multi { other_texts } => other_texts.as_slice(),
+        _ => &[],
+    };
+    for t in texts.iter().take(5) {
+        let _ = writeln!(out, "  “{}”", truncate_to_width(&strip(&t.text, false), 70));
+    }
+    if texts.len() > 5 {
+        let _ = writeln!(out, "  … {} more (kioski export for all)", texts.len() - 5);
+    }
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map_or("-".into(), |v| format!("{v:.2}"))
+}
