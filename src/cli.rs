@@ -59,6 +59,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Surveys(args)) => cmd::surveys::run(args, &ctx),
         Some(Command::Activate(args)) => cmd::activate::run(args, &ctx),
         Some(Command::Simulate(args)) => cmd::simulate::run(args, &ctx),
+        Some(Command::Tally(args)) => cmd::tally::run(args, &ctx),
         Some(Command::Export(args)) => cmd::export::run(args, &ctx),
         Some(Command::Bundle(args)) => cmd::bundle::run(args, &ctx),
         Some(Command::Pin(args)) => cmd::pin::run(args, &ctx),
