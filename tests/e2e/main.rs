@@ -17,14 +17,20 @@
 //!   foreign and newer stores get exit 3, never a panic.
 //! - `pin`: `pin set` from stdin stores only an argon2id hash.
 //! - `crash`: SIGKILL at random moments loses no acknowledged response.
+//! - `kiosk`: the real kiosk in a pseudo-terminal (`pty`, read through
+//!   vt100): every question type by keys and by mouse, Back, skip logic,
+//!   PIN lock-down, idle reset, signals, resizing, a hostile paste; the
+//!   store checked after each. Prints key-to-frame latency and idle CPU.
 
 mod bundle;
 mod crash;
 mod export;
 mod help;
+mod kiosk;
 mod locations;
 mod owner;
 mod pin;
+mod pty;
 mod store;
 mod support;
 mod tally;
