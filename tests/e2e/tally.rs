@@ -4,15 +4,23 @@
 use crate::support::{TempDir, kioski};
 
 fn filled(dir: &std::path::Path) {
-    kioski(["load", "surveys/palvelupiste.toml"]).store(dir).run().expect_code(0);
-    kioski(["simulate", "--respondents", "500", "--seed", "11"]).store(dir).run().expect_code(0);
+    kioski(["load", "surveys/palvelupiste.toml"])
+        .store(dir)
+        .run()
+        .expect_code(0);
+    kioski(["simulate", "--respondents", "500", "--seed", "11"])
+        .store(dir)
+        .run()
+        .expect_code(0);
 }
 
 #[test]
 fn json_has_the_contract_keys_and_consistent_counts() {
     let dir = TempDir::new("tally-json");
     filled(dir.path());
-    let run = kioski(["tally", "--format", "json"]).store(dir.path()).run();
+    let run = kioski(["tally", "--format", "json"])
+        .store(dir.path())
+        .run();
     run.expect_code(0);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON document");
     assert_eq!(json["survey"], "palvelupiste");
@@ -22,7 +30,12 @@ fn json_has_the_contract_keys_and_consistent_counts() {
     let questions = json["questions"].as_array().unwrap();
     let overall = questions.iter().find(|q| q["id"] == "overall").unwrap();
     assert_eq!(overall["type"], "rating");
-    let counts: u64 = overall["counts"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    let counts: u64 = overall["counts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
     assert_eq!(counts, overall["answered"].as_u64().unwrap());
     assert!(overall["mean"].as_f64().unwrap() > 1.0 && overall["top2"].as_f64().unwrap() <= 1.0);
     let nps = questions.iter().find(|q| q["type"] == "nps").unwrap();
@@ -30,7 +43,9 @@ fn json_has_the_contract_keys_and_consistent_counts() {
     assert!((-100.0..=100.0).contains(&value));
 
     // With the partials, every response counts.
-    let run = kioski(["tally", "--format", "json", "--include-partial"]).store(dir.path()).run();
+    let run = kioski(["tally", "--format", "json", "--include-partial"])
+        .store(dir.path())
+        .run();
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["responses"].as_u64().unwrap(), 500);
 }
@@ -42,15 +57,26 @@ fn the_table_shows_every_question_and_groups_add_up() {
     let run = kioski(["tally"]).store(dir.path()).run();
     run.expect_code(0);
     for id in ["overall", "one_visit", "compared", "recommend", "group"] {
-        assert!(run.stdout.contains(&format!("\n{id} · ")), "{id}:\n{}", run.stdout);
+        assert!(
+            run.stdout.contains(&format!("\n{id} · ")),
+            "{id}:\n{}",
+            run.stdout
+        );
     }
     assert!(run.stdout.contains("NPS "), "{}", run.stdout);
 
-    let run = kioski(["tally", "--format", "json", "--by", "group"]).store(dir.path()).run();
+    let run = kioski(["tally", "--format", "json", "--by", "group"])
+        .store(dir.path())
+        .run();
     run.expect_code(0);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let total = json["responses"].as_u64().unwrap();
-    let cells: u64 = json["cells"].as_array().unwrap().iter().map(|c| c["responses"].as_u64().unwrap()).sum();
+    let cells: u64 = json["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["responses"].as_u64().unwrap())
+        .sum();
     assert_eq!(cells, total);
 }
 

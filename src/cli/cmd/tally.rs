@@ -16,7 +16,9 @@ use crate::core::tally::{Detail, GroupedTally, Grouping, Period, QuestionResult,
 /// Complete responses only, unless --include-partial. Responses to older
 /// versions count where a question's id and type still match.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  kioski tally\n  kioski tally --survey palvelupiste --by group --format json\n  kioski tally --period month --since 2026-01-01")]
+#[command(
+    after_help = "Examples:\n  kioski tally\n  kioski tally --survey palvelupiste --by group --format json\n  kioski tally --period month --since 2026-01-01"
+)]
 pub struct TallyArgs {
     /// The survey (default: the active one).
     #[arg(long, value_name = "ID")]
@@ -66,8 +68,9 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
     let store = ctx.open_store("tally")?;
     let id = ctx.survey_or_active(&store, args.survey.as_deref())?;
     let latest = store.latest(&id)?;
-    let mut tally = GroupedTally::new(&latest.survey, grouping)
-        .map_err(|e| CliError::new(Exit::Usage, format!("{e}.")).with_hint("group by a choice or yesno question"))?;
+    let mut tally = GroupedTally::new(&latest.survey, grouping).map_err(|e| {
+        CliError::new(Exit::Usage, format!("{e}.")).with_hint("group by a choice or yesno question")
+    })?;
     for response in store.responses(&id) {
         let response = response?;
         let survey = store.survey_of(&response.version)?;
@@ -75,11 +78,16 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
     }
     let result = tally.results();
     let out = match args.format {
-        Format::Json => serde_json::to_string_pretty(&result).map_err(|e| CliError::invalid(format!("{e}.")))?,
+        Format::Json => {
+            serde_json::to_string_pretty(&result).map_err(|e| CliError::invalid(format!("{e}.")))?
+        }
         Format::Table => {
             let mut text = table(&result.total, &latest.survey, "all responses");
             for cell in &result.cells {
-                let name: Vec<&str> = [cell.group.as_deref(), cell.period.as_deref()].into_iter().flatten().collect();
+                let name: Vec<&str> = [cell.group.as_deref(), cell.period.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
                 text.push('\n');
                 text.push_str(&table(&cell.result, &latest.survey, &name.join(" · ")));
             }
@@ -89,7 +97,9 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     match writeln!(stdout, "{out}") {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::invalid(format!("cannot write: {e}."))),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::invalid(format!("cannot write: {e}.")))
+        }
         _ => Ok(()),
     }
 }
@@ -98,7 +108,12 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
 fn table(r: &TallyResult, survey: &Survey, heading: &str) -> String {
     let lang = survey.default_lang();
     let mut out = String::new();
-    let _ = write!(out, "{} ({heading}): {} responses", strip(survey.title.get(lang), false), r.responses);
+    let _ = write!(
+        out,
+        "{} ({heading}): {} responses",
+        strip(survey.title.get(lang), false),
+        r.responses
+    );
     if r.partial > 0 && !r.include_partial {
         let _ = write!(out, ", {} partial left out", r.partial);
     }
@@ -118,10 +133,20 @@ fn table(r: &TallyResult, survey: &Survey, heading: &str) -> String {
 
 fn question(out: &mut String, q: &QuestionResult, survey: &Survey) {
     let lang = survey.default_lang();
-    let text = survey.question(&q.id).map_or_else(String::new, |s| strip(s.text.get(lang), false));
-    let _ = writeln!(out, "{} · {} · n={}", q.id, truncate_to_width(&text, 60), q.answered);
+    let text = survey
+        .question(&q.id)
+        .map_or_else(String::new, |s| strip(s.text.get(lang), false));
+    let _ = writeln!(
+        out,
+        "{} · {} · n={}",
+        q.id,
+        truncate_to_width(&text, 60),
+        q.answered
+    );
     let summary = match &q.detail {
-        Detail::Rating { mean, median, top2, .. } => format!(
+        Detail::Rating {
+            mean, median, top2, ..
+        } => format!(
             "mean {}  median {}  top-2 {}",
             num(*mean),
             num(*median),
@@ -134,8 +159,16 @@ fn question(out: &mut String, q: &QuestionResult, survey: &Survey) {
             bands.passives,
             bands.detractors
         ),
-        Detail::YesNo { yes_share } => format!("yes {}", yes_share.map_or("-".into(), |y| format!("{:.0} %", y * 100.0))),
-        Detail::Number { min, max, mean, median } => format!(
+        Detail::YesNo { yes_share } => format!(
+            "yes {}",
+            yes_share.map_or("-".into(), |y| format!("{:.0} %", y * 100.0))
+        ),
+        Detail::Number {
+            min,
+            max,
+            mean,
+            median,
+        } => format!(
             "min {}  mean {}  median {}  max {}",
             min.map_or("-".into(), |v| v.to_string()),
             num(*mean),
@@ -150,12 +183,24 @@ fn question(out: &mut String, q: &QuestionResult, survey: &Survey) {
     let label = |key: &str| -> String {
         survey
             .question(&q.id)
-            .and_then(|s| s.kind.options().iter().find(|o| o.id == key).map(|o| strip(o.label.get(lang), false)))
+            .and_then(|s| {
+                s.kind
+                    .options()
+                    .iter()
+                    .find(|o| o.id == key)
+                    .map(|o| strip(o.label.get(lang), false))
+            })
             .unwrap_or_else(|| key.to_owned())
     };
     for ((key, count), (_, pct)) in q.counts.iter().zip(&q.percent) {
         let bar = "█".repeat((pct / 100.0 * 30.0).round() as usize);
-        let _ = writeln!(out, "  {:<28} {:>6} {:>6.1} % {bar}", truncate_to_width(&label(key), 28), count, pct);
+        let _ = writeln!(
+            out,
+            "  {:<28} {:>6} {:>6.1} % {bar}",
+            truncate_to_width(&label(key), 28),
+            count,
+            pct
+        );
     }
     let texts = match &q.detail {
         Detail::Text { answers } => answers.as_slice(),
