@@ -16,6 +16,9 @@ use crate::core::response::Response;
 use crate::core::survey::Survey;
 use crate::core::version::VersionHash;
 
+/// sled's page cache. Bounds the memory of long scans (export, tally).
+const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// The sled database's directory inside the store directory.
 const SLED_DIR: &str = "db";
 
@@ -511,6 +514,10 @@ fn open_sled(path: &Path) -> Result<sled::Db, (String, bool)> {
         sled::Config::new()
             .path(path)
             .mode(sled::Mode::HighThroughput)
+            // sled's default cache is 1 GiB and fills on any long scan
+            // (export of 1M responses reached 382 MiB); a kiosk machine
+            // may be small, so the cache is bounded (docs/performance.md).
+            .cache_capacity(CACHE_BYTES)
             .open()
     });
     std::panic::set_hook(previous);
