@@ -18,5 +18,7 @@ pub mod stats;
 pub mod suggest;
 pub mod survey;
 pub mod tally;
+#[cfg(test)]
+mod testdata;
 pub mod validate;
 pub mod version;

@@ -12,6 +12,8 @@ pub mod export;
 pub mod keys;
 mod lock;
 
-pub use database::{LoadOutcome, Store, StoredVersion, SurveyEntry, SurveyStats, VersionRef};
+pub use database::{
+    LoadOutcome, Store, StoredVersion, SurveyEntry, SurveyStats, VersionRef, io_reason,
+};
 pub use error::StoreError;
 pub use lock::Owner;

@@ -35,7 +35,7 @@ pub fn read(path: &Path) -> SurveyFile {
         Err(e) => {
             let problem = Problem::without_position(
                 &name,
-                format!("cannot read the file: {}", describe_io(&e)),
+                format!("cannot read the file: {}", crate::store::io_reason(&e)),
                 "check the path and that you may read it",
             );
             let text = report::render_unplaced(&problem);
@@ -59,15 +59,6 @@ pub fn read(path: &Path) -> SurveyFile {
         }
     };
     SurveyFile { name, outcome }
-}
-
-/// An I/O error in words, without the "(os error N)" tail.
-pub fn describe_io(e: &io::Error) -> String {
-    let text = e.to_string();
-    match text.find(" (os error") {
-        Some(i) => text[..i].to_lowercase(),
-        None => text,
-    }
 }
 
 /// Reads a file, or standard input for `-`, refusing more than the survey

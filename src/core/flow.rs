@@ -353,17 +353,10 @@ mod tests {
     }
 
     fn all_surveys() -> Vec<Survey> {
-        [
-            include_str!("testdata/all_types.toml"),
-            include_str!("../../surveys/palvelupiste.toml"),
-            include_str!("../../surveys/palvelulupaus.toml"),
-            include_str!("../../surveys/tilat.toml"),
-            include_str!("../../surveys/asiointikanavat.toml"),
-            include_str!("../../surveys/pulssi.toml"),
-        ]
-        .into_iter()
-        .map(|text| survey_from_str(text).unwrap())
-        .collect()
+        crate::core::testdata::SURVEYS
+            .into_iter()
+            .map(|text| survey_from_str(text).unwrap())
+            .collect()
     }
 
     proptest! {

@@ -314,14 +314,7 @@ mod tests {
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 
-    const SURVEYS: [&str; 6] = [
-        include_str!("testdata/all_types.toml"),
-        include_str!("../../surveys/palvelupiste.toml"),
-        include_str!("../../surveys/palvelulupaus.toml"),
-        include_str!("../../surveys/tilat.toml"),
-        include_str!("../../surveys/asiointikanavat.toml"),
-        include_str!("../../surveys/pulssi.toml"),
-    ];
+    use crate::core::testdata::SURVEYS;
 
     #[test]
     fn every_simulated_response_is_valid_and_seeded_runs_repeat() {

@@ -1599,17 +1599,10 @@ mod tests {
     const HOUR_MS: i64 = 3_600_000;
 
     static SURVEYS: LazyLock<Vec<Survey>> = LazyLock::new(|| {
-        [
-            include_str!("testdata/all_types.toml"),
-            include_str!("../../surveys/palvelupiste.toml"),
-            include_str!("../../surveys/palvelulupaus.toml"),
-            include_str!("../../surveys/tilat.toml"),
-            include_str!("../../surveys/asiointikanavat.toml"),
-            include_str!("../../surveys/pulssi.toml"),
-        ]
-        .into_iter()
-        .map(|text| survey_from_str(text).unwrap())
-        .collect()
+        crate::core::testdata::SURVEYS
+            .into_iter()
+            .map(|text| survey_from_str(text).unwrap())
+            .collect()
     });
 
     /// An older version of `all_types`: an option since removed, a rating

@@ -894,14 +894,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const SURVEYS: [&str; 6] = [
-        include_str!("testdata/all_types.toml"),
-        include_str!("../../surveys/palvelupiste.toml"),
-        include_str!("../../surveys/palvelulupaus.toml"),
-        include_str!("../../surveys/tilat.toml"),
-        include_str!("../../surveys/asiointikanavat.toml"),
-        include_str!("../../surveys/pulssi.toml"),
-    ];
+    use crate::core::testdata::SURVEYS;
 
     fn errors(text: &str) -> Vec<Diagnostic> {
         survey_from_str(text).unwrap_err()

@@ -564,7 +564,7 @@ fn check_format(dir: &Path, meta: &sled::Tree) -> Result<(), StoreError> {
 }
 
 /// An I/O error in words, without the "(os error N)" tail.
-pub(crate) fn io_reason(e: &std::io::Error) -> String {
+pub fn io_reason(e: &std::io::Error) -> String {
     let text = e.to_string();
     match text.find(" (os error") {
         Some(i) => text[..i].to_lowercase(),
