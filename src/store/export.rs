@@ -237,13 +237,17 @@ fn csv_cell(cell: &Cell) -> String {
         Cell::Empty => String::new(),
         Cell::Int(n) => n.to_string(),
         Cell::Bool(b) => if *b { "1" } else { "0" }.to_owned(),
-        Cell::Text(t) => {
-            if t.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-                format!("'{t}")
-            } else {
-                t.clone()
-            }
-        }
+        Cell::Text(t) => neutralise(t),
+    }
+}
+
+/// Text for a CSV cell: a leading `'` when a spreadsheet would run it as
+/// a formula (it starts with `= + - @`, tab or carriage return).
+pub fn neutralise(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
     }
 }
 

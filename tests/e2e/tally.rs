@@ -88,3 +88,60 @@ fn grouping_by_a_text_question_is_a_usage_error() {
     run.expect_code(2);
     assert!(run.stderr.contains("choice or yesno"), "{run}");
 }
+
+#[test]
+fn csv_is_long_format_and_agrees_with_json() {
+    let dir = TempDir::new("tally-csv");
+    filled(dir.path());
+    let run = kioski(["tally", "--format", "csv", "--by", "group"])
+        .store(dir.path())
+        .run();
+    run.expect_code(0);
+    let mut reader = csv::Reader::from_reader(run.stdout.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        [
+            "survey", "group", "period", "question", "type", "option", "count", "percent",
+            "answered"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    // The total's grade counts add up to its `answered`.
+    let overall: Vec<&csv::StringRecord> = rows
+        .iter()
+        .filter(|r| r[1].is_empty() && &r[3] == "overall")
+        .collect();
+    let sum: u64 = overall.iter().map(|r| r[6].parse::<u64>().unwrap()).sum();
+    assert_eq!(sum, overall[0][8].parse::<u64>().unwrap());
+    // Every group appears, and the JSON says the same.
+    let json = kioski(["tally", "--format", "json"])
+        .store(dir.path())
+        .run();
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let five = json["questions"][0]["counts"]["5"].as_u64().unwrap();
+    let csv_five = overall.iter().find(|r| &r[5] == "5").unwrap()[6]
+        .parse::<u64>()
+        .unwrap();
+    assert_eq!(five, csv_five);
+    assert!(rows.iter().any(|r| &r[1] == "resident"));
+}
+
+#[test]
+fn markdown_is_a_report_with_a_table_per_question() {
+    let dir = TempDir::new("tally-md");
+    filled(dir.path());
+    let run = kioski(["tally", "--format", "markdown"])
+        .store(dir.path())
+        .run();
+    run.expect_code(0);
+    assert!(
+        run.stdout.starts_with("# Palvelupisteen asiakaskysely\n"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.stdout.matches("\n### ").count(), 6, "{}", run.stdout);
+    assert!(run.stdout.contains("| answer | count | % |"));
+    assert!(run.stdout.contains("NPS "));
+    assert!(!run.stdout.contains('\u{1b}'));
+}

@@ -54,6 +54,10 @@ pub enum Format {
     Table,
     /// The contract's JSON shape, for scripts.
     Json,
+    /// Long format: one row per question, group, period and option.
+    Csv,
+    /// A report to paste: a heading and a table per question.
+    Markdown,
 }
 
 pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
@@ -80,6 +84,22 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
     let out = match args.format {
         Format::Json => {
             serde_json::to_string_pretty(&result).map_err(|e| CliError::invalid(format!("{e}.")))?
+        }
+        Format::Csv => csv(&result).map_err(|e| CliError::invalid(format!("{e}.")))?,
+        Format::Markdown => {
+            let mut text = markdown(&result.total, &latest.survey, None);
+            for cell in &result.cells {
+                let name: Vec<&str> = [cell.group.as_deref(), cell.period.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                text.push_str(&markdown(
+                    &cell.result,
+                    &latest.survey,
+                    Some(&name.join(" · ")),
+                ));
+            }
+            text
         }
         Format::Table => {
             let mut text = table(&result.total, &latest.survey, "all responses");
@@ -143,40 +163,7 @@ fn question(out: &mut String, q: &QuestionResult, survey: &Survey) {
         truncate_to_width(&text, 60),
         q.answered
     );
-    let summary = match &q.detail {
-        Detail::Rating {
-            mean, median, top2, ..
-        } => format!(
-            "mean {}  median {}  top-2 {}",
-            num(*mean),
-            num(*median),
-            top2.map_or("-".into(), |t| format!("{:.0} %", t * 100.0))
-        ),
-        Detail::Nps { nps, bands, .. } => format!(
-            "NPS {}  (promoters {}, passives {}, detractors {})",
-            nps.map_or("-".into(), |n| format!("{n:+.0}")),
-            bands.promoters,
-            bands.passives,
-            bands.detractors
-        ),
-        Detail::YesNo { yes_share } => format!(
-            "yes {}",
-            yes_share.map_or("-".into(), |y| format!("{:.0} %", y * 100.0))
-        ),
-        Detail::Number {
-            min,
-            max,
-            mean,
-            median,
-        } => format!(
-            "min {}  mean {}  median {}  max {}",
-            min.map_or("-".into(), |v| v.to_string()),
-            num(*mean),
-            num(*median),
-            max.map_or("-".into(), |v| v.to_string())
-        ),
-        _ => String::new(),
-    };
+    let summary = summary(q);
     if !summary.is_empty() {
         let _ = writeln!(out, "  {summary}");
     }
@@ -217,4 +204,163 @@ fn question(out: &mut String, q: &QuestionResult, survey: &Survey) {
 
 fn num(v: Option<f64>) -> String {
     v.map_or("-".into(), |v| format!("{v:.2}"))
+}
+
+/// The key figures of a question in one line (empty for choice, multi,
+/// ranking and text).
+fn summary(q: &QuestionResult) -> String {
+    match &q.detail {
+        Detail::Rating {
+            mean, median, top2, ..
+        } => format!(
+            "mean {}  median {}  top-2 {}",
+            num(*mean),
+            num(*median),
+            top2.map_or("-".into(), |t| format!("{:.0} %", t * 100.0))
+        ),
+        Detail::Nps { nps, bands, .. } => format!(
+            "NPS {}  (promoters {}, passives {}, detractors {})",
+            nps.map_or("-".into(), |n| format!("{n:+.0}")),
+            bands.promoters,
+            bands.passives,
+            bands.detractors
+        ),
+        Detail::YesNo { yes_share } => format!(
+            "yes {}",
+            yes_share.map_or("-".into(), |y| format!("{:.0} %", y * 100.0))
+        ),
+        Detail::Number {
+            min,
+            max,
+            mean,
+            median,
+        } => format!(
+            "min {}  mean {}  median {}  max {}",
+            min.map_or("-".into(), |v| v.to_string()),
+            num(*mean),
+            num(*median),
+            max.map_or("-".into(), |v| v.to_string())
+        ),
+        _ => String::new(),
+    }
+}
+
+/// The long CSV: survey, group, period, question, type, option, count,
+/// percent, answered. The total has an empty group and period.
+fn csv(result: &crate::core::tally::GroupedResult) -> Result<String, csv::Error> {
+    use crate::store::export::neutralise;
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    w.write_record([
+        "survey", "group", "period", "question", "type", "option", "count", "percent", "answered",
+    ])?;
+    let cells = std::iter::once((None, None, &result.total)).chain(
+        result
+            .cells
+            .iter()
+            .map(|c| (c.group.as_deref(), c.period.as_deref(), &c.result)),
+    );
+    for (group, period, r) in cells {
+        for q in &r.questions {
+            for (key, count) in &q.counts {
+                let percent = q
+                    .percent
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map_or(String::new(), |(_, p)| format!("{p:.1}"));
+                w.write_record([
+                    neutralise(&r.survey),
+                    neutralise(group.unwrap_or("")),
+                    neutralise(period.unwrap_or("")),
+                    neutralise(&q.id),
+                    q.type_name().to_owned(),
+                    neutralise(key),
+                    count.to_string(),
+                    percent,
+                    q.answered.to_string(),
+                ])?;
+            }
+        }
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(String::from_utf8_lossy(&bytes).trim_end().to_owned())
+}
+
+/// A Markdown report: title and counts, then per question its key figures,
+/// a table of options and the newest text answers.
+fn markdown(r: &TallyResult, survey: &Survey, heading: Option<&str>) -> String {
+    let lang = survey.default_lang();
+    // Text from respondents and files: no control characters, no table breaks.
+    let md = |s: &str| strip(s, false).replace('|', "\\|");
+    let mut out = String::new();
+    match heading {
+        None => {
+            let _ = writeln!(out, "# {}\n", md(survey.title.get(lang)));
+        }
+        Some(h) => {
+            let _ = writeln!(out, "\n---\n\n## {}\n", md(h));
+        }
+    }
+    let _ = write!(out, "{} responses", r.responses);
+    if r.partial > 0 && !r.include_partial {
+        let _ = write!(out, " ({} partial left out)", r.partial);
+    }
+    if let (Some(rate), Some(pop)) = (r.response_rate, r.population) {
+        let _ = write!(out, ", response rate {:.0} % of {pop}", rate * 100.0);
+    }
+    if let (Some(a), Some(b)) = (r.first_submitted_ms, r.last_submitted_ms) {
+        let _ = write!(out, ", {} – {}", local_time(a), local_time(b));
+    }
+    out.push_str(".\n");
+    for q in &r.questions {
+        let question = survey.question(&q.id);
+        let text = question.map_or_else(String::new, |s| md(s.text.get(lang)));
+        let figures = summary(q);
+        let sep = if figures.is_empty() { "" } else { " " };
+        let _ = writeln!(
+            out,
+            "\n### {text}\n\n`{}`, n = {}.{sep}{figures}",
+            q.id, q.answered
+        );
+        if !q.counts.is_empty() {
+            out.push_str("\n| answer | count | % |\n|---|---:|---:|\n");
+            for (key, count) in &q.counts {
+                let label = question
+                    .and_then(|s| {
+                        s.kind
+                            .options()
+                            .iter()
+                            .find(|o| &o.id == key)
+                            .map(|o| md(o.label.get(lang)))
+                    })
+                    .unwrap_or_else(|| md(key));
+                let pct = q
+                    .percent
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map_or(String::new(), |(_, p)| format!("{p:.1} %"));
+                let _ = writeln!(out, "| {label} | {count} | {pct} |");
+            }
+        }
+        let texts = match &q.detail {
+            Detail::Text { answers } => answers.as_slice(),
+            Detail::Choice { other_texts } | Detail::Multi { other_texts } => {
+                other_texts.as_slice()
+            }
+            _ => &[],
+        };
+        if !texts.is_empty() {
+            out.push('\n');
+        }
+        for t in texts.iter().take(10) {
+            let _ = writeln!(out, "- {}", md(&t.text));
+        }
+        if texts.len() > 10 {
+            let _ = writeln!(out, "- … and {} more", texts.len() - 10);
+        }
+    }
+    out
 }
