@@ -662,7 +662,7 @@ impl Validator<'_> {
                 let min = q
                     .min
                     .as_ref()
-                    .map_or(Some(1), |m| self.count_at_least(m, "min", 0));
+                    .map_or(Some(1), |m| self.count_at_least(m, "min", 1));
                 let max = q
                     .max
                     .as_ref()
