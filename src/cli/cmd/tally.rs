@@ -167,33 +167,17 @@ fn question(out: &mut String, q: &QuestionResult, survey: &Survey) {
     if !summary.is_empty() {
         let _ = writeln!(out, "  {summary}");
     }
-    let label = |key: &str| -> String {
-        survey
-            .question(&q.id)
-            .and_then(|s| {
-                s.kind
-                    .options()
-                    .iter()
-                    .find(|o| o.id == key)
-                    .map(|o| strip(o.label.get(lang), false))
-            })
-            .unwrap_or_else(|| key.to_owned())
-    };
     for ((key, count), (_, pct)) in q.counts.iter().zip(&q.percent) {
         let bar = "█".repeat((pct / 100.0 * 30.0).round() as usize);
         let _ = writeln!(
             out,
             "  {:<28} {:>6} {:>6.1} % {bar}",
-            truncate_to_width(&label(key), 28),
+            truncate_to_width(&option_label(survey, &q.id, key), 28),
             count,
             pct
         );
     }
-    let texts = match &q.detail {
-        Detail::Text { answers } => answers.as_slice(),
-        Detail::Choice { other_texts } | Detail::Multi { other_texts } => other_texts.as_slice(),
-        _ => &[],
-    };
+    let texts = q.detail.texts();
     for t in texts.iter().take(5) {
         let _ = writeln!(out, "  “{}”", truncate_to_width(&strip(&t.text, false), 70));
     }
@@ -265,10 +249,8 @@ fn csv(result: &crate::core::tally::GroupedResult) -> Result<String, csv::Error>
         for q in &r.questions {
             for (key, count) in &q.counts {
                 let percent = q
-                    .percent
-                    .iter()
-                    .find(|(k, _)| k == key)
-                    .map_or(String::new(), |(_, p)| format!("{p:.1}"));
+                    .percent_of(key)
+                    .map_or(String::new(), |p| format!("{p:.1}"));
                 w.write_record([
                     neutralise(&r.survey),
                     neutralise(group.unwrap_or("")),
@@ -328,30 +310,14 @@ fn markdown(r: &TallyResult, survey: &Survey, heading: Option<&str>) -> String {
         if !q.counts.is_empty() {
             out.push_str("\n| answer | count | % |\n|---|---:|---:|\n");
             for (key, count) in &q.counts {
-                let label = question
-                    .and_then(|s| {
-                        s.kind
-                            .options()
-                            .iter()
-                            .find(|o| &o.id == key)
-                            .map(|o| md(o.label.get(lang)))
-                    })
-                    .unwrap_or_else(|| md(key));
+                let label = md(&option_label(survey, &q.id, key));
                 let pct = q
-                    .percent
-                    .iter()
-                    .find(|(k, _)| k == key)
-                    .map_or(String::new(), |(_, p)| format!("{p:.1} %"));
+                    .percent_of(key)
+                    .map_or(String::new(), |p| format!("{p:.1} %"));
                 let _ = writeln!(out, "| {label} | {count} | {pct} |");
             }
         }
-        let texts = match &q.detail {
-            Detail::Text { answers } => answers.as_slice(),
-            Detail::Choice { other_texts } | Detail::Multi { other_texts } => {
-                other_texts.as_slice()
-            }
-            _ => &[],
-        };
+        let texts = q.detail.texts();
         if !texts.is_empty() {
             out.push('\n');
         }
@@ -363,4 +329,14 @@ fn markdown(r: &TallyResult, survey: &Survey, heading: Option<&str>) -> String {
         }
     }
     out
+}
+
+/// An option's label in the survey's default language (stripped of control
+/// characters), or the key itself for grades, yes/no and "other".
+fn option_label(survey: &Survey, question: &str, key: &str) -> String {
+    let lang = survey.default_lang();
+    survey
+        .question(question)
+        .and_then(|q| q.kind.options().iter().find(|o| o.id == key))
+        .map_or_else(|| key.to_owned(), |o| strip(o.label.get(lang), false))
 }

@@ -137,6 +137,16 @@ pub enum Detail {
 }
 
 impl Detail {
+    /// The free texts kept: text answers, or the "Other, what?" texts of a
+    /// choice or multi question; newest first.
+    pub fn texts(&self) -> &[TextAnswer] {
+        match self {
+            Detail::Text { answers } => answers,
+            Detail::Choice { other_texts } | Detail::Multi { other_texts } => other_texts,
+            _ => &[],
+        }
+    }
+
     pub fn type_name(&self) -> &'static str {
         match self {
             Detail::Choice { .. } => "choice",

@@ -280,7 +280,7 @@ fn input_on_screen(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
             Vec::new()
         }
         Screen::Saving => Vec::new(),
-        Screen::Question(_) => question_input(k, input, now),
+        Screen::Question(_) => question_input(k, input),
         Screen::Prize(_) => prize_input(k, input, now),
     }
 }
@@ -291,7 +291,7 @@ fn start_in(k: &mut Kiosk, lang: Lang, now: i64) -> Vec<Effect> {
     Vec::new()
 }
 
-fn question_input(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
+fn question_input(k: &mut Kiosk, input: Msg) -> Vec<Effect> {
     let survey = k.survey.clone();
     let texts = Texts::of(k.lang);
     let Screen::Question(a) = &mut k.screen else {
@@ -339,7 +339,7 @@ fn question_input(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
         Action::ActivateAndNext(i) => {
             activate(a, q, i, texts);
             if a.notice.is_none() {
-                effects = next(k, now);
+                effects = next(k);
             }
         }
         Action::Back => {
@@ -348,7 +348,7 @@ fn question_input(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
                 a.arrive(&survey);
             }
         }
-        Action::Next => effects = next(k, now),
+        Action::Next => effects = next(k),
     }
     effects
 }
@@ -528,7 +528,7 @@ fn activate(a: &mut Answering, q: &crate::core::survey::Question, i: usize, text
     }
 }
 
-fn next(k: &mut Kiosk, now: i64) -> Vec<Effect> {
+fn next(k: &mut Kiosk) -> Vec<Effect> {
     let survey = k.survey.clone();
     let texts = Texts::of(k.lang);
     let Screen::Question(a) = &mut k.screen else {
@@ -556,7 +556,6 @@ fn next(k: &mut Kiosk, now: i64) -> Vec<Effect> {
                 started_ms: a.started_ms,
             };
             k.screen = Screen::Saving;
-            let _ = now;
             vec![Effect::Submit(submission)]
         }
     }

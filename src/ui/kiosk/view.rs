@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 use tui_big_text::{BigText, PixelSize};
 
-use super::layout::{Layout, back_label, next_label, thanks_text};
+use super::layout::{Layout, back_label, next_label};
 use super::state::{Answering, Draft, Focus, Kiosk, PrizeForm, Screen};
 use crate::core::sanitize::{strip, truncate_to_width, width};
 use crate::core::survey::{Question, QuestionKind};
@@ -53,10 +53,7 @@ impl Widget for &View<'_> {
             Screen::Saving | Screen::Failed { .. } => {
                 lines(l.title, &l.title_lines, th.question(), buf)
             }
-            Screen::Thanks { .. } => {
-                let _ = thanks_text(k);
-                lines(l.title, &l.title_lines, th.title(), buf);
-            }
+            Screen::Thanks { .. } => lines(l.title, &l.title_lines, th.title(), buf),
         }
         if let Some(r) = l.overlay {
             self.overlay(r, buf);
