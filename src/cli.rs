@@ -134,30 +134,13 @@ pub fn parse_date(text: &str) -> Result<i64, CliError> {
         })
 }
 
-/// Writes a file so that it appears only when complete: into a temporary
-/// file beside it, synced, then renamed over the target.
+/// Writes a file so that it appears only when complete (see
+/// `store::atomic`), with the CLI's message for a file it cannot write.
 pub fn write_atomically<T>(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> Result<T, CliError>,
 ) -> Result<T, CliError> {
     let io_error =
         |e: std::io::Error| CliError::invalid(format!("cannot write {}: {e}.", path.display()));
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(format!(".partial-{}", std::process::id()));
-    let tmp = path.with_file_name(name);
-    let result = (|| {
-        let mut w = BufWriter::new(File::create(&tmp).map_err(io_error)?);
-        let value = write(&mut w)?;
-        let file = w.into_inner().map_err(|e| io_error(e.into_error()))?;
-        file.sync_all().map_err(io_error)?;
-        std::fs::rename(&tmp, path).map_err(io_error)?;
-        Ok(value)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::store::atomic::write_file(path, io_error, write)
 }

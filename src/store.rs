@@ -4,6 +4,7 @@
 //! and a log. Every record goes through [`codec`]; every key is built in
 //! [`keys`]. A response is acknowledged only after it is on disk.
 
+pub mod atomic;
 pub mod bundle;
 pub mod codec;
 mod database;

@@ -22,7 +22,7 @@
 //! bound before anything is allocated.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -132,11 +132,13 @@ pub fn export(
             }
         }
     }
-    let tmp = tmp_path(out);
-    let result = (|| {
-        let file = File::create(&tmp)?;
+    let write_error = |e: io::Error| BundleError::Write {
+        path: out.display().to_string(),
+        reason: super::database::io_reason(&e),
+    };
+    let written = super::atomic::write_file(out, write_error, |file| {
         let mut w = HashingWriter {
-            inner: BufWriter::new(file),
+            inner: file,
             hasher: Sha256::new(),
         };
         w.write_all(MAGIC)?;
@@ -172,31 +174,18 @@ pub fn export(
         let checksum = w.hasher.clone().finalize();
         w.inner.write_all(&[KIND_END])?;
         w.inner.write_all(&checksum)?;
-        let file = w.inner.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        Ok::<_, BundleError>(written)
-    })();
-    let write_error = |e: io::Error| BundleError::Write {
-        path: out.display().to_string(),
-        reason: super::database::io_reason(&e),
-    };
-    match result.and_then(|written| {
-        std::fs::rename(&tmp, out)
-            .map(|()| written)
-            .map_err(BundleError::Io)
-    }) {
-        Ok(written) => Ok(Exported {
-            versions: needed.len() as u64,
-            responses: written,
-        }),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(match e {
-                BundleError::Io(e) => write_error(e),
-                e => e,
-            })
-        }
-    }
+        Ok(written)
+    })
+    // Writing the records reports plain I/O errors; they are write errors
+    // of the bundle file, named as such.
+    .map_err(|e| match e {
+        BundleError::Io(e) => write_error(e),
+        e => e,
+    })?;
+    Ok(Exported {
+        versions: needed.len() as u64,
+        responses: written,
+    })
 }
 
 /// Verifies a whole bundle, then imports it all or not at all.
@@ -384,15 +373,6 @@ fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, BundleError>
 
 fn damaged(what: &str) -> BundleError {
     BundleError::Damaged(what.to_owned())
-}
-
-fn tmp_path(out: &Path) -> std::path::PathBuf {
-    let mut name = out
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(format!(".partial-{}", std::process::id()));
-    out.with_file_name(name)
 }
 
 struct HashingWriter<W: Write> {
