@@ -92,6 +92,15 @@ fn lines(r: Rect, text: &[String], style: Style, buf: &mut Buffer) {
         .render(r, buf);
 }
 
+/// A button's style: reverse video and underline when it has the focus.
+fn button_style(th: Theme, focused: bool) -> Style {
+    if focused {
+        th.selected().patch(th.focused())
+    } else {
+        th.button()
+    }
+}
+
 /// A button: a bordered box when it is 3 rows high, `[ label ]` otherwise.
 fn button(r: Rect, label: &str, style: Style, buf: &mut Buffer) {
     if r.width == 0 || r.height == 0 {
@@ -148,11 +157,7 @@ impl View<'_> {
             button(*r, Texts::of(*lang).language, style, buf);
         }
         if let Some(r) = l.start {
-            let style = if focus == l.langs.len() {
-                th.selected().patch(th.focused())
-            } else {
-                th.button()
-            };
+            let style = button_style(th, focus == l.langs.len());
             button(r, &format!("{} ▶", t.start), style, buf);
         }
         if let Some(r) = l.footer {
@@ -229,13 +234,7 @@ impl View<'_> {
                 .style(style)
                 .render(r, buf);
         }
-        let focus_style = |f: Focus| {
-            if a.focus == f {
-                th.selected().patch(th.focused())
-            } else {
-                th.button()
-            }
-        };
+        let focus_style = |f: Focus| button_style(th, a.focus == f);
         if let Some(r) = l.back {
             button(r, &back_label(t), focus_style(Focus::Back), buf);
         }
@@ -490,13 +489,7 @@ impl View<'_> {
                 .style(th.notice())
                 .render(r, buf);
         }
-        let style = |f: usize| {
-            if form.focus == f {
-                th.selected().patch(th.focused())
-            } else {
-                th.button()
-            }
-        };
+        let style = |f: usize| button_style(th, form.focus == f);
         if let Some(r) = l.back {
             button(r, t.prize_skip, style(form.skip_focus()), buf);
         }
