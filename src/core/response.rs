@@ -3,8 +3,9 @@
 //! Ids and times are passed in (the core has no clock or randomness); the
 //! store makes them. No respondent identity is ever part of a response.
 
+use rand::Rng;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+use uuid::{Builder, Uuid};
 
 use super::answer::{self, AnswerError, Answers};
 use super::flow;
@@ -30,6 +31,14 @@ pub struct Response {
     /// False when the respondent walked away (idle timeout, shutdown).
     pub complete: bool,
     pub answers: Answers,
+}
+
+/// A response id: UUID v7 from the submit time `ms`, so ids sort in time
+/// order, with random bits from `rng` (the caller's; the core has none).
+pub fn time_ordered_id(rng: &mut impl Rng, ms: i64) -> Uuid {
+    let mut random = [0u8; 10];
+    rng.fill_bytes(&mut random);
+    Builder::from_unix_timestamp_millis(u64::try_from(ms).unwrap_or(0), &random).into_uuid()
 }
 
 /// Why a response cannot be stored.

@@ -10,11 +10,10 @@
 //! The caller passes the random source and the time, so runs are repeatable.
 
 use rand::{Rng, RngExt};
-use uuid::{Builder, Uuid};
 
 use super::answer::{Answer, Picked};
 use super::flow::{Step, Walk};
-use super::response::Response;
+use super::response::{Response, time_ordered_id};
 use super::survey::{Lang, Question, QuestionKind, Survey};
 use super::version::VersionHash;
 
@@ -102,13 +101,6 @@ pub fn respondent(rng: &mut impl Rng, setup: &Setup<'_>, progress: f64) -> Respo
         complete: complete && all_required,
         answers,
     }
-}
-
-/// A UUID v7 for a response submitted at `ms`, random bits from `rng`.
-pub fn time_ordered_id(rng: &mut impl Rng, ms: i64) -> Uuid {
-    let mut random = [0u8; 10];
-    rng.fill_bytes(&mut random);
-    Builder::from_unix_timestamp_millis(u64::try_from(ms).unwrap_or(0), &random).into_uuid()
 }
 
 /// Milliseconds after midnight: opening hours 8-16, busiest around noon.

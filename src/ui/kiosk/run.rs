@@ -13,7 +13,7 @@ use super::msg::{Effect, Msg, Submission};
 use super::state::Kiosk;
 use super::update::update;
 use super::view::View;
-use crate::core::response::Response;
+use crate::core::response::{Response, time_ordered_id};
 use crate::core::survey::{Lang, Survey};
 use crate::core::version::VersionHash;
 use crate::store::Store;
@@ -137,12 +137,8 @@ fn to_msg(incoming: Incoming, layout: &Layout) -> Option<Msg> {
 /// Stores a response durably; the error text goes to the log only.
 fn submit(store: &Store, setup: &Setup, kiosk: &Kiosk, s: Submission) -> Result<(), String> {
     let now = now_ms();
-    let mut random = [0u8; 10];
-    rand::fill(&mut random);
-    let id = uuid::Builder::from_unix_timestamp_millis(u64::try_from(now).unwrap_or(0), &random)
-        .into_uuid();
     let response = Response {
-        id,
+        id: time_ordered_id(&mut rand::rng(), now),
         survey: kiosk.survey.id.clone(),
         version: kiosk.version,
         terminal: setup.terminal.clone(),
