@@ -12,9 +12,13 @@ mod error;
 pub mod export;
 pub mod keys;
 mod lock;
+mod read;
+mod watch;
 
 pub use database::{
     LoadOutcome, Store, StoredVersion, SurveyEntry, SurveyStats, VersionRef, io_reason,
 };
 pub use error::StoreError;
 pub use lock::Owner;
+pub use read::{ReadStore, Responses};
+pub use watch::StoreEvent;

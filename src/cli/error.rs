@@ -83,11 +83,11 @@ impl From<BundleError> for CliError {
     fn from(e: BundleError) -> Self {
         match e {
             BundleError::Store(e) => e.into(),
-            e @ BundleError::Write { .. } => {
-                CliError::invalid(format!("{e}.")).with_hint("check that the folder exists and that you may write there")
+            e => {
+                let mut err = CliError::invalid(format!("{e}."));
+                err.hint = e.hint();
+                err
             }
-            e => CliError::invalid(format!("{e}."))
-                .with_hint("nothing was imported; ask for a new bundle from the other terminal (`kioski bundle export`)"),
         }
     }
 }

@@ -28,6 +28,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::ReadStore;
 use super::codec::{self, CodecError};
 use super::{Store, StoreError, StoredVersion};
 use crate::core::response::Response;
@@ -84,6 +85,24 @@ pub enum BundleError {
     Store(#[from] StoreError),
 }
 
+impl BundleError {
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            BundleError::Store(e) => e.hint(),
+            BundleError::Write { .. } => {
+                Some("check that the folder exists and that you may write there".into())
+            }
+            _ => Some("nothing was imported; ask for a new bundle from the other terminal (`kioski bundle export`)".into()),
+        }
+    }
+
+    /// Whether the problem is with the store (exit 3) rather than the file.
+    pub fn is_store_problem(&self) -> bool {
+        matches!(self, BundleError::Store(e) if e.is_store_problem())
+    }
+}
+
 /// What an export wrote.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Exported {
@@ -92,7 +111,7 @@ pub struct Exported {
 }
 
 /// What an import did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Imported {
     pub versions_added: u64,
     pub responses_added: u64,
@@ -103,7 +122,7 @@ pub struct Imported {
 /// submitted at or after `since_ms`, to `out`. The file appears only when
 /// complete: it is written beside `out` and renamed.
 pub fn export(
-    store: &Store,
+    store: &(impl ReadStore + ?Sized),
     surveys: &[String],
     since_ms: Option<i64>,
     now_ms: i64,

@@ -42,6 +42,23 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
     Ok(out)
 }
 
+/// Encodes a message of the socket protocol (no format byte: the protocol
+/// has its own version), refusing one larger than `limit`.
+pub fn encode_message<T: Serialize>(value: &T, limit: u64) -> Result<Vec<u8>, CodecError> {
+    bincode::DefaultOptions::new()
+        .with_limit(limit)
+        .serialize(value)
+        .map_err(|e| CodecError::Malformed(e.to_string()))
+}
+
+/// Decodes a message written by [`encode_message`].
+pub fn decode_message<T: DeserializeOwned>(bytes: &[u8], limit: u64) -> Result<T, CodecError> {
+    bincode::DefaultOptions::new()
+        .with_limit(limit)
+        .deserialize(bytes)
+        .map_err(|e| CodecError::Malformed(e.to_string()))
+}
+
 /// Decodes a record written by [`encode`].
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
     let (&format, body) = bytes.split_first().ok_or(CodecError::Empty)?;

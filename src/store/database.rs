@@ -12,6 +12,8 @@ use super::codec::{self, CodecError};
 use super::error::{StoreError, read_error, write_error};
 use super::keys;
 use super::lock::{self, StoreLock};
+use super::read::{ReadStore, Responses};
+use super::watch::{StoreEvent, Watchers};
 use crate::core::response::Response;
 use crate::core::survey::Survey;
 use crate::core::version::VersionHash;
@@ -47,7 +49,7 @@ pub struct VersionRef {
 }
 
 /// What `load` did.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoadOutcome {
     pub hash: VersionHash,
     /// 1-based number of this version among the survey's versions.
@@ -59,7 +61,7 @@ pub struct LoadOutcome {
 }
 
 /// Response counts and times of one survey.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SurveyStats {
     pub complete: u64,
     pub partial: u64,
@@ -80,6 +82,7 @@ pub struct Store {
     data_file: File,
     /// Surveys by version, decoded once.
     cache: Mutex<HashMap<VersionHash, Arc<Survey>>>,
+    watchers: Watchers,
     _lock: StoreLock,
 }
 
@@ -121,6 +124,7 @@ impl Store {
             db,
             data_file,
             cache: Mutex::new(HashMap::new()),
+            watchers: Watchers::default(),
             _lock: lock,
         };
         Ok(store)
@@ -187,6 +191,7 @@ impl Store {
                 .map_err(write_error)?;
         }
         self.sync()?;
+        self.watchers.notify(StoreEvent::SurveysChanged);
         let number = entry
             .versions
             .iter()
@@ -208,7 +213,9 @@ impl Store {
         self.meta
             .insert(keys::META_ACTIVE, id.as_bytes())
             .map_err(write_error)?;
-        self.sync()
+        self.sync()?;
+        self.watchers.notify(StoreEvent::SurveysChanged);
+        Ok(())
     }
 
     /// The id of the active survey.
@@ -236,20 +243,6 @@ impl Store {
         self.get(&self.versions, keys::VERSIONS, &hash.0)
     }
 
-    /// The newest version of survey `id`.
-    pub fn latest(&self, id: &str) -> Result<StoredVersion, StoreError> {
-        let entry = self
-            .survey_entry(id)?
-            .ok_or_else(|| StoreError::UnknownSurvey(id.to_owned()))?;
-        let hash = &entry
-            .versions
-            .last()
-            .ok_or_else(|| StoreError::UnknownSurvey(id.to_owned()))?
-            .hash;
-        self.version(hash)?
-            .ok_or_else(|| StoreError::UnknownVersion(hash.to_string()))
-    }
-
     /// The survey of a version, decoded once and kept.
     pub fn survey_of(&self, hash: &VersionHash) -> Result<Arc<Survey>, StoreError> {
         if let Some(s) = self.cache.lock().ok().and_then(|c| c.get(hash).cloned()) {
@@ -274,7 +267,10 @@ impl Store {
         self.responses
             .insert(keys::response(&response.survey, &response.id), bytes)
             .map_err(write_error)?;
-        self.sync()
+        self.sync()?;
+        self.watchers
+            .notify(StoreEvent::Stored(Box::new(response.clone())));
+        Ok(())
     }
 
     /// Checks and stores many responses in one atomic batch, then makes
@@ -299,6 +295,9 @@ impl Store {
         }
         self.responses.apply_batch(batch).map_err(write_error)?;
         self.sync()?;
+        if added > 0 {
+            self.watchers.notify(StoreEvent::Imported);
+        }
         Ok(added)
     }
 
@@ -317,6 +316,7 @@ impl Store {
             self.responses.insert(key, value).map_err(write_error)?;
         }
         self.sync()?;
+        self.watchers.notify(StoreEvent::Imported);
         Ok(responses.len())
     }
 
@@ -384,28 +384,28 @@ impl Store {
             })
     }
 
-    /// Counts and first and last submit times of survey `id`.
-    pub fn stats(&self, id: &str) -> Result<SurveyStats, StoreError> {
-        let mut stats = SurveyStats::default();
-        for response in self.responses(id) {
-            let r = response?;
-            if r.complete {
-                stats.complete += 1;
-            } else {
-                stats.partial += 1;
-            }
-            stats.first_ms = Some(
-                stats
-                    .first_ms
-                    .map_or(r.submitted_ms, |t| t.min(r.submitted_ms)),
-            );
-            stats.last_ms = Some(
-                stats
-                    .last_ms
-                    .map_or(r.submitted_ms, |t| t.max(r.submitted_ms)),
-            );
-        }
-        Ok(stats)
+    /// The stored records (key, encoded response) of survey `id`, oldest
+    /// first, undecoded: the socket server passes them on as they are.
+    pub fn response_records(
+        &self,
+        id: &str,
+    ) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + '_ {
+        self.responses
+            .scan_prefix(keys::survey_prefix(id))
+            .map(|item| {
+                let (key, value) = item.map_err(read_error)?;
+                Ok((key.to_vec(), value.to_vec()))
+            })
+    }
+
+    /// Decodes a record from [`Store::response_records`] (in the process
+    /// that asked for it).
+    pub fn decode_response_record(
+        dir: &Path,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<Response, StoreError> {
+        decode_in(dir, keys::RESPONSES, key, value)
     }
 
     // ---- prize draw, PIN, terminal name -----------------------------
@@ -449,6 +449,30 @@ impl Store {
         self.sync()
     }
 
+    /// The terminal name an admin set for this store, if any.
+    pub fn terminal_name(&self) -> Result<Option<String>, StoreError> {
+        let value = self.meta.get(keys::META_TERMINAL).map_err(read_error)?;
+        Ok(value.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// Names this terminal in the responses it stores from now on (the
+    /// kiosk takes it at its next welcome screen).
+    pub fn set_terminal_name(&self, name: &str) -> Result<(), StoreError> {
+        self.meta
+            .insert(keys::META_TERMINAL, name.as_bytes())
+            .map_err(write_error)?;
+        self.sync()?;
+        self.watchers.notify(StoreEvent::SurveysChanged);
+        Ok(())
+    }
+
+    // ---- watching -----------------------------------------------------
+
+    /// Notices of what changes from now on, each sent once it is durable.
+    pub fn watch(&self) -> std::sync::mpsc::Receiver<StoreEvent> {
+        self.watchers.watch()
+    }
+
     // ---- records ------------------------------------------------------
 
     fn put<T: Serialize>(
@@ -479,9 +503,21 @@ impl Store {
         key: &[u8],
         value: &[u8],
     ) -> Result<T, StoreError> {
+        decode_in(&self.dir, tree, key, value)
+    }
+}
+
+/// Decodes a record of `tree` in the store `dir`, naming it on failure.
+fn decode_in<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    tree: &'static str,
+    key: &[u8],
+    value: &[u8],
+) -> Result<T, StoreError> {
+    {
         codec::decode(value).map_err(|error| match error {
             CodecError::Newer { found } => StoreError::Newer {
-                dir: self.dir.clone(),
+                dir: dir.to_owned(),
                 found,
                 supported: codec::FORMAT,
             },
@@ -495,6 +531,33 @@ impl Store {
                 error,
             },
         })
+    }
+}
+
+impl ReadStore for Store {
+    fn active(&self) -> Result<Option<String>, StoreError> {
+        Store::active(self)
+    }
+    fn survey_entries(&self) -> Result<Vec<SurveyEntry>, StoreError> {
+        Store::survey_entries(self)
+    }
+    fn survey_entry(&self, id: &str) -> Result<Option<SurveyEntry>, StoreError> {
+        Store::survey_entry(self, id)
+    }
+    fn version(&self, hash: &VersionHash) -> Result<Option<StoredVersion>, StoreError> {
+        Store::version(self, hash)
+    }
+    fn survey_of(&self, hash: &VersionHash) -> Result<Arc<Survey>, StoreError> {
+        Store::survey_of(self, hash)
+    }
+    fn responses<'a>(&'a self, id: &str) -> Responses<'a> {
+        Box::new(Store::responses(self, id))
+    }
+    fn pin_hash(&self) -> Result<Option<String>, StoreError> {
+        Store::pin_hash(self)
+    }
+    fn terminal_name(&self) -> Result<Option<String>, StoreError> {
+        Store::terminal_name(self)
     }
 }
 

@@ -47,6 +47,15 @@ pub enum StoreError {
 
     #[error("the response does not fit survey `{survey}`: {reason}")]
     InvalidResponse { survey: String, reason: String },
+
+    /// An error the store's owner reported through its socket (already in
+    /// words, with its hint), or a failure of the socket itself.
+    #[error("{message}")]
+    Relayed {
+        message: String,
+        hint: Option<String>,
+        store_problem: bool,
+    },
 }
 
 impl StoreError {
@@ -58,6 +67,10 @@ impl StoreError {
             StoreError::UnknownSurvey(_)
                 | StoreError::UnknownVersion(_)
                 | StoreError::InvalidResponse { .. }
+                | StoreError::Relayed {
+                    store_problem: false,
+                    ..
+                }
         )
     }
 
@@ -74,6 +87,7 @@ impl StoreError {
             StoreError::Write(_) => "check free disk space (`df -h`) and the store directory's permissions".into(),
             StoreError::Record { .. } => "the store may be damaged; keep a copy of it and export what can be read".into(),
             StoreError::UnknownSurvey(_) => "see the stored surveys with `kioski surveys`, or load one with `kioski load FILE`".into(),
+            StoreError::Relayed { hint, .. } => return hint.clone(),
             _ => return None,
         })
     }

@@ -13,7 +13,8 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde_json::{Map, Value as Json};
 
-use super::{Store, StoreError};
+use super::ReadStore;
+use super::StoreError;
 use crate::core::answer::{Answer, Picked};
 use crate::core::response::Response;
 use crate::core::survey::{OTHER_OPTION, QuestionKind, Survey};
@@ -143,7 +144,7 @@ const FIXED: [&str; 8] = [
 
 /// Writes every response to survey `id`; returns the number of rows.
 pub fn export(
-    store: &Store,
+    store: &(impl ReadStore + ?Sized),
     id: &str,
     format: Format,
     out: &mut impl Write,

@@ -8,6 +8,7 @@ use std::path::Path;
 use kioski::core::answer::{Answer, Picked};
 use kioski::core::response::Response;
 use kioski::core::survey::Lang;
+use kioski::store::ReadStore as _;
 use serde_json::Value;
 
 use crate::store::{survey_row, surveys_json, with_store};

@@ -2,6 +2,7 @@
 
 use clap::Args;
 
+use crate::store::ReadStore as _;
 use crate::cli::{CliError, Context};
 
 /// Choose which stored survey the kiosk shows (its newest version).

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
+use crate::store::ReadStore as _;
 use crate::cli::survey_file;
 use crate::cli::{CliError, Context, Exit};
 use crate::core::demo::DEMO_SOURCE;

@@ -7,6 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::store::ReadStore as _;
 use crate::cli::{CliError, Context};
 use crate::core::simulate::{Setup, respondent};
 

@@ -3,6 +3,7 @@
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
+use crate::store::ReadStore as _;
 use crate::cli::{CliError, Context, local_time};
 
 /// List stored surveys: versions, response counts, first and last response,

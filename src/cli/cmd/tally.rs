@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use clap::{Args, ValueEnum};
 use jiff::tz::TimeZone;
 
+use crate::store::ReadStore as _;
 use crate::cli::{CliError, Context, Exit, local_time, parse_date};
 use crate::core::sanitize::{strip, truncate_to_width};
 use crate::core::survey::Survey;

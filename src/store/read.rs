@@ -1,0 +1,77 @@
+//! [`ReadStore`]: reading a store, whether this process owns it
+//! ([`super::Store`]) or asks the process that does (`remote::Client`).
+//! Commands that only read (tally, export, bundle export, surveys) are
+//! written once against this trait, so their output is the same either way.
+
+use std::sync::Arc;
+
+use super::database::{StoredVersion, SurveyEntry, SurveyStats};
+use super::error::StoreError;
+use crate::core::response::Response;
+use crate::core::survey::Survey;
+use crate::core::version::VersionHash;
+
+/// The responses of one survey, oldest first, read lazily.
+pub type Responses<'a> = Box<dyn Iterator<Item = Result<Response, StoreError>> + 'a>;
+
+pub trait ReadStore {
+    /// The id of the survey the kiosk shows.
+    fn active(&self) -> Result<Option<String>, StoreError>;
+
+    /// Every stored survey, by id.
+    fn survey_entries(&self) -> Result<Vec<SurveyEntry>, StoreError>;
+
+    fn survey_entry(&self, id: &str) -> Result<Option<SurveyEntry>, StoreError>;
+
+    fn version(&self, hash: &VersionHash) -> Result<Option<StoredVersion>, StoreError>;
+
+    /// The survey of a version, decoded once and kept.
+    fn survey_of(&self, hash: &VersionHash) -> Result<Arc<Survey>, StoreError>;
+
+    /// The responses to survey `id`, oldest first.
+    fn responses<'a>(&'a self, id: &str) -> Responses<'a>;
+
+    /// The admin PIN's hash, if one is set.
+    fn pin_hash(&self) -> Result<Option<String>, StoreError>;
+
+    /// The terminal name an admin set, if any.
+    fn terminal_name(&self) -> Result<Option<String>, StoreError>;
+
+    /// The newest version of survey `id`.
+    fn latest(&self, id: &str) -> Result<StoredVersion, StoreError> {
+        let entry = self
+            .survey_entry(id)?
+            .ok_or_else(|| StoreError::UnknownSurvey(id.to_owned()))?;
+        let hash = &entry
+            .versions
+            .last()
+            .ok_or_else(|| StoreError::UnknownSurvey(id.to_owned()))?
+            .hash;
+        self.version(hash)?
+            .ok_or_else(|| StoreError::UnknownVersion(hash.to_string()))
+    }
+
+    /// Counts and first and last submit times of survey `id`.
+    fn stats(&self, id: &str) -> Result<SurveyStats, StoreError> {
+        let mut stats = SurveyStats::default();
+        for response in self.responses(id) {
+            let r = response?;
+            if r.complete {
+                stats.complete += 1;
+            } else {
+                stats.partial += 1;
+            }
+            stats.first_ms = Some(
+                stats
+                    .first_ms
+                    .map_or(r.submitted_ms, |t| t.min(r.submitted_ms)),
+            );
+            stats.last_ms = Some(
+                stats
+                    .last_ms
+                    .map_or(r.submitted_ms, |t| t.max(r.submitted_ms)),
+            );
+        }
+        Ok(stats)
+    }
+}

@@ -1,0 +1,45 @@
+//! Change notices from a store to whoever watches it in this process: the
+//! kiosk (to switch surveys at its next welcome screen) and the socket
+//! server (to push new responses to live tally views).
+
+use std::sync::Mutex;
+use std::sync::mpsc::{self, Receiver, Sender};
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::response::Response;
+
+/// What changed. Sent only after the change is durable.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum StoreEvent {
+    /// One response was submitted (by the kiosk).
+    Stored(Box<Response>),
+    /// Responses arrived in bulk (a bundle import, `simulate`); watchers
+    /// that keep totals should count again.
+    Imported,
+    /// A survey was loaded or activated, or the terminal name changed.
+    SurveysChanged,
+}
+
+/// The senders of every watcher; a watcher that has gone is dropped at
+/// the next notice.
+#[derive(Default)]
+pub(crate) struct Watchers {
+    senders: Mutex<Vec<Sender<StoreEvent>>>,
+}
+
+impl Watchers {
+    pub(crate) fn watch(&self) -> Receiver<StoreEvent> {
+        let (tx, rx) = mpsc::channel();
+        if let Ok(mut senders) = self.senders.lock() {
+            senders.push(tx);
+        }
+        rx
+    }
+
+    pub(crate) fn notify(&self, event: StoreEvent) {
+        if let Ok(mut senders) = self.senders.lock() {
+            senders.retain(|tx| tx.send(event.clone()).is_ok());
+        }
+    }
+}
