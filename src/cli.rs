@@ -23,7 +23,8 @@ pub use args::{Cli, Command};
 pub use error::CliError;
 pub use exit::Exit;
 
-use crate::store::Store;
+use crate::remote::Access;
+use crate::store::{ReadStore, Store};
 
 /// Runs kioski with the process's arguments and returns its exit code.
 pub fn main() -> ExitCode {
@@ -86,6 +87,19 @@ impl Context {
         })
     }
 
+    /// Reaches the store for `command`: through the process that owns it
+    /// (a running kiosk) if one answers, else by owning it while it runs.
+    pub fn access(&self, command: &str) -> Result<Access, CliError> {
+        let dir = paths::store_dir(self.store_flag.clone())?;
+        Access::open(&dir.path, command).map_err(|e| {
+            let mut err = CliError::from(e);
+            if err.exit == Exit::Store {
+                err.note = Some(format!("the store directory was chosen by {}", dir.from));
+            }
+            err
+        })
+    }
+
     /// This machine's offset from UTC now, in milliseconds.
     pub fn utc_offset_ms(&self) -> i64 {
         Timestamp::from_millisecond(self.now_ms)
@@ -94,7 +108,11 @@ impl Context {
     }
 
     /// `id`, or the active survey when none is given.
-    pub fn survey_or_active(&self, store: &Store, id: Option<&str>) -> Result<String, CliError> {
+    pub fn survey_or_active(
+        &self,
+        store: &dyn ReadStore,
+        id: Option<&str>,
+    ) -> Result<String, CliError> {
         match id {
             Some(id) => Ok(id.to_owned()),
             None => store.active()?.ok_or_else(|| {

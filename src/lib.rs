@@ -9,5 +9,6 @@
 
 pub mod cli;
 pub mod core;
+pub mod remote;
 pub mod store;
 pub mod ui;

@@ -17,10 +17,13 @@ pub enum Incoming {
     Signal,
     /// Reading the terminal failed; the loop should end.
     InputClosed(String),
+    /// A survey was loaded or activated, or the terminal renamed.
+    StoreChanged,
 }
 
 pub struct Events {
     rx: Receiver<Incoming>,
+    tx: Sender<Incoming>,
 }
 
 impl Events {
@@ -28,8 +31,23 @@ impl Events {
     pub fn start() -> std::io::Result<Events> {
         let (tx, rx) = mpsc::channel();
         spawn_input(tx.clone());
-        spawn_signals(tx)?;
-        Ok(Events { rx })
+        spawn_signals(tx.clone())?;
+        Ok(Events { rx, tx })
+    }
+
+    /// Passes on the store's survey and terminal changes as
+    /// [`Incoming::StoreChanged`].
+    pub fn forward_store_changes(&self, events: Receiver<crate::store::StoreEvent>) {
+        let tx = self.tx.clone();
+        std::thread::spawn(move || {
+            for event in events {
+                if event == crate::store::StoreEvent::SurveysChanged
+                    && tx.send(Incoming::StoreChanged).is_err()
+                {
+                    return;
+                }
+            }
+        });
     }
 
     /// The next event, or `None` when `timeout` passes first.

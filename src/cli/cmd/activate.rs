@@ -2,7 +2,6 @@
 
 use clap::Args;
 
-use crate::store::ReadStore as _;
 use crate::cli::{CliError, Context};
 
 /// Choose which stored survey the kiosk shows (its newest version).
@@ -14,9 +13,9 @@ pub struct ActivateArgs {
 }
 
 pub fn run(args: &ActivateArgs, ctx: &Context) -> Result<(), CliError> {
-    let store = ctx.open_store("activate")?;
-    store.activate(&args.id)?;
-    let version = store.latest(&args.id)?;
+    let access = ctx.access("activate")?;
+    access.activate(&args.id)?;
+    let version = access.read().latest(&args.id)?;
     println!(
         "`{}` is now active (version {}).",
         args.id,

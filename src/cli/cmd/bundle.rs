@@ -61,8 +61,8 @@ pub fn run(args: &BundleArgs, ctx: &Context) -> Result<(), CliError> {
 
 fn export(args: &ExportArgs, ctx: &Context) -> Result<(), CliError> {
     let since = args.since.as_deref().map(parse_date).transpose()?;
-    let store = ctx.open_store("bundle export")?;
-    let done = bundle::export(&store, &args.surveys, since, ctx.now_ms, &args.out)?;
+    let access = ctx.access("bundle export")?;
+    let done = bundle::export(access.read(), &args.surveys, since, ctx.now_ms, &args.out)?;
     println!(
         "Wrote {} and {} to {}.",
         plural(done.responses, "response"),
@@ -80,9 +80,9 @@ fn import(args: &ImportArgs, ctx: &Context) -> Result<(), CliError> {
             .map_err(|e| CliError::from(e).prefixed(&format!("{}: ", path.display())))?;
         verified.push((path, v));
     }
-    let store = ctx.open_store("bundle import")?;
+    let access = ctx.access("bundle import")?;
     for (path, v) in verified {
-        let done = bundle::import_verified(&store, v, ctx.now_ms)?;
+        let done = access.import(path, v, ctx.now_ms)?;
         println!(
             "{}: {}, {} already present, {}.",
             path.display(),

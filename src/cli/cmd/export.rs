@@ -54,16 +54,17 @@ pub fn run(args: &ExportArgs, ctx: &Context) -> Result<(), CliError> {
             );
         }
     };
-    let store = ctx.open_store("export")?;
-    let id = ctx.survey_or_active(&store, args.survey.as_deref())?;
+    let access = ctx.access("export")?;
+    let store = access.read();
+    let id = ctx.survey_or_active(store, args.survey.as_deref())?;
     match &args.out {
         Some(path) => {
-            let rows = write_atomically(path, |w| Ok(export::export(&store, &id, format, w)?))?;
+            let rows = write_atomically(path, |w| Ok(export::export(store, &id, format, w)?))?;
             eprintln!("Wrote {rows} responses of `{id}` to {}.", path.display());
         }
         None => {
             let mut out = io::BufWriter::new(io::stdout().lock());
-            export::export(&store, &id, format, &mut out)?;
+            export::export(store, &id, format, &mut out)?;
             out.flush()
                 .map_err(|e| CliError::from(export::ExportError::Io(e)))?;
         }

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
-use crate::store::ReadStore as _;
 use crate::cli::survey_file;
 use crate::cli::{CliError, Context, Exit};
 use crate::core::demo::DEMO_SOURCE;
 use crate::core::survey::Lang;
 use crate::core::validate::survey_from_str;
+use crate::store::ReadStore as _;
 use crate::store::Store;
 use crate::ui::kiosk::run::{Setup, run};
 use crate::ui::theme::Theme;
@@ -69,8 +69,13 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
         return Err(CliError::new(Exit::Usage, "the kiosk needs a terminal.")
             .with_hint("run it in a terminal window or over SSH with a TTY (ssh -t)"));
     }
-    let store = ctx.open_store("kiosk")?;
+    let store = Arc::new(ctx.open_store("kiosk")?);
     crate::cli::logging::to_store_dir(store.dir());
+    // Other commands (tally, export, load, activate, admin) go through
+    // this process while it owns the store.
+    let _server = crate::remote::serve(store.clone(), "kiosk")
+        .inspect_err(|e| tracing::warn!("cannot serve the store on its socket: {e}"))
+        .ok();
     let id = choose_survey(&store, args, ctx)?;
     let version = store.latest(&id)?;
     let lang = args.lang.map(|l| match l {
@@ -90,10 +95,14 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
     let setup = Setup {
         survey: Arc::new(version.survey.clone()),
         version: version.hash,
-        terminal: args
-            .terminal
-            .clone()
-            .unwrap_or_else(crate::cli::paths::host_name),
+        pinned: args.survey.as_ref().map(|_| id.clone()),
+        terminal: match &args.terminal {
+            Some(name) => name.clone(),
+            None => store
+                .terminal_name()?
+                .unwrap_or_else(crate::cli::paths::host_name),
+        },
+        terminal_flag: args.terminal.clone(),
         lang,
         idle_timeout_ms: i64::from(args.idle_timeout) * 1000,
         pin_hash: store.pin_hash()?,

@@ -44,7 +44,7 @@ pub fn run(args: &LoadArgs, ctx: &Context) -> Result<(), CliError> {
         )
         .with_hint("fix the problems above, then load again"));
     }
-    let store = ctx.open_store("load")?;
+    let store = ctx.access("load")?;
     let mut out = std::io::stdout().lock();
     for f in &files {
         let Ok((survey, source)) = &f.outcome else {

@@ -7,9 +7,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::store::ReadStore as _;
 use crate::cli::{CliError, Context};
 use crate::core::simulate::{Setup, respondent};
+use crate::store::ReadStore as _;
 
 /// Responses written per batch with --bulk.
 const BATCH: usize = 50_000;

@@ -3,7 +3,6 @@
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use crate::store::ReadStore as _;
 use crate::cli::{CliError, Context, local_time};
 
 /// List stored surveys: versions, response counts, first and last response,
@@ -35,7 +34,8 @@ struct Row {
 }
 
 pub fn run(args: &SurveysArgs, ctx: &Context) -> Result<(), CliError> {
-    let store = ctx.open_store("surveys")?;
+    let access = ctx.access("surveys")?;
+    let store = access.read();
     let active = store.active()?;
     let mut rows = Vec::new();
     for entry in store.survey_entries()? {
@@ -63,7 +63,7 @@ pub fn run(args: &SurveysArgs, ctx: &Context) -> Result<(), CliError> {
             );
         }
         Format::Table if rows.is_empty() => {
-            println!("No surveys in {}.", store.dir().display());
+            println!("No surveys in {}.", access.dir().display());
             println!("hint: load one with `kioski load surveys/palvelupiste.toml`");
         }
         Format::Table => {

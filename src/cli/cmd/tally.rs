@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 use clap::{Args, ValueEnum};
 use jiff::tz::TimeZone;
 
-use crate::store::ReadStore as _;
 use crate::cli::{CliError, Context, Exit, local_time, parse_date};
 use crate::core::sanitize::{strip, truncate_to_width};
 use crate::core::survey::Survey;
@@ -70,8 +69,9 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
         until_ms: args.until.as_deref().map(parse_date).transpose()?,
         include_partial: args.include_partial,
     };
-    let store = ctx.open_store("tally")?;
-    let id = ctx.survey_or_active(&store, args.survey.as_deref())?;
+    let access = ctx.access("tally")?;
+    let store = access.read();
+    let id = ctx.survey_or_active(store, args.survey.as_deref())?;
     let latest = store.latest(&id)?;
     let mut tally = GroupedTally::new(&latest.survey, grouping).map_err(|e| {
         CliError::new(Exit::Usage, format!("{e}.")).with_hint("group by a choice or yesno question")

@@ -16,7 +16,7 @@ use super::view::View;
 use crate::core::response::{Response, time_ordered_id};
 use crate::core::survey::{Lang, Survey};
 use crate::core::version::VersionHash;
-use crate::store::Store;
+use crate::store::{ReadStore, Store};
 use crate::ui::events::{Events, Incoming};
 use crate::ui::term::TerminalGuard;
 use crate::ui::theme::Theme;
@@ -25,7 +25,12 @@ use crate::ui::theme::Theme;
 pub struct Setup {
     pub survey: Arc<Survey>,
     pub version: VersionHash,
+    /// The survey given with `--survey`; without it the kiosk follows the
+    /// active survey.
+    pub pinned: Option<String>,
     pub terminal: String,
+    /// `--terminal`, which outranks the name an admin stores.
+    pub terminal_flag: Option<String>,
     pub lang: Option<Lang>,
     pub idle_timeout_ms: i64,
     pub pin_hash: Option<String>,
@@ -37,9 +42,11 @@ fn now_ms() -> i64 {
 }
 
 /// Runs the kiosk until the admin leaves it (or a signal ends it).
-pub fn run(store: &Store, setup: Setup) -> std::io::Result<()> {
+pub fn run(store: &Store, mut setup: Setup) -> std::io::Result<()> {
     let mut guard = TerminalGuard::enter()?;
     let events = Events::start()?;
+    events.forward_store_changes(store.watch());
+    let mut changed = false;
     let mut kiosk = Kiosk::new(
         setup.survey.clone(),
         setup.version,
@@ -70,11 +77,15 @@ pub fn run(store: &Store, setup: Setup) -> std::io::Result<()> {
         let mut msgs = Vec::new();
         match events.next(timeout) {
             None => msgs.push(Msg::Tick),
+            Some(Incoming::StoreChanged) => changed = true,
             Some(incoming) => msgs.extend(to_msg(incoming, &last_layout)),
         }
         // Everything already waiting is handled before the next frame.
         while let Some(incoming) = events.try_next() {
-            msgs.extend(to_msg(incoming, &last_layout));
+            match incoming {
+                Incoming::StoreChanged => changed = true,
+                incoming => msgs.extend(to_msg(incoming, &last_layout)),
+            }
         }
         if kiosk
             .next_deadline_ms(now_ms())
@@ -106,6 +117,34 @@ pub fn run(store: &Store, setup: Setup) -> std::io::Result<()> {
                 }
             }
         }
+        // A load or activate takes effect between respondents, never in
+        // the middle of someone's survey.
+        if changed && kiosk.is_idle() {
+            changed = false;
+            follow_store(store, &mut setup, &mut kiosk);
+        }
+    }
+}
+
+/// Takes up the survey and terminal name the store now says.
+fn follow_store(store: &Store, setup: &mut Setup, kiosk: &mut Kiosk) {
+    if setup.terminal_flag.is_none()
+        && let Ok(Some(name)) = store.terminal_name()
+    {
+        setup.terminal = name;
+    }
+    let id = match &setup.pinned {
+        Some(id) => Some(id.clone()),
+        None => store.active().ok().flatten(),
+    };
+    let Some(id) = id else { return };
+    match ReadStore::latest(store, &id) {
+        Ok(latest) if latest.hash != kiosk.version => {
+            tracing::info!(survey = %id, version = %latest.hash.short(), "now showing");
+            kiosk.switch_survey(Arc::new(latest.survey), latest.hash);
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!("cannot read survey `{id}`: {e}"),
     }
 }
 
@@ -130,7 +169,7 @@ fn to_msg(incoming: Incoming, layout: &Layout) -> Option<Msg> {
             )
         }
         // Resizes need only the redraw every pass of the loop does.
-        Incoming::Terminal(_) => None,
+        Incoming::Terminal(_) | Incoming::StoreChanged => None,
     }
 }
 

@@ -415,6 +415,27 @@ impl Kiosk {
         }
     }
 
+    /// Whether no respondent is busy: the welcome screen, with no PIN
+    /// prompt open. Only then may the survey change under the kiosk.
+    pub fn is_idle(&self) -> bool {
+        matches!(self.screen, Screen::Welcome { .. }) && self.pin.is_none()
+    }
+
+    /// Shows another survey (or version) from the next respondent on,
+    /// keeping the PIN lockout; the home language stays if it is offered.
+    pub fn switch_survey(&mut self, survey: Arc<Survey>, version: VersionHash) {
+        let wanted = self.home_lang;
+        self.home_lang = Some(wanted)
+            .filter(|l| survey.languages.contains(l))
+            .unwrap_or_else(|| survey.default_lang());
+        self.lang = self.home_lang;
+        self.survey = survey;
+        self.version = version;
+        self.screen = Screen::Welcome {
+            focus: self.home_focus(),
+        };
+    }
+
     /// The welcome screen's focus for a new respondent: the home language.
     pub fn home_focus(&self) -> usize {
         self.survey

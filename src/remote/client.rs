@@ -1,0 +1,327 @@
+//! The asking side: a [`ReadStore`] whose every call is a request to the
+//! process that owns the store.
+
+use std::collections::HashMap;
+use std::io::{self, BufReader, ErrorKind};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::protocol::{
+    FrameError, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, Reply, Request, SOCKET_FILE, read_frame,
+    write_frame,
+};
+use crate::core::response::Response;
+use crate::core::survey::Survey;
+use crate::core::version::VersionHash;
+use crate::store::bundle::{BundleError, Imported};
+use crate::store::{
+    LoadOutcome, ReadStore, Responses, Store, StoreError, StoreEvent, StoredVersion, SurveyEntry,
+    SurveyStats,
+};
+
+/// How long a single answer may take (a stats scan of a big store).
+const REPLY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A connection point to the process that owns a store.
+pub struct Client {
+    dir: PathBuf,
+    socket: PathBuf,
+    /// Who serves, e.g. "`kioski kiosk` (pid 4242)".
+    owner: String,
+    cache: Mutex<HashMap<VersionHash, Arc<Survey>>>,
+}
+
+/// What a reply that did not fit the request says.
+fn unexpected(reply: &Reply) -> StoreError {
+    match reply {
+        Reply::Failed(f) => StoreError::Relayed {
+            message: f.message.clone(),
+            hint: f.hint.clone(),
+            store_problem: f.store_problem,
+        },
+        other => StoreError::Relayed {
+            message: format!("the store's owner sent an unexpected reply ({other:?})"),
+            hint: Some("use the same kioski version as the running kiosk".into()),
+            store_problem: true,
+        },
+    }
+}
+
+impl Client {
+    /// Connects to the owner of the store in `dir`, if one serves it.
+    /// `None` when no socket answers (none there, or a stale one).
+    pub fn connect(dir: &Path) -> Result<Option<Client>, StoreError> {
+        let socket = dir.join(SOCKET_FILE);
+        if !socket.exists() {
+            return Ok(None);
+        }
+        let mut client = Client {
+            dir: dir.to_owned(),
+            socket,
+            owner: "the store's owner".into(),
+            cache: Mutex::new(HashMap::new()),
+        };
+        match client.call(&Request::Owner) {
+            Ok(Reply::Owner { command, pid }) => {
+                client.owner = format!("`kioski {command}` (pid {pid})");
+                Ok(Some(client))
+            }
+            Ok(other) => Err(unexpected(&other)),
+            Err(ConnectError::NoServer) => Ok(None),
+            Err(ConnectError::Store(e)) => Err(e),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Who serves the store.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    fn lost(&self, e: impl std::fmt::Display) -> StoreError {
+        StoreError::Relayed {
+            message: format!(
+                "lost the connection to {} that owns the store: {e}",
+                self.owner
+            ),
+            hint: Some("check that the kiosk is still running, then try again".into()),
+            store_problem: true,
+        }
+    }
+
+    fn open(&self, request: &Request) -> Result<BufReader<UnixStream>, ConnectError> {
+        let mut conn = UnixStream::connect(&self.socket).map_err(|e| match e.kind() {
+            ErrorKind::ConnectionRefused | ErrorKind::NotFound => ConnectError::NoServer,
+            _ => ConnectError::Store(self.lost(e)),
+        })?;
+        let _ = conn.set_read_timeout(Some(REPLY_TIMEOUT));
+        let _ = conn.set_write_timeout(Some(REPLY_TIMEOUT));
+        write_frame(&mut conn, request, MAX_REQUEST_BYTES)
+            .map_err(|e| ConnectError::Store(self.lost(e)))?;
+        Ok(BufReader::new(conn))
+    }
+
+    fn call(&self, request: &Request) -> Result<Reply, ConnectError> {
+        let mut conn = self.open(request)?;
+        read_frame(&mut conn, MAX_REPLY_BYTES).map_err(|e| ConnectError::Store(self.lost(e)))
+    }
+
+    fn ask(&self, request: &Request) -> Result<Reply, StoreError> {
+        match self.call(request) {
+            Ok(Reply::Failed(f)) => Err(unexpected(&Reply::Failed(f))),
+            Ok(reply) => Ok(reply),
+            Err(ConnectError::NoServer) => Err(self.lost("it has stopped")),
+            Err(ConnectError::Store(e)) => Err(e),
+        }
+    }
+
+    fn text(&self, request: &Request) -> Result<Option<String>, StoreError> {
+        match self.ask(request)? {
+            Reply::Text(t) => Ok(t),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    fn done(&self, request: &Request) -> Result<(), StoreError> {
+        match self.ask(request)? {
+            Reply::Done => Ok(()),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Stores a survey file's text as a version (the owner validates it).
+    pub fn load(&self, source: &str, now_ms: i64) -> Result<LoadOutcome, StoreError> {
+        match self.ask(&Request::Load {
+            source: source.to_owned(),
+            now_ms,
+        })? {
+            Reply::Loaded(outcome) => Ok(outcome),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    pub fn activate(&self, id: &str) -> Result<(), StoreError> {
+        self.done(&Request::Activate(id.to_owned()))
+    }
+
+    pub fn set_terminal_name(&self, name: &str) -> Result<(), StoreError> {
+        self.done(&Request::SetTerminalName(name.to_owned()))
+    }
+
+    /// Has the owner import the bundle at `path`.
+    pub fn import(&self, path: &Path, now_ms: i64) -> Result<Imported, BundleError> {
+        let path = std::path::absolute(path)?;
+        match self.ask(&Request::Import { path, now_ms })? {
+            Reply::Imported(done) => Ok(done),
+            other => Err(unexpected(&other).into()),
+        }
+    }
+
+    /// Store events from the owner, from now on. The channel ends when
+    /// the connection does.
+    pub fn watch(&self) -> Result<Receiver<StoreEvent>, StoreError> {
+        let mut conn = match self.open(&Request::Watch) {
+            Ok(c) => c,
+            Err(ConnectError::NoServer) => return Err(self.lost("it has stopped")),
+            Err(ConnectError::Store(e)) => return Err(e),
+        };
+        // The owner subscribes before its first heartbeat.
+        match read_frame::<Reply>(&mut conn, MAX_REPLY_BYTES) {
+            Ok(Reply::Heartbeat) => {}
+            Ok(other) => return Err(unexpected(&other)),
+            Err(e) => return Err(self.lost(e)),
+        }
+        let _ = conn
+            .get_ref()
+            .set_read_timeout(Some(Duration::from_secs(10)));
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("kioski-watch".into())
+            .spawn(move || {
+                loop {
+                    match read_frame::<Reply>(&mut conn, MAX_REPLY_BYTES) {
+                        Ok(Reply::Event(event)) => {
+                            if tx.send(event).is_err() {
+                                return;
+                            }
+                        }
+                        Ok(Reply::Heartbeat) => {}
+                        Ok(_) | Err(_) => return,
+                    }
+                }
+            })
+            .map_err(|e| self.lost(e))?;
+        Ok(rx)
+    }
+}
+
+enum ConnectError {
+    /// Nothing listens on the socket.
+    NoServer,
+    Store(StoreError),
+}
+
+impl ReadStore for Client {
+    fn active(&self) -> Result<Option<String>, StoreError> {
+        self.text(&Request::Active)
+    }
+
+    fn survey_entries(&self) -> Result<Vec<SurveyEntry>, StoreError> {
+        match self.ask(&Request::SurveyEntries)? {
+            Reply::Entries(e) => Ok(e),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    fn survey_entry(&self, id: &str) -> Result<Option<SurveyEntry>, StoreError> {
+        match self.ask(&Request::SurveyEntry(id.to_owned()))? {
+            Reply::Entry(e) => Ok(e),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    fn version(&self, hash: &VersionHash) -> Result<Option<StoredVersion>, StoreError> {
+        match self.ask(&Request::Version(*hash))? {
+            Reply::Version(v) => Ok(v.map(|v| *v)),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    fn survey_of(&self, hash: &VersionHash) -> Result<Arc<Survey>, StoreError> {
+        if let Some(s) = self.cache.lock().ok().and_then(|c| c.get(hash).cloned()) {
+            return Ok(s);
+        }
+        let version = self
+            .version(hash)?
+            .ok_or_else(|| StoreError::UnknownVersion(hash.to_string()))?;
+        let survey = Arc::new(version.survey);
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(*hash, survey.clone());
+        }
+        Ok(survey)
+    }
+
+    fn responses<'a>(&'a self, id: &str) -> Responses<'a> {
+        match self.open(&Request::Responses(id.to_owned())) {
+            Ok(conn) => Box::new(RecordStream {
+                client: self,
+                conn: Some(conn),
+                chunk: Vec::new().into_iter(),
+            }),
+            Err(ConnectError::NoServer) => {
+                Box::new(std::iter::once(Err(self.lost("it has stopped"))))
+            }
+            Err(ConnectError::Store(e)) => Box::new(std::iter::once(Err(e))),
+        }
+    }
+
+    fn pin_hash(&self) -> Result<Option<String>, StoreError> {
+        self.text(&Request::PinHash)
+    }
+
+    fn terminal_name(&self) -> Result<Option<String>, StoreError> {
+        self.text(&Request::TerminalName)
+    }
+
+    fn stats(&self, id: &str) -> Result<SurveyStats, StoreError> {
+        match self.ask(&Request::Stats(id.to_owned()))? {
+            Reply::Stats(s) => Ok(s),
+            other => Err(unexpected(&other)),
+        }
+    }
+}
+
+/// Responses read chunk by chunk from one connection.
+struct RecordStream<'a> {
+    client: &'a Client,
+    /// `None` once the stream has ended (or failed).
+    conn: Option<BufReader<UnixStream>>,
+    chunk: std::vec::IntoIter<(Vec<u8>, Vec<u8>)>,
+}
+
+impl Iterator for RecordStream<'_> {
+    type Item = Result<Response, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some((key, value)) = self.chunk.next() {
+                return Some(Store::decode_response_record(
+                    &self.client.dir,
+                    &key,
+                    &value,
+                ));
+            }
+            let conn = self.conn.as_mut()?;
+            match read_frame::<Reply>(conn, MAX_REPLY_BYTES) {
+                Ok(Reply::Records(records)) => self.chunk = records.into_iter(),
+                Ok(Reply::End) => {
+                    self.conn = None;
+                    return None;
+                }
+                Ok(other) => {
+                    self.conn = None;
+                    return Some(Err(unexpected(&other)));
+                }
+                Err(e) => {
+                    self.conn = None;
+                    return Some(Err(self.client.lost(frame_reason(&e))));
+                }
+            }
+        }
+    }
+}
+
+fn frame_reason(e: &FrameError) -> String {
+    match e {
+        FrameError::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+            "it closed the connection".into()
+        }
+        e => e.to_string(),
+    }
+}

@@ -1,0 +1,197 @@
+//! The socket protocol: one request per connection, answered by one reply
+//! or a stream of them.
+//!
+//! A frame is a 4-byte little-endian length, then a 2-byte little-endian
+//! protocol version, then a bincode message. Requests and replies have
+//! size limits; a request over its limit is refused before it is read.
+
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::core::version::VersionHash;
+use crate::store::bundle::Imported;
+use crate::store::codec;
+use crate::store::{LoadOutcome, StoreEvent, StoredVersion, SurveyEntry, SurveyStats};
+
+/// Changes whenever a message changes shape.
+pub const PROTOCOL: u16 = 1;
+
+/// The socket's file name in the store directory.
+pub const SOCKET_FILE: &str = "kioski.sock";
+
+/// Largest request: a survey file is at most 1 MiB, plus room.
+pub const MAX_REQUEST_BYTES: u32 = 2 * 1024 * 1024;
+
+/// Largest reply frame: a survey version (source and model) or a chunk
+/// of responses.
+pub const MAX_REPLY_BYTES: u32 = 32 * 1024 * 1024;
+
+/// Responses are sent in chunks of about this many bytes.
+pub const CHUNK_BYTES: usize = 512 * 1024;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Request {
+    /// Who serves the store: the command and its pid.
+    Owner,
+    Active,
+    SurveyEntries,
+    SurveyEntry(String),
+    Version(VersionHash),
+    /// A survey's responses as stored records, in chunks, then `End`.
+    Responses(String),
+    Stats(String),
+    PinHash,
+    TerminalName,
+    /// A survey file's text; the owner validates it again before storing.
+    Load {
+        source: String,
+        now_ms: i64,
+    },
+    Activate(String),
+    /// Import a bundle file (an absolute path; the owner runs as the same
+    /// user, or it could not have made the 0600 socket reachable).
+    Import {
+        path: PathBuf,
+        now_ms: i64,
+    },
+    SetTerminalName(String),
+    /// Store events as they happen, with a heartbeat every second, until
+    /// the client hangs up.
+    Watch,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Reply {
+    Owner {
+        command: String,
+        pid: u32,
+    },
+    Text(Option<String>),
+    Entries(Vec<SurveyEntry>),
+    Entry(Option<SurveyEntry>),
+    Version(Option<Box<StoredVersion>>),
+    /// Stored response records: (key, encoded response).
+    Records(Vec<(Vec<u8>, Vec<u8>)>),
+    End,
+    Stats(SurveyStats),
+    Loaded(LoadOutcome),
+    Imported(Imported),
+    Done,
+    Event(StoreEvent),
+    Heartbeat,
+    Failed(Failure),
+}
+
+/// An error in words, as the owner would have printed it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub message: String,
+    pub hint: Option<String>,
+    /// Exit 3 (a problem with the store) rather than 1 (with the request).
+    pub store_problem: bool,
+}
+
+/// Why a frame could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    #[error("the message is {size} bytes, over the limit of {limit}")]
+    TooLarge { size: u32, limit: u32 },
+    #[error("the message is too short to carry a protocol version")]
+    Short,
+    #[error("protocol version {found}, but this kioski speaks {PROTOCOL}")]
+    Version { found: u16 },
+    #[error("the message is malformed: {0}")]
+    Malformed(String),
+}
+
+/// Writes one frame.
+pub fn write_frame<T: Serialize>(w: &mut impl Write, message: &T, limit: u32) -> io::Result<()> {
+    let body = codec::encode_message(message, u64::from(limit) - 2)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+    let len = u32::try_from(body.len() + 2)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "message too large"))?;
+    let mut frame = Vec::with_capacity(body.len() + 6);
+    frame.extend_from_slice(&len.to_le_bytes());
+    frame.extend_from_slice(&PROTOCOL.to_le_bytes());
+    frame.extend_from_slice(&body);
+    w.write_all(&frame)?;
+    w.flush()
+}
+
+/// Reads one frame of at most `limit` bytes; a larger one is refused
+/// without reading it.
+pub fn read_frame<T: DeserializeOwned>(r: &mut impl Read, limit: u32) -> Result<T, FrameError> {
+    let mut len = [0u8; 4];
+    r.read_exact(&mut len)?;
+    let len = u32::from_le_bytes(len);
+    if len > limit {
+        return Err(FrameError::TooLarge { size: len, limit });
+    }
+    if len < 2 {
+        return Err(FrameError::Short);
+    }
+    let mut body = vec![0u8; len as usize];
+    r.read_exact(&mut body)?;
+    let found = u16::from_le_bytes([body[0], body[1]]);
+    if found != PROTOCOL {
+        return Err(FrameError::Version { found });
+    }
+    codec::decode_message(&body[2..], u64::from(limit))
+        .map_err(|e| FrameError::Malformed(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_request_survives_the_round_trip() {
+        let mut buf = Vec::new();
+        let request = Request::Load {
+            source: "id = \"x\"".into(),
+            now_ms: 5,
+        };
+        write_frame(&mut buf, &request, MAX_REQUEST_BYTES).unwrap();
+        let back: Request = read_frame(&mut buf.as_slice(), MAX_REQUEST_BYTES).unwrap();
+        assert_eq!(back, request);
+    }
+
+    #[test]
+    fn an_oversized_frame_is_refused_before_it_is_read() {
+        let mut frame = (MAX_REQUEST_BYTES + 1).to_le_bytes().to_vec();
+        frame.extend_from_slice(&PROTOCOL.to_le_bytes());
+        let err = read_frame::<Request>(&mut frame.as_slice(), MAX_REQUEST_BYTES).unwrap_err();
+        assert!(matches!(err, FrameError::TooLarge { .. }), "{err}");
+    }
+
+    #[test]
+    fn another_protocol_version_is_refused() {
+        let mut buf = Vec::new();
+        write_frame(&mut buf, &Request::Owner, MAX_REQUEST_BYTES).unwrap();
+        buf[4] = 99;
+        let err = read_frame::<Request>(&mut buf.as_slice(), MAX_REQUEST_BYTES).unwrap_err();
+        assert!(matches!(err, FrameError::Version { found: 99 }), "{err}");
+    }
+
+    proptest! {
+        #[test]
+        fn garbage_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+            let _ = read_frame::<Request>(&mut bytes.as_slice(), MAX_REQUEST_BYTES);
+        }
+
+        #[test]
+        fn a_valid_header_with_garbage_body_is_an_error(body in prop::collection::vec(any::<u8>(), 0..200)) {
+            let mut frame = ((body.len() + 2) as u32).to_le_bytes().to_vec();
+            frame.extend_from_slice(&PROTOCOL.to_le_bytes());
+            frame.extend_from_slice(&body);
+            // Either a request that happens to decode, or an error: never a panic.
+            let _ = read_frame::<Request>(&mut frame.as_slice(), MAX_REQUEST_BYTES);
+        }
+    }
+}

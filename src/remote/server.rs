@@ -1,0 +1,296 @@
+//! The owner's side: a thread that accepts connections on the socket and
+//! a thread per connection (a few at most) that answers one request.
+//!
+//! Nothing here touches the kiosk's screen: a slow, stalled or hostile
+//! client costs one of these threads, never the respondent's loop. Every
+//! read and write has a timeout; a malformed or oversized request is
+//! refused with a reply, logged, and the connection closed.
+
+use std::io::{self, BufWriter};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::Duration;
+
+use super::protocol::{
+    CHUNK_BYTES, Failure, FrameError, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, Reply, Request,
+    SOCKET_FILE, read_frame, write_frame,
+};
+use crate::core::validate::survey_from_str;
+use crate::store::bundle::{self, BundleError};
+use crate::store::{ReadStore, Store, StoreError};
+
+/// Connections answered at once; more wait for the owner's "busy" reply.
+const MAX_CONNECTIONS: usize = 16;
+
+/// A client has this long to send its request.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A client that reads nothing for this long is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A watcher hears at least this often, so a gone client is noticed.
+const HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// The running server. Dropping it stops accepting and removes the socket.
+pub struct Server {
+    path: PathBuf,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wakes the accept loop so it sees the flag.
+        let _ = UnixStream::connect(&self.path);
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Serves `store` on its directory's socket. A socket file left there is
+/// stale: this process holds the store's lock, so no one else serves it.
+pub fn serve(store: Arc<Store>, command: &str) -> io::Result<Server> {
+    let path = store.dir().join(SOCKET_FILE);
+    remove_stale(&path);
+    let listener = UnixListener::bind(&path)?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let server = Server {
+        path: path.clone(),
+        stop: stop.clone(),
+    };
+    let owner = Owner {
+        command: command.to_owned(),
+        pid: std::process::id(),
+    };
+    std::thread::Builder::new()
+        .name("kioski-socket".into())
+        .spawn(move || accept_loop(listener, store, owner, stop))?;
+    tracing::info!(socket = %path.display(), "serving the store to other kioski commands");
+    Ok(server)
+}
+
+/// Removes a socket file that no process serves.
+pub(crate) fn remove_stale(path: &Path) {
+    if path.exists() {
+        match std::fs::remove_file(path) {
+            Ok(()) => tracing::info!(socket = %path.display(), "removed a stale socket"),
+            Err(e) => tracing::warn!(socket = %path.display(), "cannot remove a stale socket: {e}"),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Owner {
+    command: String,
+    pid: u32,
+}
+
+fn accept_loop(listener: UnixListener, store: Arc<Store>, owner: Owner, stop: Arc<AtomicBool>) {
+    let busy = Arc::new(AtomicUsize::new(0));
+    for conn in listener.incoming() {
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut conn = match conn {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!("socket accept failed: {e}");
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+        };
+        if busy.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+            tracing::warn!("socket busy: refused a connection");
+            let _ = conn.set_write_timeout(Some(REQUEST_TIMEOUT));
+            let _ = write_frame(
+                &mut conn,
+                &Reply::Failed(failure(
+                    format!(
+                        "{} is answering {MAX_CONNECTIONS} other requests",
+                        owner.describe()
+                    ),
+                    Some("try again in a moment".into()),
+                    true,
+                )),
+                MAX_REPLY_BYTES,
+            );
+            continue;
+        }
+        busy.fetch_add(1, Ordering::SeqCst);
+        let (store, owner, busy, stop) = (store.clone(), owner.clone(), busy.clone(), stop.clone());
+        let spawned = std::thread::Builder::new()
+            .name("kioski-socket-conn".into())
+            .spawn(move || {
+                handle(conn, &store, &owner, &stop);
+                busy.fetch_sub(1, Ordering::SeqCst);
+            });
+        if let Err(e) = spawned {
+            tracing::warn!("cannot start a socket thread: {e}");
+        }
+    }
+}
+
+impl Owner {
+    fn describe(&self) -> String {
+        format!("`kioski {}` (pid {})", self.command, self.pid)
+    }
+}
+
+fn failure(message: String, hint: Option<String>, store_problem: bool) -> Failure {
+    Failure {
+        message,
+        hint,
+        store_problem,
+    }
+}
+
+fn store_failure(e: &StoreError) -> Reply {
+    Reply::Failed(failure(e.to_string(), e.hint(), e.is_store_problem()))
+}
+
+fn handle(mut conn: UnixStream, store: &Store, owner: &Owner, stop: &AtomicBool) {
+    let _ = conn.set_read_timeout(Some(REQUEST_TIMEOUT));
+    let _ = conn.set_write_timeout(Some(WRITE_TIMEOUT));
+    let request: Request = match read_frame(&mut conn, MAX_REQUEST_BYTES) {
+        Ok(r) => r,
+        Err(FrameError::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof => return,
+        Err(e) => {
+            tracing::warn!("socket: refused a request: {e}");
+            let reply = Reply::Failed(failure(
+                format!("{} refused the request: {e}", owner.describe()),
+                Some("use the same kioski version as the running kiosk".into()),
+                false,
+            ));
+            let _ = write_frame(&mut conn, &reply, MAX_REPLY_BYTES);
+            return;
+        }
+    };
+    tracing::debug!(?request, "socket request");
+    let mut w = BufWriter::new(&conn);
+    let sent = match request {
+        Request::Responses(id) => stream_responses(&mut w, store, &id),
+        Request::Watch => watch(&mut w, store, stop),
+        request => write_frame(&mut w, &answer(request, store, owner), MAX_REPLY_BYTES),
+    };
+    if let Err(e) = sent {
+        tracing::debug!("socket: client went away: {e}");
+    }
+}
+
+/// The reply to a request answered in one frame.
+fn answer(request: Request, store: &Store, owner: &Owner) -> Reply {
+    let result = match request {
+        Request::Owner => Ok(Reply::Owner {
+            command: owner.command.clone(),
+            pid: owner.pid,
+        }),
+        Request::Active => store.active().map(Reply::Text),
+        Request::SurveyEntries => store.survey_entries().map(Reply::Entries),
+        Request::SurveyEntry(id) => store.survey_entry(&id).map(Reply::Entry),
+        Request::Version(hash) => store
+            .version(&hash)
+            .map(|v| Reply::Version(v.map(Box::new))),
+        Request::Stats(id) => ReadStore::stats(store, &id).map(Reply::Stats),
+        Request::PinHash => store.pin_hash().map(Reply::Text),
+        Request::TerminalName => store.terminal_name().map(Reply::Text),
+        Request::Activate(id) => store.activate(&id).map(|()| Reply::Done),
+        Request::SetTerminalName(name) => store.set_terminal_name(&name).map(|()| Reply::Done),
+        Request::Load { source, now_ms } => {
+            return match survey_from_str(&source) {
+                Ok(survey) => match store.load(&survey, &source, now_ms) {
+                    Ok(outcome) => {
+                        tracing::info!(survey = %survey.id, version = %outcome.hash.short(), "loaded through the socket");
+                        Reply::Loaded(outcome)
+                    }
+                    Err(e) => store_failure(&e),
+                },
+                Err(_) => Reply::Failed(failure(
+                    "the survey is not valid".into(),
+                    Some("check it with `kioski validate FILE`".into()),
+                    false,
+                )),
+            };
+        }
+        Request::Import { path, now_ms } => {
+            return match bundle::import(store, &path, now_ms) {
+                Ok(done) => {
+                    tracing::info!(
+                        added = done.responses_added,
+                        "bundle imported through the socket"
+                    );
+                    Reply::Imported(done)
+                }
+                Err(e) => bundle_failure(&e),
+            };
+        }
+        Request::Responses(_) | Request::Watch => unreachable_stream(),
+    };
+    result.unwrap_or_else(|e| store_failure(&e))
+}
+
+/// Streamed requests never reach [`answer`]; said so rather than panicking.
+fn unreachable_stream() -> Result<Reply, StoreError> {
+    Ok(Reply::Failed(failure(
+        "a streamed request was answered as a single one (a bug in kioski)".into(),
+        None,
+        false,
+    )))
+}
+
+fn bundle_failure(e: &BundleError) -> Reply {
+    Reply::Failed(failure(e.to_string(), e.hint(), e.is_store_problem()))
+}
+
+/// Sends a survey's stored records in chunks, then `End`.
+fn stream_responses(w: &mut impl io::Write, store: &Store, id: &str) -> io::Result<()> {
+    if let Err(e) = store.survey_entry(id).and_then(|e| {
+        e.map(|_| ())
+            .ok_or_else(|| StoreError::UnknownSurvey(id.to_owned()))
+    }) {
+        return write_frame(w, &store_failure(&e), MAX_REPLY_BYTES);
+    }
+    let mut chunk = Vec::new();
+    let mut bytes = 0;
+    for record in store.response_records(id) {
+        match record {
+            Ok((key, value)) => {
+                bytes += key.len() + value.len() + 16;
+                chunk.push((key, value));
+                if bytes >= CHUNK_BYTES {
+                    write_frame(
+                        w,
+                        &Reply::Records(std::mem::take(&mut chunk)),
+                        MAX_REPLY_BYTES,
+                    )?;
+                    bytes = 0;
+                }
+            }
+            Err(e) => return write_frame(w, &store_failure(&e), MAX_REPLY_BYTES),
+        }
+    }
+    if !chunk.is_empty() {
+        write_frame(w, &Reply::Records(chunk), MAX_REPLY_BYTES)?;
+    }
+    write_frame(w, &Reply::End, MAX_REPLY_BYTES)
+}
+
+/// Sends store events until the client hangs up or the server stops.
+fn watch(w: &mut impl io::Write, store: &Store, stop: &AtomicBool) -> io::Result<()> {
+    let events = store.watch();
+    // The first heartbeat tells the client it is subscribed, so nothing
+    // stored after this point is missed.
+    write_frame(w, &Reply::Heartbeat, MAX_REPLY_BYTES)?;
+    while !stop.load(Ordering::SeqCst) {
+        let reply = match events.recv_timeout(HEARTBEAT) {
+            Ok(event) => Reply::Event(event),
+            Err(RecvTimeoutError::Timeout) => Reply::Heartbeat,
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        };
+        write_frame(w, &reply, MAX_REPLY_BYTES)?;
+    }
+    Ok(())
+}
