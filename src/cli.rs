@@ -123,6 +123,17 @@ impl Context {
     }
 }
 
+/// Colours unless `NO_COLOR` is set or the terminal is dumb; big text
+/// except on the Linux console, whose font lacks the block characters.
+pub fn theme_from_env() -> crate::ui::theme::Theme {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let term = std::env::var("TERM").unwrap_or_default();
+    crate::ui::theme::Theme {
+        color: !no_color && term != "dumb",
+        big_text: term != "linux" && term != "dumb",
+    }
+}
+
 /// A Unix time in milliseconds as local `YYYY-MM-DD HH:MM`.
 pub fn local_time(ms: i64) -> String {
     Timestamp::from_millisecond(ms)

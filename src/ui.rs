@@ -2,7 +2,9 @@
 //! through the `Store` API, never sled.
 
 pub mod events;
+pub mod figures;
 pub mod kiosk;
+pub mod live;
 pub mod strings;
 pub mod term;
 pub mod theme;

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use crossterm::event::Event;
 
+use crate::store::StoreEvent;
+
 /// Something from outside the loop.
 #[derive(Debug)]
 pub enum Incoming {
@@ -17,8 +19,11 @@ pub enum Incoming {
     Signal,
     /// Reading the terminal failed; the loop should end.
     InputClosed(String),
-    /// A survey was loaded or activated, or the terminal renamed.
-    StoreChanged,
+    /// A change in the store (from this process or, through the socket,
+    /// from the store's owner).
+    Store(StoreEvent),
+    /// The store's notices stopped: its owner went away.
+    StoreGone,
 }
 
 pub struct Events {
@@ -35,18 +40,17 @@ impl Events {
         Ok(Events { rx, tx })
     }
 
-    /// Passes on the store's survey and terminal changes as
-    /// [`Incoming::StoreChanged`].
-    pub fn forward_store_changes(&self, events: Receiver<crate::store::StoreEvent>) {
+    /// Passes on the store's notices as [`Incoming::Store`], then
+    /// [`Incoming::StoreGone`] when they end.
+    pub fn forward_store(&self, events: Receiver<StoreEvent>) {
         let tx = self.tx.clone();
         std::thread::spawn(move || {
             for event in events {
-                if event == crate::store::StoreEvent::SurveysChanged
-                    && tx.send(Incoming::StoreChanged).is_err()
-                {
+                if tx.send(Incoming::Store(event)).is_err() {
                     return;
                 }
             }
+            let _ = tx.send(Incoming::StoreGone);
         });
     }
 

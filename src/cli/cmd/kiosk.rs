@@ -14,7 +14,6 @@ use crate::core::validate::survey_from_str;
 use crate::store::ReadStore as _;
 use crate::store::Store;
 use crate::ui::kiosk::run::{Setup, run};
-use crate::ui::theme::Theme;
 
 /// Run the survey kiosk for walk-in respondents.
 ///
@@ -90,8 +89,6 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
         )
         .with_hint("leave out --lang, or add the language to the survey file"));
     }
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let term = std::env::var("TERM").unwrap_or_default();
     let setup = Setup {
         survey: Arc::new(version.survey.clone()),
         version: version.hash,
@@ -106,10 +103,7 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
         lang,
         idle_timeout_ms: i64::from(args.idle_timeout) * 1000,
         pin_hash: store.pin_hash()?,
-        theme: Theme {
-            color: !no_color && term != "dumb",
-            big_text: term != "linux" && term != "dumb",
-        },
+        theme: crate::cli::theme_from_env(),
     };
     run(&store, setup).map_err(|e| CliError::new(Exit::Usage, format!("the terminal failed: {e}.")))
 }

@@ -8,7 +8,12 @@ use jiff::tz::TimeZone;
 use crate::cli::{CliError, Context, Exit, local_time, parse_date};
 use crate::core::sanitize::{strip, truncate_to_width};
 use crate::core::survey::Survey;
-use crate::core::tally::{Detail, GroupedTally, Grouping, Period, QuestionResult, TallyResult};
+use crate::core::tally::{GroupedTally, Grouping, Period, QuestionResult, TallyResult};
+use crate::remote::Access;
+use crate::ui::events::Events;
+use crate::ui::figures::{option_label, summary};
+use crate::ui::live::run::{self as live, LiveSetup};
+use crate::ui::term::TerminalGuard;
 
 /// Tally a survey's responses: counts and percentages per option, means,
 /// top-2-box, NPS, yes shares, and the newest text answers.
@@ -46,6 +51,12 @@ pub struct TallyArgs {
     /// Count partial responses (walked away) too.
     #[arg(long)]
     pub include_partial: bool,
+
+    /// A full-screen view that follows new responses as they arrive (also
+    /// while a kiosk runs on the store). Keys: ←→ question, g group by,
+    /// p period, t free texts, q quit.
+    #[arg(long, conflicts_with = "format")]
+    pub live: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -69,6 +80,9 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
         until_ms: args.until.as_deref().map(parse_date).transpose()?,
         include_partial: args.include_partial,
     };
+    if args.live {
+        return live(args, ctx, grouping);
+    }
     let access = ctx.access("tally")?;
     let store = access.read();
     let id = ctx.survey_or_active(store, args.survey.as_deref())?;
@@ -123,6 +137,41 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
         }
         _ => Ok(()),
     }
+}
+
+/// `--live`: the clerk's full-screen view.
+fn live(args: &TallyArgs, ctx: &Context, grouping: Grouping) -> Result<(), CliError> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(
+            CliError::new(Exit::Usage, "the live view needs a terminal.")
+                .with_hint("run it in a terminal window, or leave out --live for a printed tally"),
+        );
+    }
+    let mut access = ctx.access("tally --live")?;
+    let id = ctx.survey_or_active(access.read(), args.survey.as_deref())?;
+    let latest = access.read().latest(&id)?;
+    GroupedTally::new(&latest.survey, grouping.clone()).map_err(|e| {
+        CliError::new(Exit::Usage, format!("{e}.")).with_hint("group by a choice or yesno question")
+    })?;
+    // While this view owns the store, other commands go through it.
+    let _server = match &access {
+        Access::Local(store) => crate::remote::serve(store.clone(), "tally --live").ok(),
+        Access::Remote(_) => None,
+    };
+    let dir = access.dir().to_owned();
+    let terminal_error =
+        |e: std::io::Error| CliError::new(Exit::Usage, format!("the terminal failed: {e}."));
+    let mut guard = TerminalGuard::enter().map_err(terminal_error)?;
+    let events = Events::start().map_err(terminal_error)?;
+    events.forward_store(access.watch()?);
+    let setup = LiveSetup {
+        survey: id,
+        grouping,
+        utc_offset_ms: ctx.utc_offset_ms(),
+        theme: crate::cli::theme_from_env(),
+    };
+    live::run(&mut guard, &events, &mut access, &dir, &setup).map_err(terminal_error)
 }
 
 /// One tally as aligned text with bars.
@@ -184,49 +233,6 @@ fn question(out: &mut String, q: &QuestionResult, survey: &Survey) {
     }
     if texts.len() > 5 {
         let _ = writeln!(out, "  … {} more (kioski export for all)", texts.len() - 5);
-    }
-}
-
-fn num(v: Option<f64>) -> String {
-    v.map_or("-".into(), |v| format!("{v:.2}"))
-}
-
-/// The key figures of a question in one line (empty for choice, multi,
-/// ranking and text).
-fn summary(q: &QuestionResult) -> String {
-    match &q.detail {
-        Detail::Rating {
-            mean, median, top2, ..
-        } => format!(
-            "mean {}  median {}  top-2 {}",
-            num(*mean),
-            num(*median),
-            top2.map_or("-".into(), |t| format!("{:.0} %", t * 100.0))
-        ),
-        Detail::Nps { nps, bands, .. } => format!(
-            "NPS {}  (promoters {}, passives {}, detractors {})",
-            nps.map_or("-".into(), |n| format!("{n:+.0}")),
-            bands.promoters,
-            bands.passives,
-            bands.detractors
-        ),
-        Detail::YesNo { yes_share } => format!(
-            "yes {}",
-            yes_share.map_or("-".into(), |y| format!("{:.0} %", y * 100.0))
-        ),
-        Detail::Number {
-            min,
-            max,
-            mean,
-            median,
-        } => format!(
-            "min {}  mean {}  median {}  max {}",
-            min.map_or("-".into(), |v| v.to_string()),
-            num(*mean),
-            num(*median),
-            max.map_or("-".into(), |v| v.to_string())
-        ),
-        _ => String::new(),
     }
 }
 
@@ -330,14 +336,4 @@ fn markdown(r: &TallyResult, survey: &Survey, heading: Option<&str>) -> String {
         }
     }
     out
-}
-
-/// An option's label in the survey's default language (stripped of control
-/// characters), or the key itself for grades, yes/no and "other".
-fn option_label(survey: &Survey, question: &str, key: &str) -> String {
-    let lang = survey.default_lang();
-    survey
-        .question(question)
-        .and_then(|q| q.kind.options().iter().find(|o| o.id == key))
-        .map_or_else(|| key.to_owned(), |o| strip(o.label.get(lang), false))
 }

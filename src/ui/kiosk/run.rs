@@ -16,7 +16,7 @@ use super::view::View;
 use crate::core::response::{Response, time_ordered_id};
 use crate::core::survey::{Lang, Survey};
 use crate::core::version::VersionHash;
-use crate::store::{ReadStore, Store};
+use crate::store::{ReadStore, Store, StoreEvent};
 use crate::ui::events::{Events, Incoming};
 use crate::ui::term::TerminalGuard;
 use crate::ui::theme::Theme;
@@ -45,7 +45,7 @@ fn now_ms() -> i64 {
 pub fn run(store: &Store, mut setup: Setup) -> std::io::Result<()> {
     let mut guard = TerminalGuard::enter()?;
     let events = Events::start()?;
-    events.forward_store_changes(store.watch());
+    events.forward_store(store.watch());
     let mut changed = false;
     let mut kiosk = Kiosk::new(
         setup.survey.clone(),
@@ -77,13 +77,13 @@ pub fn run(store: &Store, mut setup: Setup) -> std::io::Result<()> {
         let mut msgs = Vec::new();
         match events.next(timeout) {
             None => msgs.push(Msg::Tick),
-            Some(Incoming::StoreChanged) => changed = true,
+            Some(Incoming::Store(StoreEvent::SurveysChanged)) => changed = true,
             Some(incoming) => msgs.extend(to_msg(incoming, &last_layout)),
         }
         // Everything already waiting is handled before the next frame.
         while let Some(incoming) = events.try_next() {
             match incoming {
-                Incoming::StoreChanged => changed = true,
+                Incoming::Store(StoreEvent::SurveysChanged) => changed = true,
                 incoming => msgs.extend(to_msg(incoming, &last_layout)),
             }
         }
@@ -169,7 +169,7 @@ fn to_msg(incoming: Incoming, layout: &Layout) -> Option<Msg> {
             )
         }
         // Resizes need only the redraw every pass of the loop does.
-        Incoming::Terminal(_) | Incoming::StoreChanged => None,
+        Incoming::Terminal(_) | Incoming::Store(_) | Incoming::StoreGone => None,
     }
 }
 

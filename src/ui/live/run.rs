@@ -1,0 +1,251 @@
+//! The live view's loop: count once, then fold in what the store
+//! announces, redraw, and follow the clerk's keys and clicks.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEventKind};
+
+use super::state::{Action, Live, Source};
+use super::view::{self, Hit, Hits};
+use crate::core::tally::Grouping;
+use crate::remote::{Access, Client};
+use crate::store::{StoreError, StoreEvent};
+use crate::ui::events::{Events, Incoming};
+use crate::ui::term::TerminalGuard;
+use crate::ui::theme::Theme;
+
+/// What the live view shows.
+pub struct LiveSetup {
+    pub survey: String,
+    pub grouping: Grouping,
+    pub utc_offset_ms: i64,
+    pub theme: Theme,
+}
+
+/// How often the view redraws with nothing happening (the clock, today).
+const REDRAW: Duration = Duration::from_secs(20);
+
+/// How often a view whose kiosk stopped looks for it again.
+const RECONNECT: Duration = Duration::from_secs(2);
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// The source of figures for `access`.
+pub fn source_of(access: &Access) -> Source {
+    match access {
+        Access::Local(_) => Source::Own,
+        Access::Remote(client) => Source::Through(client.owner().to_owned()),
+    }
+}
+
+/// Counts the store's responses to `setup.survey` from scratch.
+pub fn count(access: &Access, setup: &LiveSetup, grouping: Grouping) -> Result<Live, StoreError> {
+    let read = access.read();
+    let latest = read.latest(&setup.survey)?;
+    let survey = Arc::new(latest.survey);
+    // A newer version may have dropped the question grouped by.
+    let mut live = match Live::new(
+        survey.clone(),
+        latest.hash,
+        grouping.clone(),
+        setup.utc_offset_ms,
+        source_of(access),
+    ) {
+        Ok(live) => live,
+        Err(_) => Live::new(
+            survey,
+            latest.hash,
+            Grouping {
+                by: None,
+                ..grouping
+            },
+            setup.utc_offset_ms,
+            source_of(access),
+        )
+        .map_err(|e| StoreError::InvalidResponse {
+            survey: setup.survey.clone(),
+            reason: e.to_string(),
+        })?,
+    };
+    for response in read.responses(&setup.survey) {
+        let response = response?;
+        let survey = read.survey_of(&response.version)?;
+        live.fold(&response, &survey);
+    }
+    Ok(live)
+}
+
+/// Runs the live view until the clerk quits. The caller has already
+/// forwarded `access`'s store notices into `events` (so nothing stored
+/// after the count is missed) and entered the terminal.
+pub fn run(
+    guard: &mut TerminalGuard,
+    events: &Events,
+    access: &mut Access,
+    dir: &Path,
+    setup: &LiveSetup,
+) -> std::io::Result<()> {
+    let mut live = match count(access, setup, setup.grouping.clone()) {
+        Ok(live) => live,
+        Err(e) => {
+            tracing::warn!("live view cannot count: {e}");
+            return Ok(());
+        }
+    };
+    let mut hits = Hits::default();
+    let mut last_try = Instant::now();
+    let mut note: Option<String> = None;
+    loop {
+        live.result();
+        let now = now_ms();
+        guard.draw(|frame| {
+            let area = frame.area();
+            hits = view::render(&live, now, setup.theme, area, frame.buffer_mut());
+            if let Some(note) = &note {
+                let y = area.y + area.height.saturating_sub(2);
+                frame.buffer_mut().set_string(
+                    area.x,
+                    y,
+                    crate::core::sanitize::truncate_to_width(note, area.width as usize),
+                    setup.theme.selected(),
+                );
+            }
+        })?;
+        let lost = matches!(live.source, Source::Lost(_));
+        let timeout = if lost { RECONNECT } else { REDRAW };
+        let incoming = events.next(Some(timeout));
+        let mut action = Action::None;
+        match incoming {
+            None => {}
+            Some(Incoming::Signal) => return Ok(()),
+            Some(Incoming::InputClosed(_)) => return Ok(()),
+            Some(Incoming::Terminal(Event::Key(key))) => {
+                note = None;
+                action = live.key(key);
+            }
+            Some(Incoming::Terminal(Event::Mouse(m))) => match m.kind {
+                MouseEventKind::Down(MouseButton::Left) => {
+                    action = click(&mut live, hits.at(m.column, m.row));
+                }
+                MouseEventKind::ScrollDown => action = live.key(key(KeyCode::Down)),
+                MouseEventKind::ScrollUp => action = live.key(key(KeyCode::Up)),
+                _ => {}
+            },
+            Some(Incoming::Terminal(_)) => {}
+            Some(Incoming::Store(StoreEvent::Stored(response))) => {
+                match access.read().survey_of(&response.version) {
+                    Ok(survey) => {
+                        live.accept(&response, &survey);
+                    }
+                    Err(e) => tracing::warn!("live view: {e}"),
+                }
+            }
+            Some(Incoming::Store(StoreEvent::Imported)) => {
+                action = Action::Regroup(live.grouping().clone())
+            }
+            Some(Incoming::Store(StoreEvent::SurveysChanged)) => {
+                let newer = access
+                    .read()
+                    .latest(&setup.survey)
+                    .map(|v| v.hash != live.version);
+                if newer.unwrap_or(false) {
+                    action = Action::Regroup(live.grouping().clone());
+                }
+            }
+            Some(Incoming::StoreGone) => {
+                if let Source::Through(owner) = &live.source {
+                    tracing::info!("live view: {owner} stopped");
+                    live.source = Source::Lost(owner.clone());
+                }
+            }
+        }
+        // A view whose kiosk stopped looks for a new one, but never takes
+        // the store itself: that would keep the kiosk from starting again.
+        if matches!(live.source, Source::Lost(_)) && last_try.elapsed() >= RECONNECT {
+            last_try = Instant::now();
+            if let Ok(Some(client)) = Client::connect(dir) {
+                *access = Access::Remote(client);
+                action = Action::Reload;
+            }
+        }
+        match action {
+            Action::None => {}
+            Action::Quit => return Ok(()),
+            Action::Regroup(grouping) => {
+                draw_note(guard, &live, setup, "Counting…")?;
+                match count(access, setup, grouping) {
+                    Ok(mut fresh) => {
+                        fresh.carry_view_from(&live);
+                        live = fresh;
+                    }
+                    Err(e) => note = Some(format!("Cannot count: {e}")),
+                }
+            }
+            Action::Reload => {
+                if matches!(live.source, Source::Lost(_)) || matches!(access, Access::Remote(_)) {
+                    if let Ok(Some(client)) = Client::connect(dir) {
+                        *access = Access::Remote(client);
+                    }
+                    match access.watch() {
+                        Ok(rx) => events.forward_store(rx),
+                        Err(e) => {
+                            note = Some(format!("Cannot reconnect: {e}"));
+                            continue;
+                        }
+                    }
+                }
+                draw_note(guard, &live, setup, "Counting…")?;
+                match count(access, setup, live.grouping().clone()) {
+                    Ok(mut fresh) => {
+                        fresh.carry_view_from(&live);
+                        live = fresh;
+                    }
+                    Err(e) => note = Some(format!("Cannot count: {e}")),
+                }
+            }
+        }
+    }
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+/// What a click on `hit` does.
+fn click(live: &mut Live, hit: Option<Hit>) -> Action {
+    match hit {
+        Some(Hit::Question(i)) => {
+            live.select(i);
+            Action::None
+        }
+        Some(Hit::Prev) => live.key(key(KeyCode::Left)),
+        Some(Hit::Next) => live.key(key(KeyCode::Right)),
+        Some(Hit::Group) => live.key(key(KeyCode::Char('g'))),
+        Some(Hit::Period) => live.key(key(KeyCode::Char('p'))),
+        Some(Hit::Texts) => live.key(key(KeyCode::Char('t'))),
+        Some(Hit::Quit) => Action::Quit,
+        None => Action::None,
+    }
+}
+
+/// Redraws with a note on the bottom rows (before a long count).
+fn draw_note(
+    guard: &mut TerminalGuard,
+    live: &Live,
+    setup: &LiveSetup,
+    note: &str,
+) -> std::io::Result<()> {
+    let now = now_ms();
+    guard.draw(|frame| {
+        let area = frame.area();
+        view::render(live, now, setup.theme, area, frame.buffer_mut());
+        let y = area.y + area.height.saturating_sub(2);
+        frame
+            .buffer_mut()
+            .set_string(area.x, y, note, setup.theme.selected());
+    })
+}
