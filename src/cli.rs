@@ -64,6 +64,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Export(args)) => cmd::export::run(args, &ctx),
         Some(Command::Bundle(args)) => cmd::bundle::run(args, &ctx),
         Some(Command::Pin(args)) => cmd::pin::run(args, &ctx),
+        Some(Command::Admin(args)) => cmd::admin::run(args, &ctx),
     }
 }
 

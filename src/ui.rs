@@ -1,6 +1,7 @@
 //! Terminal user interfaces. Uses `core` for every rule and the store only
 //! through the `Store` API, never sled.
 
+pub mod admin;
 pub mod events;
 pub mod figures;
 pub mod kiosk;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use super::cmd::activate::ActivateArgs;
+use super::cmd::admin::AdminArgs;
 use super::cmd::bundle::BundleArgs;
 use super::cmd::export::ExportArgs;
 use super::cmd::kiosk::KioskArgs;
@@ -48,4 +49,5 @@ pub enum Command {
     Export(ExportArgs),
     Bundle(BundleArgs),
     Pin(PinArgs),
+    Admin(AdminArgs),
 }

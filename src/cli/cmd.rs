@@ -1,6 +1,7 @@
 //! One module per subcommand: its arguments and its `run`.
 
 pub mod activate;
+pub mod admin;
 pub mod bundle;
 pub mod export;
 pub mod kiosk;

@@ -51,6 +51,39 @@ pub fn verify(pin: &str, stored: &str) -> bool {
     })
 }
 
+/// Wrong PINs in a row before the prompt locks.
+pub const PIN_TRIES: u32 = 5;
+
+/// The first lockout; each further round of wrong PINs doubles it.
+pub const LOCKOUT_MS: i64 = 60_000;
+
+/// Wrong PINs in a row and the lock they earned. The kiosk's exit prompt
+/// and the admin view keep the same rules.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Lockout {
+    pub failures: u32,
+    pub until_ms: Option<i64>,
+}
+
+impl Lockout {
+    pub fn is_locked(&self, now_ms: i64) -> bool {
+        self.until_ms.is_some_and(|t| now_ms < t)
+    }
+
+    /// Counts a wrong PIN; returns the lock's length when this one locks
+    /// the prompt (1 minute, then 2, 4, … for each further round).
+    pub fn fail(&mut self, now_ms: i64) -> Option<i64> {
+        self.failures += 1;
+        if !self.failures.is_multiple_of(PIN_TRIES) {
+            return None;
+        }
+        let round = (self.failures / PIN_TRIES).min(10) - 1;
+        let wait = LOCKOUT_MS << round;
+        self.until_ms = Some(now_ms + wait);
+        Some(wait)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

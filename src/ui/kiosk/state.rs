@@ -11,12 +11,10 @@ use crate::core::flow::Walk;
 use crate::core::survey::{ContactField, Lang, Question, QuestionKind, Survey};
 use crate::core::version::VersionHash;
 
-/// Wrong PINs allowed before the prompt locks for a while.
-pub const PIN_TRIES: u32 = 5;
+pub use crate::core::pin::{LOCKOUT_MS, Lockout, PIN_TRIES};
+
 /// A PIN prompt untouched this long closes.
 pub const PIN_IDLE_MS: i64 = 30_000;
-/// The first lockout; each further round of wrong PINs doubles it.
-pub const LOCKOUT_MS: i64 = 60_000;
 /// How long the thank-you and the error screen stay.
 pub const THANKS_MS: i64 = 6_000;
 pub const FAILED_MS: i64 = 10_000;
@@ -147,12 +145,6 @@ impl PrizeForm {
 pub struct PinPrompt {
     pub digits: String,
     pub wrong: bool,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Lockout {
-    pub failures: u32,
-    pub until_ms: Option<i64>,
 }
 
 impl Draft {

@@ -6,8 +6,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::layout::Target;
 use super::msg::{Effect, Msg, Submission};
 use super::state::{
-    Answering, CONTACT_MAX_LEN, Draft, FAILED_MS, Focus, Kiosk, LOCKOUT_MS, NUMBER_MAX_LEN,
-    PIN_IDLE_MS, PIN_TRIES, PinPrompt, PrizeForm, Screen, THANKS_MS, is_row, item_count,
+    Answering, CONTACT_MAX_LEN, Draft, FAILED_MS, Focus, Kiosk, NUMBER_MAX_LEN, PIN_IDLE_MS,
+    PinPrompt, PrizeForm, Screen, THANKS_MS, is_row, item_count,
 };
 use crate::core::answer::{AnswerError, OTHER_MAX_LEN};
 use crate::core::flow::Step;
@@ -108,18 +108,14 @@ fn pin_input(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
                 effects.push(Effect::Quit);
                 return effects;
             }
-            k.lockout.failures += 1;
+            let locked_for = k.lockout.fail(now);
             prompt.digits.clear();
             prompt.wrong = true;
             let mut effects = vec![Effect::Log(format!(
                 "wrong admin PIN ({} in a row)",
                 k.lockout.failures
             ))];
-            if k.lockout.failures.is_multiple_of(PIN_TRIES) {
-                // 1 minute, then 2, 4, … for each further round of wrong PINs.
-                let round = (k.lockout.failures / PIN_TRIES).min(10) - 1;
-                let wait = LOCKOUT_MS << round;
-                k.lockout.until_ms = Some(now + wait);
+            if let Some(wait) = locked_for {
                 effects.push(Effect::Log(format!(
                     "PIN prompt locked for {} s",
                     wait / 1000

@@ -1,0 +1,48 @@
+//! `kioski admin`: the admin's full-screen view.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use clap::Args;
+
+use crate::cli::{CliError, Context, Exit};
+use crate::remote::Access;
+use crate::ui::admin::run::{self as admin, AdminSetup};
+use crate::ui::events::Events;
+use crate::ui::term::TerminalGuard;
+
+/// The admin view: after the admin PIN, list surveys, load and activate
+/// survey files, export CSV, JSON Lines or a bundle, import bundles, name
+/// this terminal, and watch any survey's live tally.
+///
+/// Works while a kiosk runs on the store (through it) or on its own.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  kioski admin")]
+pub struct AdminArgs {}
+
+pub fn run(_args: &AdminArgs, ctx: &Context) -> Result<(), CliError> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(
+            CliError::new(Exit::Usage, "the admin view needs a terminal.")
+                .with_hint("run it in a terminal window or over SSH with a TTY (ssh -t)"),
+        );
+    }
+    let mut access = ctx.access("admin")?;
+    // While this view owns the store, other commands go through it.
+    let _server = match &access {
+        Access::Local(store) => crate::remote::serve(store.clone(), "admin").ok(),
+        Access::Remote(_) => None,
+    };
+    let setup = AdminSetup {
+        utc_offset_ms: ctx.utc_offset_ms(),
+        theme: crate::cli::theme_from_env(),
+        survey_files: admin::survey_files(Path::new("surveys")),
+        default_terminal: crate::cli::paths::host_name(),
+    };
+    let terminal_error =
+        |e: std::io::Error| CliError::new(Exit::Usage, format!("the terminal failed: {e}."));
+    let mut guard = TerminalGuard::enter().map_err(terminal_error)?;
+    let events = Events::start().map_err(terminal_error)?;
+    events.forward_store(access.watch()?);
+    admin::run(&mut guard, &events, &mut access, &setup).map_err(terminal_error)
+}

@@ -1,0 +1,298 @@
+//! The admin view's loop: draw, read keys, and carry out what the admin
+//! asked, through a running kiosk or on the store this process owns.
+
+use std::path::{Path, PathBuf};
+
+use crossterm::event::Event;
+
+use super::state::{Action, Admin, SurveyRow};
+use super::view;
+use crate::core::diagnostic::SourceMap;
+use crate::core::tally::Grouping;
+use crate::core::validate::survey_from_bytes;
+use crate::remote::Access;
+use crate::store::bundle::{self, BundleError};
+use crate::store::export::{self, ExportError};
+use crate::store::{StoreError, StoreEvent};
+use crate::ui::events::{Events, Incoming};
+use crate::ui::live::run::{self as live, LiveSetup};
+use crate::ui::term::TerminalGuard;
+use crate::ui::theme::Theme;
+
+pub struct AdminSetup {
+    pub utc_offset_ms: i64,
+    pub theme: Theme,
+    /// Survey files offered when loading (e.g. `surveys/*.toml`).
+    pub survey_files: Vec<String>,
+    /// The terminal name when the store has none.
+    pub default_terminal: String,
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// The survey list, read through `access`.
+pub fn survey_rows(access: &Access) -> Result<Vec<SurveyRow>, StoreError> {
+    let read = access.read();
+    let active = read.active()?;
+    let mut rows = Vec::new();
+    for entry in read.survey_entries()? {
+        let latest = read.latest(&entry.id)?;
+        let stats = read.stats(&entry.id)?;
+        rows.push(SurveyRow {
+            title: latest
+                .survey
+                .title
+                .get(latest.survey.default_lang())
+                .to_owned(),
+            versions: entry.versions.len(),
+            latest: latest.hash.short(),
+            complete: stats.complete,
+            partial: stats.partial,
+            active: active.as_deref() == Some(entry.id.as_str()),
+            id: entry.id,
+        });
+    }
+    Ok(rows)
+}
+
+/// Runs the admin view until the admin quits. The caller has forwarded
+/// `access`'s store notices into `events` and entered the terminal.
+pub fn run(
+    guard: &mut TerminalGuard,
+    events: &Events,
+    access: &mut Access,
+    setup: &AdminSetup,
+) -> std::io::Result<()> {
+    let dir = access.dir().to_owned();
+    let source = match &*access {
+        Access::Local(_) => "owns the store (no kiosk runs on it)".to_owned(),
+        Access::Remote(client) => format!("through {}", client.owner()),
+    };
+    let terminal = access
+        .read()
+        .terminal_name()
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| setup.default_terminal.clone());
+    let pin_hash = access.read().pin_hash().unwrap_or(None);
+    let mut admin = Admin::new(pin_hash, terminal, source);
+    admin.survey_files = setup.survey_files.clone();
+    let mut action = if matches!(admin.mode, super::state::Mode::List) {
+        Action::Refresh
+    } else {
+        Action::None
+    };
+    loop {
+        match std::mem::replace(&mut action, Action::None) {
+            Action::None => {}
+            Action::Quit => return Ok(()),
+            Action::Live(id) => {
+                let live_setup = LiveSetup {
+                    survey: id,
+                    grouping: Grouping {
+                        time_zone: jiff::tz::TimeZone::system(),
+                        ..Grouping::default()
+                    },
+                    utc_offset_ms: setup.utc_offset_ms,
+                    theme: setup.theme,
+                };
+                live::run(guard, events, access, &dir, &live_setup)?;
+                action = Action::Refresh;
+                continue;
+            }
+            other => carry_out(other, access, &mut admin),
+        }
+        let now = now_ms();
+        guard.draw(|frame| {
+            let area = frame.area();
+            view::render(&admin, now, setup.theme, area, frame.buffer_mut());
+        })?;
+        let timeout = admin
+            .lockout
+            .until_ms
+            .filter(|t| *t > now)
+            .map(|_| std::time::Duration::from_secs(1));
+        match events.next(timeout) {
+            None => {}
+            Some(Incoming::Signal) | Some(Incoming::InputClosed(_)) => return Ok(()),
+            Some(Incoming::Terminal(Event::Key(key))) => action = admin.key(key, now_ms()),
+            Some(Incoming::Terminal(Event::Paste(text))) => admin.paste(&text),
+            Some(Incoming::Terminal(_)) => {}
+            Some(Incoming::Store(StoreEvent::Stored(r))) => {
+                if let Some(row) = admin.rows.iter_mut().find(|row| row.id == r.survey) {
+                    if r.complete {
+                        row.complete += 1;
+                    } else {
+                        row.partial += 1;
+                    }
+                }
+            }
+            Some(Incoming::Store(_)) => {
+                if matches!(admin.mode, super::state::Mode::List) {
+                    action = Action::Refresh;
+                }
+            }
+            Some(Incoming::StoreGone) => admin.say(
+                vec![
+                    "The kiosk that owned the store stopped; quit and start `kioski admin` again."
+                        .into(),
+                ],
+                true,
+            ),
+        }
+    }
+}
+
+/// Does one store or file action and says how it went.
+fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
+    let outcome: Result<Vec<String>, Vec<String>> = match action {
+        Action::Refresh => survey_rows(access)
+            .map(|rows| {
+                admin.set_rows(rows);
+                admin.message.clone()
+            })
+            .map_err(|e| vec![format!("Cannot list the surveys: {e}.")]),
+        Action::Activate(id) => access
+            .activate(&id)
+            .map(|()| {
+                vec![format!(
+                    "`{id}` is now active; the kiosk shows it from its next welcome screen."
+                )]
+            })
+            .map_err(|e| vec![format!("Cannot activate `{id}`: {e}.")]),
+        Action::Load(path) => load(access, &path),
+        Action::Export {
+            survey,
+            format,
+            path,
+        } => {
+            let io_error = |e: std::io::Error| ExportError::Io(e);
+            crate::store::atomic::write_file(&path, io_error, |w| {
+                export::export(access.read(), &survey, format, w)
+            })
+            .map(|rows| {
+                vec![format!(
+                    "Wrote {rows} responses of `{survey}` to {}.",
+                    path.display()
+                )]
+            })
+            .map_err(|e| vec![format!("Cannot export to {}: {e}.", path.display())])
+        }
+        Action::ExportBundle(path) => bundle::export(access.read(), &[], None, now_ms(), &path)
+            .map(|done| {
+                vec![format!(
+                    "Wrote {} responses and {} survey versions to {}.",
+                    done.responses,
+                    done.versions,
+                    path.display()
+                )]
+            })
+            .map_err(|e| bundle_error(&path, &e)),
+        Action::Import(path) => bundle::read_verified(&path)
+            .and_then(|verified| access.import(&path, verified, now_ms()))
+            .map(|done| {
+                vec![format!(
+                    "{}: {} new responses, {} already present, {} new survey versions.",
+                    path.display(),
+                    done.responses_added,
+                    done.responses_present,
+                    done.versions_added
+                )]
+            })
+            .map_err(|e| bundle_error(&path, &e)),
+        Action::SetTerminalName(name) => {
+            let name = crate::core::sanitize::strip(&name, false);
+            access
+                .set_terminal_name(&name)
+                .map(|()| {
+                    admin.terminal = name.clone();
+                    vec![format!("This terminal is now `{name}` (the kiosk takes it at its next welcome screen; --terminal still wins).")]
+                })
+                .map_err(|e| vec![format!("Cannot set the terminal name: {e}.")])
+        }
+        Action::None | Action::Quit | Action::Live(_) => return,
+    };
+    let refresh = outcome.is_ok();
+    match outcome {
+        Ok(lines) => admin.say(lines, false),
+        Err(lines) => admin.say(lines, true),
+    }
+    if refresh && let Ok(rows) = survey_rows(access) {
+        admin.set_rows(rows);
+    }
+}
+
+fn bundle_error(path: &Path, e: &BundleError) -> Vec<String> {
+    let mut lines = vec![format!("{}: {e}.", path.display())];
+    lines.extend(e.hint().map(|h| format!("hint: {h}")));
+    lines
+}
+
+/// Validates a survey file and stores it; problems come back as
+/// `file:line:col: message` lines.
+fn load(access: &Access, path: &Path) -> Result<Vec<String>, Vec<String>> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        vec![format!(
+            "Cannot read {name}: {}.",
+            crate::store::io_reason(&e)
+        )]
+    })?;
+    let survey = survey_from_bytes(&bytes).map_err(|problems| {
+        let text = String::from_utf8_lossy(&bytes);
+        let map = SourceMap::new(&text);
+        let mut lines: Vec<String> = problems
+            .iter()
+            .map(|d| {
+                let at = map.line_col(d.span.start);
+                let mut line = format!("{name}:{}:{}: {}", at.line, at.col, d.message);
+                if let Some(hint) = &d.hint {
+                    line.push_str(&format!(" (hint: {hint})"));
+                }
+                line
+            })
+            .collect();
+        lines.insert(0, format!("{name} is not valid; nothing was loaded:"));
+        lines
+    })?;
+    let source = String::from_utf8_lossy(&bytes).into_owned();
+    access
+        .load(&survey, &source, now_ms())
+        .map(|outcome| {
+            vec![format!(
+                "{name}: {} `{}` version {} ({}){}.",
+                if outcome.added {
+                    "loaded as"
+                } else {
+                    "unchanged:"
+                },
+                survey.id,
+                outcome.number,
+                outcome.hash.short(),
+                if outcome.activated {
+                    ", now active"
+                } else {
+                    ""
+                }
+            )]
+        })
+        .map_err(|e| vec![format!("Cannot load {name}: {e}.")])
+}
+
+/// Survey files in `dir` (e.g. `surveys/`), sorted.
+pub fn survey_files(dir: &Path) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .map(|p: PathBuf| p.display().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}

@@ -1,0 +1,324 @@
+//! The admin view's state and keys. Pure: actions that touch the store
+//! or files are returned to the loop, which reports back with `message`.
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::core::pin::{self, Lockout};
+use crate::store::export::Format;
+use crate::ui::kiosk::field::TextField;
+
+/// Longest path or name typed into a prompt.
+const FIELD_MAX: usize = 1024;
+
+/// One stored survey as the list shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SurveyRow {
+    pub id: String,
+    pub title: String,
+    pub versions: usize,
+    pub latest: String,
+    pub complete: u64,
+    pub partial: u64,
+    pub active: bool,
+}
+
+/// What a prompt's answer is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Load,
+    Export { survey: String, format: Format },
+    ExportBundle,
+    Import,
+    TerminalName,
+}
+
+impl Purpose {
+    pub fn title(&self) -> String {
+        match self {
+            Purpose::Load => "Load a survey file (type a path or pick one with ↑↓)".into(),
+            Purpose::Export { survey, format } => {
+                let what = match format {
+                    Format::Jsonl => "JSON Lines",
+                    _ => "CSV",
+                };
+                format!("Export `{survey}` as {what} to")
+            }
+            Purpose::ExportBundle => "Write a bundle of all responses to".into(),
+            Purpose::Import => "Import the bundle file".into(),
+            Purpose::TerminalName => "This terminal's name (stored with each response)".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Waiting for the admin PIN.
+    Pin {
+        digits: String,
+        wrong: bool,
+    },
+    List,
+    Prompt {
+        purpose: Purpose,
+        field: TextField,
+        /// Files to pick from (survey files for `Load`).
+        choices: Vec<String>,
+        pick: Option<usize>,
+    },
+}
+
+/// What the loop should do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    None,
+    Quit,
+    Refresh,
+    Load(PathBuf),
+    Activate(String),
+    Export {
+        survey: String,
+        format: Format,
+        path: PathBuf,
+    },
+    ExportBundle(PathBuf),
+    Import(PathBuf),
+    SetTerminalName(String),
+    Live(String),
+}
+
+pub struct Admin {
+    pub mode: Mode,
+    pub rows: Vec<SurveyRow>,
+    pub selected: usize,
+    /// The last action's outcome, line by line.
+    pub message: Vec<String>,
+    pub message_is_error: bool,
+    pub lockout: Lockout,
+    pin_hash: Option<String>,
+    pub terminal: String,
+    /// "through `kioski kiosk` (pid 7)" or "owns the store".
+    pub source: String,
+    /// Survey files offered when loading.
+    pub survey_files: Vec<String>,
+}
+
+impl Admin {
+    /// Starts at the PIN prompt, or at the list when no PIN is set.
+    pub fn new(pin_hash: Option<String>, terminal: String, source: String) -> Admin {
+        let mode = match pin_hash {
+            Some(_) => Mode::Pin {
+                digits: String::new(),
+                wrong: false,
+            },
+            None => Mode::List,
+        };
+        let message = if pin_hash.is_none() {
+            vec!["No admin PIN is set: anyone at this terminal can change the store. Set one with `kioski pin set`.".into()]
+        } else {
+            Vec::new()
+        };
+        Admin {
+            mode,
+            rows: Vec::new(),
+            selected: 0,
+            message_is_error: pin_hash.is_none(),
+            message,
+            lockout: Lockout::default(),
+            pin_hash,
+            terminal,
+            source,
+            survey_files: Vec::new(),
+        }
+    }
+
+    pub fn say(&mut self, lines: Vec<String>, error: bool) {
+        self.message = lines;
+        self.message_is_error = error;
+    }
+
+    pub fn set_rows(&mut self, rows: Vec<SurveyRow>) {
+        self.rows = rows;
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    fn current(&self) -> Option<String> {
+        self.rows.get(self.selected).map(|r| r.id.clone())
+    }
+
+    fn prompt(&mut self, purpose: Purpose, text: &str, choices: Vec<String>) {
+        self.mode = Mode::Prompt {
+            purpose,
+            field: TextField::with_text(text),
+            choices,
+            pick: None,
+        };
+    }
+
+    pub fn key(&mut self, key: KeyEvent, now_ms: i64) -> Action {
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            return Action::Quit;
+        }
+        match &mut self.mode {
+            Mode::Pin { .. } => self.pin_key(key, now_ms),
+            Mode::List => self.list_key(key),
+            Mode::Prompt { .. } => self.prompt_key(key),
+        }
+    }
+
+    /// Pasted text goes into an open prompt.
+    pub fn paste(&mut self, text: &str) {
+        if let Mode::Prompt { field, .. } = &mut self.mode {
+            field.insert(&crate::core::sanitize::strip(text, false), FIELD_MAX);
+        }
+    }
+
+    fn pin_key(&mut self, key: KeyEvent, now_ms: i64) -> Action {
+        let locked = self.lockout.is_locked(now_ms);
+        let Mode::Pin { digits, wrong } = &mut self.mode else {
+            return Action::None;
+        };
+        match key.code {
+            KeyCode::Esc => return Action::Quit,
+            KeyCode::Backspace => {
+                digits.pop();
+            }
+            KeyCode::Char(c)
+                if !locked && !c.is_control() && digits.chars().count() < pin::MAX_PIN_LEN =>
+            {
+                digits.push(c);
+                *wrong = false;
+            }
+            KeyCode::Enter if !locked => {
+                let right = self
+                    .pin_hash
+                    .as_deref()
+                    .is_some_and(|h| pin::verify(digits, h));
+                if right {
+                    self.lockout = Lockout::default();
+                    self.mode = Mode::List;
+                    return Action::Refresh;
+                }
+                digits.clear();
+                *wrong = true;
+                if let Some(wait) = self.lockout.fail(now_ms) {
+                    self.say(
+                        vec![format!(
+                            "Too many wrong PINs: locked for {} s.",
+                            wait / 1000
+                        )],
+                        true,
+                    );
+                }
+            }
+            _ => {}
+        }
+        Action::None
+    }
+
+    fn list_key(&mut self, key: KeyEvent) -> Action {
+        let n = self.rows.len();
+        match key.code {
+            KeyCode::Char('q') | KeyCode::Esc => return Action::Quit,
+            KeyCode::Down | KeyCode::Char('j') if n > 0 => self.selected = (self.selected + 1) % n,
+            KeyCode::Up | KeyCode::Char('k') if n > 0 => {
+                self.selected = (self.selected + n - 1) % n
+            }
+            KeyCode::Enter | KeyCode::Char('l') => {
+                if let Some(id) = self.current() {
+                    return Action::Live(id);
+                }
+            }
+            KeyCode::Char('a') => {
+                if let Some(id) = self.current() {
+                    return Action::Activate(id);
+                }
+            }
+            KeyCode::Char('o') => {
+                let files = self.survey_files.clone();
+                self.prompt(Purpose::Load, "", files);
+            }
+            KeyCode::Char('e') | KeyCode::Char('J') => {
+                if let Some(id) = self.current() {
+                    let (format, ext) = if key.code == KeyCode::Char('J') {
+                        (Format::Jsonl, "jsonl")
+                    } else {
+                        (Format::Csv, "csv")
+                    };
+                    let path = format!("{id}.{ext}");
+                    self.prompt(Purpose::Export { survey: id, format }, &path, Vec::new());
+                }
+            }
+            KeyCode::Char('b') => {
+                let path = format!("{}.kioski", self.terminal);
+                self.prompt(Purpose::ExportBundle, &path, Vec::new());
+            }
+            KeyCode::Char('i') => self.prompt(Purpose::Import, "", Vec::new()),
+            KeyCode::Char('n') => {
+                let name = self.terminal.clone();
+                self.prompt(Purpose::TerminalName, &name, Vec::new());
+            }
+            KeyCode::Char('r') => return Action::Refresh,
+            _ => {}
+        }
+        Action::None
+    }
+
+    fn prompt_key(&mut self, key: KeyEvent) -> Action {
+        let Mode::Prompt {
+            purpose,
+            field,
+            choices,
+            pick,
+        } = &mut self.mode
+        else {
+            return Action::None;
+        };
+        match key.code {
+            KeyCode::Esc => {
+                self.mode = Mode::List;
+            }
+            KeyCode::Enter => {
+                let text = field.text().trim().to_owned();
+                if text.is_empty() {
+                    return Action::None;
+                }
+                let action = match purpose.clone() {
+                    Purpose::Load => Action::Load(PathBuf::from(text)),
+                    Purpose::Export { survey, format } => Action::Export {
+                        survey,
+                        format,
+                        path: PathBuf::from(text),
+                    },
+                    Purpose::ExportBundle => Action::ExportBundle(PathBuf::from(text)),
+                    Purpose::Import => Action::Import(PathBuf::from(text)),
+                    Purpose::TerminalName => Action::SetTerminalName(text),
+                };
+                self.mode = Mode::List;
+                return action;
+            }
+            KeyCode::Down if !choices.is_empty() => {
+                let i = pick.map_or(0, |p| (p + 1) % choices.len());
+                *pick = Some(i);
+                *field = TextField::with_text(&choices[i]);
+            }
+            KeyCode::Up if !choices.is_empty() => {
+                let i = pick.map_or(choices.len() - 1, |p| {
+                    (p + choices.len() - 1) % choices.len()
+                });
+                *pick = Some(i);
+                *field = TextField::with_text(&choices[i]);
+            }
+            KeyCode::Backspace => field.backspace(),
+            KeyCode::Delete => field.delete(),
+            KeyCode::Left => field.left(),
+            KeyCode::Right => field.right(),
+            KeyCode::Home => field.home(),
+            KeyCode::End => field.end(),
+            KeyCode::Char(c) if !c.is_control() => field.insert(&c.to_string(), FIELD_MAX),
+            _ => {}
+        }
+        Action::None
+    }
+}

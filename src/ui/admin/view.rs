@@ -1,0 +1,197 @@
+//! Drawing the admin view. Every stored text is stripped of control
+//! characters before it reaches the screen.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::state::{Admin, Mode};
+use crate::core::sanitize::{strip, truncate_to_width, width};
+use crate::ui::theme::Theme;
+use crate::ui::wrap::wrap;
+
+pub fn render(admin: &Admin, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let w = area.width as usize;
+    if w < 20 || area.height < 8 {
+        buf.set_string(
+            area.x,
+            area.y,
+            truncate_to_width("Please enlarge the terminal.", w),
+            theme.text(),
+        );
+        return;
+    }
+    let title = format!("kioski admin · terminal {}", strip(&admin.terminal, false));
+    let source = truncate_to_width(&admin.source, w / 2);
+    buf.set_string(
+        area.x,
+        area.y,
+        truncate_to_width(&title, w - width(&source) - 1),
+        theme.title(),
+    );
+    buf.set_string(
+        area.x + (w - width(&source)) as u16,
+        area.y,
+        &source,
+        theme.dim(),
+    );
+    let bottom = area.y + area.height - 1;
+    let mut y = area.y + 2;
+
+    if let Mode::Pin { digits, wrong } = &admin.mode {
+        let dots = "•".repeat(digits.chars().count());
+        buf.set_string(
+            area.x + 2,
+            y,
+            format!("Admin PIN: {dots}"),
+            theme.question(),
+        );
+        y += 2;
+        let status = if admin.lockout.is_locked(now_ms) {
+            let left = (admin.lockout.until_ms.unwrap_or(now_ms) - now_ms + 999) / 1000;
+            format!("Too many wrong PINs. Try again in {left} s.")
+        } else if *wrong {
+            "Wrong PIN.".into()
+        } else {
+            "Type the admin PIN and press Enter (Esc leaves).".into()
+        };
+        buf.set_string(
+            area.x + 2,
+            y,
+            truncate_to_width(&status, w - 2),
+            if *wrong {
+                theme.selected()
+            } else {
+                theme.dim()
+            },
+        );
+        return;
+    }
+
+    // The survey list.
+    let header = format!(
+        "  {:<16} {:<28} {:>8} {:>9} {:>8}",
+        "ID", "TITLE", "VERSIONS", "COMPLETE", "PARTIAL"
+    );
+    buf.set_string(area.x, y, truncate_to_width(&header, w), theme.dim());
+    y += 1;
+    if admin.rows.is_empty() {
+        buf.set_string(
+            area.x + 2,
+            y,
+            "No surveys yet: press o to load a survey file.",
+            theme.text(),
+        );
+        y += 1;
+    }
+    for (i, row) in admin.rows.iter().enumerate() {
+        if y + 6 >= bottom {
+            break;
+        }
+        let line = format!(
+            "{} {:<16} {:<28} {:>8} {:>9} {:>8}",
+            if row.active { "*" } else { " " },
+            truncate_to_width(&strip(&row.id, false), 16),
+            truncate_to_width(&strip(&row.title, false), 28),
+            format!(
+                "{} ({})",
+                row.versions,
+                &row.latest[..row.latest.len().min(6)]
+            ),
+            row.complete,
+            row.partial,
+        );
+        let style = if i == admin.selected {
+            theme.selected()
+        } else {
+            theme.text()
+        };
+        buf.set_string(
+            area.x,
+            y,
+            format!("{:<w$}", truncate_to_width(&line, w)),
+            style,
+        );
+        y += 1;
+    }
+    buf.set_string(
+        area.x,
+        y,
+        "* active: the survey the kiosk shows",
+        theme.dim(),
+    );
+    y += 2;
+
+    // The prompt, or the last outcome.
+    if let Mode::Prompt {
+        purpose,
+        field,
+        choices,
+        pick,
+    } = &admin.mode
+    {
+        buf.set_string(
+            area.x,
+            y,
+            truncate_to_width(&purpose.title(), w),
+            theme.question(),
+        );
+        y += 1;
+        let text = strip(field.text(), false);
+        let shown = format!("> {text} ");
+        buf.set_string(area.x, y, truncate_to_width(&shown, w), theme.text());
+        let cursor_x = 2 + width(&text.chars().take(field.cursor()).collect::<String>());
+        if cursor_x < w {
+            let ch: String = text
+                .chars()
+                .nth(field.cursor())
+                .map_or(" ".into(), |c| c.to_string());
+            buf.set_string(area.x + cursor_x as u16, y, ch, theme.selected());
+        }
+        y += 1;
+        for (i, choice) in choices.iter().enumerate() {
+            if y >= bottom {
+                break;
+            }
+            let style = if *pick == Some(i) {
+                theme.selected()
+            } else {
+                theme.dim()
+            };
+            buf.set_string(
+                area.x + 2,
+                y,
+                truncate_to_width(&strip(choice, false), w - 2),
+                style,
+            );
+            y += 1;
+        }
+        buf.set_string(
+            area.x,
+            bottom,
+            truncate_to_width("Enter confirms · Esc cancels · ↑↓ pick", w),
+            theme.dim(),
+        );
+        return;
+    }
+    let style = if admin.message_is_error {
+        theme.selected()
+    } else {
+        theme.text()
+    };
+    'outer: for line in &admin.message {
+        for part in wrap(&strip(line, false), w) {
+            if y >= bottom {
+                break 'outer;
+            }
+            buf.set_string(area.x, y, &part, style);
+            y += 1;
+        }
+    }
+    let keys = "↑↓ choose · Enter live tally · a activate · o load · e CSV · J JSONL · b bundle · i import · n name · r refresh · q quit";
+    for (i, line) in wrap(keys, w).iter().rev().enumerate() {
+        let row = bottom.saturating_sub(i as u16);
+        if row > y {
+            buf.set_string(area.x, row, line, theme.dim());
+        }
+    }
+}
