@@ -227,6 +227,7 @@ fn click(live: &mut Live, hit: Option<Hit>) -> Action {
         Some(Hit::Group) => live.key(key(KeyCode::Char('g'))),
         Some(Hit::Period) => live.key(key(KeyCode::Char('p'))),
         Some(Hit::Texts) => live.key(key(KeyCode::Char('t'))),
+        Some(Hit::Reload) => Action::Reload,
         Some(Hit::Quit) => Action::Quit,
         None => Action::None,
     }

@@ -143,6 +143,9 @@ impl Live {
 
     /// Counted responses in each of the last `n` hours, oldest first.
     pub fn per_hour(&self, now_ms: i64, n: usize) -> Vec<u64> {
+        if n == 0 {
+            return Vec::new();
+        }
         let now_hour = (now_ms + self.utc_offset_ms).div_euclid(HOUR_MS);
         let first = now_hour - n as i64 + 1;
         let mut out = vec![0; n];

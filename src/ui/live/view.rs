@@ -23,6 +23,7 @@ pub enum Hit {
     Group,
     Period,
     Texts,
+    Reload,
     Quit,
 }
 
@@ -74,17 +75,19 @@ pub fn render(live: &Live, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buff
     let title = format!("Live tally · {}", strip(survey.title.get(lang), false));
     let (source, source_style) = match &live.source {
         Source::Own => ("this view owns the store".to_owned(), theme.dim()),
-        Source::Through(owner) => (format!("live through {owner}"), theme.dim()),
+        Source::Through(owner) => (format!("live through {}", strip(owner, false)), theme.dim()),
         Source::Lost(owner) => (
-            format!("{owner} stopped · figures frozen · r reconnects"),
+            format!("{} stopped · r reconnects", strip(owner, false)),
             theme.selected(),
         ),
     };
-    let source = truncate_to_width(&source, w / 2);
+    // The title keeps at least a third of the row; the source the rest,
+    // with two spaces between them.
+    let source = truncate_to_width(&source, w - w / 3 - 2);
     buf.set_string(
         area.x,
         area.y,
-        truncate_to_width(&title, w - width(&source) - 1),
+        truncate_to_width(&title, w - width(&source) - 2),
         theme.title(),
     );
     buf.set_string(
@@ -96,8 +99,8 @@ pub fn render(live: &Live, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buff
 
     // Counts.
     let mut counts = format!(
-        "{} responses · {} today",
-        result.responses,
+        "{} · {} today",
+        plural(result.responses, "response"),
         live.today(now_ms)
     );
     if result.partial > 0 {
@@ -150,20 +153,25 @@ pub fn render(live: &Live, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buff
     let g = live.grouping();
     let by = g.by.clone().unwrap_or_else(|| "-".into());
     let period = g.period.map_or("-".to_owned(), |p| p.name().to_owned());
-    let items: [(String, Option<Hit>); 6] = [
-        ("◀ ▶ question".into(), Some(Hit::Next)),
+    let items: [(String, Option<Hit>); 7] = [
+        ("◀".into(), Some(Hit::Prev)),
+        ("▶ question".into(), Some(Hit::Next)),
         (format!("g by: {by}"), Some(Hit::Group)),
         (format!("p period: {period}"), Some(Hit::Period)),
         (
             if live.texts { "t bars" } else { "t texts" }.into(),
             Some(Hit::Texts),
         ),
-        ("r reload".into(), None),
+        ("r reload".into(), Some(Hit::Reload)),
         ("q quit".into(), Some(Hit::Quit)),
     ];
     let mut x = area.x;
-    for (text, hit) in &items {
-        let t = format!("{text}  ");
+    for (i, (text, hit)) in items.iter().enumerate() {
+        let t = if i == 0 {
+            format!("{text} ")
+        } else {
+            format!("{text}  ")
+        };
         if (x - area.x) as usize + width(&t) > w {
             break;
         }
@@ -271,7 +279,7 @@ fn draw_question(
         return;
     }
     let label_w = (w / 3).clamp(8, 28);
-    let bar_w = w.saturating_sub(label_w + 18).min(40);
+    let bar_w = w.saturating_sub(label_w + 19).min(40);
     for (key, count) in &q.counts {
         let pct = q.percent_of(key);
         let interval = q
@@ -281,12 +289,12 @@ fn draw_question(
             .map(|(_, i)| format!(" ({:.0}–{:.0})", i.low, i.high))
             .unwrap_or_default();
         let row = format!(
-            "{:<label_w$} {:>5} {:>6} {}{}",
+            "{:<label_w$} {:>5} {:>7} {}{}",
             truncate_to_width(&option_label(survey, &q.id, key), label_w),
             count,
             pct.map_or(String::new(), |p| format!("{p:.1} %")),
             bar(pct.unwrap_or(0.0) / 100.0, bar_w),
-            if w > label_w + 18 + bar_w + 10 {
+            if w > label_w + 19 + bar_w + 10 {
                 interval
             } else {
                 String::new()
@@ -307,7 +315,19 @@ fn draw_question(
     };
     y += 1;
     line(&mut y, &heading, theme.question());
-    for cell in cells {
+    // Periods run oldest first; when they do not all fit, the newest
+    // (the ones still changing) stay on screen.
+    let room = bottom.saturating_sub(y) as usize;
+    let skip = cells.len().saturating_sub(room);
+    if skip > 0 {
+        line(
+            &mut y,
+            &format!("({skip} earlier rows above; a taller terminal shows them)"),
+            theme.dim(),
+        );
+    }
+    let group_bar_w = w.saturating_sub(label_w + 1 + 8 + 23).min(40);
+    for cell in cells.iter().skip(skip + usize::from(skip > 0)) {
         let Some(cq) = cell.result.question(&q.id) else {
             continue;
         };
@@ -325,9 +345,18 @@ fn draw_question(
             truncate_to_width(&name.join(" · "), label_w),
             cq.answered,
             truncate_to_width(&figure, 22),
-            bar(share, bar_w.saturating_sub(8)),
+            bar(share, group_bar_w),
         );
         line(&mut y, &row, theme.text());
+    }
+}
+
+/// "1 response", "2 responses".
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }
 
