@@ -31,6 +31,7 @@ mod locations;
 mod owner;
 mod pin;
 mod pty;
+mod remote;
 mod store;
 mod support;
 mod tally;
