@@ -27,6 +27,7 @@ mod crash;
 mod export;
 mod help;
 mod kiosk;
+mod live;
 mod locations;
 mod owner;
 mod pin;
