@@ -50,6 +50,7 @@ pub fn survey_rows(access: &Access) -> Result<Vec<SurveyRow>, StoreError> {
             latest: latest.hash.short(),
             complete: stats.complete,
             partial: stats.partial,
+            last_ms: stats.last_ms,
             active: active.as_deref() == Some(entry.id.as_str()),
             id: entry.id,
         });
@@ -121,7 +122,10 @@ pub fn run(
             Some(Incoming::Terminal(Event::Paste(text))) => admin.paste(&text),
             Some(Incoming::Terminal(_)) => {}
             Some(Incoming::Store(StoreEvent::Stored(r))) => {
-                if let Some(row) = admin.rows.iter_mut().find(|row| row.id == r.survey) {
+                if let Some(row) = admin.rows.iter_mut().find(|row| {
+                    row.id == r.survey && row.last_ms.is_none_or(|t| r.submitted_ms > t)
+                }) {
+                    row.last_ms = Some(r.submitted_ms);
                     if r.complete {
                         row.complete += 1;
                     } else {

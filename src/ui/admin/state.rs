@@ -21,6 +21,9 @@ pub struct SurveyRow {
     pub latest: String,
     pub complete: u64,
     pub partial: u64,
+    /// The newest submit time the counts include: a notice of a response
+    /// at or before it was already counted by the last reading.
+    pub last_ms: Option<i64>,
     pub active: bool,
 }
 
