@@ -15,7 +15,7 @@ use kioski::core::answer::{Answer, Answers, Picked};
 use kioski::core::response::Response;
 use kioski::core::survey::Lang;
 
-use crate::pty::{PtyKiosk, SETTLE, keys, timeout};
+use crate::pty::{PtyKiosk, SETTLE, assert_restored, keys, timeout};
 use crate::store::with_store;
 use crate::support::{TempDir, kioski};
 
@@ -74,49 +74,6 @@ fn start_in_english(k: &PtyKiosk) {
 fn press(k: &PtyKiosk, bytes: &[u8], then: &str) {
     k.send(bytes);
     k.wait_for_text(then);
-}
-
-/// The kiosk has left the terminal as it found it: the emulator is back
-/// on the main screen with the cursor shown and no mouse or paste mode,
-/// each mode's last switch in the output is "off", and the line settings
-/// are cooked again.
-#[track_caller]
-fn assert_restored(k: &PtyKiosk) {
-    k.screen(|s| {
-        assert!(!s.alternate_screen(), "still on the alternate screen");
-        assert!(!s.hide_cursor(), "the cursor is still hidden");
-        assert!(!s.bracketed_paste(), "bracketed paste is still on");
-        assert_eq!(
-            s.mouse_protocol_mode(),
-            vt100::MouseProtocolMode::None,
-            "mouse capture is still on"
-        );
-    });
-    let out = k.output();
-    // crossterm's EnableMouseCapture sets 1000, 1002, 1003, 1015 and 1006;
-    // DisableMouseCapture resets each.
-    for mode in ["1049", "2004", "1000", "1002", "1003", "1006", "1015"] {
-        let on = rfind(&out, format!("\x1b[?{mode}h").as_bytes());
-        let off = rfind(&out, format!("\x1b[?{mode}l").as_bytes());
-        assert!(
-            on.is_some() && off > on,
-            "mode ?{mode} was not switched off at the end (on at {on:?}, off at {off:?})"
-        );
-    }
-    let shown = rfind(&out, b"\x1b[?25h");
-    assert!(
-        shown.is_some() && shown > rfind(&out, b"\x1b[?25l"),
-        "the cursor was not shown again at the end"
-    );
-    let stty = k.stty();
-    let flags: Vec<&str> = stty.split_whitespace().collect();
-    for flag in ["icanon", "echo", "isig"] {
-        assert!(flags.contains(&flag), "{flag} is still off:\n{stty}");
-    }
-}
-
-fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).rposition(|w| w == needle)
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 use kioski::remote::protocol::SOCKET_FILE;
 use serde_json::Value;
 
-use crate::pty::{PtyKiosk, keys, timeout};
-use crate::support::{Run, kioski};
+use crate::pty::{PtyKiosk, assert_restored, keys, timeout};
+use crate::support::{Run, kioski, short_store_dir};
 
 /// Arrow keys as a terminal sends them (normal cursor mode).
 const UP: &[u8] = b"\x1b[A";
@@ -37,17 +37,7 @@ struct Work {
 }
 
 fn work() -> Work {
-    let tmp = tempfile::Builder::new()
-        .prefix("kl-")
-        .tempdir_in("/tmp")
-        .expect("create a temp dir in /tmp");
-    let store = tmp.path().join("s");
-    let socket = store.join(SOCKET_FILE);
-    assert!(
-        socket.as_os_str().len() < 100,
-        "the socket path is too long for a Unix socket: {}",
-        socket.display()
-    );
+    let (tmp, store) = short_store_dir("kl-");
     Work { tmp, store }
 }
 
@@ -177,47 +167,6 @@ fn grouped_rows(s: &vt100::Screen, heading: &str) -> bool {
     rows.iter()
         .position(|r| r.trim_start().starts_with(heading))
         .is_some_and(|i| rows[i + 1..].iter().any(|r| r.contains(" n=")))
-}
-
-/// The view has left the terminal as it found it: the emulator is back
-/// on the main screen with the cursor shown and no mouse or paste mode,
-/// each mode's last switch in the output is "off", and the line settings
-/// are cooked again. (As `kiosk.rs` checks the kiosk.)
-#[track_caller]
-fn assert_restored(k: &PtyKiosk) {
-    k.screen(|s| {
-        assert!(!s.alternate_screen(), "still on the alternate screen");
-        assert!(!s.hide_cursor(), "the cursor is still hidden");
-        assert!(!s.bracketed_paste(), "bracketed paste is still on");
-        assert_eq!(
-            s.mouse_protocol_mode(),
-            vt100::MouseProtocolMode::None,
-            "mouse capture is still on"
-        );
-    });
-    let out = k.output();
-    for mode in ["1049", "2004", "1000", "1002", "1003", "1006", "1015"] {
-        let on = rfind(&out, format!("\x1b[?{mode}h").as_bytes());
-        let off = rfind(&out, format!("\x1b[?{mode}l").as_bytes());
-        assert!(
-            on.is_some() && off > on,
-            "mode ?{mode} was not switched off at the end (on at {on:?}, off at {off:?})"
-        );
-    }
-    let shown = rfind(&out, b"\x1b[?25h");
-    assert!(
-        shown.is_some() && shown > rfind(&out, b"\x1b[?25l"),
-        "the cursor was not shown again at the end"
-    );
-    let stty = k.stty();
-    let flags: Vec<&str> = stty.split_whitespace().collect();
-    for flag in ["icanon", "echo", "isig"] {
-        assert!(flags.contains(&flag), "{flag} is still off:\n{stty}");
-    }
-}
-
-fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).rposition(|w| w == needle)
 }
 
 fn ms(d: Duration) -> f64 {

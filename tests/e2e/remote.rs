@@ -29,7 +29,7 @@ use kioski::remote::protocol::{
 };
 
 use crate::pty::{PtyKiosk, keys, timeout};
-use crate::support::{Run, kioski, wait_until};
+use crate::support::{Run, kioski, short_store_dir, wait_until};
 
 /// A short scratch directory in `/tmp` with the store at `s/`.
 struct Work {
@@ -38,17 +38,7 @@ struct Work {
 }
 
 fn work() -> Work {
-    let tmp = tempfile::Builder::new()
-        .prefix("kr-")
-        .tempdir_in("/tmp")
-        .expect("create a temp dir in /tmp");
-    let store = tmp.path().join("s");
-    let socket = store.join(SOCKET_FILE);
-    assert!(
-        socket.as_os_str().len() < 100,
-        "the socket path is too long for a Unix socket: {}",
-        socket.display()
-    );
+    let (tmp, store) = short_store_dir("kr-");
     Work { tmp, store }
 }
 

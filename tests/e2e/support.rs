@@ -357,3 +357,20 @@ pub fn files_contain(dir: &Path, needle: &[u8]) -> bool {
         }
     })
 }
+
+/// A scratch directory in `/tmp` with a store path `s/` inside it, short
+/// enough for the store's Unix socket (paths are limited to ~107 bytes).
+pub fn short_store_dir(prefix: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in("/tmp")
+        .expect("create a temp dir in /tmp");
+    let store = tmp.path().join("s");
+    let socket = store.join(kioski::remote::protocol::SOCKET_FILE);
+    assert!(
+        socket.as_os_str().len() < 100,
+        "the socket path is too long for a Unix socket: {}",
+        socket.display()
+    );
+    (tmp, store)
+}
