@@ -1,12 +1,11 @@
 //! The asking side: a [`ReadStore`] whose every call is a request to the
 //! process that owns the store.
 
-use std::collections::HashMap;
 use std::io::{self, BufReader, ErrorKind};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::protocol::{
@@ -18,8 +17,8 @@ use crate::core::survey::Survey;
 use crate::core::version::VersionHash;
 use crate::store::bundle::{BundleError, Imported};
 use crate::store::{
-    LoadOutcome, ReadStore, Responses, Store, StoreError, StoreEvent, StoredVersion, SurveyEntry,
-    SurveyStats,
+    LoadOutcome, ReadStore, Responses, Store, StoreError, StoreEvent, StoredVersion, SurveyCache,
+    SurveyEntry, SurveyStats,
 };
 
 /// How long a single answer may take (a stats scan of a big store).
@@ -31,7 +30,7 @@ pub struct Client {
     socket: PathBuf,
     /// Who serves, e.g. "`kioski kiosk` (pid 4242)".
     owner: String,
-    cache: Mutex<HashMap<VersionHash, Arc<Survey>>>,
+    cache: SurveyCache,
 }
 
 /// What a reply that did not fit the request says.
@@ -62,7 +61,7 @@ impl Client {
             dir: dir.to_owned(),
             socket,
             owner: "the store's owner".into(),
-            cache: Mutex::new(HashMap::new()),
+            cache: SurveyCache::default(),
         };
         match client.call(&Request::Owner) {
             Ok(Reply::Owner { command, pid }) => {
@@ -234,17 +233,7 @@ impl ReadStore for Client {
     }
 
     fn survey_of(&self, hash: &VersionHash) -> Result<Arc<Survey>, StoreError> {
-        if let Some(s) = self.cache.lock().ok().and_then(|c| c.get(hash).cloned()) {
-            return Ok(s);
-        }
-        let version = self
-            .version(hash)?
-            .ok_or_else(|| StoreError::UnknownVersion(hash.to_string()))?;
-        let survey = Arc::new(version.survey);
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.insert(*hash, survey.clone());
-        }
-        Ok(survey)
+        self.cache.get_or_read(hash, |h| self.version(h))
     }
 
     fn responses<'a>(&'a self, id: &str) -> Responses<'a> {

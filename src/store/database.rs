@@ -1,9 +1,9 @@
 //! [`Store`]: an opened store directory, owned by this process.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -12,7 +12,7 @@ use super::codec::{self, CodecError};
 use super::error::{StoreError, read_error, write_error};
 use super::keys;
 use super::lock::{self, StoreLock};
-use super::read::{ReadStore, Responses};
+use super::read::{ReadStore, Responses, SurveyCache};
 use super::watch::{StoreEvent, Watchers};
 use crate::core::response::Response;
 use crate::core::survey::Survey;
@@ -81,7 +81,7 @@ pub struct Store {
     /// sled's data file, for the `fdatasync` after each flush.
     data_file: File,
     /// Surveys by version, decoded once.
-    cache: Mutex<HashMap<VersionHash, Arc<Survey>>>,
+    cache: SurveyCache,
     watchers: Watchers,
     _lock: StoreLock,
 }
@@ -123,7 +123,7 @@ impl Store {
             meta,
             db,
             data_file,
-            cache: Mutex::new(HashMap::new()),
+            cache: SurveyCache::default(),
             watchers: Watchers::default(),
             _lock: lock,
         };
@@ -245,17 +245,7 @@ impl Store {
 
     /// The survey of a version, decoded once and kept.
     pub fn survey_of(&self, hash: &VersionHash) -> Result<Arc<Survey>, StoreError> {
-        if let Some(s) = self.cache.lock().ok().and_then(|c| c.get(hash).cloned()) {
-            return Ok(s);
-        }
-        let version = self
-            .version(hash)?
-            .ok_or_else(|| StoreError::UnknownVersion(hash.to_string()))?;
-        let survey = Arc::new(version.survey);
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.insert(*hash, survey.clone());
-        }
-        Ok(survey)
+        self.cache.get_or_read(hash, |h| self.version(h))
     }
 
     // ---- responses --------------------------------------------------

@@ -3,7 +3,8 @@
 //! Commands that only read (tally, export, bundle export, surveys) are
 //! written once against this trait, so their output is the same either way.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use super::database::{StoredVersion, SurveyEntry, SurveyStats};
 use super::error::StoreError;
@@ -13,6 +14,30 @@ use crate::core::version::VersionHash;
 
 /// The responses of one survey, oldest first, read lazily.
 pub type Responses<'a> = Box<dyn Iterator<Item = Result<Response, StoreError>> + 'a>;
+
+/// Surveys by version, decoded (or fetched) once and kept: a scan looks
+/// up the version of every response.
+#[derive(Default)]
+pub struct SurveyCache(Mutex<HashMap<VersionHash, Arc<Survey>>>);
+
+impl SurveyCache {
+    /// The survey of `hash`, read with `read` the first time.
+    pub fn get_or_read(
+        &self,
+        hash: &VersionHash,
+        read: impl FnOnce(&VersionHash) -> Result<Option<StoredVersion>, StoreError>,
+    ) -> Result<Arc<Survey>, StoreError> {
+        if let Some(s) = self.0.lock().ok().and_then(|c| c.get(hash).cloned()) {
+            return Ok(s);
+        }
+        let version = read(hash)?.ok_or_else(|| StoreError::UnknownVersion(hash.to_string()))?;
+        let survey = Arc::new(version.survey);
+        if let Ok(mut cache) = self.0.lock() {
+            cache.insert(*hash, survey.clone());
+        }
+        Ok(survey)
+    }
+}
 
 pub trait ReadStore {
     /// The id of the survey the kiosk shows.
