@@ -78,21 +78,23 @@ impl Context {
     /// Opens the store for `command`, which other processes will see as
     /// its owner while it runs.
     pub fn open_store(&self, command: &str) -> Result<Store, CliError> {
-        let dir = paths::store_dir(self.store_flag.clone())?;
-        Store::open(&dir.path, command).map_err(|e| {
-            let mut err = CliError::from(e);
-            if err.exit == Exit::Store {
-                err.note = Some(format!("the store directory was chosen by {}", dir.from));
-            }
-            err
-        })
+        self.in_store_dir(|dir| Store::open(dir, command))
     }
 
     /// Reaches the store for `command`: through the process that owns it
     /// (a running kiosk) if one answers, else by owning it while it runs.
     pub fn access(&self, command: &str) -> Result<Access, CliError> {
+        self.in_store_dir(|dir| Access::open(dir, command))
+    }
+
+    /// Runs `open` on the store directory; a store problem says where
+    /// the directory came from.
+    fn in_store_dir<T>(
+        &self,
+        open: impl FnOnce(&Path) -> Result<T, crate::store::StoreError>,
+    ) -> Result<T, CliError> {
         let dir = paths::store_dir(self.store_flag.clone())?;
-        Access::open(&dir.path, command).map_err(|e| {
+        open(&dir.path).map_err(|e| {
             let mut err = CliError::from(e);
             if err.exit == Exit::Store {
                 err.note = Some(format!("the store directory was chosen by {}", dir.from));
