@@ -20,5 +20,5 @@ pub use database::{
 };
 pub use error::StoreError;
 pub use lock::Owner;
-pub use read::{ReadStore, Responses, SurveyCache};
+pub use read::{ReadStore, Responses, SurveyCache, SurveySummary};
 pub use watch::StoreEvent;

@@ -15,6 +15,16 @@ use crate::core::version::VersionHash;
 /// The responses of one survey, oldest first, read lazily.
 pub type Responses<'a> = Box<dyn Iterator<Item = Result<Response, StoreError>> + 'a>;
 
+/// One stored survey as a listing shows it (`kioski surveys`, the admin
+/// view).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SurveySummary {
+    pub entry: SurveyEntry,
+    pub latest: StoredVersion,
+    pub stats: SurveyStats,
+    pub active: bool,
+}
+
 /// Surveys by version, decoded (or fetched) once and kept: a scan looks
 /// up the version of every response.
 #[derive(Default)]
@@ -74,6 +84,23 @@ pub trait ReadStore {
             .hash;
         self.version(hash)?
             .ok_or_else(|| StoreError::UnknownVersion(hash.to_string()))
+    }
+
+    /// Every stored survey with its newest version, counts and active
+    /// mark, by id.
+    fn summaries(&self) -> Result<Vec<SurveySummary>, StoreError> {
+        let active = self.active()?;
+        self.survey_entries()?
+            .into_iter()
+            .map(|entry| {
+                Ok(SurveySummary {
+                    latest: self.latest(&entry.id)?,
+                    stats: self.stats(&entry.id)?,
+                    active: active.as_deref() == Some(entry.id.as_str()),
+                    entry,
+                })
+            })
+            .collect()
     }
 
     /// Counts and first and last submit times of survey `id`.

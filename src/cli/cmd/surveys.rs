@@ -35,23 +35,19 @@ struct Row {
 
 pub fn run(args: &SurveysArgs, ctx: &Context) -> Result<(), CliError> {
     let access = ctx.access("surveys")?;
-    let store = access.read();
-    let active = store.active()?;
     let mut rows = Vec::new();
-    for entry in store.survey_entries()? {
-        let latest = store.latest(&entry.id)?;
-        let stats = store.stats(&entry.id)?;
-        let survey = &latest.survey;
+    for s in access.read().summaries()? {
+        let survey = &s.latest.survey;
         rows.push(Row {
             title: crate::core::sanitize::strip(survey.title.get(survey.default_lang()), false),
-            versions: entry.versions.len(),
-            latest: latest.hash.short(),
-            complete: stats.complete,
-            partial: stats.partial,
-            first_response: stats.first_ms.map(local_time),
-            last_response: stats.last_ms.map(local_time),
-            active: active.as_deref() == Some(entry.id.as_str()),
-            id: entry.id,
+            versions: s.entry.versions.len(),
+            latest: s.latest.hash.short(),
+            complete: s.stats.complete,
+            partial: s.stats.partial,
+            first_response: s.stats.first_ms.map(local_time),
+            last_response: s.stats.last_ms.map(local_time),
+            active: s.active,
+            id: s.entry.id,
         });
     }
     match args.format {

@@ -34,28 +34,20 @@ fn now_ms() -> i64 {
 
 /// The survey list, read through `access`.
 pub fn survey_rows(access: &Access) -> Result<Vec<SurveyRow>, StoreError> {
-    let read = access.read();
-    let active = read.active()?;
-    let mut rows = Vec::new();
-    for entry in read.survey_entries()? {
-        let latest = read.latest(&entry.id)?;
-        let stats = read.stats(&entry.id)?;
-        rows.push(SurveyRow {
-            title: latest
-                .survey
-                .title
-                .get(latest.survey.default_lang())
-                .to_owned(),
-            versions: entry.versions.len(),
-            latest: latest.hash.short(),
-            complete: stats.complete,
-            partial: stats.partial,
-            last_ms: stats.last_ms,
-            active: active.as_deref() == Some(entry.id.as_str()),
-            id: entry.id,
-        });
-    }
-    Ok(rows)
+    let rows = access.read().summaries()?.into_iter().map(|s| {
+        let survey = &s.latest.survey;
+        SurveyRow {
+            title: survey.title.get(survey.default_lang()).to_owned(),
+            versions: s.entry.versions.len(),
+            latest: s.latest.hash.short(),
+            complete: s.stats.complete,
+            partial: s.stats.partial,
+            last_ms: s.stats.last_ms,
+            active: s.active,
+            id: s.entry.id,
+        }
+    });
+    Ok(rows.collect())
 }
 
 /// Runs the admin view until the admin quits. The caller has forwarded
