@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use super::condition::{self, Scope};
 use super::diagnostic::{Diagnostic, SourceMap, Span};
 use super::parse::{self, ConditionDoc, LabelDoc, OptionDoc, QuestionDoc, Sp, SurveyDoc};
-use super::sanitize::{first_forbidden, quote};
+use super::sanitize::{first_forbidden, plural, quote};
 use super::suggest::closest;
 use super::survey::{
     ContactField, DEFAULT_MAX_LEN, Label, Lang, MAX_MAX_LEN, OTHER_OPTION, PrizeDraw, Question,
@@ -873,15 +873,6 @@ impl Validator<'_> {
             }
         }
         ok.then_some(out)
-    }
-}
-
-/// "1 option", "3 options".
-fn plural(n: i64, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }
 

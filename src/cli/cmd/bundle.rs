@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use crate::cli::{CliError, Context, parse_date};
+use crate::core::sanitize::plural;
 use crate::store::bundle;
 
 /// Move responses, and the survey versions they answer, between terminals.
@@ -92,13 +93,4 @@ fn import(args: &ImportArgs, ctx: &Context) -> Result<(), CliError> {
         );
     }
     Ok(())
-}
-
-/// "1 response", "2 responses".
-fn plural(n: u64, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }

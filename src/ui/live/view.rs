@@ -8,7 +8,7 @@ use ratatui::style::Style;
 use ratatui::widgets::{Sparkline, Widget};
 
 use super::state::{Live, Source};
-use crate::core::sanitize::{strip, truncate_to_width, width};
+use crate::core::sanitize::{plural, strip, truncate_to_width, width};
 use crate::core::tally::{ALL, NO_GROUP, QuestionResult};
 use crate::ui::figures::{bar, headline, option_label, summary};
 use crate::ui::theme::Theme;
@@ -348,15 +348,6 @@ fn draw_question(
             bar(share, group_bar_w),
         );
         line(&mut y, &row, theme.text());
-    }
-}
-
-/// "1 response", "2 responses".
-fn plural(n: u64, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }
 
