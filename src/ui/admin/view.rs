@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 
 use super::state::{Admin, Mode};
 use crate::core::sanitize::{strip, truncate_to_width, width};
+use crate::ui::live::view::title_bar;
 use crate::ui::theme::Theme;
 use crate::ui::wrap::wrap;
 
@@ -21,18 +22,11 @@ pub fn render(admin: &Admin, now_ms: i64, theme: Theme, area: Rect, buf: &mut Bu
         return;
     }
     let title = format!("kioski admin · terminal {}", strip(&admin.terminal, false));
-    let source = truncate_to_width(&admin.source, w / 2);
-    buf.set_string(
-        area.x,
-        area.y,
-        truncate_to_width(&title, w - width(&source) - 1),
-        theme.title(),
-    );
-    buf.set_string(
-        area.x + (w - width(&source)) as u16,
-        area.y,
-        &source,
-        theme.dim(),
+    title_bar(
+        buf,
+        area,
+        (&title, theme.title()),
+        (&strip(&admin.source, false), theme.dim()),
     );
     let bottom = area.y + area.height - 1;
     let mut y = area.y + 2;

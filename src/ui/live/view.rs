@@ -50,6 +50,22 @@ pub const MIN_HEIGHT: u16 = 16;
 const LIST_FROM_WIDTH: u16 = 100;
 const LIST_WIDTH: u16 = 26;
 
+/// The top row of the live and admin views: a title on the left, where
+/// the figures come from on the right. The title keeps at least a third
+/// of the row; the source the rest, with two spaces between them.
+pub fn title_bar(buf: &mut Buffer, area: Rect, title: (&str, Style), source: (&str, Style)) {
+    let w = area.width as usize;
+    let right = truncate_to_width(source.0, w.saturating_sub(w / 3 + 2));
+    let left = truncate_to_width(title.0, w.saturating_sub(width(&right) + 2));
+    buf.set_string(area.x, area.y, left, title.1);
+    buf.set_string(
+        area.x + (w - width(&right)) as u16,
+        area.y,
+        &right,
+        source.1,
+    );
+}
+
 /// Draws the view; returns where its clickable things are.
 pub fn render(live: &Live, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buffer) -> Hits {
     let mut hits = Hits::default();
@@ -81,21 +97,7 @@ pub fn render(live: &Live, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buff
             theme.selected(),
         ),
     };
-    // The title keeps at least a third of the row; the source the rest,
-    // with two spaces between them.
-    let source = truncate_to_width(&source, w - w / 3 - 2);
-    buf.set_string(
-        area.x,
-        area.y,
-        truncate_to_width(&title, w - width(&source) - 2),
-        theme.title(),
-    );
-    buf.set_string(
-        area.x + (w - width(&source)) as u16,
-        area.y,
-        &source,
-        source_style,
-    );
+    title_bar(buf, area, (&title, theme.title()), (&source, source_style));
 
     // Counts.
     let mut counts = format!(
