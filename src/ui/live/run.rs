@@ -96,25 +96,11 @@ pub fn run(
             return Ok(());
         }
     };
-    let mut hits = Hits::default();
     let mut last_try = Instant::now();
     let mut note: Option<String> = None;
     loop {
         live.result();
-        let now = now_ms();
-        guard.draw(|frame| {
-            let area = frame.area();
-            hits = view::render(&live, now, setup.theme, area, frame.buffer_mut());
-            if let Some(note) = &note {
-                let y = area.y + area.height.saturating_sub(2);
-                frame.buffer_mut().set_string(
-                    area.x,
-                    y,
-                    crate::core::sanitize::truncate_to_width(note, area.width as usize),
-                    setup.theme.selected(),
-                );
-            }
-        })?;
+        let hits = draw(guard, &live, setup, note.as_deref())?;
         let lost = matches!(live.source, Source::Lost(_));
         let timeout = if lost { RECONNECT } else { REDRAW };
         let incoming = events.next(Some(timeout));
@@ -172,40 +158,39 @@ pub fn run(
                 action = Action::Reload;
             }
         }
-        match action {
-            Action::None => {}
+        let regroup = match action {
+            Action::None => None,
             Action::Quit => return Ok(()),
-            Action::Regroup(grouping) => {
-                draw_note(guard, &live, setup, "Counting…")?;
-                match count(access, setup, grouping) {
-                    Ok(mut fresh) => {
-                        fresh.carry_view_from(&live);
-                        live = fresh;
-                    }
-                    Err(e) => note = Some(format!("Cannot count: {e}")),
-                }
-            }
+            Action::Regroup(grouping) => Some(grouping),
             Action::Reload => {
-                if matches!(live.source, Source::Lost(_)) || matches!(access, Access::Remote(_)) {
+                let lost = matches!(live.source, Source::Lost(_));
+                if lost || matches!(access, Access::Remote(_)) {
                     if let Ok(Some(client)) = Client::connect(dir) {
                         *access = Access::Remote(client);
                     }
                     match access.watch() {
-                        Ok(rx) => events.forward_store(rx),
+                        Ok(rx) => {
+                            events.forward_store(rx);
+                            Some(live.grouping().clone())
+                        }
                         Err(e) => {
                             note = Some(format!("Cannot reconnect: {e}"));
-                            continue;
+                            None
                         }
                     }
+                } else {
+                    Some(live.grouping().clone())
                 }
-                draw_note(guard, &live, setup, "Counting…")?;
-                match count(access, setup, live.grouping().clone()) {
-                    Ok(mut fresh) => {
-                        fresh.carry_view_from(&live);
-                        live = fresh;
-                    }
-                    Err(e) => note = Some(format!("Cannot count: {e}")),
+            }
+        };
+        if let Some(grouping) = regroup {
+            draw(guard, &live, setup, Some("Counting…"))?;
+            match count(access, setup, grouping) {
+                Ok(mut fresh) => {
+                    fresh.carry_view_from(&live);
+                    live = fresh;
                 }
+                Err(e) => note = Some(format!("Cannot count: {e}")),
             }
         }
     }
@@ -233,20 +218,26 @@ fn click(live: &mut Live, hit: Option<Hit>) -> Action {
     }
 }
 
-/// Redraws with a note on the bottom rows (before a long count).
-fn draw_note(
+/// Draws the view, with a note (a count under way, an error) above the
+/// footer; returns where the clickable things are.
+fn draw(
     guard: &mut TerminalGuard,
     live: &Live,
     setup: &LiveSetup,
-    note: &str,
-) -> std::io::Result<()> {
+    note: Option<&str>,
+) -> std::io::Result<Hits> {
     let now = now_ms();
+    let mut hits = Hits::default();
     guard.draw(|frame| {
         let area = frame.area();
-        view::render(live, now, setup.theme, area, frame.buffer_mut());
-        let y = area.y + area.height.saturating_sub(2);
-        frame
-            .buffer_mut()
-            .set_string(area.x, y, note, setup.theme.selected());
-    })
+        hits = view::render(live, now, setup.theme, area, frame.buffer_mut());
+        if let Some(note) = note {
+            let y = area.y + area.height.saturating_sub(2);
+            let note = crate::core::sanitize::truncate_to_width(note, area.width as usize);
+            frame
+                .buffer_mut()
+                .set_string(area.x, y, note, setup.theme.selected());
+        }
+    })?;
+    Ok(hits)
 }
