@@ -143,6 +143,8 @@ pub fn run(
 
 /// Does one store or file action and says how it went.
 fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
+    // A refresh reads the rows itself; every other action reads them after.
+    let read_rows_after = !matches!(action, Action::Refresh);
     let outcome: Result<Vec<String>, Vec<String>> = match action {
         Action::Refresh => survey_rows(access)
             .map(|rows| {
@@ -210,7 +212,7 @@ fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
         }
         Action::None | Action::Quit | Action::Live(_) => return,
     };
-    let refresh = outcome.is_ok();
+    let refresh = outcome.is_ok() && read_rows_after;
     match outcome {
         Ok(lines) => admin.say(lines, false),
         Err(lines) => admin.say(lines, true),
