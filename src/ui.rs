@@ -10,3 +10,17 @@ pub mod strings;
 pub mod term;
 pub mod theme;
 pub mod wrap;
+
+/// A drawn buffer as text, one line per row (for screen tests).
+#[cfg(test)]
+pub(crate) fn buffer_text(buf: &ratatui::buffer::Buffer) -> String {
+    let area = buf.area;
+    let mut out = String::new();
+    for y in area.y..area.y + area.height {
+        for x in area.x..area.x + area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}

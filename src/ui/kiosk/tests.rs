@@ -245,15 +245,7 @@ impl Rig {
     /// The frame as text, one line per row.
     pub fn screen_text(&self, width: u16, height: u16) -> String {
         let terminal = self.draw(width, height);
-        let buf = terminal.backend().buffer();
-        let mut out = String::new();
-        for y in 0..height {
-            for x in 0..width {
-                out.push_str(buf[(x, y)].symbol());
-            }
-            out.push('\n');
-        }
-        out
+        crate::ui::buffer_text(terminal.backend().buffer())
     }
 }
 

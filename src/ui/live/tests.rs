@@ -225,15 +225,7 @@ pub fn draw(live: &Live, width: u16, height: u16) -> (Terminal<TestBackend>, Hit
 /// The frame as text, one line per row.
 pub fn screen_text(live: &Live, width: u16, height: u16) -> String {
     let (terminal, _) = draw(live, width, height);
-    let buf = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..height {
-        for x in 0..width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+    crate::ui::buffer_text(terminal.backend().buffer())
 }
 
 /// Snapshots one frame as `src/ui/live/snapshots/live_NAME.snap`.
