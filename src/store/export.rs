@@ -231,8 +231,7 @@ pub fn export(
     Ok(rows)
 }
 
-/// A cell as CSV text. Text that a spreadsheet would run as a formula
-/// (starting with `= + - @`, tab or carriage return) gets a leading `'`.
+/// A cell as CSV text; text goes through [`neutralise`].
 fn csv_cell(cell: &Cell) -> String {
     match cell {
         Cell::Empty => String::new(),
@@ -242,14 +241,64 @@ fn csv_cell(cell: &Cell) -> String {
     }
 }
 
-/// Text for a CSV cell: a leading `'` when a spreadsheet would run it as
-/// a formula (it starts with `= + - @`, tab or carriage return).
+/// Text for a CSV cell: a leading `'` when a spreadsheet could run it as
+/// a formula. That is when it starts with a tab or carriage return, or
+/// when its first visible character is `= + - @` or a full-width
+/// `＝ ＋ － ＠`: spreadsheets differ in which invisible characters (a
+/// byte-order mark, zero-width and bidi marks, spaces) they strip before
+/// they look, so all of them are skipped here.
 pub fn neutralise(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let visible = text.trim_start_matches(invisible);
+    if text.starts_with(['\t', '\r']) || visible.starts_with(is_formula_start) {
         format!("'{text}")
     } else {
         text.to_owned()
     }
+}
+
+/// The characters that start a formula, ASCII or full-width (and their
+/// small forms, which some spreadsheets fold the same way).
+fn is_formula_start(c: char) -> bool {
+    matches!(
+        c,
+        '=' | '+'
+            | '-'
+            | '@'
+            | '\u{ff1d}'
+            | '\u{ff0b}'
+            | '\u{ff0d}'
+            | '\u{ff20}'
+            | '\u{fe66}'
+            | '\u{fe62}'
+            | '\u{fe63}'
+            | '\u{fe6b}'
+    )
+}
+
+/// White space and the invisible format characters a spreadsheet may
+/// drop: soft hyphen, zero-width space and joiners, word joiner and
+/// invisible operators, bidi marks, embeddings, overrides and isolates,
+/// the byte-order mark, Mongolian vowel separator, combining grapheme
+/// joiner, Hangul fillers and tag characters.
+fn invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{00ad}'
+                | '\u{034f}'
+                | '\u{061c}'
+                | '\u{115f}'
+                | '\u{1160}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206f}'
+                | '\u{3164}'
+                | '\u{feff}'
+                | '\u{ffa0}'
+                | '\u{e0000}'..='\u{e007f}'
+        )
 }
 
 fn csv_error(e: csv::Error) -> ExportError {
@@ -282,5 +331,67 @@ mod tests {
         assert_eq!(csv_cell(&Cell::Text("hyvä".into())), "hyvä");
         assert_eq!(csv_cell(&Cell::Int(-5)), "-5");
         assert_eq!(csv_cell(&Cell::Bool(true)), "1");
+    }
+
+    /// Spreadsheets differ in what they skip before they look for a
+    /// formula: a byte-order mark, zero-width and bidi marks, spaces, and
+    /// full-width signs all start one somewhere.
+    #[test]
+    fn formulas_behind_invisible_or_full_width_characters_are_neutralised() {
+        for text in [
+            "\u{feff}=1+1",
+            "\u{200b}=HYPERLINK(\"x\")",
+            "\u{200c}\u{200d}+1",
+            "\u{2060}-1",
+            "\u{00ad}@SUM(A1)",
+            "\u{200e}=1",
+            "\u{202e}=1",
+            "\u{2067}=1",
+            " =1",
+            "\u{a0}\u{3000}=1",
+            "\u{ff1d}1+1",
+            "\u{ff0b}1",
+            "\u{ff0d}1",
+            "\u{ff20}SUM(A1)",
+            "\u{feff} \u{ff1d}1",
+        ] {
+            assert_eq!(neutralise(text), format!("'{text}"), "{text:?}");
+        }
+        for text in ["\u{feff}hyvä", " 1-2", "a=b", "\u{200b}", "", "\u{ff21}"] {
+            assert_eq!(neutralise(text), text, "{text:?}");
+        }
+    }
+
+    const INVISIBLE: &[char] = &[
+        '\u{feff}', '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{00ad}', '\u{200e}',
+        '\u{200f}', '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}',
+        '\u{2067}', '\u{2068}', '\u{2069}', ' ', '\u{a0}', '\u{2003}', '\u{3000}', '\n',
+    ];
+    const TRIGGERS: &[char] = &[
+        '=', '+', '-', '@', '\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}',
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn any_run_of_invisible_characters_before_a_trigger_is_neutralised(
+            prefix in proptest::collection::vec(proptest::sample::select(INVISIBLE), 0..6),
+            trigger in proptest::sample::select(TRIGGERS),
+            rest in "\\PC{0,12}",
+        ) {
+            let text: String = prefix.iter().chain([&trigger]).collect::<String>() + &rest;
+            proptest::prop_assert_eq!(neutralise(&text), format!("'{text}"));
+        }
+
+        #[test]
+        fn text_that_starts_visibly_with_no_trigger_is_kept(
+            prefix in proptest::collection::vec(proptest::sample::select(INVISIBLE), 0..6),
+            first in "[\\pL\\pN\"'(]",
+            rest in "\\PC{0,12}",
+        ) {
+            // Hangul fillers are letters that show nothing.
+            proptest::prop_assume!(!first.starts_with(invisible));
+            let text: String = prefix.iter().collect::<String>() + &first + &rest;
+            proptest::prop_assert_eq!(neutralise(&text), text);
+        }
     }
 }
