@@ -28,6 +28,7 @@ use crate::store::{ReadStore, Store};
 
 /// Runs kioski with the process's arguments and returns its exit code.
 pub fn main() -> ExitCode {
+    private_umask();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -36,6 +37,14 @@ pub fn main() -> ExitCode {
             e.exit.into()
         }
     }
+}
+
+/// Every file and directory kioski creates from here on, sled's included,
+/// is its user's alone (0600 / 0700): the store holds answers and contact
+/// details, and exports and bundles carry them.
+fn private_umask() {
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {

@@ -12,6 +12,8 @@ mod error;
 pub mod export;
 pub mod keys;
 mod lock;
+mod private;
+pub mod prizes;
 mod read;
 mod watch;
 

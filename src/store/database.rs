@@ -12,6 +12,8 @@ use super::codec::{self, CodecError};
 use super::error::{StoreError, read_error, write_error};
 use super::keys;
 use super::lock::{self, StoreLock};
+use super::private;
+use super::prizes::{PrizeEntryV1, Prizes};
 use super::read::{ReadStore, Responses, SurveyCache};
 use super::watch::{StoreEvent, Watchers};
 use crate::core::response::Response;
@@ -77,7 +79,8 @@ pub struct Store {
     versions: sled::Tree,
     surveys: sled::Tree,
     responses: sled::Tree,
-    prizes: sled::Tree,
+    /// Prize-draw contacts: a file of their own, apart from the answers.
+    prizes: Prizes,
     /// sled's data file, for the `fdatasync` after each flush.
     data_file: File,
     /// Surveys by version, decoded once.
@@ -87,8 +90,9 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed, mode 0700) the store in `dir` for the
-    /// kioski command `command`, which the lock records for others to see.
+    /// Opens (creating if needed) the store in `dir` for the kioski
+    /// command `command`, which the lock records for others to see. The
+    /// directory is made 0700 and its files 0600 (see `private`).
     pub fn open(dir: &Path, command: &str) -> Result<Store, StoreError> {
         let open_error = |reason: String| StoreError::Open {
             dir: dir.to_owned(),
@@ -97,7 +101,7 @@ impl Store {
         if dir.exists() && !dir.is_dir() {
             return Err(open_error("it is a file, not a directory".into()));
         }
-        create_private_dir(dir).map_err(|e| open_error(io_reason(&e)))?;
+        private::create_dir(dir)?;
         let lock = lock::acquire(dir, command)?;
         let sled_dir = dir.join(SLED_DIR);
         let db = open_sled(&sled_dir).map_err(|(reason, damaged)| {
@@ -113,13 +117,16 @@ impl Store {
         let tree = |name: &str| db.open_tree(name).map_err(|e| open_error(e.to_string()));
         let meta = tree(keys::META)?;
         check_format(dir, &meta)?;
+        private::tighten(dir)?;
+        let prizes = Prizes::new(dir);
+        migrate_prizes(dir, &db, &prizes)?;
         let data_file = File::open(sled_dir.join("db")).map_err(|e| open_error(io_reason(&e)))?;
         let store = Store {
             dir: dir.to_owned(),
             versions: tree(keys::VERSIONS)?,
             surveys: tree(keys::SURVEYS)?,
             responses: tree(keys::RESPONSES)?,
-            prizes: tree(keys::PRIZES)?,
+            prizes,
             meta,
             db,
             data_file,
@@ -400,30 +407,30 @@ impl Store {
 
     // ---- prize draw, PIN, terminal name -----------------------------
 
-    /// Stores prize-draw contact details under a random key: nothing links
-    /// them to a response, not even the time.
+    /// Stores prize-draw contact details in the prize file, which holds no
+    /// response id and no time and is rewritten in a random order, and
+    /// returns once they are durable.
     pub fn add_prize_entry(
         &self,
         survey: &str,
         fields: &[(String, String)],
     ) -> Result<(), StoreError> {
-        let entry = (survey.to_owned(), fields.to_vec());
-        self.put(&self.prizes, Uuid::new_v4().as_bytes(), &entry)?;
-        self.sync()
+        let entry = PrizeEntryV1 {
+            survey: survey.to_owned(),
+            fields: fields.to_vec(),
+        };
+        self.prizes.add(entry, &mut rand::rng())
     }
 
     /// The prize-draw entries of survey `id`, in random order.
     pub fn prize_entries(&self, id: &str) -> Result<Vec<Vec<(String, String)>>, StoreError> {
-        let mut out = Vec::new();
-        for item in self.prizes.iter() {
-            let (key, value) = item.map_err(read_error)?;
-            let (survey, fields): (String, Vec<(String, String)>) =
-                self.decode(keys::PRIZES, &key, &value)?;
-            if survey == id {
-                out.push(fields);
-            }
-        }
-        Ok(out)
+        Ok(self
+            .prizes
+            .entries()?
+            .into_iter()
+            .filter(|e| e.survey == id)
+            .map(|e| e.fields)
+            .collect())
     }
 
     /// The admin PIN's hash, if one is set.
@@ -625,21 +632,28 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// Creates `dir` and its parents; the store itself is readable only by
-/// its owner (answers and prize-draw contacts live here).
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
+/// Moves the prize-draw entries of a store made by the release before
+/// (sled tree `prizes`, random keys) into the prize file, then drops the
+/// tree. A migration cut short runs again at the next open; the file's
+/// merge keeps it from doubling entries.
+fn migrate_prizes(dir: &Path, db: &sled::Db, prizes: &Prizes) -> Result<(), StoreError> {
+    let name = keys::PRIZES.as_bytes();
+    if !db.tree_names().iter().any(|n| &n[..] == name) {
+        return Ok(());
     }
-    #[cfg(not(unix))]
-    {
-        std::fs::create_dir_all(dir)
+    let tree = db.open_tree(name).map_err(read_error)?;
+    let mut old = Vec::new();
+    for item in tree.iter() {
+        let (key, value) = item.map_err(read_error)?;
+        let (survey, fields): (String, Vec<(String, String)>) =
+            decode_in(dir, keys::PRIZES, &key, &value)?;
+        old.push(PrizeEntryV1 { survey, fields });
     }
+    prizes.merge(old, &mut rand::rng())?;
+    drop(tree);
+    db.drop_tree(name).map_err(write_error)?;
+    db.flush().map_err(write_error)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -792,5 +806,219 @@ mod tests {
         let _store = Store::open(&path, "test").unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o700);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_store_directory_that_already_exists_is_made_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        drop(open(&dir));
+        let mode = std::fs::metadata(dir.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "mode {mode:o}");
+    }
+
+    /// Every file and directory under `dir` whose mode is not private.
+    #[cfg(unix)]
+    fn not_private(dir: &Path) -> Vec<String> {
+        use std::os::unix::fs::MetadataExt;
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let want = if meta.is_dir() { 0o700 } else { 0o600 };
+            if (meta.is_dir() || meta.is_file()) && meta.mode() & 0o777 != want {
+                out.push(format!("{} {:o}", path.display(), meta.mode() & 0o777));
+            }
+            if meta.is_dir() {
+                out.extend(not_private(&path));
+            }
+        }
+        out
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_an_older_release_left_readable_are_made_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = open(&dir);
+            store
+                .load(&survey_from_str(DESK).unwrap(), DESK, NOW)
+                .unwrap();
+            store
+                .add_prize_entry("palvelupiste", &[("name".into(), "Maija".into())])
+                .unwrap();
+        }
+        fn open_up(dir: &Path) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                let is_dir = path.is_dir();
+                let mode = if is_dir { 0o755 } else { 0o644 };
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+                if is_dir {
+                    open_up(&path);
+                }
+            }
+        }
+        open_up(dir.path());
+        assert!(!not_private(dir.path()).is_empty());
+        drop(open(&dir));
+        assert_eq!(not_private(dir.path()), Vec::<String>::new());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_store_directory_of_another_user_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("theirs");
+        std::fs::create_dir(&path).unwrap();
+        if let Err(e) = std::os::unix::fs::chown(&path, Some(12345), None) {
+            eprintln!("skipped: cannot give a directory to another user here ({e})");
+            return;
+        }
+        match Store::open(&path, "test") {
+            Err(e @ StoreError::ForeignOwner { .. }) => {
+                assert!(e.is_store_problem());
+                assert!(e.to_string().contains("uid 12345"), "{e}");
+                assert!(e.hint().is_some_and(|h| h.contains("--store")));
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("opened another user's store"),
+        }
+        assert_eq!(std::fs::read_dir(&path).unwrap().count(), 0);
+    }
+
+    /// All the bytes of every file under `dir`.
+    fn bytes_under(dir: &Path) -> Vec<u8> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                out.extend(bytes_under(&path));
+            } else {
+                out.extend(std::fs::read(&path).unwrap());
+            }
+        }
+        out
+    }
+
+    fn contains(haystack: &[u8], needle: &str) -> bool {
+        haystack
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+    }
+
+    #[test]
+    fn prize_contacts_never_enter_the_response_log() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = open(&dir);
+            store
+                .load(&survey_from_str(DESK).unwrap(), DESK, NOW)
+                .unwrap();
+            for r in responses(&store, "palvelupiste", 3) {
+                store.submit(&r).unwrap();
+                store
+                    .add_prize_entry(
+                        "palvelupiste",
+                        &[
+                            ("name".into(), "Maija Meikäläinen".into()),
+                            ("phone".into(), "040 123 4567".into()),
+                        ],
+                    )
+                    .unwrap();
+            }
+        }
+        let db = bytes_under(&dir.path().join(SLED_DIR));
+        assert!(contains(&db, "palvelupiste"), "the responses are there");
+        assert!(!contains(&db, "Meikäläinen"));
+        assert!(!contains(&db, "040 123 4567"));
+        let file = dir.path().join(super::super::prizes::PRIZE_FILE);
+        assert!(contains(&std::fs::read(&file).unwrap(), "Meikäläinen"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+        }
+        assert_eq!(open(&dir).prize_entries("palvelupiste").unwrap().len(), 3);
+    }
+
+    /// The release before kept each entry in the sled tree `prizes`
+    /// under a random key: the first open moves them to the prize file.
+    #[test]
+    fn prize_entries_of_an_older_store_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let old: Vec<(String, Vec<(String, String)>)> = (0..5)
+            .map(|i| {
+                let survey = if i < 3 { "palvelulupaus" } else { "pulssi" };
+                (
+                    survey.to_owned(),
+                    vec![("name".to_owned(), format!("Nimi {i}"))],
+                )
+            })
+            .collect();
+        {
+            drop(open(&dir));
+            let db = sled::open(dir.path().join(SLED_DIR)).unwrap();
+            let tree = db.open_tree(keys::PRIZES).unwrap();
+            for entry in &old {
+                tree.insert(Uuid::new_v4().as_bytes(), codec::encode(entry).unwrap())
+                    .unwrap();
+            }
+            db.flush().unwrap();
+        }
+        let names = |store: &Store, id: &str| {
+            let mut n: Vec<String> = store
+                .prize_entries(id)
+                .unwrap()
+                .into_iter()
+                .map(|f| f[0].1.clone())
+                .collect();
+            n.sort();
+            n
+        };
+        for _ in 0..2 {
+            let store = open(&dir);
+            assert_eq!(
+                names(&store, "palvelulupaus"),
+                ["Nimi 0", "Nimi 1", "Nimi 2"]
+            );
+            assert_eq!(names(&store, "pulssi"), ["Nimi 3", "Nimi 4"]);
+            assert!(
+                !store
+                    .db
+                    .tree_names()
+                    .iter()
+                    .any(|n| &n[..] == keys::PRIZES.as_bytes())
+            );
+        }
+        assert!(dir.path().join(super::super::prizes::PRIZE_FILE).is_file());
+    }
+
+    #[test]
+    fn prize_entries_are_not_kept_in_the_order_they_came() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let names: Vec<String> = (0..30).map(|i| format!("Nimi {i}")).collect();
+        for name in &names {
+            store
+                .add_prize_entry("palvelulupaus", &[("name".into(), name.clone())])
+                .unwrap();
+        }
+        let stored: Vec<String> = store
+            .prize_entries("palvelulupaus")
+            .unwrap()
+            .into_iter()
+            .map(|f| f[0].1.clone())
+            .collect();
+        // A random order of 30 is the insertion order once in 30! (1e32).
+        assert_ne!(stored, names);
+        let mut sorted = stored.clone();
+        sorted.sort_by_key(|n| n[5..].parse::<u32>().unwrap());
+        assert_eq!(sorted, names, "every entry is there once");
     }
 }

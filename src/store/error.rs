@@ -23,8 +23,19 @@ pub enum StoreError {
     #[error("cannot open the store {dir}: {reason}")]
     Open { dir: PathBuf, reason: String },
 
+    #[error("the store {dir} belongs to another user (uid {owner}), and kioski runs as uid {me}")]
+    ForeignOwner { dir: PathBuf, owner: u32, me: u32 },
+
     #[error("the store {dir} is damaged: {reason}")]
     Damaged { dir: PathBuf, reason: String },
+
+    #[error("the prize-draw file {path} cannot be read: {reason}")]
+    PrizeFile {
+        path: PathBuf,
+        reason: String,
+        /// Written by a newer kioski, rather than damaged.
+        newer: bool,
+    },
 
     #[error("cannot write to the store: {0}")]
     Write(String),
@@ -80,9 +91,18 @@ impl StoreError {
             StoreError::InUse { .. } => "stop that process first (for example quit the kiosk with its exit chord), or use another store with --store".into(),
             StoreError::Newer { .. } => "use the newer kioski that wrote this store, or another store with --store".into(),
             StoreError::Open { .. } => "check that the directory exists and is yours (`ls -ld`), or choose another with --store".into(),
+            StoreError::ForeignOwner { dir, .. } => format!(
+                "run kioski as the user who owns {0}, or use a store of your own with --store; to take it over, `sudo chown -R \"$(id -un)\" {0}`",
+                dir.display()
+            ),
             StoreError::Damaged { dir, .. } => format!(
                 "keep a copy (`cp -a {0} {0}.damaged`), then start a new store and import bundles from the other terminals",
                 dir.display()
+            ),
+            StoreError::PrizeFile { newer: true, .. } => "use the newer kioski that wrote it, or another store with --store".into(),
+            StoreError::PrizeFile { path, .. } => format!(
+                "the answers are not affected; keep a copy (`cp {0} {0}.damaged`), then move the file aside to start the draw again empty",
+                path.display()
             ),
             StoreError::Write(_) => "check free disk space (`df -h`) and the store directory's permissions".into(),
             StoreError::Record { .. } => "the store may be damaged; keep a copy of it and export what can be read".into(),

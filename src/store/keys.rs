@@ -17,6 +17,8 @@ pub const META: &str = "meta";
 pub const VERSIONS: &str = "versions";
 pub const SURVEYS: &str = "surveys";
 pub const RESPONSES: &str = "responses";
+/// Prize-draw entries of stores made before `prizes.kioski`: read once at
+/// open, moved to that file, and dropped.
 pub const PRIZES: &str = "prizes";
 
 /// Store format: one byte, [`STORE_FORMAT`].

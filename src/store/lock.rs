@@ -45,13 +45,11 @@ pub fn acquire(dir: &Path, command: &str) -> Result<StoreLock, StoreError> {
         dir: dir.to_owned(),
         reason: format!("{}: {}", path.display(), super::database::io_reason(&e)),
     };
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(open_error)?;
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).map_err(open_error)?;
     match file.try_lock() {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {
@@ -108,6 +106,19 @@ mod tests {
         }
         drop(held);
         assert!(acquire(dir.path(), "load").is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_lock_file_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let _held = acquire(dir.path(), "kiosk").unwrap();
+        let mode = std::fs::metadata(dir.path().join(LOCK_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
     }
 
     #[test]

@@ -16,6 +16,8 @@
 //! - `owner`: a second process gets exit 3 naming the owner; damaged,
 //!   foreign and newer stores get exit 3, never a panic.
 //! - `pin`: `pin set` from stdin stores only an argon2id hash.
+//! - `private`: the store is 0700 and its files 0600 (sled's too, old
+//!   stores' too), exports and bundles 0600, another user's store refused.
 //! - `crash`: SIGKILL at random moments loses no acknowledged response.
 //! - `kiosk`: the real kiosk in a pseudo-terminal (`pty`, read through
 //!   vt100): every question type by keys and by mouse, Back, skip logic,
@@ -31,6 +33,7 @@ mod live;
 mod locations;
 mod owner;
 mod pin;
+mod private;
 mod pty;
 mod remote;
 mod store;

@@ -56,6 +56,9 @@ pub fn run(store: &Store, mut setup: Setup) -> std::io::Result<()> {
         now_ms(),
     );
     let mut last_layout = Layout::default();
+    // Failed prize-draw entries, told only when the kiosk stops.
+    let mut prize_failures = 0u64;
+    let mut prize_error: Option<String> = None;
     tracing::info!(survey = %kiosk.survey.id, version = %kiosk.version.short(), "kiosk started");
     loop {
         let now = now_ms();
@@ -105,12 +108,19 @@ pub fn run(store: &Store, mut setup: Setup) -> std::io::Result<()> {
                     }
                     Effect::Log(line) => tracing::info!("{line}"),
                     Effect::PrizeEntry(fields) => {
-                        // Logged without the details: they are personal data.
+                        // Never logged one by one, not even a failure: the
+                        // line's time would sit beside the response's.
                         if let Err(e) = store.add_prize_entry(&kiosk.survey.id, &fields) {
-                            tracing::error!("could not store a prize-draw entry: {e}");
+                            prize_failures += 1;
+                            prize_error = Some(e.to_string());
                         }
                     }
                     Effect::Quit => {
+                        if let Some(e) = prize_error.take() {
+                            tracing::error!(
+                                "{prize_failures} prize-draw entries could not be stored; the last error: {e}"
+                            );
+                        }
                         tracing::info!("kiosk stopped");
                         return Ok(());
                     }

@@ -641,10 +641,8 @@ fn prize_input(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
                 k.screen = Screen::Thanks {
                     until_ms: now + THANKS_MS,
                 };
-                vec![
-                    Effect::PrizeEntry(entries),
-                    Effect::Log("prize-draw entry stored".into()),
-                ]
+                // No log line: its time would sit beside the response's.
+                vec![Effect::PrizeEntry(entries)]
             }
         },
     }

@@ -71,6 +71,20 @@ fn joining_hands_over_only_the_contact_details() {
     assert!(matches!(rig.k.screen, Screen::Thanks { .. }));
 }
 
+/// A log line at the moment of an entry would sit next to the
+/// "response stored" line of the same respondent.
+#[test]
+fn joining_writes_no_log_line() {
+    let mut rig = on_the_form();
+    rig.type_text("Maija");
+    let effects = rig.tap(Target::Next);
+    assert!(matches!(effects[0], Effect::PrizeEntry(_)), "{effects:?}");
+    assert!(
+        effects.iter().all(|e| !matches!(e, Effect::Log(_))),
+        "{effects:?}"
+    );
+}
+
 #[test]
 fn bad_details_get_a_notice_and_nothing_is_handed_over() {
     let mut rig = on_the_form();

@@ -1,0 +1,150 @@
+//! Private by default: the store directory is 0700 and every file kioski
+//! writes in it, sled's included, is 0600, also in a store that an older
+//! release left readable; exports and bundles are 0600; a store that
+//! belongs to another user is refused before anything is written in it.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::support::{TempDir, kioski};
+
+/// Every file and directory under `dir` (not following symlinks), with
+/// its permission bits.
+fn modes_under(dir: &Path) -> Vec<(PathBuf, bool, u32)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        if meta.is_dir() {
+            out.push((path.clone(), true, meta.mode() & 0o777));
+            out.extend(modes_under(&path));
+        } else if meta.is_file() {
+            out.push((path, false, meta.mode() & 0o777));
+        }
+    }
+    out
+}
+
+#[track_caller]
+fn assert_private(store: &Path) {
+    let mode = std::fs::metadata(store).unwrap().mode() & 0o777;
+    assert_eq!(mode, 0o700, "store directory mode {mode:o}");
+    let all = modes_under(store);
+    assert!(
+        all.iter().any(|(p, ..)| p.ends_with("db/db")),
+        "sled's files are there: {all:?}"
+    );
+    let open: Vec<_> = all
+        .iter()
+        .filter(|(_, dir, mode)| *mode != if *dir { 0o700 } else { 0o600 })
+        .map(|(p, _, mode)| format!("{} {mode:o}", p.display()))
+        .collect();
+    assert!(open.is_empty(), "not private: {open:#?}");
+}
+
+#[track_caller]
+fn mode_of(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().mode() & 0o777
+}
+
+fn fill(store: &Path) {
+    kioski(["load", "surveys/palvelupiste.toml"])
+        .store(store)
+        .run()
+        .expect_code(0);
+    kioski([
+        "simulate",
+        "--survey",
+        "palvelupiste",
+        "--respondents",
+        "30",
+        "--seed",
+        "1",
+    ])
+    .store(store)
+    .run()
+    .expect_code(0);
+}
+
+#[test]
+fn every_file_kioski_writes_is_private_whatever_the_umask() {
+    // The test runs under the caller's umask (usually 022), which would
+    // leave sled's files, the lock and exports readable by everyone.
+    let work = TempDir::new("private-files");
+    let store = work.path().join("store");
+    fill(&store);
+    assert_private(&store);
+
+    let csv = work.path().join("out.csv");
+    let bundle = work.path().join("out.kioski");
+    kioski([
+        "export",
+        "--survey",
+        "palvelupiste",
+        "--format",
+        "csv",
+        "--out",
+        &csv.to_string_lossy(),
+    ])
+    .store(&store)
+    .run()
+    .expect_code(0);
+    kioski(["bundle", "export", "--out", &bundle.to_string_lossy()])
+        .store(&store)
+        .run()
+        .expect_code(0);
+    assert_eq!(mode_of(&csv), 0o600, "export");
+    assert_eq!(mode_of(&bundle), 0o600, "bundle");
+    assert_private(&store);
+}
+
+#[test]
+fn a_store_an_older_release_left_readable_is_made_private() {
+    let work = TempDir::new("private-old");
+    let store = work.path().join("store");
+    fill(&store);
+    // What the previous release left under a 022 umask, and a directory
+    // someone made before the first run.
+    for (path, dir, _) in modes_under(&store) {
+        let mode = if dir { 0o755 } else { 0o644 };
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o755)).unwrap();
+    kioski(["surveys"]).store(&store).run().expect_code(0);
+    assert_private(&store);
+
+    // A directory made by hand, world-readable, before kioski first ran.
+    let made = work.path().join("made");
+    std::fs::create_dir(&made).unwrap();
+    std::fs::set_permissions(&made, std::fs::Permissions::from_mode(0o755)).unwrap();
+    kioski(["load", "surveys/pulssi.toml"])
+        .store(&made)
+        .run()
+        .expect_code(0);
+    assert_eq!(mode_of(&made), 0o700);
+}
+
+#[test]
+fn a_store_of_another_user_is_refused_and_left_alone() {
+    let work = TempDir::new("private-foreign");
+    let store = work.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o755)).unwrap();
+    if let Err(e) = std::os::unix::fs::chown(&store, Some(12345), Some(12345)) {
+        eprintln!("skipped: cannot give a directory to another user here ({e})");
+        return;
+    }
+    let run = kioski(["surveys"]).store(&store).run();
+    run.expect_code(3);
+    assert!(
+        run.stderr.contains("belongs to another user (uid 12345)"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("hint:"), "{run}");
+    assert_eq!(mode_of(&store), 0o755, "its mode is not changed");
+    assert_eq!(
+        std::fs::read_dir(&store).unwrap().count(),
+        0,
+        "nothing is written in it"
+    );
+}
