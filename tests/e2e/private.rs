@@ -2,10 +2,14 @@
 //! writes in it, sled's included, is 0600, also in a store that an older
 //! release left readable; exports and bundles are 0600; a store that
 //! belongs to another user is refused before anything is written in it.
+//! A prize-draw entry made at the real kiosk never reaches sled's files
+//! or the log.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use crate::pty::{PtyKiosk, keys};
+use crate::store::with_store;
 use crate::support::{TempDir, kioski};
 
 /// Every file and directory under `dir` (not following symlinks), with
@@ -147,4 +151,90 @@ fn a_store_of_another_user_is_refused_and_left_alone() {
         0,
         "nothing is written in it"
     );
+}
+
+/// One question and a prize draw that asks for a name and a phone number.
+const DRAW_SURVEY: &str = r#"
+id = "arvonta"
+languages = ["en"]
+title = { en = "Draw test" }
+thanks = { en = "Thanks a lot" }
+
+[prize_draw]
+text = { en = "Enter the prize draw" }
+privacy = { en = "Kept apart from your answers." }
+fields = ["name", "phone"]
+
+[[question]]
+id = "overall"
+type = "rating"
+scale = 5
+required = true
+text = { en = "Overall grade" }
+"#;
+
+fn all_bytes_under(dir: &Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(all_bytes_under(&path));
+        } else {
+            out.extend(std::fs::read(&path).unwrap());
+        }
+    }
+    out
+}
+
+fn holds(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn a_prize_entry_at_the_kiosk_stays_apart_from_the_answers_and_the_log() {
+    let work = TempDir::new("private-draw");
+    let store = work.path().join("store");
+    let survey = work.write("arvonta.toml", DRAW_SURVEY);
+    kioski(["load", &survey.to_string_lossy()])
+        .store(&store)
+        .run()
+        .expect_code(0);
+    let mut k = PtyKiosk::start(&store);
+    k.wait_for_text("Start ▶");
+    k.send(keys::ENTER);
+    k.wait_for_text("Overall grade");
+    k.send(b"4\r");
+    k.wait_for_text("Enter the prize draw");
+    k.send("Maija Meikäläinen".as_bytes());
+    k.wait_for_text("Meikäläinen");
+    k.send(keys::TAB);
+    k.send(b"040 765 4321");
+    k.wait_for_text("040 765 4321");
+    k.send(keys::TAB);
+    k.send(keys::ENTER);
+    k.wait_for_text("Thanks a lot");
+    k.send(keys::CTRL_C);
+    assert_eq!(k.wait_exit(), 0);
+
+    let db = all_bytes_under(&store.join("db"));
+    assert!(holds(&db, "arvonta"), "the response is in sled");
+    assert!(!holds(&db, "Meikäläinen"), "the name is in sled's files");
+    assert!(!holds(&db, "040 765 4321"), "the phone is in sled's files");
+    let prizes = store.join(kioski::store::prizes::PRIZE_FILE);
+    assert!(holds(&std::fs::read(&prizes).unwrap(), "Meikäläinen"));
+    assert_eq!(mode_of(&prizes), 0o600);
+    let log = std::fs::read_to_string(store.join("kioski.log")).unwrap();
+    assert!(log.contains("response stored"), "{log}");
+    assert!(!log.to_lowercase().contains("prize"), "{log}");
+    let entries = with_store(&store, |s| s.prize_entries("arvonta").unwrap());
+    assert_eq!(
+        entries,
+        [vec![
+            ("name".to_owned(), "Maija Meikäläinen".to_owned()),
+            ("phone".to_owned(), "040 765 4321".to_owned()),
+        ]]
+    );
+    assert_private(&store);
 }
