@@ -238,3 +238,45 @@ fn a_prize_entry_at_the_kiosk_stays_apart_from_the_answers_and_the_log() {
     );
     assert_private(&store);
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The golden store of the release before (`tests/data/golden/`) kept two
+/// prize-draw entries in its sled tree, and its files as git checks them
+/// out (0644): the first open keeps both entries, in the prize file, and
+/// makes every file private; a second open adds nothing.
+#[test]
+fn the_old_release_store_keeps_its_prize_entries_and_becomes_private() {
+    let work = TempDir::new("private-golden");
+    let store = work.path().join("store");
+    copy_dir(
+        &crate::support::crate_root().join("tests/data/golden/store"),
+        &store,
+    );
+    std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let names = || {
+        let mut names: Vec<String> = with_store(&store, |s| s.prize_entries("palvelulupaus"))
+            .unwrap()
+            .into_iter()
+            .map(|fields| fields[0].1.clone())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(), ["Maija Meikäläinen", "Matti Virtanen"]);
+    assert_eq!(names(), ["Maija Meikäläinen", "Matti Virtanen"]);
+    assert!(store.join(kioski::store::prizes::PRIZE_FILE).is_file());
+    kioski(["surveys"]).store(&store).run().expect_code(0);
+    assert_private(&store);
+}
