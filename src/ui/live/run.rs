@@ -71,6 +71,9 @@ pub fn count(access: &Access, setup: &LiveSetup, grouping: Grouping) -> Result<L
             reason: e.to_string(),
         })?,
     };
+    // Notices began before this; responses stored from here on may be
+    // both scanned and announced.
+    live.count_starts_at(now_ms());
     for response in read.responses(&setup.survey) {
         let response = response?;
         let survey = read.survey_of(&response.version)?;
