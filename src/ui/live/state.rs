@@ -1,7 +1,7 @@
 //! What the live view shows and how keys change it. Pure: no terminal,
 //! no store, no clock (times come in as arguments).
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -11,6 +11,7 @@ use crate::core::response::Response;
 use crate::core::survey::{QuestionKind, Survey};
 use crate::core::tally::{GroupError, GroupedResult, GroupedTally, Grouping, Period};
 use crate::core::version::VersionHash;
+use crate::ui::seen::RecentIds;
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -104,10 +105,9 @@ fn minute_of_hour(ms: i64) -> usize {
 /// began, so it is never announced), announced ids only the newest
 /// [`ANNOUNCED_KEPT`].
 struct Counted {
-    ids: HashSet<Uuid>,
-    /// Ids that came in a notice, oldest first, dropped from `ids` past
-    /// the bound.
-    announced: VecDeque<Uuid>,
+    /// Scanned in the window and not yet announced.
+    scanned: HashSet<Uuid>,
+    announced: RecentIds,
     /// Scanned responses submitted at or after this are remembered.
     window_from_ms: i64,
 }
@@ -115,16 +115,10 @@ struct Counted {
 impl Counted {
     /// Remembers an announced id; false when it was counted already.
     fn announce(&mut self, id: Uuid) -> bool {
-        let new = self.ids.insert(id);
-        // A scanned id named once is named again only by a second stream,
-        // close behind the first: it ages out like an announced one.
-        self.announced.push_back(id);
-        while self.announced.len() > ANNOUNCED_KEPT {
-            if let Some(old) = self.announced.pop_front() {
-                self.ids.remove(&old);
-            }
-        }
-        new
+        // A scanned id is named again only by a second stream, close
+        // behind the first: from now on it ages out like an announced one.
+        let scanned = self.scanned.remove(&id);
+        self.announced.insert(id) && !scanned
     }
 }
 
@@ -156,8 +150,8 @@ impl Live {
             result,
             dirty: false,
             counted: Counted {
-                ids: HashSet::new(),
-                announced: VecDeque::new(),
+                scanned: HashSet::new(),
+                announced: RecentIds::new(ANNOUNCED_KEPT),
                 window_from_ms: i64::MIN,
             },
             hours: BTreeMap::new(),
@@ -181,13 +175,13 @@ impl Live {
 
     /// How many ids are remembered (bounded; see [`Counted`]).
     pub fn remembered(&self) -> usize {
-        self.counted.ids.len()
+        self.counted.scanned.len() + self.counted.announced.len()
     }
 
     /// Counts one response of the scan.
     pub fn fold(&mut self, response: &Response, survey_of_its_version: &Survey) {
         if response.submitted_ms >= self.counted.window_from_ms {
-            self.counted.ids.insert(response.id);
+            self.counted.scanned.insert(response.id);
         }
         self.count(response, survey_of_its_version);
     }
