@@ -118,10 +118,10 @@ pub fn run(
             .map(|_| Duration::from_secs(1));
         match events.next(timeout) {
             None => {}
-            Some(Incoming::Signal) | Some(Incoming::InputClosed(_)) => return Ok(()),
+            Some(Incoming::Signal(_)) | Some(Incoming::InputClosed(_)) => return Ok(()),
             Some(Incoming::Terminal(Event::Key(key))) => action = admin.key(key, now_ms()),
             Some(Incoming::Terminal(Event::Paste(text))) => admin.paste(&text),
-            Some(Incoming::Terminal(_)) => {}
+            Some(Incoming::Terminal(_) | Incoming::Saved(..)) => {}
             Some(Incoming::Store(StoreEvent::Stored(r))) => {
                 // A notice this soon after a reading may be for a response
                 // stored while the list was read, and counted by it: the

@@ -5,6 +5,7 @@
 //! state, and draw it into a `TestBackend` with the real layout and view.
 //! Nothing reads the wall clock, so every snapshot is stable.
 
+mod clock;
 mod hits;
 mod journeys;
 mod lockdown;
