@@ -161,7 +161,19 @@ fn run_loop(
 /// the writer (their results come back as messages), log lines to the
 /// log. True when the kiosk is to end.
 pub fn apply(kiosk: &mut Kiosk, setup: &Setup, writer: &Writer, msg: Msg, now: Now) -> bool {
-    let mut effects: VecDeque<Effect> = update(kiosk, msg, now).into();
+    let effects = update(kiosk, msg, now);
+    run_effects(kiosk, setup, writer, effects, now)
+}
+
+/// Runs the effects of one `update` (and of the updates they lead to).
+pub fn run_effects(
+    kiosk: &mut Kiosk,
+    setup: &Setup,
+    writer: &Writer,
+    effects: Vec<Effect>,
+    now: Now,
+) -> bool {
+    let mut effects: VecDeque<Effect> = effects.into();
     while let Some(effect) = effects.pop_front() {
         match effect {
             Effect::Submit(submission) => {
