@@ -30,6 +30,7 @@
 mod bundle;
 mod crash;
 mod export;
+mod golden;
 mod help;
 mod kiosk;
 mod live;
