@@ -15,6 +15,7 @@ mod lock;
 mod private;
 pub mod prizes;
 mod read;
+pub mod record;
 mod watch;
 
 pub use database::{
