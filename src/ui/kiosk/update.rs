@@ -191,8 +191,8 @@ fn saved(k: &mut Kiosk, result: Result<(), String>, now: i64) -> Vec<Effect> {
 }
 
 /// The thank-you screen once the prize-draw entry is stored; a failure is
-/// logged by the loop and thanked for all the same (the answers are
-/// stored), as before the entry was written off the drawing thread.
+/// counted by the writer (logged once when it stops, never per entry) and
+/// thanked for all the same (the answers are stored).
 fn prize_saved(k: &mut Kiosk, _result: Result<(), String>, now: i64) -> Vec<Effect> {
     if k.screen == Screen::Saving {
         k.screen = Screen::Thanks {
