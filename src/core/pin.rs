@@ -42,6 +42,11 @@ pub fn hash(pin: &str, salt: &[u8]) -> Result<String, PinError> {
         .map_err(|e| PinError::Hash(e.to_string()))
 }
 
+/// Whether `stored` is an argon2 hash in PHC form (what `hash` makes).
+pub fn is_hash(stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|h| h.algorithm.as_str().starts_with("argon2"))
+}
+
 /// Whether `pin` matches a stored hash. A malformed hash matches nothing.
 pub fn verify(pin: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|h| {

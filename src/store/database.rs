@@ -14,7 +14,7 @@ use super::keys;
 use super::lock::{self, StoreLock};
 use super::read::{ReadStore, Responses, SurveyCache};
 use super::watch::{StoreEvent, Watchers};
-use crate::core::response::Response;
+use crate::core::response::{Response, check_terminal_name};
 use crate::core::survey::Survey;
 use crate::core::version::VersionHash;
 
@@ -432,22 +432,44 @@ impl Store {
         Ok(value.map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
+    /// Stores the admin PIN's hash; anything but an argon2 PHC string is
+    /// refused, so a stored PIN always verifies or fails cleanly.
     pub fn set_pin_hash(&self, hash: &str) -> Result<(), StoreError> {
+        if !crate::core::pin::is_hash(hash) {
+            return Err(StoreError::Setting(
+                "the PIN hash is not an argon2 PHC string".into(),
+            ));
+        }
         self.meta
             .insert(keys::META_PIN, hash.as_bytes())
             .map_err(write_error)?;
         self.sync()
     }
 
-    /// The terminal name an admin set for this store, if any.
+    /// The terminal name an admin set for this store, if any. A name that
+    /// breaks the rule (stored by 0.1.0, which did not check) reads as
+    /// unset, with a warning in the log, so it cannot make every response
+    /// fail; setting a good name replaces it.
     pub fn terminal_name(&self) -> Result<Option<String>, StoreError> {
         let value = self.meta.get(keys::META_TERMINAL).map_err(read_error)?;
-        Ok(value.map(|v| String::from_utf8_lossy(&v).into_owned()))
+        let Some(value) = value else { return Ok(None) };
+        let name = String::from_utf8_lossy(&value).into_owned();
+        match check_terminal_name(&name) {
+            Ok(()) => Ok(Some(name)),
+            Err(e) => {
+                tracing::warn!(
+                    "ignoring the stored terminal name ({e}); set a new one with `kioski admin`"
+                );
+                Ok(None)
+            }
+        }
     }
 
     /// Names this terminal in the responses it stores from now on (the
-    /// kiosk takes it at its next welcome screen).
+    /// kiosk takes it at its next welcome screen). A name that a response
+    /// could not carry is refused and nothing is stored.
     pub fn set_terminal_name(&self, name: &str) -> Result<(), StoreError> {
+        check_terminal_name(name).map_err(|e| StoreError::Setting(e.to_string()))?;
         self.meta
             .insert(keys::META_TERMINAL, name.as_bytes())
             .map_err(write_error)?;
@@ -781,6 +803,36 @@ mod tests {
             Err(e) => panic!("{e}"),
             Ok(_) => panic!("opened twice"),
         }
+    }
+
+    #[test]
+    fn an_over_long_terminal_name_is_refused_and_nothing_is_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        store.set_terminal_name("kirjasto-1").unwrap();
+        for bad in ["x".repeat(65), String::new(), "a\u{1b}[2Jb".into()] {
+            assert!(store.set_terminal_name(&bad).is_err(), "{bad:?} was stored");
+        }
+        assert_eq!(
+            store.terminal_name().unwrap().as_deref(),
+            Some("kirjasto-1")
+        );
+    }
+
+    #[test]
+    fn a_bad_terminal_name_from_an_older_release_reads_as_unset() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = open(&dir);
+            // What 0.1.0 stored without a check.
+            store
+                .meta
+                .insert(keys::META_TERMINAL, "x".repeat(65).as_bytes())
+                .unwrap();
+            store.sync().unwrap();
+        }
+        let store = open(&dir);
+        assert_eq!(store.terminal_name().unwrap(), None);
     }
 
     #[cfg(unix)]

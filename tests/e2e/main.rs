@@ -33,6 +33,7 @@ mod owner;
 mod pin;
 mod pty;
 mod remote;
+mod settings;
 mod store;
 mod support;
 mod tally;

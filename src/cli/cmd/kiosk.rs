@@ -32,7 +32,7 @@ pub struct KioskArgs {
     pub survey: Option<String>,
 
     /// This terminal's name, stored with each response (default: host name).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = terminal_name)]
     pub terminal: Option<String>,
 
     /// Seconds without input before the answers so far are saved as a
@@ -43,6 +43,14 @@ pub struct KioskArgs {
     /// The language each respondent starts in (default: the survey's first).
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
+}
+
+/// `--terminal`: checked by the same rule as a stored response's terminal,
+/// so a name that every later response would fail on is never taken.
+pub fn terminal_name(text: &str) -> Result<String, String> {
+    crate::core::response::check_terminal_name(text)
+        .map(|()| text.to_owned())
+        .map_err(|e| format!("{e}"))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

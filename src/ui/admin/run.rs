@@ -142,7 +142,7 @@ pub fn run(
 }
 
 /// Does one store or file action and says how it went.
-fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
+pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
     // A refresh reads the rows itself; every other action reads them after.
     let read_rows_after = !matches!(action, Action::Refresh);
     let outcome: Result<Vec<String>, Vec<String>> = match action {
@@ -202,6 +202,17 @@ fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
             .map_err(|e| bundle_error(&path, &e)),
         Action::SetTerminalName(name) => {
             let name = crate::core::sanitize::strip(&name, false);
+            // The rule every stored name follows, said here before asking
+            // the store (which refuses such a name too).
+            if let Err(e) = crate::core::response::check_terminal_name(&name) {
+                admin.say(
+                    vec![format!(
+                        "Cannot set the terminal name: {e}; nothing was changed."
+                    )],
+                    true,
+                );
+                return;
+            }
             access
                 .set_terminal_name(&name)
                 .map(|()| {
