@@ -13,6 +13,7 @@ pub mod export;
 pub mod keys;
 mod lock;
 mod read;
+mod regular_file;
 mod watch;
 
 pub use database::{
@@ -21,4 +22,5 @@ pub use database::{
 pub use error::StoreError;
 pub use lock::Owner;
 pub use read::{ReadStore, Responses, SurveyCache, SurveySummary};
+pub use regular_file::open_regular_file;
 pub use watch::StoreEvent;

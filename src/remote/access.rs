@@ -6,8 +6,7 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 
 use super::client::Client;
-use super::protocol::SOCKET_FILE;
-use super::server::remove_stale;
+use super::place;
 use crate::core::survey::Survey;
 use crate::store::bundle::{self, BundleError, Imported, Verified};
 use crate::store::{LoadOutcome, ReadStore, Store, StoreError, StoreEvent};
@@ -29,7 +28,7 @@ impl Access {
         }
         let store = Store::open(dir, command)?;
         // This process holds the lock now, so a socket file is stale.
-        remove_stale(&dir.join(SOCKET_FILE));
+        place::remove_stale(dir);
         Ok(Access::Local(Arc::new(store)))
     }
 

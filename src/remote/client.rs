@@ -9,8 +9,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
 use super::protocol::{
-    FrameError, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, Reply, Request, SOCKET_FILE, read_frame,
-    write_frame,
+    FrameError, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, Reply, Request, read_frame, write_frame,
 };
 use crate::core::response::Response;
 use crate::core::survey::Survey;
@@ -53,7 +52,7 @@ impl Client {
     /// Connects to the owner of the store in `dir`, if one serves it.
     /// `None` when no socket answers (none there, or a stale one).
     pub fn connect(dir: &Path) -> Result<Option<Client>, StoreError> {
-        let socket = dir.join(SOCKET_FILE);
+        let socket = super::place::find(dir);
         if !socket.exists() {
             return Ok(None);
         }

@@ -63,6 +63,29 @@ pub enum Request {
     Watch,
 }
 
+impl Request {
+    /// The request's kind, for the log: never its content (a survey's
+    /// text, a path, a PIN attempt).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Request::Owner => "owner",
+            Request::Active => "active",
+            Request::SurveyEntries => "survey entries",
+            Request::SurveyEntry(_) => "survey entry",
+            Request::Version(_) => "version",
+            Request::Responses(_) => "responses",
+            Request::Stats(_) => "stats",
+            Request::PinHash => "pin hash",
+            Request::TerminalName => "terminal name",
+            Request::Load { .. } => "load",
+            Request::Activate(_) => "activate",
+            Request::Import { .. } => "import",
+            Request::SetTerminalName(_) => "set terminal name",
+            Request::Watch => "watch",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Reply {
     Owner {

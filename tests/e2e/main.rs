@@ -22,6 +22,7 @@
 //!   PIN lock-down, idle reset, signals, resizing, a hostile paste; the
 //!   store checked after each. Prints key-to-frame latency and idle CPU.
 
+mod abuse;
 mod bundle;
 mod crash;
 mod export;

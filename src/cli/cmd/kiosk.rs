@@ -80,9 +80,21 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
     crate::cli::logging::to_store_dir(store.dir());
     // Other commands (tally, export, load, activate, admin) go through
     // this process while it owns the store.
-    let _server = crate::remote::serve(store.clone(), "kiosk")
-        .inspect_err(|e| tracing::warn!("cannot serve the store on its socket: {e}"))
-        .ok();
+    // A kiosk that nothing can reach would keep every other command
+    // locked out of its store, so it does not start.
+    let _server = ctx.serve(&store, "kiosk").map_err(|e| {
+        tracing::error!("cannot serve the store on its socket: {e}");
+        CliError::new(
+            Exit::Store,
+            format!(
+                "cannot make the store's socket, so other commands could not reach the kiosk: {}.",
+                crate::store::io_reason(&e)
+            ),
+        )
+        .with_hint(
+            "use a store directory with a shorter path (--store DIR), or set XDG_RUNTIME_DIR",
+        )
+    })?;
     let id = choose_survey(&store, args, ctx)?;
     let version = store.latest(&id)?;
     let lang = args.lang.map(|l| match l {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::run::carry_out;
 use super::state::{Action, Admin};
 use crate::remote::Access;
-use crate::store::{ReadStore as _, Store};
+use crate::store::Store;
 
 #[test]
 fn an_over_long_terminal_name_is_refused_on_screen_and_not_stored() {
