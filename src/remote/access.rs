@@ -7,6 +7,7 @@ use std::sync::mpsc::Receiver;
 
 use super::client::Client;
 use super::place;
+use crate::core::pin::PinCheck;
 use crate::core::survey::Survey;
 use crate::store::bundle::{self, BundleError, Imported, Verified};
 use crate::store::{LoadOutcome, ReadStore, Store, StoreError, StoreEvent};
@@ -64,6 +65,15 @@ impl Access {
         match self {
             Access::Local(store) => store.activate(id),
             Access::Remote(client) => client.activate(id),
+        }
+    }
+
+    /// Checks an admin PIN attempt where the store is: the owner verifies
+    /// it and keeps the count of wrong ones (the hash never leaves it).
+    pub fn check_pin(&self, attempt: &str, now_ms: i64) -> Result<PinCheck, StoreError> {
+        match self {
+            Access::Local(store) => store.check_pin(attempt, now_ms),
+            Access::Remote(client) => client.check_pin(attempt),
         }
     }
 

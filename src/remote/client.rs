@@ -11,6 +11,7 @@ use std::time::Duration;
 use super::protocol::{
     FrameError, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, Reply, Request, read_frame, write_frame,
 };
+use crate::core::pin::PinCheck;
 use crate::core::response::Response;
 use crate::core::survey::Survey;
 use crate::core::version::VersionHash;
@@ -148,6 +149,14 @@ impl Client {
         self.done(&Request::Activate(id.to_owned()))
     }
 
+    /// Has the owner check an admin PIN attempt (it keeps the count).
+    pub fn check_pin(&self, attempt: &str) -> Result<PinCheck, StoreError> {
+        match self.ask(&Request::CheckPin(attempt.to_owned()))? {
+            Reply::Pin(check) => Ok(check),
+            other => Err(unexpected(&other)),
+        }
+    }
+
     pub fn set_terminal_name(&self, name: &str) -> Result<(), StoreError> {
         self.done(&Request::SetTerminalName(name.to_owned()))
     }
@@ -249,8 +258,11 @@ impl ReadStore for Client {
         }
     }
 
-    fn pin_hash(&self) -> Result<Option<String>, StoreError> {
-        self.text(&Request::PinHash)
+    fn has_pin(&self) -> Result<bool, StoreError> {
+        match self.ask(&Request::HasPin)? {
+            Reply::Flag(set) => Ok(set),
+            other => Err(unexpected(&other)),
+        }
     }
 
     fn terminal_name(&self) -> Result<Option<String>, StoreError> {

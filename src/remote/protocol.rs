@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::core::pin::PinCheck;
 use crate::core::version::VersionHash;
 use crate::store::bundle::Imported;
 use crate::store::codec;
@@ -43,7 +44,8 @@ pub enum Request {
     /// A survey's responses as stored records, in chunks, then `End`.
     Responses(String),
     Stats(String),
-    PinHash,
+    /// Whether an admin PIN is set (never the hash: see `CheckPin`).
+    HasPin,
     TerminalName,
     /// A survey file's text; the owner validates it again before storing.
     Load {
@@ -61,6 +63,11 @@ pub enum Request {
     /// Store events as they happen, with a heartbeat every second, until
     /// the client hangs up.
     Watch,
+    /// One admin PIN attempt, checked by the owner with its own clock;
+    /// it counts towards the stored lockout like one typed at the kiosk.
+    /// (The attempt travels in the clear on the 0600 socket, which only
+    /// the store's user can open.)
+    CheckPin(String),
 }
 
 impl Request {
@@ -75,13 +82,14 @@ impl Request {
             Request::Version(_) => "version",
             Request::Responses(_) => "responses",
             Request::Stats(_) => "stats",
-            Request::PinHash => "pin hash",
+            Request::HasPin => "has pin",
             Request::TerminalName => "terminal name",
             Request::Load { .. } => "load",
             Request::Activate(_) => "activate",
             Request::Import { .. } => "import",
             Request::SetTerminalName(_) => "set terminal name",
             Request::Watch => "watch",
+            Request::CheckPin(_) => "check pin",
         }
     }
 }
@@ -106,6 +114,8 @@ pub enum Reply {
     Event(StoreEvent),
     Heartbeat,
     Failed(Failure),
+    Flag(bool),
+    Pin(PinCheck),
 }
 
 /// An error in words, as the owner would have printed it.

@@ -273,7 +273,12 @@ fn answer(request: Request, store: &Store, owner: &Owner) -> Reply {
             .version(&hash)
             .map(|v| Reply::Version(v.map(Box::new))),
         Request::Stats(id) => ReadStore::stats(store, &id).map(Reply::Stats),
-        Request::PinHash => store.pin_hash().map(Reply::Text),
+        Request::HasPin => store.has_pin().map(Reply::Flag),
+        // The owner's clock, not the client's: a client cannot wait out
+        // a lock by claiming a later time.
+        Request::CheckPin(attempt) => store
+            .check_pin(&attempt, jiff::Timestamp::now().as_millisecond())
+            .map(Reply::Pin),
         Request::TerminalName => store.terminal_name().map(Reply::Text),
         Request::Activate(id) => store.activate(&id).map(|()| Reply::Done),
         Request::SetTerminalName(name) => store.set_terminal_name(&name).map(|()| Reply::Done),

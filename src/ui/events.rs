@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crossterm::event::Event;
 
+use crate::core::pin::PinCheck;
 use crate::store::StoreEvent;
 
 /// Something from outside the loop.
@@ -24,6 +25,9 @@ pub enum Incoming {
     Store(StoreEvent),
     /// The store's notices stopped: its owner went away.
     StoreGone,
+    /// The store's verdict on an admin PIN attempt (checked on a worker
+    /// thread, so the screen keeps drawing).
+    PinChecked(Result<PinCheck, String>),
 }
 
 pub struct Events {
@@ -52,6 +56,20 @@ impl Events {
             }
             let _ = tx.send(Incoming::StoreGone);
         });
+    }
+
+    /// Runs `work` on a thread of its own and puts what it returns into
+    /// the channel: slow work (an argon2 check) never holds up drawing.
+    pub fn run_off_loop(&self, work: impl FnOnce() -> Incoming + Send + 'static) {
+        let tx = self.tx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("kioski-worker".into())
+            .spawn(move || {
+                let _ = tx.send(work());
+            });
+        if let Err(e) = spawned {
+            tracing::error!("cannot start a worker thread: {e}");
+        }
     }
 
     /// The next event, or `None` when `timeout` passes first.

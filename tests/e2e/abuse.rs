@@ -232,3 +232,57 @@ fn a_terminal_name_that_breaks_the_rule_is_refused_through_the_socket() {
     }
     assert_eq!(s.owned.terminal_name().unwrap(), None);
 }
+
+#[test]
+fn no_reply_on_the_socket_carries_the_pin_hash() {
+    let s = served();
+    let hash = kioski::core::pin::hash("482913", &[5; 16]).unwrap();
+    s.owned.set_pin_hash(&hash).unwrap();
+    let requests = [
+        Request::Owner,
+        Request::Active,
+        Request::SurveyEntries,
+        Request::TerminalName,
+        Request::HasPin,
+        Request::CheckPin("000000".into()),
+        Request::CheckPin("482913".into()),
+    ];
+    for request in requests {
+        let mut conn = s.connect();
+        write_frame(&mut conn, &request, MAX_REQUEST_BYTES).unwrap();
+        let mut bytes = Vec::new();
+        let _ = conn.read_to_end(&mut bytes);
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("$argon2") && !text.contains(&hash[hash.len() - 20..]),
+            "{request:?} handed out the PIN hash"
+        );
+    }
+}
+
+#[test]
+fn wrong_pins_through_the_socket_count_towards_the_owners_lockout() {
+    use kioski::core::pin::{self, PinCheck};
+    let s = served();
+    s.owned
+        .set_pin_hash(&pin::hash("482913", &[5; 16]).unwrap())
+        .unwrap();
+    let client = Client::connect(&s.store)
+        .unwrap()
+        .expect("an owner answers");
+    assert!(client.has_pin().unwrap());
+    for _ in 0..pin::PIN_TRIES {
+        assert!(matches!(
+            client.check_pin("000000").unwrap(),
+            PinCheck::Wrong { .. }
+        ));
+    }
+    // Locked for every prompt: the right PIN is not even checked.
+    assert!(matches!(
+        client.check_pin("482913").unwrap(),
+        PinCheck::Locked { .. }
+    ));
+    let stored = s.owned.pin_lockout().unwrap();
+    assert_eq!(stored.failures, pin::PIN_TRIES);
+    assert!(stored.until_ms.is_some());
+}

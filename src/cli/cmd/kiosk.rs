@@ -122,7 +122,8 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
         terminal_flag: args.terminal.clone(),
         lang,
         idle_timeout_ms: i64::from(args.idle_timeout) * 1000,
-        pin_hash: store.pin_hash()?,
+        pin_set: store.has_pin()?,
+        lockout: store.pin_lockout()?,
         theme: crate::cli::theme_from_env(),
     };
     run(&store, setup).map_err(|e| CliError::new(Exit::Usage, format!("the terminal failed: {e}.")))

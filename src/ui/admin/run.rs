@@ -69,8 +69,9 @@ pub fn run(
         .ok()
         .flatten()
         .unwrap_or_else(|| setup.default_terminal.clone());
-    let pin_hash = access.read().pin_hash().unwrap_or(None);
-    let mut admin = Admin::new(pin_hash, terminal, source);
+    // When the answer is unknown, ask for the PIN: never open up by doubt.
+    let pin_set = access.read().has_pin().unwrap_or(true);
+    let mut admin = Admin::new(pin_set, terminal, source);
     admin.survey_files = setup.survey_files.clone();
     let mut action = if matches!(admin.mode, super::state::Mode::List) {
         Action::Refresh
@@ -81,6 +82,15 @@ pub fn run(
         match std::mem::replace(&mut action, Action::None) {
             Action::None => {}
             Action::Quit => return Ok(()),
+            Action::CheckPin(attempt) => {
+                // The owner verifies (argon2, about 0.2 s) and keeps the
+                // count; this view waits for it, as for any other action.
+                let check = access
+                    .check_pin(&attempt, now_ms())
+                    .map_err(|e| e.to_string());
+                action = admin.pin_checked(check, now_ms());
+                continue;
+            }
             Action::Live(id) => {
                 let live_setup = LiveSetup {
                     survey: id,
@@ -112,7 +122,7 @@ pub fn run(
             Some(Incoming::Signal) | Some(Incoming::InputClosed(_)) => return Ok(()),
             Some(Incoming::Terminal(Event::Key(key))) => action = admin.key(key, now_ms()),
             Some(Incoming::Terminal(Event::Paste(text))) => admin.paste(&text),
-            Some(Incoming::Terminal(_)) => {}
+            Some(Incoming::Terminal(_)) | Some(Incoming::PinChecked(_)) => {}
             Some(Incoming::Store(StoreEvent::Stored(r))) => {
                 if let Some(row) = admin.rows.iter_mut().find(|row| {
                     row.id == r.survey && row.last_ms.is_none_or(|t| r.submitted_ms > t)
@@ -221,7 +231,7 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
                 })
                 .map_err(|e| vec![format!("Cannot set the terminal name: {e}.")])
         }
-        Action::None | Action::Quit | Action::Live(_) => return,
+        Action::None | Action::Quit | Action::Live(_) | Action::CheckPin(_) => return,
     };
     let refresh = outcome.is_ok() && read_rows_after;
     match outcome {

@@ -11,7 +11,7 @@ use crate::store::Store;
 fn an_over_long_terminal_name_is_refused_on_screen_and_not_stored() {
     let dir = tempfile::tempdir().unwrap();
     let access = Access::Local(Arc::new(Store::open(dir.path(), "test").unwrap()));
-    let mut admin = Admin::new(None, "t".into(), "owns the store".into());
+    let mut admin = Admin::new(false, "t".into(), "owns the store".into());
     carry_out(Action::SetTerminalName("k".repeat(65)), &access, &mut admin);
     assert!(admin.message_is_error, "{:?}", admin.message);
     assert!(

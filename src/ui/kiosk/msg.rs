@@ -4,6 +4,7 @@ use crossterm::event::KeyEvent;
 
 use super::layout::Target;
 use crate::core::answer::Answers;
+use crate::core::pin::PinCheck;
 use crate::core::survey::Lang;
 
 /// Something that happened.
@@ -19,6 +20,8 @@ pub enum Msg {
     Tick,
     /// The store's answer to a `Submit`.
     Saved(Result<(), String>),
+    /// The store's answer to a `CheckPin`.
+    PinChecked(Result<PinCheck, String>),
     /// SIGTERM, SIGHUP or SIGINT from outside.
     Shutdown,
 }
@@ -34,6 +37,9 @@ pub enum Effect {
     Log(String),
     /// Store prize-draw contact details, unlinked from any response.
     PrizeEntry(Vec<(String, String)>),
+    /// Have the store check an admin PIN attempt (off the drawing thread:
+    /// argon2 takes a while); the loop answers with `Msg::PinChecked`.
+    CheckPin(String),
 }
 
 /// A response as the kiosk hands it over; the loop adds id, version,

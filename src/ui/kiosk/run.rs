@@ -13,6 +13,7 @@ use super::msg::{Effect, Msg, Submission};
 use super::state::Kiosk;
 use super::update::update;
 use super::view::View;
+use crate::core::pin::Lockout;
 use crate::core::response::{Response, time_ordered_id};
 use crate::core::survey::{Lang, Survey};
 use crate::core::version::VersionHash;
@@ -33,7 +34,10 @@ pub struct Setup {
     pub terminal_flag: Option<String>,
     pub lang: Option<Lang>,
     pub idle_timeout_ms: i64,
-    pub pin_hash: Option<String>,
+    /// Whether an admin PIN is set (the store checks attempts).
+    pub pin_set: bool,
+    /// The stored lockout at start: a restart does not lift a lock.
+    pub lockout: Lockout,
     pub theme: Theme,
 }
 
@@ -42,7 +46,7 @@ fn now_ms() -> i64 {
 }
 
 /// Runs the kiosk until the admin leaves it (or a signal ends it).
-pub fn run(store: &Store, mut setup: Setup) -> std::io::Result<()> {
+pub fn run(store: &Arc<Store>, mut setup: Setup) -> std::io::Result<()> {
     let mut guard = TerminalGuard::enter()?;
     let events = Events::start()?;
     events.forward_store(store.watch());
@@ -52,9 +56,10 @@ pub fn run(store: &Store, mut setup: Setup) -> std::io::Result<()> {
         setup.version,
         setup.lang,
         setup.idle_timeout_ms,
-        setup.pin_hash.clone(),
+        setup.pin_set,
         now_ms(),
     );
+    kiosk.lockout = setup.lockout;
     let mut last_layout = Layout::default();
     tracing::info!(survey = %kiosk.survey.id, version = %kiosk.version.short(), "kiosk started");
     loop {
@@ -104,6 +109,20 @@ pub fn run(store: &Store, mut setup: Setup) -> std::io::Result<()> {
                         effects.extend(update(&mut kiosk, Msg::Saved(result), now_ms()));
                     }
                     Effect::Log(line) => tracing::info!("{line}"),
+                    Effect::CheckPin(attempt) => {
+                        let store = store.clone();
+                        events.run_off_loop(move || {
+                            let started = std::time::Instant::now();
+                            let check = store
+                                .check_pin(&attempt, now_ms())
+                                .map_err(|e| e.to_string());
+                            tracing::debug!(
+                                ms = started.elapsed().as_millis(),
+                                "admin PIN checked"
+                            );
+                            Incoming::PinChecked(check)
+                        });
+                    }
                     Effect::PrizeEntry(fields) => {
                         // Logged without the details: they are personal data.
                         if let Err(e) = store.add_prize_entry(&kiosk.survey.id, &fields) {
@@ -157,6 +176,7 @@ fn to_msg(incoming: Incoming, layout: &Layout) -> Option<Msg> {
             tracing::warn!("terminal input ended: {why}");
             Some(Msg::Shutdown)
         }
+        Incoming::PinChecked(check) => Some(Msg::PinChecked(check)),
         Incoming::Terminal(Event::Key(key)) => Some(Msg::Key(key)),
         Incoming::Terminal(Event::Paste(text)) => Some(Msg::Paste(text)),
         Incoming::Terminal(Event::Mouse(m))

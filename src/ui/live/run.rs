@@ -121,7 +121,7 @@ pub fn run(
                 MouseEventKind::ScrollUp => action = live.key(key(KeyCode::Up)),
                 _ => {}
             },
-            Some(Incoming::Terminal(_)) => {}
+            Some(Incoming::Terminal(_)) | Some(Incoming::PinChecked(_)) => {}
             Some(Incoming::Store(StoreEvent::Stored(response))) => {
                 match access.read().survey_of(&response.version) {
                     Ok(survey) => {
