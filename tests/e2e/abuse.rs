@@ -243,6 +243,7 @@ fn no_reply_on_the_socket_carries_the_pin_hash() {
         Request::Active,
         Request::SurveyEntries,
         Request::TerminalName,
+        Request::PinHash,
         Request::HasPin,
         Request::CheckPin("000000".into()),
         Request::CheckPin("482913".into()),

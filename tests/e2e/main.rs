@@ -26,6 +26,7 @@ mod abuse;
 mod bundle;
 mod crash;
 mod export;
+mod golden;
 mod help;
 mod kiosk;
 mod live;
