@@ -168,19 +168,25 @@ struct Deadline<'a> {
 
 impl Read for Deadline<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = self.until.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(io::Error::new(
+        let late = || {
+            io::Error::new(
                 io::ErrorKind::TimedOut,
                 format!(
                     "the request did not arrive within {} s",
                     REQUEST_TIMEOUT.as_secs()
                 ),
-            ));
+            )
+        };
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(late());
         }
         self.conn.set_read_timeout(Some(left))?;
         let mut conn = self.conn;
-        conn.read(buf)
+        conn.read(buf).map_err(|e| match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => late(),
+            _ => e,
+        })
     }
 }
 
@@ -221,9 +227,15 @@ fn handle(
         Err(FrameError::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof => return,
         Err(e) => {
             tracing::warn!("socket: refused a request: {e}");
+            let slow = matches!(&e, FrameError::Io(e) if e.kind() == io::ErrorKind::TimedOut);
+            let hint = if slow {
+                "send the whole request at once"
+            } else {
+                "use the same kioski version as the running kiosk"
+            };
             let reply = Reply::Failed(failure(
                 format!("{} refused the request: {e}", owner.describe()),
-                Some("use the same kioski version as the running kiosk".into()),
+                Some(hint.into()),
                 false,
             ));
             let _ = write_frame(&mut conn, &reply, MAX_REPLY_BYTES);
