@@ -1,9 +1,10 @@
 //! Input, signals and deadlines, turned into one stream of events.
 //!
 //! A thread reads the terminal and sends what it reads; another waits for
-//! SIGTERM, SIGHUP and SIGINT. Both stop when the receiver is gone. The
-//! loop waits on the channel with a timeout set to its next deadline, so
-//! an idle kiosk sleeps instead of polling.
+//! SIGTERM, SIGHUP and SIGINT; the kiosk's writer answers its saves here
+//! too. Each stops when the receiver is gone. The loop waits on the
+//! channel with a timeout set to its next deadline, so an idle kiosk
+//! sleeps instead of polling.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
@@ -17,7 +18,8 @@ use crate::store::StoreEvent;
 #[derive(Debug)]
 pub enum Incoming {
     Terminal(Event),
-    Signal,
+    /// SIGTERM, SIGHUP or SIGINT, by number.
+    Signal(i32),
     /// Reading the terminal failed; the loop should end.
     InputClosed(String),
     /// A change in the store (from this process or, through the socket,
@@ -28,6 +30,18 @@ pub enum Incoming {
     /// The store's verdict on an admin PIN attempt (checked on a worker
     /// thread, so the screen keeps drawing).
     PinChecked(Result<PinCheck, String>),
+    /// The kiosk's writer thread finished a save.
+    Saved(Saved, Result<(), String>),
+}
+
+/// What the kiosk's writer saved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Saved {
+    /// The response the Saving screen waits for.
+    Response,
+    /// A partial left on the way out (idle reset, signal, leaving).
+    Partial,
+    PrizeEntry,
 }
 
 pub struct Events {
@@ -44,6 +58,11 @@ impl Events {
         Ok(Events { rx, tx })
     }
 
+    /// A sender into the channel, for threads the loop starts itself.
+    pub fn sender(&self) -> Sender<Incoming> {
+        self.tx.clone()
+    }
+
     /// Passes on the store's notices as [`Incoming::Store`], then
     /// [`Incoming::StoreGone`] when they end.
     pub fn forward_store(&self, events: Receiver<StoreEvent>) {
@@ -56,20 +75,6 @@ impl Events {
             }
             let _ = tx.send(Incoming::StoreGone);
         });
-    }
-
-    /// Runs `work` on a thread of its own and puts what it returns into
-    /// the channel: slow work (an argon2 check) never holds up drawing.
-    pub fn run_off_loop(&self, work: impl FnOnce() -> Incoming + Send + 'static) {
-        let tx = self.tx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("kioski-worker".into())
-            .spawn(move || {
-                let _ = tx.send(work());
-            });
-        if let Err(e) = spawned {
-            tracing::error!("cannot start a worker thread: {e}");
-        }
     }
 
     /// The next event, or `None` when `timeout` passes first.
@@ -117,8 +122,8 @@ fn spawn_signals(tx: Sender<Incoming>) -> std::io::Result<()> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
     std::thread::spawn(move || {
-        for _ in signals.forever() {
-            if tx.send(Incoming::Signal).is_err() {
+        for signal in signals.forever() {
+            if tx.send(Incoming::Signal(signal)).is_err() {
                 return;
             }
         }

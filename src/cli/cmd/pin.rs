@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal};
 use clap::{Args, Subcommand};
 use rand::RngExt;
 
+use crate::cli::out::outln;
 use crate::cli::{CliError, Context, Exit};
 use crate::core::pin;
 
@@ -42,7 +43,7 @@ fn set(ctx: &Context) -> Result<(), CliError> {
     })?;
     let store = ctx.open_store("pin set")?;
     store.set_pin_hash(&hash)?;
-    println!("The admin PIN is set.");
+    outln!("The admin PIN is set.")?;
     Ok(())
 }
 

@@ -4,7 +4,7 @@ use crossterm::event::KeyEvent;
 
 use super::layout::Target;
 use crate::core::answer::Answers;
-use crate::core::pin::PinCheck;
+use crate::core::pin::{Lockout, PinCheck};
 use crate::core::survey::Lang;
 
 /// Something that happened.
@@ -18,12 +18,51 @@ pub enum Msg {
     Paste(String),
     /// Time passed (a deadline the loop slept until).
     Tick,
-    /// The store's answer to a `Submit`.
+    /// The store's answer to the `Submit` the Saving screen waits for
+    /// (partials are the loop's own business).
     Saved(Result<(), String>),
+    /// The store's answer to a `PrizeEntry`.
+    PrizeSaved(Result<(), String>),
     /// The store's answer to a `CheckPin`.
     PinChecked(Result<PinCheck, String>),
     /// SIGTERM, SIGHUP or SIGINT from outside.
     Shutdown,
+}
+
+/// The two clocks `update` reads: a monotonic one for every deadline
+/// (idle reset, countdown, thank-you, PIN prompt), so that a wall-clock
+/// step neither fires nor freezes them, and the wall clock only for the
+/// times stored in a response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Now {
+    /// Milliseconds on a monotonic clock (any origin).
+    pub mono_ms: i64,
+    /// Unix milliseconds.
+    pub wall_ms: i64,
+}
+
+impl Now {
+    /// A stored lockout (its end on the wall clock, so that it survives
+    /// a restart) with its end moved to the monotonic clock the kiosk's
+    /// deadlines run on.
+    pub fn lockout_on_mono(&self, stored: Lockout) -> Lockout {
+        Lockout {
+            failures: stored.failures,
+            until_ms: stored
+                .until_ms
+                .map(|t| self.mono_ms.saturating_add(t.saturating_sub(self.wall_ms))),
+        }
+    }
+}
+
+impl From<i64> for Now {
+    /// Both clocks at `ms`, as tests run them.
+    fn from(ms: i64) -> Now {
+        Now {
+            mono_ms: ms,
+            wall_ms: ms,
+        }
+    }
 }
 
 /// Something for the loop to do.
@@ -35,7 +74,8 @@ pub enum Effect {
     Quit,
     /// Write a line to the log file (never to the screen).
     Log(String),
-    /// Store prize-draw contact details, unlinked from any response.
+    /// Store prize-draw contact details, unlinked from any response; the
+    /// loop answers with `Msg::PrizeSaved`.
     PrizeEntry(Vec<(String, String)>),
     /// Have the store check an admin PIN attempt (off the drawing thread:
     /// argon2 takes a while); the loop answers with `Msg::PinChecked`.
