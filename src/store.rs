@@ -16,6 +16,7 @@ mod private;
 pub mod prizes;
 mod read;
 pub mod record;
+mod regular_file;
 mod watch;
 
 pub use database::{
@@ -24,4 +25,5 @@ pub use database::{
 pub use error::StoreError;
 pub use lock::Owner;
 pub use read::{ReadStore, Responses, SurveyCache, SurveySummary};
+pub use regular_file::open_regular_file;
 pub use watch::StoreEvent;

@@ -29,6 +29,7 @@
 //!   PIN lock-down, idle reset, signals, resizing, a hostile paste; the
 //!   store checked after each. Prints key-to-frame latency and idle CPU.
 
+mod abuse;
 mod bundle;
 mod crash;
 mod export;
@@ -43,6 +44,7 @@ mod pipe;
 mod private;
 mod pty;
 mod remote;
+mod settings;
 mod store;
 mod support;
 mod tally;
