@@ -258,6 +258,16 @@ impl ReadStore for Client {
         self.text(&Request::TerminalName)
     }
 
+    fn shown_version(&self, id: &str) -> Result<Option<VersionHash>, StoreError> {
+        match self.text(&Request::ShownVersion(id.to_owned()))? {
+            None => Ok(None),
+            Some(hex) => hex
+                .parse()
+                .map(Some)
+                .map_err(|_| unexpected(&Reply::Text(Some(hex)))),
+        }
+    }
+
     fn stats(&self, id: &str) -> Result<SurveyStats, StoreError> {
         match self.ask(&Request::Stats(id.to_owned()))? {
             Reply::Stats(s) => Ok(s),

@@ -61,6 +61,8 @@ pub enum Request {
     /// Store events as they happen, with a heartbeat every second, until
     /// the client hangs up.
     Watch,
+    /// The version of a survey the kiosk shows, as hex text.
+    ShownVersion(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -197,6 +197,9 @@ fn answer(request: Request, store: &Store, owner: &Owner) -> Reply {
         Request::Stats(id) => ReadStore::stats(store, &id).map(Reply::Stats),
         Request::PinHash => store.pin_hash().map(Reply::Text),
         Request::TerminalName => store.terminal_name().map(Reply::Text),
+        Request::ShownVersion(id) => store
+            .shown_version(&id)
+            .map(|v| Reply::Text(v.map(|h| h.to_string()))),
         Request::Activate(id) => store.activate(&id).map(|()| Reply::Done),
         Request::SetTerminalName(name) => store.set_terminal_name(&name).map(|()| Reply::Done),
         Request::Load { source, now_ms } => {

@@ -1,15 +1,16 @@
 //! [`Store`]: an opened store directory, owned by this process.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::codec::{self, CodecError};
-use super::error::{StoreError, read_error, write_error};
+use super::error::{StoreError, disk_full, read_error, write_error};
 use super::keys;
 use super::lock::{self, StoreLock};
 use super::read::{ReadStore, Responses, SurveyCache};
@@ -69,20 +70,55 @@ pub struct SurveyStats {
     pub last_ms: Option<i64>,
 }
 
-/// An open store. Only one process holds one at a time (see `lock`).
-pub struct Store {
-    dir: PathBuf,
+/// sled's handles on one opening of the database: swapped whole when the
+/// store reopens after an I/O error.
+struct Sled {
     db: sled::Db,
     meta: sled::Tree,
     versions: sled::Tree,
     surveys: sled::Tree,
     responses: sled::Tree,
     prizes: sled::Tree,
+    /// Survey id -> the version (32 bytes) the kiosk shows of it.
+    shown: sled::Tree,
     /// sled's data file, for the `fdatasync` after each flush.
     data_file: File,
+}
+
+/// An open store. Only one process holds one at a time (see `lock`).
+///
+/// Thread-safe: socket threads share it. Every read-modify-write of the
+/// surveys, versions, shown versions and meta trees, and every batch
+/// import's "which are new" check, holds one guard, so concurrent loads,
+/// activates and imports never lose a version or count a response twice.
+///
+/// After an I/O error sled 0.34 fails every later write until it is
+/// opened again (its error is kept for the life of the database), so the
+/// store drops its handles and reopens sled at the next call, once no
+/// reader holds the old ones. Our `kioski.lock` stays held throughout.
+pub struct Store {
+    dir: PathBuf,
+    /// `None` while closed: reopening after an error failed (the disk is
+    /// still full); the next call tries again.
+    sled: RwLock<Option<Arc<Sled>>>,
+    /// An I/O error was seen: reopen at the next call.
+    broken: AtomicBool,
+    /// Held across every read-modify-write.
+    writing: Mutex<()>,
+    /// The version each survey showed when a store without `shown`
+    /// records was opened (one written before they existed): kept until
+    /// the first change writes them, so that a later import cannot move
+    /// them.
+    unrecorded: Mutex<HashMap<String, VersionHash>>,
     /// Surveys by version, decoded once.
     cache: SurveyCache,
     watchers: Watchers,
+    /// Syncs that fail as a full disk would, for tests of the recovery.
+    #[cfg(test)]
+    failing_syncs: std::sync::atomic::AtomicU32,
+    /// How often sled was reopened after an error, for tests.
+    #[cfg(test)]
+    reopened: std::sync::atomic::AtomicU32,
     _lock: StoreLock,
 }
 
@@ -97,37 +133,108 @@ impl Store {
         if dir.exists() && !dir.is_dir() {
             return Err(open_error("it is a file, not a directory".into()));
         }
-        create_private_dir(dir).map_err(|e| open_error(io_reason(&e)))?;
+        create_private_dir(dir).map_err(|e| open_io_error(dir, &e))?;
         let lock = lock::acquire(dir, command)?;
-        let sled_dir = dir.join(SLED_DIR);
-        let db = open_sled(&sled_dir).map_err(|(reason, damaged)| {
-            if damaged {
-                StoreError::Damaged {
-                    dir: dir.to_owned(),
-                    reason,
-                }
-            } else {
-                open_error(reason)
-            }
-        })?;
-        let tree = |name: &str| db.open_tree(name).map_err(|e| open_error(e.to_string()));
-        let meta = tree(keys::META)?;
-        check_format(dir, &meta)?;
-        let data_file = File::open(sled_dir.join("db")).map_err(|e| open_error(io_reason(&e)))?;
+        let sled = open_handles(dir)?;
+        let unrecorded = shown_at_open(dir, &sled);
         let store = Store {
             dir: dir.to_owned(),
-            versions: tree(keys::VERSIONS)?,
-            surveys: tree(keys::SURVEYS)?,
-            responses: tree(keys::RESPONSES)?,
-            prizes: tree(keys::PRIZES)?,
-            meta,
-            db,
-            data_file,
+            sled: RwLock::new(Some(Arc::new(sled))),
+            broken: AtomicBool::new(false),
+            writing: Mutex::new(()),
+            unrecorded: Mutex::new(unrecorded),
             cache: SurveyCache::default(),
             watchers: Watchers::default(),
+            #[cfg(test)]
+            failing_syncs: Default::default(),
+            #[cfg(test)]
+            reopened: Default::default(),
             _lock: lock,
         };
         Ok(store)
+    }
+
+    /// The current sled handles; after an I/O error, first tries to open
+    /// sled again (see [`Store`]).
+    fn sled(&self) -> Result<Arc<Sled>, StoreError> {
+        if self.broken.load(Ordering::SeqCst) {
+            self.reopen();
+        }
+        let current = self.sled.read().map_err(|_| poisoned())?.clone();
+        match current {
+            Some(sled) => Ok(sled),
+            // Closed: the last reopen failed; this call tries once more.
+            None => {
+                self.reopen();
+                self.sled
+                    .read()
+                    .map_err(|_| poisoned())?
+                    .clone()
+                    .ok_or_else(|| StoreError::Closed {
+                        dir: self.dir.clone(),
+                    })
+            }
+        }
+    }
+
+    /// Drops sled's handles and opens it again, if nobody else uses them
+    /// now (a reader in the middle of a scan); otherwise a later call does.
+    fn reopen(&self) {
+        let Ok(mut slot) = self.sled.write() else {
+            return;
+        };
+        if !self.broken.load(Ordering::SeqCst) && slot.is_some() {
+            return; // another thread reopened it meanwhile
+        }
+        if slot.as_ref().is_some_and(|s| Arc::strong_count(s) > 1) {
+            return;
+        }
+        // sled's lock on its files goes with its last handle.
+        drop(slot.take());
+        match open_handles(&self.dir) {
+            Ok(sled) => {
+                *slot = Some(Arc::new(sled));
+                self.broken.store(false, Ordering::SeqCst);
+                #[cfg(test)]
+                self.reopened.fetch_add(1, Ordering::SeqCst);
+                tracing::info!("the store was opened again after a write error");
+            }
+            Err(e) => tracing::warn!("the store cannot be opened again yet: {e}"),
+        }
+    }
+
+    /// A sled error of a read, noting an I/O error for [`Store::reopen`].
+    fn read_failed(&self, e: sled::Error) -> StoreError {
+        self.note(&e);
+        read_error(e)
+    }
+
+    /// A sled error of a write, noting an I/O error for [`Store::reopen`].
+    fn write_failed(&self, e: sled::Error) -> StoreError {
+        self.note(&e);
+        write_error(e)
+    }
+
+    fn note(&self, e: &sled::Error) {
+        if matches!(e, sled::Error::Io(_)) {
+            self.broken.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// The guard of every read-modify-write. Shown versions of an old
+    /// store that are not yet recorded are written first.
+    fn writing(&self, sled: &Sled) -> Result<MutexGuard<'_, ()>, StoreError> {
+        let writing = self.writing.lock().map_err(|_| poisoned())?;
+        let mut unrecorded = self.unrecorded.lock().map_err(|_| poisoned())?;
+        // Written before they are forgotten: a reader that finds neither
+        // looks after both.
+        for (id, hash) in unrecorded.iter() {
+            sled.shown
+                .insert(id.as_bytes(), &hash.0)
+                .map_err(|e| self.write_failed(e))?;
+        }
+        unrecorded.clear();
+        Ok(writing)
     }
 
     pub fn dir(&self) -> &Path {
@@ -139,26 +246,77 @@ impl Store {
     /// `sync_file_range`, which survives a killed process but not a power
     /// cut.
     pub fn sync(&self) -> Result<(), StoreError> {
-        self.db.flush().map_err(write_error)?;
-        self.data_file
-            .sync_data()
-            .map_err(|e| StoreError::Write(e.to_string()))
+        self.sync_handles(&*self.sled()?)
+    }
+
+    fn sync_handles(&self, sled: &Sled) -> Result<(), StoreError> {
+        #[cfg(test)]
+        if self
+            .failing_syncs
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(self.write_failed(sled::Error::Io(std::io::Error::from(
+                std::io::ErrorKind::StorageFull,
+            ))));
+        }
+        sled.db.flush().map_err(|e| self.write_failed(e))?;
+        sled.data_file.sync_data().map_err(|e| {
+            // The flush may have reached sled's files only in part.
+            self.broken.store(true, Ordering::SeqCst);
+            if disk_full(&e) {
+                StoreError::DiskFull
+            } else {
+                StoreError::Write(io_reason(&e))
+            }
+        })
+    }
+
+    /// Makes the next `n` syncs fail as on a full disk.
+    #[cfg(test)]
+    fn fail_syncs(&self, n: u32) {
+        self.failing_syncs.store(n, Ordering::SeqCst);
     }
 
     // ---- surveys and versions ----------------------------------------
 
     /// Stores a validated survey as a version of its id; the same content
-    /// again adds nothing. The first survey loaded into a store becomes
-    /// the active one.
+    /// again adds nothing. The loaded version becomes the one the kiosk
+    /// shows of its survey (at its next welcome screen). The first survey
+    /// loaded into a store becomes the active one.
     pub fn load(
         &self,
         survey: &Survey,
         source: &str,
         now_ms: i64,
     ) -> Result<LoadOutcome, StoreError> {
+        self.add_version(survey, source, now_ms, true)
+    }
+
+    /// Stores a survey version from a bundle: like [`Store::load`], but
+    /// what the kiosk shows stays as it was (only `load` and `activate`
+    /// change that).
+    pub fn import_version(
+        &self,
+        survey: &Survey,
+        source: &str,
+        loaded_ms: i64,
+    ) -> Result<LoadOutcome, StoreError> {
+        self.add_version(survey, source, loaded_ms, false)
+    }
+
+    fn add_version(
+        &self,
+        survey: &Survey,
+        source: &str,
+        now_ms: i64,
+        show: bool,
+    ) -> Result<LoadOutcome, StoreError> {
         let hash = VersionHash::of(survey);
+        let sled = self.sled()?;
+        let _writing = self.writing(&sled)?;
         let mut entry = self
-            .survey_entry(&survey.id)?
+            .entry_in(&sled, &survey.id)?
             .unwrap_or_else(|| SurveyEntry {
                 id: survey.id.clone(),
                 versions: Vec::new(),
@@ -171,7 +329,7 @@ impl Store {
                 source: source.to_owned(),
                 loaded_ms: now_ms,
             };
-            self.put(&self.versions, &hash.0, &version)?;
+            self.put(&sled.versions, &hash.0, &version)?;
             // Kept in load order, so a version imported from another
             // terminal takes its place in time, and the newest is last.
             let at = entry.versions.partition_point(|v| v.loaded_ms <= now_ms);
@@ -182,15 +340,20 @@ impl Store {
                     loaded_ms: now_ms,
                 },
             );
-            self.put(&self.surveys, survey.id.as_bytes(), &entry)?;
+            self.put(&sled.surveys, survey.id.as_bytes(), &entry)?;
         }
-        let activated = self.active()?.is_none();
+        if show {
+            sled.shown
+                .insert(survey.id.as_bytes(), &hash.0)
+                .map_err(|e| self.write_failed(e))?;
+        }
+        let activated = self.active_in(&sled)?.is_none();
         if activated {
-            self.meta
+            sled.meta
                 .insert(keys::META_ACTIVE, survey.id.as_bytes())
-                .map_err(write_error)?;
+                .map_err(|e| self.write_failed(e))?;
         }
-        self.sync()?;
+        self.sync_handles(&sled)?;
         self.watchers.notify(StoreEvent::SurveysChanged);
         let number = entry
             .versions
@@ -205,42 +368,114 @@ impl Store {
         })
     }
 
-    /// Makes `id` the survey the kiosk shows.
+    /// Makes `id` the survey the kiosk shows, at its newest version.
     pub fn activate(&self, id: &str) -> Result<(), StoreError> {
-        if self.survey_entry(id)?.is_none() {
-            return Err(StoreError::UnknownSurvey(id.to_owned()));
-        }
-        self.meta
+        let sled = self.sled()?;
+        let _writing = self.writing(&sled)?;
+        let entry = self
+            .entry_in(&sled, id)?
+            .ok_or_else(|| StoreError::UnknownSurvey(id.to_owned()))?;
+        let newest = entry
+            .versions
+            .last()
+            .ok_or_else(|| StoreError::UnknownSurvey(id.to_owned()))?;
+        sled.meta
             .insert(keys::META_ACTIVE, id.as_bytes())
-            .map_err(write_error)?;
-        self.sync()?;
+            .map_err(|e| self.write_failed(e))?;
+        sled.shown
+            .insert(id.as_bytes(), &newest.hash.0)
+            .map_err(|e| self.write_failed(e))?;
+        self.sync_handles(&sled)?;
         self.watchers.notify(StoreEvent::SurveysChanged);
         Ok(())
     }
 
     /// The id of the active survey.
     pub fn active(&self) -> Result<Option<String>, StoreError> {
-        let value = self.meta.get(keys::META_ACTIVE).map_err(read_error)?;
+        self.active_in(&*self.sled()?)
+    }
+
+    fn active_in(&self, sled: &Sled) -> Result<Option<String>, StoreError> {
+        let value = sled
+            .meta
+            .get(keys::META_ACTIVE)
+            .map_err(|e| self.read_failed(e))?;
         Ok(value.map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
+    /// The version of survey `id` the kiosk shows: the one last loaded
+    /// or activated. A survey never loaded or activated here (it came in
+    /// a bundle) shows its newest version.
+    pub fn shown_version(&self, id: &str) -> Result<Option<VersionHash>, StoreError> {
+        // Before the record: a writer records, then forgets.
+        if let Some(hash) = self.unrecorded_shown(id)? {
+            return Ok(Some(hash));
+        }
+        let sled = self.sled()?;
+        if let Some(value) = sled
+            .shown
+            .get(id.as_bytes())
+            .map_err(|e| self.read_failed(e))?
+            && let Ok(bytes) = <[u8; 32]>::try_from(value.as_ref())
+        {
+            return Ok(Some(VersionHash(bytes)));
+        }
+        Ok(self
+            .entry_in(&sled, id)?
+            .and_then(|e| e.versions.last().map(|v| v.hash)))
+    }
+
+    fn unrecorded_shown(&self, id: &str) -> Result<Option<VersionHash>, StoreError> {
+        let unrecorded = self.unrecorded.lock().map_err(|_| poisoned())?;
+        Ok(unrecorded.get(id).copied())
+    }
+
+    /// Records the version of `id` the kiosk shows, where nothing is
+    /// recorded yet, so that a later import cannot change it.
+    pub fn record_shown(&self, id: &str) -> Result<(), StoreError> {
+        let sled = self.sled()?;
+        let _writing = self.writing(&sled)?;
+        if sled
+            .shown
+            .contains_key(id.as_bytes())
+            .map_err(|e| self.read_failed(e))?
+        {
+            return Ok(());
+        }
+        let Some(newest) = self
+            .entry_in(&sled, id)?
+            .and_then(|e| e.versions.last().map(|v| v.hash))
+        else {
+            return Err(StoreError::UnknownSurvey(id.to_owned()));
+        };
+        sled.shown
+            .insert(id.as_bytes(), &newest.0)
+            .map_err(|e| self.write_failed(e))?;
+        self.sync_handles(&sled)
+    }
+
     pub fn survey_entry(&self, id: &str) -> Result<Option<SurveyEntry>, StoreError> {
-        self.get(&self.surveys, keys::SURVEYS, id.as_bytes())
+        self.entry_in(&*self.sled()?, id)
+    }
+
+    fn entry_in(&self, sled: &Sled, id: &str) -> Result<Option<SurveyEntry>, StoreError> {
+        self.get(&sled.surveys, keys::SURVEYS, id.as_bytes())
     }
 
     /// Every stored survey, by id.
     pub fn survey_entries(&self) -> Result<Vec<SurveyEntry>, StoreError> {
-        self.surveys
+        let sled = self.sled()?;
+        sled.surveys
             .iter()
             .map(|item| {
-                let (key, value) = item.map_err(read_error)?;
+                let (key, value) = item.map_err(|e| self.read_failed(e))?;
                 self.decode(keys::SURVEYS, &key, &value)
             })
             .collect()
     }
 
     pub fn version(&self, hash: &VersionHash) -> Result<Option<StoredVersion>, StoreError> {
-        self.get(&self.versions, keys::VERSIONS, &hash.0)
+        self.get(&self.sled()?.versions, keys::VERSIONS, &hash.0)
     }
 
     /// The survey of a version, decoded once and kept.
@@ -254,10 +489,11 @@ impl Store {
     pub fn submit(&self, response: &Response) -> Result<(), StoreError> {
         self.check(response)?;
         let bytes = encode(response)?;
-        self.responses
+        let sled = self.sled()?;
+        sled.responses
             .insert(keys::response(&response.survey, &response.id), bytes)
-            .map_err(write_error)?;
-        self.sync()?;
+            .map_err(|e| self.write_failed(e))?;
+        self.sync_handles(&sled)?;
         self.watchers
             .notify(StoreEvent::Stored(Box::new(response.clone())));
         Ok(())
@@ -265,7 +501,8 @@ impl Store {
 
     /// Checks and stores many responses in one atomic batch, then makes
     /// them durable; returns how many were new (ids already stored, or
-    /// twice in the batch, are skipped).
+    /// twice in the batch, are skipped). Concurrent batches are applied
+    /// one after the other, so each response counts as new once.
     pub fn submit_batch(&self, responses: &[Response]) -> Result<usize, StoreError> {
         let mut keyed = Vec::with_capacity(responses.len());
         for response in responses {
@@ -274,7 +511,9 @@ impl Store {
         }
         keyed.sort_by(|a, b| a.0.cmp(&b.0));
         keyed.dedup_by(|a, b| a.0 == b.0);
-        let existing = self.existing_keys(&keyed)?;
+        let sled = self.sled()?;
+        let _writing = self.writing(&sled)?;
+        let existing = self.existing_keys(&sled, &keyed)?;
         let mut batch = sled::Batch::default();
         let mut added = 0;
         for (key, response) in keyed {
@@ -283,8 +522,10 @@ impl Store {
                 added += 1;
             }
         }
-        self.responses.apply_batch(batch).map_err(write_error)?;
-        self.sync()?;
+        sled.responses
+            .apply_batch(batch)
+            .map_err(|e| self.write_failed(e))?;
+        self.sync_handles(&sled)?;
         if added > 0 {
             self.watchers.notify(StoreEvent::Imported);
         }
@@ -302,10 +543,13 @@ impl Store {
             self.check(r)?;
             records.push((keys::response(&r.survey, &r.id), encode(r)?));
         }
+        let sled = self.sled()?;
         for (key, value) in records {
-            self.responses.insert(key, value).map_err(write_error)?;
+            sled.responses
+                .insert(key, value)
+                .map_err(|e| self.write_failed(e))?;
         }
-        self.sync()?;
+        self.sync_handles(&sled)?;
         self.watchers.notify(StoreEvent::Imported);
         Ok(responses.len())
     }
@@ -316,6 +560,7 @@ impl Store {
     /// looked up instead.
     fn existing_keys(
         &self,
+        sled: &Sled,
         sorted: &[(Vec<u8>, &Response)],
     ) -> Result<HashSet<Vec<u8>>, StoreError> {
         let mut found = HashSet::new();
@@ -324,13 +569,17 @@ impl Store {
         };
         let limit = sorted.len() * 4 + 16;
         let mut scanned = 0;
-        for item in self.responses.range(first.0.as_slice()..=last.0.as_slice()) {
-            let (key, _) = item.map_err(read_error)?;
+        for item in sled.responses.range(first.0.as_slice()..=last.0.as_slice()) {
+            let (key, _) = item.map_err(|e| self.read_failed(e))?;
             scanned += 1;
             if scanned > limit {
                 found.clear();
                 for (key, _) in sorted {
-                    if self.responses.contains_key(key).map_err(read_error)? {
+                    if sled
+                        .responses
+                        .contains_key(key)
+                        .map_err(|e| self.read_failed(e))?
+                    {
                         found.insert(key.clone());
                     }
                 }
@@ -349,9 +598,10 @@ impl Store {
 
     /// Whether a response with this id is stored.
     pub fn has_response(&self, survey: &str, id: &Uuid) -> Result<bool, StoreError> {
-        self.responses
+        self.sled()?
+            .responses
             .contains_key(keys::response(survey, id))
-            .map_err(read_error)
+            .map_err(|e| self.read_failed(e))
     }
 
     fn check(&self, response: &Response) -> Result<(), StoreError> {
@@ -364,14 +614,33 @@ impl Store {
             })
     }
 
+    /// The stored records of survey `id`, oldest first, read lazily. The
+    /// scan keeps its own handle on sled, so the store reopens only after
+    /// it ends.
+    fn scan(
+        &self,
+        id: &str,
+    ) -> impl Iterator<Item = Result<(sled::IVec, sled::IVec), StoreError>> + '_ {
+        let (sled, failed) = match self.sled() {
+            Ok(sled) => (Some(sled), None),
+            Err(e) => (None, Some(Err(e))),
+        };
+        let prefix = keys::survey_prefix(id);
+        let items = sled.into_iter().flat_map(move |sled| Scan {
+            iter: sled.responses.scan_prefix(&prefix),
+            _sled: sled,
+        });
+        failed
+            .into_iter()
+            .chain(items.map(|item| item.map_err(|e| self.read_failed(e))))
+    }
+
     /// The responses to survey `id`, oldest first, read lazily.
     pub fn responses(&self, id: &str) -> impl Iterator<Item = Result<Response, StoreError>> + '_ {
-        self.responses
-            .scan_prefix(keys::survey_prefix(id))
-            .map(|item| {
-                let (key, value) = item.map_err(read_error)?;
-                self.decode(keys::RESPONSES, &key, &value)
-            })
+        self.scan(id).map(|item| {
+            let (key, value) = item?;
+            self.decode(keys::RESPONSES, &key, &value)
+        })
     }
 
     /// The stored records (key, encoded response) of survey `id`, oldest
@@ -380,12 +649,10 @@ impl Store {
         &self,
         id: &str,
     ) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + '_ {
-        self.responses
-            .scan_prefix(keys::survey_prefix(id))
-            .map(|item| {
-                let (key, value) = item.map_err(read_error)?;
-                Ok((key.to_vec(), value.to_vec()))
-            })
+        self.scan(id).map(|item| {
+            let (key, value) = item?;
+            Ok((key.to_vec(), value.to_vec()))
+        })
     }
 
     /// Decodes a record from [`Store::response_records`] (in the process
@@ -408,15 +675,16 @@ impl Store {
         fields: &[(String, String)],
     ) -> Result<(), StoreError> {
         let entry = (survey.to_owned(), fields.to_vec());
-        self.put(&self.prizes, Uuid::new_v4().as_bytes(), &entry)?;
-        self.sync()
+        let sled = self.sled()?;
+        self.put(&sled.prizes, Uuid::new_v4().as_bytes(), &entry)?;
+        self.sync_handles(&sled)
     }
 
     /// The prize-draw entries of survey `id`, in random order.
     pub fn prize_entries(&self, id: &str) -> Result<Vec<Vec<(String, String)>>, StoreError> {
         let mut out = Vec::new();
-        for item in self.prizes.iter() {
-            let (key, value) = item.map_err(read_error)?;
+        for item in self.sled()?.prizes.iter() {
+            let (key, value) = item.map_err(|e| self.read_failed(e))?;
             let (survey, fields): (String, Vec<(String, String)>) =
                 self.decode(keys::PRIZES, &key, &value)?;
             if survey == id {
@@ -428,30 +696,39 @@ impl Store {
 
     /// The admin PIN's hash, if one is set.
     pub fn pin_hash(&self) -> Result<Option<String>, StoreError> {
-        let value = self.meta.get(keys::META_PIN).map_err(read_error)?;
-        Ok(value.map(|v| String::from_utf8_lossy(&v).into_owned()))
+        self.meta_text(keys::META_PIN)
     }
 
     pub fn set_pin_hash(&self, hash: &str) -> Result<(), StoreError> {
-        self.meta
+        let sled = self.sled()?;
+        sled.meta
             .insert(keys::META_PIN, hash.as_bytes())
-            .map_err(write_error)?;
-        self.sync()
+            .map_err(|e| self.write_failed(e))?;
+        self.sync_handles(&sled)
     }
 
     /// The terminal name an admin set for this store, if any.
     pub fn terminal_name(&self) -> Result<Option<String>, StoreError> {
-        let value = self.meta.get(keys::META_TERMINAL).map_err(read_error)?;
+        self.meta_text(keys::META_TERMINAL)
+    }
+
+    fn meta_text(&self, key: &[u8]) -> Result<Option<String>, StoreError> {
+        let value = self
+            .sled()?
+            .meta
+            .get(key)
+            .map_err(|e| self.read_failed(e))?;
         Ok(value.map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
     /// Names this terminal in the responses it stores from now on (the
     /// kiosk takes it at its next welcome screen).
     pub fn set_terminal_name(&self, name: &str) -> Result<(), StoreError> {
-        self.meta
+        let sled = self.sled()?;
+        sled.meta
             .insert(keys::META_TERMINAL, name.as_bytes())
-            .map_err(write_error)?;
-        self.sync()?;
+            .map_err(|e| self.write_failed(e))?;
+        self.sync_handles(&sled)?;
         self.watchers.notify(StoreEvent::SurveysChanged);
         Ok(())
     }
@@ -471,7 +748,8 @@ impl Store {
         key: &[u8],
         value: &T,
     ) -> Result<(), StoreError> {
-        tree.insert(key, encode(value)?).map_err(write_error)?;
+        tree.insert(key, encode(value)?)
+            .map_err(|e| self.write_failed(e))?;
         Ok(())
     }
 
@@ -481,7 +759,7 @@ impl Store {
         name: &'static str,
         key: &[u8],
     ) -> Result<Option<T>, StoreError> {
-        match tree.get(key).map_err(read_error)? {
+        match tree.get(key).map_err(|e| self.read_failed(e))? {
             Some(value) => self.decode(name, key, &value).map(Some),
             None => Ok(None),
         }
@@ -494,6 +772,21 @@ impl Store {
         value: &[u8],
     ) -> Result<T, StoreError> {
         decode_in(&self.dir, tree, key, value)
+    }
+}
+
+/// A scan that holds its own handle on sled: the store reopens (after an
+/// I/O error) only once no scan uses the old handles.
+struct Scan {
+    iter: sled::Iter,
+    _sled: Arc<Sled>,
+}
+
+impl Iterator for Scan {
+    type Item = sled::Result<(sled::IVec, sled::IVec)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.iter.next()
     }
 }
 
@@ -549,18 +842,93 @@ impl ReadStore for Store {
     fn terminal_name(&self) -> Result<Option<String>, StoreError> {
         Store::terminal_name(self)
     }
+    fn shown_version(&self, id: &str) -> Result<Option<VersionHash>, StoreError> {
+        Store::shown_version(self, id)
+    }
 }
 
 fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
     codec::encode(value).map_err(|e| StoreError::Write(e.to_string()))
 }
 
+/// Opens sled's database in the store `dir` with its trees and data file.
+fn open_handles(dir: &Path) -> Result<Sled, StoreError> {
+    let open_error = |reason: String| StoreError::Open {
+        dir: dir.to_owned(),
+        reason,
+    };
+    let sled_dir = dir.join(SLED_DIR);
+    remove_partial_snapshots(&sled_dir);
+    let db = open_sled(dir, &sled_dir)?;
+    let tree = |name: &str| {
+        db.open_tree(name).map_err(|e| match e {
+            sled::Error::Io(e) => open_io_error(dir, &e),
+            e => open_error(e.to_string()),
+        })
+    };
+    let meta = tree(keys::META)?;
+    check_format(dir, &meta)?;
+    let data_file = File::open(sled_dir.join("db")).map_err(|e| open_io_error(dir, &e))?;
+    Ok(Sled {
+        versions: tree(keys::VERSIONS)?,
+        surveys: tree(keys::SURVEYS)?,
+        responses: tree(keys::RESPONSES)?,
+        prizes: tree(keys::PRIZES)?,
+        shown: tree(keys::SHOWN)?,
+        meta,
+        db,
+        data_file,
+    })
+}
+
+/// sled writes a snapshot as `snap.N.generating`, then renames it; one
+/// left behind (the disk filled while it was written) is incomplete by
+/// definition, and sled 0.34 would read it as the newest snapshot and
+/// call the whole store corrupt. Removed before sled opens.
+fn remove_partial_snapshots(sled_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(sled_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => tracing::warn!("removed an incomplete snapshot, {name}"),
+                Err(e) => tracing::warn!("cannot remove an incomplete snapshot, {name}: {e}"),
+            }
+        }
+    }
+}
+
+/// For a store written before `shown` records existed: each survey without
+/// one shows its newest version as of this opening. Unreadable entries are
+/// left to the reads that need them.
+fn shown_at_open(dir: &Path, sled: &Sled) -> HashMap<String, VersionHash> {
+    let mut out = HashMap::new();
+    for (key, value) in sled.surveys.iter().flatten() {
+        let Ok(entry) = decode_in::<SurveyEntry>(dir, keys::SURVEYS, &key, &value) else {
+            continue;
+        };
+        if sled.shown.contains_key(&key).unwrap_or(true) {
+            continue;
+        }
+        if let Some(newest) = entry.versions.last() {
+            out.insert(entry.id, newest.hash);
+        }
+    }
+    out
+}
+
 /// Opens sled. sled 0.34 panics on some kinds of damaged files instead of
 /// returning an error; the panic is caught here, the one place sled reads
 /// a store from disk, and reported as a damaged store. The panic hook is
-/// silenced for the call so no backtrace reaches the user. Returns the
-/// reason and whether the store is damaged (rather than unreachable).
-fn open_sled(path: &Path) -> Result<sled::Db, (String, bool)> {
+/// silenced for the call so no backtrace reaches the user.
+fn open_sled(dir: &Path, path: &Path) -> Result<sled::Db, StoreError> {
+    let damaged = |reason: String| StoreError::Damaged {
+        dir: dir.to_owned(),
+        reason,
+    };
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let opened = std::panic::catch_unwind(|| {
@@ -577,20 +945,38 @@ fn open_sled(path: &Path) -> Result<sled::Db, (String, bool)> {
     match opened {
         Ok(Ok(db)) => Ok(db),
         Ok(Err(sled::Error::Corruption { .. })) => {
-            Err(("its database files are corrupt".into(), true))
+            Err(damaged("its database files are corrupt".into()))
         }
-        Ok(Err(sled::Error::Io(e))) => Err((io_reason(&e), false)),
+        Ok(Err(sled::Error::Io(e))) => Err(open_io_error(dir, &e)),
         // Anything else sled reports about its own files means they are bad.
-        Ok(Err(e)) => Err((format!("its database files cannot be read ({e})"), true)),
+        Ok(Err(e)) => Err(damaged(format!("its database files cannot be read ({e})"))),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_owned())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            Err((format!("its database files cannot be read ({what})"), true))
+            Err(damaged(format!(
+                "its database files cannot be read ({what})"
+            )))
         }
     }
+}
+
+/// An I/O error while opening the store `dir`.
+fn open_io_error(dir: &Path, e: &std::io::Error) -> StoreError {
+    if disk_full(e) {
+        StoreError::DiskFull
+    } else {
+        StoreError::Open {
+            dir: dir.to_owned(),
+            reason: io_reason(e),
+        }
+    }
+}
+
+fn poisoned() -> StoreError {
+    StoreError::Write("a thread failed while it held the store (a bug in kioski)".into())
 }
 
 /// The store format is recorded on first open and checked on every open.
@@ -616,8 +1002,12 @@ fn check_format(dir: &Path, meta: &sled::Tree) -> Result<(), StoreError> {
     }
 }
 
-/// An I/O error in words, without the "(os error N)" tail.
+/// An I/O error in words, without the "(os error N)" tail; a full disk
+/// in the words every message uses for it.
 pub fn io_reason(e: &std::io::Error) -> String {
+    if disk_full(e) {
+        return super::error::DISK_FULL.into();
+    }
     let text = e.to_string();
     match text.find(" (os error") {
         Some(i) => text[..i].to_lowercase(),
@@ -781,6 +1171,184 @@ mod tests {
             Err(e) => panic!("{e}"),
             Ok(_) => panic!("opened twice"),
         }
+    }
+
+    #[test]
+    fn loads_from_many_threads_at_once_keep_every_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let (rounds, threads) = (10, 8);
+        for round in 0..rounds {
+            let barrier = std::sync::Barrier::new(threads);
+            std::thread::scope(|s| {
+                for t in 0..threads {
+                    let (store, barrier) = (&store, &barrier);
+                    s.spawn(move || {
+                        let text =
+                            PULSE.replace("Quick feedback", &format!("Quick feedback {round}-{t}"));
+                        let survey = survey_from_str(&text).unwrap();
+                        barrier.wait();
+                        assert!(store.load(&survey, &text, NOW).unwrap().added);
+                    });
+                }
+            });
+        }
+        let entry = store.survey_entry("pulssi").unwrap().unwrap();
+        assert_eq!(entry.versions.len(), rounds * threads);
+        for v in &entry.versions {
+            assert!(store.version(&v.hash).unwrap().is_some());
+        }
+    }
+
+    #[test]
+    fn imports_of_one_batch_at_once_count_each_response_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        store
+            .load(&survey_from_str(DESK).unwrap(), DESK, NOW)
+            .unwrap();
+        let all = responses(&store, "palvelupiste", 2000);
+        let threads = 6;
+        for batch in all.chunks(200) {
+            let barrier = std::sync::Barrier::new(threads);
+            let added: Vec<usize> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|_| {
+                        let (store, barrier) = (&store, &barrier);
+                        s.spawn(move || {
+                            barrier.wait();
+                            store.submit_batch(batch).unwrap()
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            assert_eq!(added.iter().sum::<usize>(), batch.len(), "{added:?}");
+        }
+        assert_eq!(store.responses("palvelupiste").count(), all.len());
+    }
+
+    fn pulse_titled(title: &str) -> (Survey, String) {
+        let text = PULSE.replace("Quick feedback", title);
+        (survey_from_str(&text).unwrap(), text)
+    }
+
+    #[test]
+    fn a_bundle_never_changes_the_shown_version_but_load_and_activate_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let (v1, t1) = pulse_titled("one");
+        let (v2, t2) = pulse_titled("two");
+        let (v3, t3) = pulse_titled("three");
+        let first = store.load(&v1, &t1, NOW).unwrap();
+        let shown = |store: &Store| store.shown_version("pulssi").unwrap().unwrap();
+        assert_eq!(shown(&store), first.hash);
+        let imported = store.import_version(&v2, &t2, NOW + 1).unwrap();
+        assert!(imported.added && !imported.activated);
+        assert_eq!(store.latest("pulssi").unwrap().hash, imported.hash);
+        assert_eq!(
+            shown(&store),
+            first.hash,
+            "an import moved the shown version"
+        );
+        // `load` shows what it loaded; `activate` the newest.
+        let third = store.load(&v3, &t3, NOW + 2).unwrap();
+        assert_eq!(shown(&store), third.hash);
+        store.load(&v1, &t1, NOW + 3).unwrap();
+        assert_eq!(shown(&store), first.hash);
+        store.activate("pulssi").unwrap();
+        assert_eq!(shown(&store), third.hash);
+        // A survey that only came in a bundle shows its newest version.
+        let desk = survey_from_str(DESK).unwrap();
+        let d = store.import_version(&desk, DESK, NOW).unwrap();
+        assert_eq!(store.shown_version("palvelupiste").unwrap(), Some(d.hash));
+        assert_eq!(store.shown_version("nosuch").unwrap(), None);
+    }
+
+    #[test]
+    fn a_store_from_before_shown_records_keeps_what_it_showed_at_opening() {
+        let dir = tempfile::tempdir().unwrap();
+        let (v1, t1) = pulse_titled("one");
+        let (v2, t2) = pulse_titled("two");
+        let first = {
+            let store = open(&dir);
+            let first = store.load(&v1, &t1, NOW).unwrap();
+            // As an older kioski left it: no record of the shown version.
+            store.sled().unwrap().shown.clear().unwrap();
+            store.sync().unwrap();
+            first
+        };
+        let store = open(&dir);
+        assert_eq!(store.shown_version("pulssi").unwrap(), Some(first.hash));
+        store.import_version(&v2, &t2, NOW + 1).unwrap();
+        assert_eq!(store.shown_version("pulssi").unwrap(), Some(first.hash));
+        drop(store);
+        // Written at that first change, so it holds after reopening too.
+        let store = open(&dir);
+        assert_eq!(store.shown_version("pulssi").unwrap(), Some(first.hash));
+    }
+
+    #[test]
+    fn after_a_failed_write_the_store_reopens_and_stores_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        store
+            .load(&survey_from_str(DESK).unwrap(), DESK, NOW)
+            .unwrap();
+        let rs = responses(&store, "palvelupiste", 8);
+        for r in &rs[..3] {
+            store.submit(r).unwrap();
+        }
+        let reopened = |store: &Store| store.reopened.load(Ordering::SeqCst);
+
+        store.fail_syncs(1);
+        let error = store.submit(&rs[3]).unwrap_err();
+        assert!(matches!(error, StoreError::DiskFull), "{error:?}");
+        assert_eq!(error.to_string(), super::super::error::DISK_FULL);
+        assert_eq!(reopened(&store), 0);
+        store.submit(&rs[4]).unwrap();
+        assert_eq!(reopened(&store), 1, "the next call reopens sled");
+
+        // A scan in progress keeps the old handles: the reopen waits for it.
+        let mut scan = store.responses("palvelupiste");
+        assert!(scan.next().is_some());
+        store.fail_syncs(1);
+        assert!(store.submit(&rs[5]).is_err());
+        store.submit(&rs[6]).unwrap();
+        assert_eq!(reopened(&store), 1, "reopened under a running scan");
+        assert!(scan.count() >= 4, "the scan goes on");
+        store.submit(&rs[7]).unwrap();
+        assert_eq!(reopened(&store), 2);
+
+        let stored: HashSet<Uuid> = store
+            .responses("palvelupiste")
+            .map(|r| r.unwrap().id)
+            .collect();
+        for r in rs[..3].iter().chain([&rs[4], &rs[6], &rs[7]]) {
+            assert!(stored.contains(&r.id), "response {} is lost", r.id);
+        }
+    }
+
+    #[test]
+    fn an_incomplete_snapshot_left_by_a_full_disk_is_removed_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = open(&dir);
+            store
+                .load(&survey_from_str(DESK).unwrap(), DESK, NOW)
+                .unwrap();
+            let rs = responses(&store, "palvelupiste", 5);
+            store.submit_batch(&rs).unwrap();
+        }
+        // What sled leaves when the disk fills while it writes a snapshot.
+        std::fs::write(dir.path().join("db/snap.FFFFFFFFFFFFFFFF.generating"), b"").unwrap();
+        let store = open(&dir);
+        assert_eq!(store.responses("palvelupiste").count(), 5);
+        assert!(
+            !dir.path()
+                .join("db/snap.FFFFFFFFFFFFFFFF.generating")
+                .exists()
+        );
     }
 
     #[cfg(unix)]

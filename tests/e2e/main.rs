@@ -24,6 +24,7 @@
 
 mod bundle;
 mod crash;
+
 mod export;
 mod help;
 mod kiosk;
@@ -32,6 +33,7 @@ mod locations;
 mod owner;
 mod pin;
 mod pty;
+mod races;
 mod remote;
 mod store;
 mod support;

@@ -15,7 +15,7 @@ pub struct ActivateArgs {
 pub fn run(args: &ActivateArgs, ctx: &Context) -> Result<(), CliError> {
     let access = ctx.access("activate")?;
     access.activate(&args.id)?;
-    let version = access.read().latest(&args.id)?;
+    let version = access.read().shown(&args.id)?;
     println!(
         "`{}` is now active (version {}).",
         args.id,

@@ -26,6 +26,10 @@ struct Row {
     title: String,
     versions: usize,
     latest: String,
+    /// The version the kiosk shows (the last loaded or activated).
+    shown: String,
+    #[serde(skip)]
+    shown_number: usize,
     complete: u64,
     partial: u64,
     first_response: Option<String>,
@@ -42,6 +46,13 @@ pub fn run(args: &SurveysArgs, ctx: &Context) -> Result<(), CliError> {
             title: crate::core::sanitize::strip(survey.title.get(survey.default_lang()), false),
             versions: s.entry.versions.len(),
             latest: s.latest.hash.short(),
+            shown: s.shown.short(),
+            shown_number: s
+                .entry
+                .versions
+                .iter()
+                .position(|v| v.hash == s.shown)
+                .map_or(0, |i| i + 1),
             complete: s.stats.complete,
             partial: s.stats.partial,
             first_response: s.stats.first_ms.map(local_time),
@@ -73,7 +84,11 @@ pub fn run(args: &SurveysArgs, ctx: &Context) -> Result<(), CliError> {
                     if r.active { "*".into() } else { String::new() },
                     r.id.clone(),
                     crate::core::sanitize::truncate_to_width(&r.title, 32),
-                    format!("{} ({})", r.versions, r.latest),
+                    if r.shown == r.latest {
+                        format!("{} ({})", r.versions, r.latest)
+                    } else {
+                        format!("{}, shows {} ({})", r.versions, r.shown_number, r.shown)
+                    },
                     r.complete.to_string(),
                     r.partial.to_string(),
                     r.first_response.clone().unwrap_or_else(|| "-".into()),

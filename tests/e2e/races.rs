@@ -1,0 +1,118 @@
+//! Several clients at once on one running kiosk, and what a bundle may
+//! change: the real kiosk in a PTY and the real commands beside it.
+//!
+//! - a bundle that carries a newer version of the shown survey leaves the
+//!   kiosk on its version; `activate` moves it to the newest;
+//! - loads from several commands at once through the kiosk keep every
+//!   version.
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::pty::{PtyKiosk, keys, timeout};
+use crate::store::{survey_row, surveys_json};
+use crate::support::{kioski, short_store_dir};
+
+const PULSE: &str = include_str!("../../surveys/pulssi.toml");
+
+/// pulssi with another Finnish title: a new version of the same survey.
+fn pulse_titled(title: &str) -> String {
+    PULSE.replace("fi = \"Pikapalaute\"", &format!("fi = \"{title}\""))
+}
+
+#[test]
+fn a_bundle_with_a_newer_version_leaves_the_shown_survey_alone() {
+    let (tmp, store) = short_store_dir("kq-");
+    kioski(["load", "surveys/pulssi.toml"])
+        .store(&store)
+        .run()
+        .expect_code(0);
+    let shown_before = survey_row(&surveys_json(&store), "pulssi")["latest"].clone();
+
+    // Another terminal has a newer version of pulssi, with answers to it.
+    let other = tmp.path().join("other");
+    let newer = tmp.path().join("pulssi-2.toml");
+    std::fs::write(&newer, pulse_titled("Pikapalaute kaksi")).unwrap();
+    for args in [
+        vec!["load", "surveys/pulssi.toml"],
+        vec!["load", newer.to_str().unwrap()],
+        vec!["simulate", "--survey", "pulssi", "--respondents", "3"],
+    ] {
+        kioski(args).store(&other).run().expect_code(0);
+    }
+    let bundle = tmp.path().join("other.kioski");
+    kioski(["bundle", "export", "--out", bundle.to_str().unwrap()])
+        .store(&other)
+        .run()
+        .expect_code(0);
+
+    let k = PtyKiosk::builder(&store).size(80, 12).start();
+    k.wait_for_text("Pikapalaute");
+    kioski(["bundle", "import", bundle.to_str().unwrap()])
+        .store(&store)
+        .run()
+        .expect_code(0);
+    // The kiosk acts on a change at once on its welcome screen; give it
+    // time to (wrongly) switch.
+    let until = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < until {
+        if k.text().contains("Pikapalaute kaksi") {
+            k.fail("the import switched the kiosk to the bundle's newer version");
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    let rows = surveys_json(&store);
+    let row = survey_row(&rows, "pulssi");
+    assert_eq!(row["versions"], 2, "{row}");
+    assert_eq!(row["shown"], shown_before, "{row}");
+    assert_ne!(row["latest"], shown_before, "{row}");
+
+    // `activate` picks the survey's newest version.
+    kioski(["activate", "pulssi"])
+        .store(&store)
+        .run()
+        .expect_code(0);
+    let switch = Duration::from_secs(5).max(timeout() / 2);
+    k.wait_for_within(switch, "the newer version's welcome", |s| {
+        s.contents().contains("Pikapalaute kaksi")
+    });
+    let rows = surveys_json(&store);
+    let row = survey_row(&rows, "pulssi");
+    assert_eq!(row["shown"], row["latest"], "{row}");
+    let mut k = k;
+    k.send(keys::CTRL_C);
+    assert_eq!(k.wait_exit(), 0, "the kiosk did not exit cleanly");
+}
+
+#[test]
+fn loads_from_several_commands_at_once_keep_every_version() {
+    let (tmp, store) = short_store_dir("kq-");
+    kioski(["load", "surveys/pulssi.toml"])
+        .store(&store)
+        .run()
+        .expect_code(0);
+    let mut k = PtyKiosk::builder(&store).size(80, 12).start();
+    k.wait_for_text("Pikapalaute");
+    let n = 8;
+    let files: Vec<_> = (0..n)
+        .map(|i| {
+            let path = tmp.path().join(format!("pulssi-{i}.toml"));
+            std::fs::write(&path, pulse_titled(&format!("Pikapalaute {i}"))).unwrap();
+            path
+        })
+        .collect();
+    let runs: Vec<_> = files
+        .iter()
+        .map(|path| {
+            let (store, path) = (store.clone(), path.clone());
+            thread::spawn(move || kioski(["load", path.to_str().unwrap()]).store(&store).run())
+        })
+        .collect();
+    for run in runs {
+        run.join().unwrap().expect_code(0);
+    }
+    let rows = surveys_json(&store);
+    assert_eq!(survey_row(&rows, "pulssi")["versions"], n + 1, "{rows:?}");
+    k.send(keys::CTRL_C);
+    assert_eq!(k.wait_exit(), 0, "the kiosk did not exit cleanly");
+}
