@@ -17,6 +17,11 @@
 //!   foreign and newer stores get exit 3, never a panic.
 //! - `pin`: `pin set` from stdin stores only an argon2id hash.
 //! - `crash`: SIGKILL at random moments loses no acknowledged response.
+//! - `disk`: a full disk (a small tmpfs, root only; skipped elsewhere) at
+//!   submit and at open: calm words, nothing lost, stores again once freed;
+//!   failed log writes never reach the screen.
+//! - `races`: concurrent loads through a kiosk; a bundle never changes the
+//!   survey version on screen.
 //! - `kiosk`: the real kiosk in a pseudo-terminal (`pty`, read through
 //!   vt100): every question type by keys and by mouse, Back, skip logic,
 //!   PIN lock-down, idle reset, signals, resizing, a hostile paste; the
@@ -24,7 +29,7 @@
 
 mod bundle;
 mod crash;
-
+mod disk;
 mod export;
 mod help;
 mod kiosk;
