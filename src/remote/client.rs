@@ -41,8 +41,8 @@ fn unexpected(reply: &Reply) -> StoreError {
             hint: f.hint.clone(),
             store_problem: f.store_problem,
         },
-        other => StoreError::Relayed {
-            message: format!("the store's owner sent an unexpected reply ({other:?})"),
+        _ => StoreError::Relayed {
+            message: "the store's owner sent an unexpected reply".into(),
             hint: Some("use the same kioski version as the running kiosk".into()),
             store_problem: true,
         },
