@@ -31,6 +31,7 @@ mod bundle;
 mod crash;
 mod disk;
 mod export;
+mod golden;
 mod help;
 mod kiosk;
 mod live;
