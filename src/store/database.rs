@@ -281,8 +281,9 @@ impl Store {
     // ---- surveys and versions ----------------------------------------
 
     /// Stores a validated survey as a version of its id; the same content
-    /// again adds nothing. The loaded version becomes the one the kiosk
-    /// shows of its survey (at its next welcome screen). The first survey
+    /// again adds nothing. When the loaded version is the survey's newest
+    /// (new content, or the newest loaded again after a bundle brought it)
+    /// the kiosk shows it from its next welcome screen. The first survey
     /// loaded into a store becomes the active one.
     pub fn load(
         &self,
@@ -342,7 +343,9 @@ impl Store {
             );
             self.put(&sled.surveys, survey.id.as_bytes(), &entry)?;
         }
-        if show {
+        // An older version loaded again adds nothing and shows nothing new,
+        // as before there were shown records.
+        if show && entry.versions.last().map(|v| v.hash) == Some(hash) {
             sled.shown
                 .insert(survey.id.as_bytes(), &hash.0)
                 .map_err(|e| self.write_failed(e))?;
@@ -1251,13 +1254,22 @@ mod tests {
             first.hash,
             "an import moved the shown version"
         );
-        // `load` shows what it loaded; `activate` the newest.
-        let third = store.load(&v3, &t3, NOW + 2).unwrap();
+        // Loading the bundle's version shows it: it is the newest.
+        store.load(&v2, &t2, NOW + 2).unwrap();
+        assert_eq!(shown(&store), imported.hash);
+        // `load` of new content shows it; an older one again changes nothing.
+        let third = store.load(&v3, &t3, NOW + 3).unwrap();
         assert_eq!(shown(&store), third.hash);
-        store.load(&v1, &t1, NOW + 3).unwrap();
-        assert_eq!(shown(&store), first.hash);
+        store.load(&v1, &t1, NOW + 4).unwrap();
+        assert_eq!(shown(&store), third.hash);
+        // `activate` shows the newest.
+        store
+            .import_version(&pulse_titled("four").0, &pulse_titled("four").1, NOW + 5)
+            .unwrap();
+        assert_eq!(shown(&store), third.hash);
         store.activate("pulssi").unwrap();
-        assert_eq!(shown(&store), third.hash);
+        assert_eq!(shown(&store), store.latest("pulssi").unwrap().hash);
+        assert_ne!(shown(&store), third.hash);
         // A survey that only came in a bundle shows its newest version.
         let desk = survey_from_str(DESK).unwrap();
         let d = store.import_version(&desk, DESK, NOW).unwrap();

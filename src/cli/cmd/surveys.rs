@@ -26,8 +26,10 @@ struct Row {
     title: String,
     versions: usize,
     latest: String,
-    /// The version the kiosk shows (the last loaded or activated).
-    shown: String,
+    /// The version the kiosk shows (the last loaded or activated), when
+    /// it is not the newest (a bundle brought a newer one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shown: Option<String>,
     #[serde(skip)]
     shown_number: usize,
     complete: u64,
@@ -46,7 +48,7 @@ pub fn run(args: &SurveysArgs, ctx: &Context) -> Result<(), CliError> {
             title: crate::core::sanitize::strip(survey.title.get(survey.default_lang()), false),
             versions: s.entry.versions.len(),
             latest: s.latest.hash.short(),
-            shown: s.shown.short(),
+            shown: (s.shown != s.latest.hash).then(|| s.shown.short()),
             shown_number: s
                 .entry
                 .versions
@@ -84,10 +86,11 @@ pub fn run(args: &SurveysArgs, ctx: &Context) -> Result<(), CliError> {
                     if r.active { "*".into() } else { String::new() },
                     r.id.clone(),
                     crate::core::sanitize::truncate_to_width(&r.title, 32),
-                    if r.shown == r.latest {
-                        format!("{} ({})", r.versions, r.latest)
-                    } else {
-                        format!("{}, shows {} ({})", r.versions, r.shown_number, r.shown)
+                    match &r.shown {
+                        None => format!("{} ({})", r.versions, r.latest),
+                        Some(shown) => {
+                            format!("{}, shows {} ({shown})", r.versions, r.shown_number)
+                        }
                     },
                     r.complete.to_string(),
                     r.partial.to_string(),
