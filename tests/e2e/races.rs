@@ -4,10 +4,13 @@
 //! - a bundle that carries a newer version of the shown survey leaves the
 //!   kiosk on its version; `activate` moves it to the newest;
 //! - loads from several commands at once through the kiosk keep every
-//!   version.
+//!   version;
+//! - imports of one bundle at once count each response as new once.
 
 use std::thread;
 use std::time::{Duration, Instant};
+
+use kioski::store::bundle;
 
 use crate::pty::{PtyKiosk, keys, timeout};
 use crate::store::{survey_row, surveys_json};
@@ -118,4 +121,55 @@ fn loads_from_several_commands_at_once_keep_every_version() {
     assert_eq!(survey_row(&rows, "pulssi")["versions"], n + 1, "{rows:?}");
     k.send(keys::CTRL_C);
     assert_eq!(k.wait_exit(), 0, "the kiosk did not exit cleanly");
+}
+
+#[test]
+fn imports_of_one_bundle_at_once_add_up_to_what_was_stored() {
+    let tmp = crate::support::TempDir::new("races-import");
+    let other = tmp.path().join("other");
+    for args in [
+        vec!["load", "surveys/pulssi.toml"],
+        vec!["load", "surveys/palvelupiste.toml"],
+        vec!["simulate", "--survey", "pulssi", "--respondents", "300"],
+        vec![
+            "simulate",
+            "--survey",
+            "palvelupiste",
+            "--respondents",
+            "300",
+        ],
+    ] {
+        kioski(args).store(&other).run().expect_code(0);
+    }
+    let bundle = tmp.path().join("other.kioski");
+    kioski(["bundle", "export", "--out", bundle.to_str().unwrap()])
+        .store(&other)
+        .run()
+        .expect_code(0);
+
+    let store = kioski::store::Store::open(&tmp.path().join("store"), "e2e test").unwrap();
+    let importers = 6;
+    let barrier = std::sync::Barrier::new(importers);
+    let done: Vec<_> = thread::scope(|s| {
+        let handles: Vec<_> = (0..importers)
+            .map(|_| {
+                s.spawn(|| {
+                    // Read and checked first, so the writes start together.
+                    let verified = bundle::read_verified(&bundle).unwrap();
+                    barrier.wait();
+                    bundle::import_verified(&store, verified, 1_790_000_000_000).unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let stored = store.responses("pulssi").count() + store.responses("palvelupiste").count();
+    assert_eq!(stored, 600);
+    let added: u64 = done.iter().map(|d| d.responses_added).sum();
+    assert_eq!(added, 600, "{done:?}");
+    for d in &done {
+        assert_eq!(d.responses_added + d.responses_present, 600, "{d:?}");
+    }
+    let versions: u64 = done.iter().map(|d| d.versions_added).sum();
+    assert_eq!(versions, 2, "each version is new to one importer: {done:?}");
 }
