@@ -9,7 +9,7 @@
 //! record*                          kind u8, length u32, body
 //!   kind 1 header                  codec: BundleHeader
 //!   kind 2 survey version          codec: BundleVersion (source text, not the model)
-//!   kind 3 response                codec: Response
+//!   kind 3 response                codec: record::ResponseV1
 //! 0xFF, SHA-256 of all bytes before the 0xFF
 //! ```
 //!
@@ -30,6 +30,7 @@ use sha2::{Digest, Sha256};
 
 use super::ReadStore;
 use super::codec::{self, CodecError};
+use super::record;
 use super::{Store, StoreError, StoredVersion};
 use crate::core::response::Response;
 use crate::core::validate::survey_from_str;
@@ -55,7 +56,7 @@ pub struct BundleHeader {
 /// A survey version as a bundle carries it: the text, re-validated on import.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct BundleVersion {
-    hash: VersionHash,
+    hash: [u8; 32],
     source: String,
     loaded_ms: i64,
 }
@@ -173,7 +174,7 @@ pub fn export(
                 .version(hash)?
                 .ok_or_else(|| StoreError::UnknownVersion(hash.to_string()))?;
             let wire = BundleVersion {
-                hash: v.hash,
+                hash: v.hash.0,
                 source: v.source,
                 loaded_ms: v.loaded_ms,
             };
@@ -186,7 +187,7 @@ pub fn export(
                 if since_ms.is_some_and(|t| r.submitted_ms < t) {
                     continue;
                 }
-                write_record(&mut w, KIND_RESPONSE, &encode(&r)?)?;
+                write_record(&mut w, KIND_RESPONSE, &encode_response(&r)?)?;
                 written += 1;
             }
         }
@@ -290,7 +291,7 @@ pub fn read_verified(path: &Path) -> Result<Verified, BundleError> {
             KIND_HEADER if header.is_none() => header = Some(decode::<BundleHeader>(&body)?),
             KIND_VERSION => versions.push(check_version(decode(&body)?)?),
             KIND_RESPONSE => {
-                let r: Response = decode(&body)?;
+                let r = decode_response(&body)?;
                 if !ids.insert(r.id) {
                     return Err(damaged(&format!("response {} appears twice", r.id)));
                 }
@@ -328,15 +329,16 @@ pub fn read_verified(path: &Path) -> Result<Verified, BundleError> {
 }
 
 fn check_version(v: BundleVersion) -> Result<StoredVersion, BundleError> {
+    let hash = VersionHash(v.hash);
     let survey = survey_from_str(&v.source).map_err(|ds| BundleError::InvalidVersion {
-        hash: v.hash.short(),
+        hash: hash.short(),
         reason: ds.first().map_or_else(String::new, |d| d.message.clone()),
     })?;
-    if VersionHash::of(&survey) != v.hash {
-        return Err(BundleError::VersionMismatch(v.hash.short()));
+    if VersionHash::of(&survey) != hash {
+        return Err(BundleError::VersionMismatch(hash.short()));
     }
     Ok(StoredVersion {
-        hash: v.hash,
+        hash,
         survey,
         source: v.source,
         loaded_ms: v.loaded_ms,
@@ -380,15 +382,31 @@ fn write_record(w: &mut impl Write, kind: u8, body: &[u8]) -> Result<(), BundleE
     Ok(())
 }
 
+/// Header and version bodies: format 1 of the bundle's own types.
 fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, BundleError> {
-    codec::encode(value).map_err(|e| damaged(&e.to_string()))
+    codec::encode(1, value).map_err(|e| damaged(&e.to_string()))
 }
 
 fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, BundleError> {
-    codec::decode(body).map_err(|e| match e {
-        CodecError::Newer { found } => BundleError::NewerRecord(found),
+    codec::split(body, 1)
+        .and_then(|(_, body)| codec::decode_body(body))
+        .map_err(codec_error)
+}
+
+/// Response bodies: the store's own response record.
+fn encode_response(r: &Response) -> Result<Vec<u8>, BundleError> {
+    record::encode_response(r).map_err(|e| damaged(&e.to_string()))
+}
+
+fn decode_response(body: &[u8]) -> Result<Response, BundleError> {
+    record::decode_response(body).map_err(codec_error)
+}
+
+fn codec_error(e: CodecError) -> BundleError {
+    match e {
+        CodecError::Newer { found, .. } => BundleError::NewerRecord(found),
         e => damaged(&e.to_string()),
-    })
+    }
 }
 
 fn damaged(what: &str) -> BundleError {
@@ -547,7 +565,7 @@ mod tests {
         };
         write_record(&mut body, KIND_HEADER, &encode(&header).unwrap()).unwrap();
         let version = BundleVersion {
-            hash: honest,
+            hash: honest.0,
             source: tampered,
             loaded_ms: NOW,
         };

@@ -9,11 +9,12 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::codec::{self, CodecError};
+use super::codec::CodecError;
 use super::error::{StoreError, disk_full, read_error, write_error};
 use super::keys;
 use super::lock::{self, StoreLock};
 use super::read::{ReadStore, Responses, SurveyCache};
+use super::record::{self, SurveyEntryV1, VersionRefV1, VersionV2};
 use super::watch::{StoreEvent, Watchers};
 use crate::core::response::Response;
 use crate::core::survey::Survey;
@@ -25,8 +26,9 @@ const CACHE_BYTES: u64 = 64 * 1024 * 1024;
 /// The sled database's directory inside the store directory.
 const SLED_DIR: &str = "db";
 
-/// One loaded version of a survey.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One loaded version of a survey. Stored as its text, hash and load time
+/// (`record::VersionV2`); the `Survey` is rebuilt from the text on read.
+#[derive(Clone, Debug, PartialEq)]
 pub struct StoredVersion {
     pub hash: VersionHash,
     pub survey: Survey,
@@ -36,21 +38,21 @@ pub struct StoredVersion {
 }
 
 /// A survey id and its versions, oldest load first.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SurveyEntry {
     pub id: String,
     pub versions: Vec<VersionRef>,
 }
 
 /// One version of a survey and when it was first loaded (on any terminal).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VersionRef {
     pub hash: VersionHash,
     pub loaded_ms: i64,
 }
 
 /// What `load` did.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadOutcome {
     pub hash: VersionHash,
     /// 1-based number of this version among the survey's versions.
@@ -136,7 +138,7 @@ impl Store {
         create_private_dir(dir).map_err(|e| open_io_error(dir, &e))?;
         let lock = lock::acquire(dir, command)?;
         let sled = open_handles(dir)?;
-        let unrecorded = shown_at_open(dir, &sled);
+        let unrecorded = shown_at_open(&sled);
         let store = Store {
             dir: dir.to_owned(),
             sled: RwLock::new(Some(Arc::new(sled))),
@@ -314,6 +316,11 @@ impl Store {
         show: bool,
     ) -> Result<LoadOutcome, StoreError> {
         let hash = VersionHash::of(survey);
+        // The text is what is stored and rebuilt on every read, so it must
+        // be the text of this very survey.
+        self.cache
+            .rebuild(&hash, source)
+            .map_err(|e| record_error(&self.dir, keys::VERSIONS, &hash.0, e))?;
         let sled = self.sled()?;
         let _writing = self.writing(&sled)?;
         let mut entry = self
@@ -324,13 +331,15 @@ impl Store {
             });
         let added = !entry.versions.iter().any(|v| v.hash == hash);
         if added {
-            let version = StoredVersion {
-                hash,
-                survey: survey.clone(),
+            let version = VersionV2 {
+                hash: hash.0,
                 source: source.to_owned(),
                 loaded_ms: now_ms,
             };
-            self.put(&sled.versions, &hash.0, &version)?;
+            let bytes = record::encode_version(&version).map_err(encode_error)?;
+            sled.versions
+                .insert(hash.0, bytes)
+                .map_err(|e| self.write_failed(e))?;
             // Kept in load order, so a version imported from another
             // terminal takes its place in time, and the newest is last.
             let at = entry.versions.partition_point(|v| v.loaded_ms <= now_ms);
@@ -341,7 +350,7 @@ impl Store {
                     loaded_ms: now_ms,
                 },
             );
-            self.put(&sled.surveys, survey.id.as_bytes(), &entry)?;
+            self.put_entry(&sled, &entry)?;
         }
         // An older version loaded again adds nothing and shows nothing new,
         // as before there were shown records.
@@ -462,7 +471,28 @@ impl Store {
     }
 
     fn entry_in(&self, sled: &Sled, id: &str) -> Result<Option<SurveyEntry>, StoreError> {
-        self.get(&sled.surveys, keys::SURVEYS, id.as_bytes())
+        match sled
+            .surveys
+            .get(id.as_bytes())
+            .map_err(|e| self.read_failed(e))?
+        {
+            Some(value) => self.decode_entry(id.as_bytes(), &value).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn decode_entry(&self, key: &[u8], value: &[u8]) -> Result<SurveyEntry, StoreError> {
+        record::decode_entry(value)
+            .map(SurveyEntry::from)
+            .map_err(|e| record_error(&self.dir, keys::SURVEYS, key, e))
+    }
+
+    fn put_entry(&self, sled: &Sled, entry: &SurveyEntry) -> Result<(), StoreError> {
+        let bytes = record::encode_entry(&entry.into()).map_err(encode_error)?;
+        sled.surveys
+            .insert(entry.id.as_bytes(), bytes)
+            .map_err(|e| self.write_failed(e))?;
+        Ok(())
     }
 
     /// Every stored survey, by id.
@@ -472,13 +502,35 @@ impl Store {
             .iter()
             .map(|item| {
                 let (key, value) = item.map_err(|e| self.read_failed(e))?;
-                self.decode(keys::SURVEYS, &key, &value)
+                self.decode_entry(&key, &value)
             })
             .collect()
     }
 
+    /// A stored version, its survey rebuilt from its text (once; cached).
     pub fn version(&self, hash: &VersionHash) -> Result<Option<StoredVersion>, StoreError> {
-        self.get(&self.sled()?.versions, keys::VERSIONS, &hash.0)
+        let Some(value) = self
+            .sled()?
+            .versions
+            .get(hash.0)
+            .map_err(|e| self.read_failed(e))?
+        else {
+            return Ok(None);
+        };
+        let failed = |e| record_error(&self.dir, keys::VERSIONS, &hash.0, e);
+        let stored = record::decode_version(&value).map_err(failed)?;
+        if stored.hash != hash.0 {
+            return Err(failed(CodecError::Malformed(
+                "it is stored under another version's key".into(),
+            )));
+        }
+        let survey = self.cache.rebuild(hash, &stored.source).map_err(failed)?;
+        Ok(Some(StoredVersion {
+            hash: *hash,
+            survey: (*survey).clone(),
+            source: stored.source,
+            loaded_ms: stored.loaded_ms,
+        }))
     }
 
     /// The survey of a version, decoded once and kept.
@@ -491,7 +543,7 @@ impl Store {
     /// Checks and stores one response, and returns only once it is durable.
     pub fn submit(&self, response: &Response) -> Result<(), StoreError> {
         self.check(response)?;
-        let bytes = encode(response)?;
+        let bytes = record::encode_response(response).map_err(encode_error)?;
         let sled = self.sled()?;
         sled.responses
             .insert(keys::response(&response.survey, &response.id), bytes)
@@ -521,7 +573,10 @@ impl Store {
         let mut added = 0;
         for (key, response) in keyed {
             if !existing.contains(&key) {
-                batch.insert(key, encode(response)?);
+                batch.insert(
+                    key,
+                    record::encode_response(response).map_err(encode_error)?,
+                );
                 added += 1;
             }
         }
@@ -544,7 +599,10 @@ impl Store {
         let mut records = Vec::with_capacity(responses.len());
         for r in responses {
             self.check(r)?;
-            records.push((keys::response(&r.survey, &r.id), encode(r)?));
+            records.push((
+                keys::response(&r.survey, &r.id),
+                record::encode_response(r).map_err(encode_error)?,
+            ));
         }
         let sled = self.sled()?;
         for (key, value) in records {
@@ -642,7 +700,7 @@ impl Store {
     pub fn responses(&self, id: &str) -> impl Iterator<Item = Result<Response, StoreError>> + '_ {
         self.scan(id).map(|item| {
             let (key, value) = item?;
-            self.decode(keys::RESPONSES, &key, &value)
+            Store::decode_response_record(&self.dir, &key, &value)
         })
     }
 
@@ -665,7 +723,7 @@ impl Store {
         key: &[u8],
         value: &[u8],
     ) -> Result<Response, StoreError> {
-        decode_in(dir, keys::RESPONSES, key, value)
+        record::decode_response(value).map_err(|e| record_error(dir, keys::RESPONSES, key, e))
     }
 
     // ---- prize draw, PIN, terminal name -----------------------------
@@ -678,8 +736,11 @@ impl Store {
         fields: &[(String, String)],
     ) -> Result<(), StoreError> {
         let entry = (survey.to_owned(), fields.to_vec());
+        let bytes = super::codec::encode(1, &entry).map_err(encode_error)?;
         let sled = self.sled()?;
-        self.put(&sled.prizes, Uuid::new_v4().as_bytes(), &entry)?;
+        sled.prizes
+            .insert(Uuid::new_v4().as_bytes(), bytes)
+            .map_err(|e| self.write_failed(e))?;
         self.sync_handles(&sled)
     }
 
@@ -688,8 +749,9 @@ impl Store {
         let mut out = Vec::new();
         for item in self.sled()?.prizes.iter() {
             let (key, value) = item.map_err(|e| self.read_failed(e))?;
-            let (survey, fields): (String, Vec<(String, String)>) =
-                self.decode(keys::PRIZES, &key, &value)?;
+            let (survey, fields): (String, Vec<(String, String)>) = super::codec::split(&value, 1)
+                .and_then(|(_, body)| super::codec::decode_body(body))
+                .map_err(|e| record_error(&self.dir, keys::PRIZES, &key, e))?;
             if survey == id {
                 out.push(fields);
             }
@@ -742,39 +804,61 @@ impl Store {
     pub fn watch(&self) -> std::sync::mpsc::Receiver<StoreEvent> {
         self.watchers.watch()
     }
+}
 
-    // ---- records ------------------------------------------------------
-
-    fn put<T: Serialize>(
-        &self,
-        tree: &sled::Tree,
-        key: &[u8],
-        value: &T,
-    ) -> Result<(), StoreError> {
-        tree.insert(key, encode(value)?)
-            .map_err(|e| self.write_failed(e))?;
-        Ok(())
+/// A record of `tree` in the store `dir` that does not decode, named.
+fn record_error(dir: &Path, tree: &'static str, key: &[u8], error: CodecError) -> StoreError {
+    match error {
+        CodecError::Newer { found, newest } => StoreError::Newer {
+            dir: dir.to_owned(),
+            found,
+            supported: newest,
+        },
+        error => StoreError::Record {
+            tree,
+            key: if tree == keys::RESPONSES {
+                keys::show_response(key)
+            } else {
+                keys::show(key)
+            },
+            error,
+        },
     }
+}
 
-    fn get<T: serde::de::DeserializeOwned>(
-        &self,
-        tree: &sled::Tree,
-        name: &'static str,
-        key: &[u8],
-    ) -> Result<Option<T>, StoreError> {
-        match tree.get(key).map_err(|e| self.read_failed(e))? {
-            Some(value) => self.decode(name, key, &value).map(Some),
-            None => Ok(None),
+fn encode_error(e: CodecError) -> StoreError {
+    StoreError::Write(e.to_string())
+}
+
+impl From<SurveyEntryV1> for SurveyEntry {
+    fn from(e: SurveyEntryV1) -> Self {
+        SurveyEntry {
+            id: e.id,
+            versions: e
+                .versions
+                .into_iter()
+                .map(|v| VersionRef {
+                    hash: VersionHash(v.hash),
+                    loaded_ms: v.loaded_ms,
+                })
+                .collect(),
         }
     }
+}
 
-    fn decode<T: serde::de::DeserializeOwned>(
-        &self,
-        tree: &'static str,
-        key: &[u8],
-        value: &[u8],
-    ) -> Result<T, StoreError> {
-        decode_in(&self.dir, tree, key, value)
+impl From<&SurveyEntry> for SurveyEntryV1 {
+    fn from(e: &SurveyEntry) -> Self {
+        SurveyEntryV1 {
+            id: e.id.clone(),
+            versions: e
+                .versions
+                .iter()
+                .map(|v| VersionRefV1 {
+                    hash: v.hash.0,
+                    loaded_ms: v.loaded_ms,
+                })
+                .collect(),
+        }
     }
 }
 
@@ -790,33 +874,6 @@ impl Iterator for Scan {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.iter.next()
-    }
-}
-
-/// Decodes a record of `tree` in the store `dir`, naming it on failure.
-fn decode_in<T: serde::de::DeserializeOwned>(
-    dir: &Path,
-    tree: &'static str,
-    key: &[u8],
-    value: &[u8],
-) -> Result<T, StoreError> {
-    {
-        codec::decode(value).map_err(|error| match error {
-            CodecError::Newer { found } => StoreError::Newer {
-                dir: dir.to_owned(),
-                found,
-                supported: codec::FORMAT,
-            },
-            error => StoreError::Record {
-                tree,
-                key: if tree == keys::RESPONSES {
-                    keys::show_response(key)
-                } else {
-                    keys::show(key)
-                },
-                error,
-            },
-        })
     }
 }
 
@@ -848,10 +905,6 @@ impl ReadStore for Store {
     fn shown_version(&self, id: &str) -> Result<Option<VersionHash>, StoreError> {
         Store::shown_version(self, id)
     }
-}
-
-fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
-    codec::encode(value).map_err(|e| StoreError::Write(e.to_string()))
 }
 
 /// Opens sled's database in the store `dir` with its trees and data file.
@@ -907,10 +960,10 @@ fn remove_partial_snapshots(sled_dir: &Path) {
 /// For a store written before `shown` records existed: each survey without
 /// one shows its newest version as of this opening. Unreadable entries are
 /// left to the reads that need them.
-fn shown_at_open(dir: &Path, sled: &Sled) -> HashMap<String, VersionHash> {
+fn shown_at_open(sled: &Sled) -> HashMap<String, VersionHash> {
     let mut out = HashMap::new();
     for (key, value) in sled.surveys.iter().flatten() {
-        let Ok(entry) = decode_in::<SurveyEntry>(dir, keys::SURVEYS, &key, &value) else {
+        let Ok(entry) = record::decode_entry(&value).map(SurveyEntry::from) else {
             continue;
         };
         if sled.shown.contains_key(&key).unwrap_or(true) {
@@ -996,6 +1049,11 @@ fn check_format(dir: &Path, meta: &sled::Tree) -> Result<(), StoreError> {
                 found,
                 supported: keys::STORE_FORMAT,
             }),
+            Some(&found) if found < keys::STORE_FORMAT => {
+                meta.insert(keys::META_FORMAT, &[keys::STORE_FORMAT])
+                    .map_err(write_error)?;
+                Ok(())
+            }
             Some(_) => Ok(()),
             None => Err(StoreError::Open {
                 dir: dir.to_owned(),
@@ -1081,9 +1139,11 @@ mod tests {
         assert!(!again.added && !again.activated);
         assert_eq!(again.hash, first.hash);
 
-        let changed =
-            survey_from_str(&PULSE.replace("Quick feedback", "Quick feedback, please")).unwrap();
-        let second = store.load(&changed, PULSE, NOW + 2).unwrap();
+        let changed_text = PULSE.replace("Quick feedback", "Quick feedback, please");
+        let changed = survey_from_str(&changed_text).unwrap();
+        // A text that is not the survey's own is refused.
+        assert!(store.load(&changed, PULSE, NOW + 2).is_err());
+        let second = store.load(&changed, &changed_text, NOW + 2).unwrap();
         assert!(second.added);
         assert_eq!(second.number, 2);
         assert_eq!(store.latest("pulssi").unwrap().hash, second.hash);
