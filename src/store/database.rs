@@ -156,40 +156,59 @@ impl Store {
         Ok(store)
     }
 
-    /// The current sled handles; after an I/O error, first tries to open
-    /// sled again (see [`Store`]).
-    fn sled(&self) -> Result<Arc<Sled>, StoreError> {
+    /// The sled handles for a write: after an I/O error, sled is opened
+    /// again first (see [`Store`]), once the disk has room for it.
+    fn sled_for_write(&self) -> Result<Arc<Sled>, StoreError> {
         if self.broken.load(Ordering::SeqCst) {
-            self.reopen();
+            if let Some(e) = self.reopen() {
+                return Err(e);
+            }
+            if self.broken.load(Ordering::SeqCst) && !has_room(&self.dir) {
+                // Deferred (a scan holds the handles) on a disk still full.
+                return Err(StoreError::DiskFull);
+            }
         }
+        self.sled()
+    }
+
+    /// The sled handles for a read. Reads go on through handles that a
+    /// write error broke (sled keeps failing writes, not reads), so a full
+    /// disk stops only writes.
+    fn sled(&self) -> Result<Arc<Sled>, StoreError> {
         let current = self.sled.read().map_err(|_| poisoned())?.clone();
         match current {
             Some(sled) => Ok(sled),
-            // Closed: the last reopen failed; this call tries once more.
+            // Closed: the last reopen failed; this call tries once more,
+            // and says why it failed (a full disk, most likely).
             None => {
-                self.reopen();
-                self.sled
-                    .read()
-                    .map_err(|_| poisoned())?
-                    .clone()
-                    .ok_or_else(|| StoreError::Closed {
+                let failed = self.reopen();
+                let sled = self.sled.read().map_err(|_| poisoned())?.clone();
+                sled.ok_or_else(|| {
+                    failed.unwrap_or_else(|| StoreError::Closed {
                         dir: self.dir.clone(),
                     })
+                })
             }
         }
     }
 
     /// Drops sled's handles and opens it again, if nobody else uses them
     /// now (a reader in the middle of a scan); otherwise a later call does.
-    fn reopen(&self) {
+    /// Returns why opening failed, if it did.
+    fn reopen(&self) -> Option<StoreError> {
         let Ok(mut slot) = self.sled.write() else {
-            return;
+            return Some(poisoned());
         };
         if !self.broken.load(Ordering::SeqCst) && slot.is_some() {
-            return; // another thread reopened it meanwhile
+            return None; // another thread reopened it meanwhile
         }
         if slot.as_ref().is_some_and(|s| Arc::strong_count(s) > 1) {
-            return;
+            return None;
+        }
+        // Opening writes a snapshot: on a disk still full it would fail and
+        // leave the store closed to reads as well.
+        if !has_room(&self.dir) {
+            return Some(StoreError::DiskFull);
         }
         // sled's lock on its files goes with its last handle.
         drop(slot.take());
@@ -200,8 +219,12 @@ impl Store {
                 #[cfg(test)]
                 self.reopened.fetch_add(1, Ordering::SeqCst);
                 tracing::info!("the store was opened again after a write error");
+                None
             }
-            Err(e) => tracing::warn!("the store cannot be opened again yet: {e}"),
+            Err(e) => {
+                tracing::warn!("the store cannot be opened again yet: {e}");
+                Some(e)
+            }
         }
     }
 
@@ -248,7 +271,7 @@ impl Store {
     /// `sync_file_range`, which survives a killed process but not a power
     /// cut.
     pub fn sync(&self) -> Result<(), StoreError> {
-        self.sync_handles(&*self.sled()?)
+        self.sync_handles(&*self.sled_for_write()?)
     }
 
     fn sync_handles(&self, sled: &Sled) -> Result<(), StoreError> {
@@ -321,7 +344,7 @@ impl Store {
         self.cache
             .rebuild(&hash, source)
             .map_err(|e| record_error(&self.dir, keys::VERSIONS, &hash.0, e))?;
-        let sled = self.sled()?;
+        let sled = self.sled_for_write()?;
         let _writing = self.writing(&sled)?;
         let mut entry = self
             .entry_in(&sled, &survey.id)?
@@ -382,7 +405,7 @@ impl Store {
 
     /// Makes `id` the survey the kiosk shows, at its newest version.
     pub fn activate(&self, id: &str) -> Result<(), StoreError> {
-        let sled = self.sled()?;
+        let sled = self.sled_for_write()?;
         let _writing = self.writing(&sled)?;
         let entry = self
             .entry_in(&sled, id)?
@@ -445,7 +468,7 @@ impl Store {
     /// Records the version of `id` the kiosk shows, where nothing is
     /// recorded yet, so that a later import cannot change it.
     pub fn record_shown(&self, id: &str) -> Result<(), StoreError> {
-        let sled = self.sled()?;
+        let sled = self.sled_for_write()?;
         let _writing = self.writing(&sled)?;
         if sled
             .shown
@@ -544,7 +567,7 @@ impl Store {
     pub fn submit(&self, response: &Response) -> Result<(), StoreError> {
         self.check(response)?;
         let bytes = record::encode_response(response).map_err(encode_error)?;
-        let sled = self.sled()?;
+        let sled = self.sled_for_write()?;
         sled.responses
             .insert(keys::response(&response.survey, &response.id), bytes)
             .map_err(|e| self.write_failed(e))?;
@@ -566,7 +589,7 @@ impl Store {
         }
         keyed.sort_by(|a, b| a.0.cmp(&b.0));
         keyed.dedup_by(|a, b| a.0 == b.0);
-        let sled = self.sled()?;
+        let sled = self.sled_for_write()?;
         let _writing = self.writing(&sled)?;
         let existing = self.existing_keys(&sled, &keyed)?;
         let mut batch = sled::Batch::default();
@@ -604,7 +627,7 @@ impl Store {
                 record::encode_response(r).map_err(encode_error)?,
             ));
         }
-        let sled = self.sled()?;
+        let sled = self.sled_for_write()?;
         for (key, value) in records {
             sled.responses
                 .insert(key, value)
@@ -737,7 +760,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let entry = (survey.to_owned(), fields.to_vec());
         let bytes = super::codec::encode(1, &entry).map_err(encode_error)?;
-        let sled = self.sled()?;
+        let sled = self.sled_for_write()?;
         sled.prizes
             .insert(Uuid::new_v4().as_bytes(), bytes)
             .map_err(|e| self.write_failed(e))?;
@@ -765,7 +788,7 @@ impl Store {
     }
 
     pub fn set_pin_hash(&self, hash: &str) -> Result<(), StoreError> {
-        let sled = self.sled()?;
+        let sled = self.sled_for_write()?;
         sled.meta
             .insert(keys::META_PIN, hash.as_bytes())
             .map_err(|e| self.write_failed(e))?;
@@ -789,7 +812,7 @@ impl Store {
     /// Names this terminal in the responses it stores from now on (the
     /// kiosk takes it at its next welcome screen).
     pub fn set_terminal_name(&self, name: &str) -> Result<(), StoreError> {
-        let sled = self.sled()?;
+        let sled = self.sled_for_write()?;
         sled.meta
             .insert(keys::META_TERMINAL, name.as_bytes())
             .map_err(|e| self.write_failed(e))?;
@@ -1017,6 +1040,18 @@ fn open_sled(dir: &Path, path: &Path) -> Result<sled::Db, StoreError> {
             )))
         }
     }
+}
+
+/// Room on the store's disk that opening sled again needs: it writes a
+/// snapshot, and its log may start a new 512 KiB segment.
+const REOPEN_ROOM: u64 = 1024 * 1024;
+
+/// Whether the disk of `dir` has room to open sled again (yes when it
+/// cannot be told).
+fn has_room(dir: &Path) -> bool {
+    rustix::fs::statvfs(dir).map_or(true, |s| {
+        s.f_bavail.saturating_mul(s.f_frsize) >= REOPEN_ROOM
+    })
 }
 
 /// An I/O error while opening the store `dir`.
@@ -1377,6 +1412,8 @@ mod tests {
         let error = store.submit(&rs[3]).unwrap_err();
         assert!(matches!(error, StoreError::DiskFull), "{error:?}");
         assert_eq!(error.to_string(), super::super::error::DISK_FULL);
+        // Reads go on through the broken handles; only a write reopens.
+        assert!(store.responses("palvelupiste").count() >= 3);
         assert_eq!(reopened(&store), 0);
         store.submit(&rs[4]).unwrap();
         assert_eq!(reopened(&store), 1, "the next call reopens sled");

@@ -3,7 +3,8 @@
 //! checking anything).
 //!
 //! - a store whose disk fills stores again once space is freed, without
-//!   being reopened by its user, and loses nothing written before;
+//!   being reopened by its user, loses nothing written before, and reads
+//!   on while the disk is full;
 //! - reading commands on a full disk say so, exit 3 and damage nothing;
 //! - a kiosk whose disk fills tells the respondent calmly, never prints a
 //!   log error over its screen, and stores the next answer once space is
@@ -131,6 +132,17 @@ fn a_store_that_filled_its_disk_stores_again_once_space_is_freed() {
     let text = error.to_string();
     assert!(text.contains(FULL), "{text}");
     assert!(!text.contains("Os {"), "{text}");
+    // Still full: writes say the same, reads go on.
+    for r in &pulse_responses(&store, 3, 4) {
+        if let Err(e) = store.submit(r) {
+            assert_eq!(e.to_string(), FULL);
+        }
+    }
+    let stored = ids(&store);
+    assert!(
+        before.iter().all(|r| stored.contains(&r.id)),
+        "a read failed on the full disk"
+    );
 
     fs.free();
     let after = pulse_responses(&store, 3, 3);

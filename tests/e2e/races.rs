@@ -173,3 +173,27 @@ fn imports_of_one_bundle_at_once_add_up_to_what_was_stored() {
     let versions: u64 = done.iter().map(|d| d.versions_added).sum();
     assert_eq!(versions, 2, "each version is new to one importer: {done:?}");
 }
+
+#[test]
+fn loads_from_many_socket_clients_at_once_keep_every_version() {
+    let (_tmp, dir) = short_store_dir("kq-");
+    let store = std::sync::Arc::new(kioski::store::Store::open(&dir, "e2e test").unwrap());
+    let _server = kioski::remote::serve(store.clone(), "e2e test").unwrap();
+    let (rounds, clients) = (5, 8);
+    for round in 0..rounds {
+        let barrier = std::sync::Barrier::new(clients);
+        thread::scope(|s| {
+            for c in 0..clients {
+                let (dir, barrier) = (&dir, &barrier);
+                s.spawn(move || {
+                    let client = kioski::remote::Client::connect(dir).unwrap().unwrap();
+                    let source = pulse_titled(&format!("Pikapalaute {round}-{c}"));
+                    barrier.wait();
+                    assert!(client.load(&source, 1_790_000_000_000).unwrap().added);
+                });
+            }
+        });
+    }
+    let entry = store.survey_entry("pulssi").unwrap().unwrap();
+    assert_eq!(entry.versions.len(), rounds * clients);
+}
