@@ -96,14 +96,15 @@ struct Sled {
 ///
 /// After an I/O error sled 0.34 fails every later write until it is
 /// opened again (its error is kept for the life of the database), so the
-/// store drops its handles and reopens sled at the next call, once no
-/// reader holds the old ones. Our `kioski.lock` stays held throughout.
+/// store drops its handles and reopens sled at the next write, once no
+/// scan holds the old ones and the disk has room. Reads go on meanwhile.
+/// Our `kioski.lock` stays held throughout.
 pub struct Store {
     dir: PathBuf,
     /// `None` while closed: reopening after an error failed (the disk is
     /// still full); the next call tries again.
     sled: RwLock<Option<Arc<Sled>>>,
-    /// An I/O error was seen: reopen at the next call.
+    /// An I/O error was seen: reopen at the next write.
     broken: AtomicBool,
     /// Held across every read-modify-write.
     writing: Mutex<()>,
@@ -251,8 +252,8 @@ impl Store {
     fn writing(&self, sled: &Sled) -> Result<MutexGuard<'_, ()>, StoreError> {
         let writing = self.writing.lock().map_err(|_| poisoned())?;
         let mut unrecorded = self.unrecorded.lock().map_err(|_| poisoned())?;
-        // Written before they are forgotten: a reader that finds neither
-        // looks after both.
+        // Each goes into the tree before it leaves the map, so a reader
+        // (the map first, then the tree) always finds it in one.
         for (id, hash) in unrecorded.iter() {
             sled.shown
                 .insert(id.as_bytes(), &hash.0)
