@@ -213,7 +213,7 @@ impl Store {
         }
         // sled's lock on its files goes with its last handle.
         drop(slot.take());
-        match open_handles(&self.dir) {
+        match open_again(&self.dir) {
             Ok(sled) => {
                 *slot = Some(Arc::new(sled));
                 self.broken.store(false, Ordering::SeqCst);
@@ -961,6 +961,23 @@ fn open_handles(dir: &Path) -> Result<Sled, StoreError> {
     })
 }
 
+/// Opens sled again after its handles were dropped. sled's background
+/// threads may still hold its files for a moment (its lock on `db/db`),
+/// so a refusal that is neither a full disk nor damage is tried again for
+/// up to a second.
+fn open_again(dir: &Path) -> Result<Sled, StoreError> {
+    let mut tries = 0;
+    loop {
+        match open_handles(dir) {
+            Err(StoreError::Open { .. }) if tries < 40 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            done => return done,
+        }
+    }
+}
+
 /// sled writes a snapshot as `snap.N.generating`, then renames it; one
 /// left behind (the disk filled while it was written) is incomplete by
 /// definition, and sled 0.34 would read it as the newest snapshot and
@@ -1026,6 +1043,14 @@ fn open_sled(dir: &Path, path: &Path) -> Result<sled::Db, StoreError> {
         Ok(Ok(db)) => Ok(db),
         Ok(Err(sled::Error::Corruption { .. })) => {
             Err(damaged("its database files are corrupt".into()))
+        }
+        // sled's own lock refusal carries Rust debug text; our lock came
+        // first, so only this process's old handles can hold it.
+        Ok(Err(sled::Error::Io(e))) if e.to_string().starts_with("could not acquire lock") => {
+            Err(StoreError::Open {
+                dir: dir.to_owned(),
+                reason: "its database is still held by this process's previous handles".into(),
+            })
         }
         Ok(Err(sled::Error::Io(e))) => Err(open_io_error(dir, &e)),
         // Anything else sled reports about its own files means they are bad.
