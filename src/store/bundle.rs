@@ -242,7 +242,8 @@ pub struct Verified {
 
 /// Reads and checks a bundle without touching any store.
 pub fn read_verified(path: &Path) -> Result<Verified, BundleError> {
-    let mut file = File::open(path)?;
+    // A FIFO or device would block this thread; refused at once.
+    let mut file = super::open_regular_file(path)?;
     let len = file.metadata()?.len();
     let fixed = MAGIC.len() as u64 + 2 + 1 + CHECKSUM_LEN;
     if len < fixed {

@@ -32,6 +32,7 @@
 //!   PIN lock-down, idle reset, signals, resizing, a hostile paste; the
 //!   store checked after each. Prints key-to-frame latency and idle CPU.
 
+mod abuse;
 mod bundle;
 mod crash;
 mod disk;
@@ -47,6 +48,7 @@ mod pipe;
 mod pty;
 mod races;
 mod remote;
+mod settings;
 mod store;
 mod support;
 mod tally;

@@ -33,25 +33,25 @@ fn pin_set_stores_only_an_argon2id_hash() {
 
     // Setting it again replaces it, with a fresh salt.
     kioski(["pin", "set"])
-        .stdin("kissa-2026\r\n")
+        .stdin("20261201\r\n")
         .store(store.path())
         .run()
         .expect_code(0);
     let second = pin_hash(store.path()).unwrap();
     assert!(
-        pin::verify("kissa-2026", &second),
+        pin::verify("20261201", &second),
         "CRLF is not part of the PIN"
     );
     assert!(!pin::verify("482913", &second));
     // The same PIN twice: different hashes (salted).
     kioski(["pin", "set"])
-        .stdin("kissa-2026\n")
+        .stdin("20261201\n")
         .store(store.path())
         .run()
         .expect_code(0);
     let third = pin_hash(store.path()).unwrap();
     assert_ne!(second, third);
-    assert!(pin::verify("kissa-2026", &third));
+    assert!(pin::verify("20261201", &third));
 }
 
 #[test]
@@ -59,18 +59,26 @@ fn a_bad_pin_is_refused_and_changes_nothing() {
     let store = TempDir::new("pin-bad");
     // A PIN already set stays set when a new one is refused.
     kioski(["pin", "set"])
-        .stdin("4321\n")
+        .stdin("482913\n")
         .store(store.path())
         .run()
         .expect_code(0);
     let before = pin_hash(store.path()).unwrap();
     let mut transcript = String::new();
-    for input in ["123\n", "\n", "", "12 34\n", "1234\u{1b}[2J\n"] {
+    for input in [
+        "4321\n",
+        "12345\n",
+        "\n",
+        "",
+        "123 456\n",
+        "kioski2026\n",
+        "123456\u{1b}[2J\n",
+    ] {
         let run = kioski(["pin", "set"])
             .stdin(input)
             .store(store.path())
             .run();
-        run.expect_code(1);
+        run.expect_code(2);
         assert!(run.stdout.is_empty(), "{run}");
         assert!(run.stderr.starts_with("error: "), "{run}");
         assert!(!run.stderr.contains('\u{1b}'), "{run}");
@@ -80,12 +88,12 @@ fn a_bad_pin_is_refused_and_changes_nothing() {
         .stdin(format!("{}\n", "7".repeat(65)))
         .store(store.path())
         .run();
-    run.expect_code(1);
+    run.expect_code(2);
     assert_eq!(pin_hash(store.path()).unwrap(), before);
-    assert!(pin::verify("4321", &before));
+    assert!(pin::verify("482913", &before));
 
     // In a fresh store, a refused PIN creates nothing.
-    let run = kioski(["pin", "set"]).stdin("123\n").run();
-    run.expect_code(1).expect_store_untouched();
+    let run = kioski(["pin", "set"]).stdin("12345\n").run();
+    run.expect_code(2).expect_store_untouched();
     insta::assert_snapshot!(transcript);
 }

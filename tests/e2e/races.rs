@@ -178,7 +178,7 @@ fn imports_of_one_bundle_at_once_add_up_to_what_was_stored() {
 fn loads_from_many_socket_clients_at_once_keep_every_version() {
     let (_tmp, dir) = short_store_dir("kq-");
     let store = std::sync::Arc::new(kioski::store::Store::open(&dir, "e2e test").unwrap());
-    let _server = kioski::remote::serve(store.clone(), "e2e test").unwrap();
+    let _server = kioski::remote::serve(store.clone(), "e2e test", None).unwrap();
     let (rounds, clients) = (5, 8);
     for round in 0..rounds {
         let barrier = std::sync::Barrier::new(clients);
