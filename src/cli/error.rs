@@ -100,9 +100,10 @@ impl From<ExportError> for CliError {
             ExportError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
                 CliError::reported(Exit::Ok)
             }
-            ExportError::Io(e) => {
-                CliError::new(Exit::Invalid, format!("cannot write the export: {e}."))
-            }
+            ExportError::Io(e) => CliError::new(
+                Exit::Invalid,
+                format!("cannot write the export: {}.", crate::store::io_reason(&e)),
+            ),
         }
     }
 }

@@ -41,8 +41,8 @@ fn unexpected(reply: &Reply) -> StoreError {
             hint: f.hint.clone(),
             store_problem: f.store_problem,
         },
-        other => StoreError::Relayed {
-            message: format!("the store's owner sent an unexpected reply ({other:?})"),
+        _ => StoreError::Relayed {
+            message: "the store's owner sent an unexpected reply".into(),
             hint: Some("use the same kioski version as the running kiosk".into()),
             store_problem: true,
         },
@@ -284,6 +284,16 @@ impl ReadStore for Client {
 
     fn terminal_name(&self) -> Result<Option<String>, StoreError> {
         self.text(&Request::TerminalName)
+    }
+
+    fn shown_version(&self, id: &str) -> Result<Option<VersionHash>, StoreError> {
+        match self.text(&Request::ShownVersion(id.to_owned()))? {
+            None => Ok(None),
+            Some(hex) => hex
+                .parse()
+                .map(Some)
+                .map_err(|_| unexpected(&Reply::Text(Some(hex)))),
+        }
     }
 
     fn stats(&self, id: &str) -> Result<SurveyStats, StoreError> {

@@ -81,6 +81,8 @@ pub enum Request {
     /// (The attempt travels in the clear on the 0600 socket, which only
     /// the store's user can open.)
     CheckPin(String),
+    /// The version of a survey the kiosk shows, as hex text.
+    ShownVersion(String),
 }
 
 impl Request {
@@ -104,6 +106,7 @@ impl Request {
             Request::Watch => "watch",
             Request::HasPin => "has pin",
             Request::CheckPin(_) => "check pin",
+            Request::ShownVersion(_) => "shown version",
         }
     }
 }

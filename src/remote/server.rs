@@ -303,6 +303,9 @@ fn answer(request: Request, store: &Store, owner: &Owner) -> Reply {
             .check_pin(&attempt, jiff::Timestamp::now().as_millisecond())
             .map(|c| Reply::Pin(c.into())),
         Request::TerminalName => store.terminal_name().map(Reply::Text),
+        Request::ShownVersion(id) => store
+            .shown_version(&id)
+            .map(|v| Reply::Text(v.map(|h| h.to_string()))),
         Request::Activate(id) => store.activate(&id).map(|()| Reply::Done),
         Request::SetTerminalName(name) => store.set_terminal_name(&name).map(|()| Reply::Done),
         Request::Load { source, now_ms } => {

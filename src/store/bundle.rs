@@ -221,9 +221,10 @@ pub fn import_verified(
 ) -> Result<Imported, BundleError> {
     let mut imported = Imported::default();
     // Versions first: a version without responses is harmless, and the
-    // responses need them to be checked.
+    // responses need them to be checked. They never change what the kiosk
+    // shows: only `load` and `activate` do.
     for v in &contents.versions {
-        let outcome = store.load(&v.survey, &v.source, v.loaded_ms.min(now_ms))?;
+        let outcome = store.import_version(&v.survey, &v.source, v.loaded_ms.min(now_ms))?;
         imported.versions_added += u64::from(outcome.added);
     }
     let added = store.submit_batch(&contents.responses)? as u64;

@@ -1,15 +1,16 @@
 //! [`Store`]: an opened store directory, owned by this process.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::codec::CodecError;
-use super::error::{StoreError, read_error, write_error};
+use super::error::{StoreError, disk_full, read_error, write_error};
 use super::keys;
 use super::lock::{self, StoreLock};
 use super::private;
@@ -74,24 +75,60 @@ pub struct SurveyStats {
     pub last_ms: Option<i64>,
 }
 
-/// An open store. Only one process holds one at a time (see `lock`).
-pub struct Store {
-    dir: PathBuf,
+/// sled's handles on one opening of the database: swapped whole when the
+/// store reopens after an I/O error.
+struct Sled {
     db: sled::Db,
     meta: sled::Tree,
     versions: sled::Tree,
     surveys: sled::Tree,
     responses: sled::Tree,
-    /// Prize-draw contacts: a file of their own, apart from the answers.
-    prizes: Prizes,
+    /// Survey id -> the version (32 bytes) the kiosk shows of it.
+    shown: sled::Tree,
     /// sled's data file, for the `fdatasync` after each flush.
     data_file: File,
+}
+
+/// An open store. Only one process holds one at a time (see `lock`).
+///
+/// Thread-safe: socket threads share it. Every read-modify-write of the
+/// surveys, versions, shown versions and meta trees, and every batch
+/// import's "which are new" check, holds one guard, so concurrent loads,
+/// activates and imports never lose a version or count a response twice.
+///
+/// After an I/O error sled 0.34 fails every later write until it is
+/// opened again (its error is kept for the life of the database), so the
+/// store drops its handles and reopens sled at the next write, once no
+/// scan holds the old ones and the disk has room. Reads go on meanwhile.
+/// Our `kioski.lock` stays held throughout.
+pub struct Store {
+    dir: PathBuf,
+    /// `None` while closed: reopening after an error failed (the disk is
+    /// still full); the next call tries again.
+    sled: RwLock<Option<Arc<Sled>>>,
+    /// An I/O error was seen: reopen at the next write.
+    broken: AtomicBool,
+    /// Held across every read-modify-write.
+    writing: Mutex<()>,
+    /// The version each survey showed when a store without `shown`
+    /// records was opened (one written before they existed): kept until
+    /// the first change writes them, so that a later import cannot move
+    /// them.
+    unrecorded: Mutex<HashMap<String, VersionHash>>,
+    /// Prize-draw contacts: a file of their own, apart from the answers.
+    prizes: Prizes,
     /// Surveys by version, decoded once.
     cache: SurveyCache,
     watchers: Watchers,
     /// Held for one whole PIN attempt (read, verify, store), so attempts
     /// from the kiosk and the socket at once are counted one by one.
     pin_attempts: Mutex<()>,
+    /// Syncs that fail as a full disk would, for tests of the recovery.
+    #[cfg(test)]
+    failing_syncs: std::sync::atomic::AtomicU32,
+    /// How often sled was reopened after an error, for tests.
+    #[cfg(test)]
+    reopened: std::sync::atomic::AtomicU32,
     _lock: StoreLock,
 }
 
@@ -109,39 +146,134 @@ impl Store {
         }
         private::create_dir(dir)?;
         let lock = lock::acquire(dir, command)?;
-        let sled_dir = dir.join(SLED_DIR);
-        let db = open_sled(&sled_dir).map_err(|(reason, damaged)| {
-            if damaged {
-                StoreError::Damaged {
-                    dir: dir.to_owned(),
-                    reason,
-                }
-            } else {
-                open_error(reason)
-            }
-        })?;
-        let tree = |name: &str| db.open_tree(name).map_err(|e| open_error(e.to_string()));
-        let meta = tree(keys::META)?;
-        check_format(dir, &meta)?;
+        let sled = open_handles(dir)?;
         private::tighten(dir)?;
         let prizes = Prizes::new(dir);
-        migrate_prizes(dir, &db, &prizes)?;
-        let data_file = File::open(sled_dir.join("db")).map_err(|e| open_error(io_reason(&e)))?;
+        migrate_prizes(dir, &sled.db, &prizes)?;
+        let unrecorded = shown_at_open(&sled);
         let store = Store {
             dir: dir.to_owned(),
-            versions: tree(keys::VERSIONS)?,
-            surveys: tree(keys::SURVEYS)?,
-            responses: tree(keys::RESPONSES)?,
+            sled: RwLock::new(Some(Arc::new(sled))),
+            broken: AtomicBool::new(false),
+            writing: Mutex::new(()),
+            unrecorded: Mutex::new(unrecorded),
             prizes,
-            meta,
-            db,
-            data_file,
             cache: SurveyCache::default(),
             watchers: Watchers::default(),
             pin_attempts: Mutex::new(()),
+            #[cfg(test)]
+            failing_syncs: Default::default(),
+            #[cfg(test)]
+            reopened: Default::default(),
             _lock: lock,
         };
         Ok(store)
+    }
+
+    /// The sled handles for a write: after an I/O error, sled is opened
+    /// again first (see [`Store`]), once the disk has room for it.
+    fn sled_for_write(&self) -> Result<Arc<Sled>, StoreError> {
+        if self.broken.load(Ordering::SeqCst) {
+            if let Some(e) = self.reopen() {
+                return Err(e);
+            }
+            if self.broken.load(Ordering::SeqCst) && !has_room(&self.dir) {
+                // Deferred (a scan holds the handles) on a disk still full.
+                return Err(StoreError::DiskFull);
+            }
+        }
+        self.sled()
+    }
+
+    /// The sled handles for a read. Reads go on through handles that a
+    /// write error broke (sled keeps failing writes, not reads), so a full
+    /// disk stops only writes.
+    fn sled(&self) -> Result<Arc<Sled>, StoreError> {
+        let current = self.sled.read().map_err(|_| poisoned())?.clone();
+        match current {
+            Some(sled) => Ok(sled),
+            // Closed: the last reopen failed; this call tries once more,
+            // and says why it failed (a full disk, most likely).
+            None => {
+                let failed = self.reopen();
+                let sled = self.sled.read().map_err(|_| poisoned())?.clone();
+                sled.ok_or_else(|| {
+                    failed.unwrap_or_else(|| StoreError::Closed {
+                        dir: self.dir.clone(),
+                    })
+                })
+            }
+        }
+    }
+
+    /// Drops sled's handles and opens it again, if nobody else uses them
+    /// now (a reader in the middle of a scan); otherwise a later call does.
+    /// Returns why opening failed, if it did.
+    fn reopen(&self) -> Option<StoreError> {
+        let Ok(mut slot) = self.sled.write() else {
+            return Some(poisoned());
+        };
+        if !self.broken.load(Ordering::SeqCst) && slot.is_some() {
+            return None; // another thread reopened it meanwhile
+        }
+        if slot.as_ref().is_some_and(|s| Arc::strong_count(s) > 1) {
+            return None;
+        }
+        // Opening writes a snapshot: on a disk still full it would fail and
+        // leave the store closed to reads as well.
+        if !has_room(&self.dir) {
+            return Some(StoreError::DiskFull);
+        }
+        // sled's lock on its files goes with its last handle.
+        drop(slot.take());
+        match open_again(&self.dir) {
+            Ok(sled) => {
+                *slot = Some(Arc::new(sled));
+                self.broken.store(false, Ordering::SeqCst);
+                #[cfg(test)]
+                self.reopened.fetch_add(1, Ordering::SeqCst);
+                tracing::info!("the store was opened again after a write error");
+                None
+            }
+            Err(e) => {
+                tracing::warn!("the store cannot be opened again yet: {e}");
+                Some(e)
+            }
+        }
+    }
+
+    /// A sled error of a read, noting an I/O error for [`Store::reopen`].
+    fn read_failed(&self, e: sled::Error) -> StoreError {
+        self.note(&e);
+        read_error(e)
+    }
+
+    /// A sled error of a write, noting an I/O error for [`Store::reopen`].
+    fn write_failed(&self, e: sled::Error) -> StoreError {
+        self.note(&e);
+        write_error(e)
+    }
+
+    fn note(&self, e: &sled::Error) {
+        if matches!(e, sled::Error::Io(_)) {
+            self.broken.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// The guard of every read-modify-write. Shown versions of an old
+    /// store that are not yet recorded are written first.
+    fn writing(&self, sled: &Sled) -> Result<MutexGuard<'_, ()>, StoreError> {
+        let writing = self.writing.lock().map_err(|_| poisoned())?;
+        let mut unrecorded = self.unrecorded.lock().map_err(|_| poisoned())?;
+        // Each goes into the tree before it leaves the map, so a reader
+        // (the map first, then the tree) always finds it in one.
+        for (id, hash) in unrecorded.iter() {
+            sled.shown
+                .insert(id.as_bytes(), &hash.0)
+                .map_err(|e| self.write_failed(e))?;
+        }
+        unrecorded.clear();
+        Ok(writing)
     }
 
     pub fn dir(&self) -> &Path {
@@ -153,22 +285,72 @@ impl Store {
     /// `sync_file_range`, which survives a killed process but not a power
     /// cut.
     pub fn sync(&self) -> Result<(), StoreError> {
-        self.db.flush().map_err(write_error)?;
-        self.data_file
-            .sync_data()
-            .map_err(|e| StoreError::Write(e.to_string()))
+        self.sync_handles(&*self.sled_for_write()?)
+    }
+
+    fn sync_handles(&self, sled: &Sled) -> Result<(), StoreError> {
+        #[cfg(test)]
+        if self
+            .failing_syncs
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(self.write_failed(sled::Error::Io(std::io::Error::from(
+                std::io::ErrorKind::StorageFull,
+            ))));
+        }
+        sled.db.flush().map_err(|e| self.write_failed(e))?;
+        sled.data_file.sync_data().map_err(|e| {
+            // The flush may have reached sled's files only in part.
+            self.broken.store(true, Ordering::SeqCst);
+            if disk_full(&e) {
+                StoreError::DiskFull
+            } else {
+                StoreError::Write(io_reason(&e))
+            }
+        })
+    }
+
+    /// Makes the next `n` syncs fail as on a full disk.
+    #[cfg(test)]
+    fn fail_syncs(&self, n: u32) {
+        self.failing_syncs.store(n, Ordering::SeqCst);
     }
 
     // ---- surveys and versions ----------------------------------------
 
     /// Stores a validated survey as a version of its id; the same content
-    /// again adds nothing. The first survey loaded into a store becomes
-    /// the active one.
+    /// again adds nothing. When the loaded version is the survey's newest
+    /// (new content, or the newest loaded again after a bundle brought it)
+    /// the kiosk shows it from its next welcome screen. The first survey
+    /// loaded into a store becomes the active one.
     pub fn load(
         &self,
         survey: &Survey,
         source: &str,
         now_ms: i64,
+    ) -> Result<LoadOutcome, StoreError> {
+        self.add_version(survey, source, now_ms, true)
+    }
+
+    /// Stores a survey version from a bundle: like [`Store::load`], but
+    /// what the kiosk shows stays as it was (only `load` and `activate`
+    /// change that).
+    pub fn import_version(
+        &self,
+        survey: &Survey,
+        source: &str,
+        loaded_ms: i64,
+    ) -> Result<LoadOutcome, StoreError> {
+        self.add_version(survey, source, loaded_ms, false)
+    }
+
+    fn add_version(
+        &self,
+        survey: &Survey,
+        source: &str,
+        now_ms: i64,
+        show: bool,
     ) -> Result<LoadOutcome, StoreError> {
         let hash = VersionHash::of(survey);
         // The text is what is stored and rebuilt on every read, so it must
@@ -176,8 +358,10 @@ impl Store {
         self.cache
             .rebuild(&hash, source)
             .map_err(|e| record_error(&self.dir, keys::VERSIONS, &hash.0, e))?;
+        let sled = self.sled_for_write()?;
+        let _writing = self.writing(&sled)?;
         let mut entry = self
-            .survey_entry(&survey.id)?
+            .entry_in(&sled, &survey.id)?
             .unwrap_or_else(|| SurveyEntry {
                 id: survey.id.clone(),
                 versions: Vec::new(),
@@ -190,7 +374,9 @@ impl Store {
                 loaded_ms: now_ms,
             };
             let bytes = record::encode_version(&version).map_err(encode_error)?;
-            self.versions.insert(hash.0, bytes).map_err(write_error)?;
+            sled.versions
+                .insert(hash.0, bytes)
+                .map_err(|e| self.write_failed(e))?;
             // Kept in load order, so a version imported from another
             // terminal takes its place in time, and the newest is last.
             let at = entry.versions.partition_point(|v| v.loaded_ms <= now_ms);
@@ -201,15 +387,22 @@ impl Store {
                     loaded_ms: now_ms,
                 },
             );
-            self.put_entry(&entry)?;
+            self.put_entry(&sled, &entry)?;
         }
-        let activated = self.active()?.is_none();
+        // An older version loaded again adds nothing and shows nothing new,
+        // as before there were shown records.
+        if show && entry.versions.last().map(|v| v.hash) == Some(hash) {
+            sled.shown
+                .insert(survey.id.as_bytes(), &hash.0)
+                .map_err(|e| self.write_failed(e))?;
+        }
+        let activated = self.active_in(&sled)?.is_none();
         if activated {
-            self.meta
+            sled.meta
                 .insert(keys::META_ACTIVE, survey.id.as_bytes())
-                .map_err(write_error)?;
+                .map_err(|e| self.write_failed(e))?;
         }
-        self.sync()?;
+        self.sync_handles(&sled)?;
         self.watchers.notify(StoreEvent::SurveysChanged);
         let number = entry
             .versions
@@ -224,27 +417,102 @@ impl Store {
         })
     }
 
-    /// Makes `id` the survey the kiosk shows.
+    /// Makes `id` the survey the kiosk shows, at its newest version.
     pub fn activate(&self, id: &str) -> Result<(), StoreError> {
-        if self.survey_entry(id)?.is_none() {
-            return Err(StoreError::UnknownSurvey(id.to_owned()));
-        }
-        self.meta
+        let sled = self.sled_for_write()?;
+        let _writing = self.writing(&sled)?;
+        let entry = self
+            .entry_in(&sled, id)?
+            .ok_or_else(|| StoreError::UnknownSurvey(id.to_owned()))?;
+        let newest = entry
+            .versions
+            .last()
+            .ok_or_else(|| StoreError::UnknownSurvey(id.to_owned()))?;
+        sled.meta
             .insert(keys::META_ACTIVE, id.as_bytes())
-            .map_err(write_error)?;
-        self.sync()?;
+            .map_err(|e| self.write_failed(e))?;
+        sled.shown
+            .insert(id.as_bytes(), &newest.hash.0)
+            .map_err(|e| self.write_failed(e))?;
+        self.sync_handles(&sled)?;
         self.watchers.notify(StoreEvent::SurveysChanged);
         Ok(())
     }
 
     /// The id of the active survey.
     pub fn active(&self) -> Result<Option<String>, StoreError> {
-        let value = self.meta.get(keys::META_ACTIVE).map_err(read_error)?;
+        self.active_in(&*self.sled()?)
+    }
+
+    fn active_in(&self, sled: &Sled) -> Result<Option<String>, StoreError> {
+        let value = sled
+            .meta
+            .get(keys::META_ACTIVE)
+            .map_err(|e| self.read_failed(e))?;
         Ok(value.map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
+    /// The version of survey `id` the kiosk shows: the one last loaded
+    /// or activated. A survey never loaded or activated here (it came in
+    /// a bundle) shows its newest version.
+    pub fn shown_version(&self, id: &str) -> Result<Option<VersionHash>, StoreError> {
+        // Before the record: a writer records, then forgets.
+        if let Some(hash) = self.unrecorded_shown(id)? {
+            return Ok(Some(hash));
+        }
+        let sled = self.sled()?;
+        if let Some(value) = sled
+            .shown
+            .get(id.as_bytes())
+            .map_err(|e| self.read_failed(e))?
+            && let Ok(bytes) = <[u8; 32]>::try_from(value.as_ref())
+        {
+            return Ok(Some(VersionHash(bytes)));
+        }
+        Ok(self
+            .entry_in(&sled, id)?
+            .and_then(|e| e.versions.last().map(|v| v.hash)))
+    }
+
+    fn unrecorded_shown(&self, id: &str) -> Result<Option<VersionHash>, StoreError> {
+        let unrecorded = self.unrecorded.lock().map_err(|_| poisoned())?;
+        Ok(unrecorded.get(id).copied())
+    }
+
+    /// Records the version of `id` the kiosk shows, where nothing is
+    /// recorded yet, so that a later import cannot change it.
+    pub fn record_shown(&self, id: &str) -> Result<(), StoreError> {
+        let sled = self.sled_for_write()?;
+        let _writing = self.writing(&sled)?;
+        if sled
+            .shown
+            .contains_key(id.as_bytes())
+            .map_err(|e| self.read_failed(e))?
+        {
+            return Ok(());
+        }
+        let Some(newest) = self
+            .entry_in(&sled, id)?
+            .and_then(|e| e.versions.last().map(|v| v.hash))
+        else {
+            return Err(StoreError::UnknownSurvey(id.to_owned()));
+        };
+        sled.shown
+            .insert(id.as_bytes(), &newest.0)
+            .map_err(|e| self.write_failed(e))?;
+        self.sync_handles(&sled)
+    }
+
     pub fn survey_entry(&self, id: &str) -> Result<Option<SurveyEntry>, StoreError> {
-        match self.surveys.get(id.as_bytes()).map_err(read_error)? {
+        self.entry_in(&*self.sled()?, id)
+    }
+
+    fn entry_in(&self, sled: &Sled, id: &str) -> Result<Option<SurveyEntry>, StoreError> {
+        match sled
+            .surveys
+            .get(id.as_bytes())
+            .map_err(|e| self.read_failed(e))?
+        {
             Some(value) => self.decode_entry(id.as_bytes(), &value).map(Some),
             None => Ok(None),
         }
@@ -256,20 +524,21 @@ impl Store {
             .map_err(|e| record_error(&self.dir, keys::SURVEYS, key, e))
     }
 
-    fn put_entry(&self, entry: &SurveyEntry) -> Result<(), StoreError> {
+    fn put_entry(&self, sled: &Sled, entry: &SurveyEntry) -> Result<(), StoreError> {
         let bytes = record::encode_entry(&entry.into()).map_err(encode_error)?;
-        self.surveys
+        sled.surveys
             .insert(entry.id.as_bytes(), bytes)
-            .map_err(write_error)?;
+            .map_err(|e| self.write_failed(e))?;
         Ok(())
     }
 
     /// Every stored survey, by id.
     pub fn survey_entries(&self) -> Result<Vec<SurveyEntry>, StoreError> {
-        self.surveys
+        let sled = self.sled()?;
+        sled.surveys
             .iter()
             .map(|item| {
-                let (key, value) = item.map_err(read_error)?;
+                let (key, value) = item.map_err(|e| self.read_failed(e))?;
                 self.decode_entry(&key, &value)
             })
             .collect()
@@ -277,7 +546,12 @@ impl Store {
 
     /// A stored version, its survey rebuilt from its text (once; cached).
     pub fn version(&self, hash: &VersionHash) -> Result<Option<StoredVersion>, StoreError> {
-        let Some(value) = self.versions.get(hash.0).map_err(read_error)? else {
+        let Some(value) = self
+            .sled()?
+            .versions
+            .get(hash.0)
+            .map_err(|e| self.read_failed(e))?
+        else {
             return Ok(None);
         };
         let failed = |e| record_error(&self.dir, keys::VERSIONS, &hash.0, e);
@@ -307,10 +581,11 @@ impl Store {
     pub fn submit(&self, response: &Response) -> Result<(), StoreError> {
         self.check(response)?;
         let bytes = record::encode_response(response).map_err(encode_error)?;
-        self.responses
+        let sled = self.sled_for_write()?;
+        sled.responses
             .insert(keys::response(&response.survey, &response.id), bytes)
-            .map_err(write_error)?;
-        self.sync()?;
+            .map_err(|e| self.write_failed(e))?;
+        self.sync_handles(&sled)?;
         self.watchers
             .notify(StoreEvent::Stored(Box::new(response.clone())));
         Ok(())
@@ -318,7 +593,8 @@ impl Store {
 
     /// Checks and stores many responses in one atomic batch, then makes
     /// them durable; returns how many were new (ids already stored, or
-    /// twice in the batch, are skipped).
+    /// twice in the batch, are skipped). Concurrent batches are applied
+    /// one after the other, so each response counts as new once.
     pub fn submit_batch(&self, responses: &[Response]) -> Result<usize, StoreError> {
         let mut keyed = Vec::with_capacity(responses.len());
         for response in responses {
@@ -327,7 +603,9 @@ impl Store {
         }
         keyed.sort_by(|a, b| a.0.cmp(&b.0));
         keyed.dedup_by(|a, b| a.0 == b.0);
-        let existing = self.existing_keys(&keyed)?;
+        let sled = self.sled_for_write()?;
+        let _writing = self.writing(&sled)?;
+        let existing = self.existing_keys(&sled, &keyed)?;
         let mut batch = sled::Batch::default();
         let mut added = 0;
         for (key, response) in keyed {
@@ -339,8 +617,10 @@ impl Store {
                 added += 1;
             }
         }
-        self.responses.apply_batch(batch).map_err(write_error)?;
-        self.sync()?;
+        sled.responses
+            .apply_batch(batch)
+            .map_err(|e| self.write_failed(e))?;
+        self.sync_handles(&sled)?;
         if added > 0 {
             self.watchers.notify(StoreEvent::Imported);
         }
@@ -361,10 +641,13 @@ impl Store {
                 record::encode_response(r).map_err(encode_error)?,
             ));
         }
+        let sled = self.sled_for_write()?;
         for (key, value) in records {
-            self.responses.insert(key, value).map_err(write_error)?;
+            sled.responses
+                .insert(key, value)
+                .map_err(|e| self.write_failed(e))?;
         }
-        self.sync()?;
+        self.sync_handles(&sled)?;
         self.watchers.notify(StoreEvent::Imported);
         Ok(responses.len())
     }
@@ -375,6 +658,7 @@ impl Store {
     /// looked up instead.
     fn existing_keys(
         &self,
+        sled: &Sled,
         sorted: &[(Vec<u8>, &Response)],
     ) -> Result<HashSet<Vec<u8>>, StoreError> {
         let mut found = HashSet::new();
@@ -383,13 +667,17 @@ impl Store {
         };
         let limit = sorted.len() * 4 + 16;
         let mut scanned = 0;
-        for item in self.responses.range(first.0.as_slice()..=last.0.as_slice()) {
-            let (key, _) = item.map_err(read_error)?;
+        for item in sled.responses.range(first.0.as_slice()..=last.0.as_slice()) {
+            let (key, _) = item.map_err(|e| self.read_failed(e))?;
             scanned += 1;
             if scanned > limit {
                 found.clear();
                 for (key, _) in sorted {
-                    if self.responses.contains_key(key).map_err(read_error)? {
+                    if sled
+                        .responses
+                        .contains_key(key)
+                        .map_err(|e| self.read_failed(e))?
+                    {
                         found.insert(key.clone());
                     }
                 }
@@ -408,9 +696,10 @@ impl Store {
 
     /// Whether a response with this id is stored.
     pub fn has_response(&self, survey: &str, id: &Uuid) -> Result<bool, StoreError> {
-        self.responses
+        self.sled()?
+            .responses
             .contains_key(keys::response(survey, id))
-            .map_err(read_error)
+            .map_err(|e| self.read_failed(e))
     }
 
     fn check(&self, response: &Response) -> Result<(), StoreError> {
@@ -423,14 +712,33 @@ impl Store {
             })
     }
 
+    /// The stored records of survey `id`, oldest first, read lazily. The
+    /// scan keeps its own handle on sled, so the store reopens only after
+    /// it ends.
+    fn scan(
+        &self,
+        id: &str,
+    ) -> impl Iterator<Item = Result<(sled::IVec, sled::IVec), StoreError>> + '_ {
+        let (sled, failed) = match self.sled() {
+            Ok(sled) => (Some(sled), None),
+            Err(e) => (None, Some(Err(e))),
+        };
+        let prefix = keys::survey_prefix(id);
+        let items = sled.into_iter().flat_map(move |sled| Scan {
+            iter: sled.responses.scan_prefix(&prefix),
+            _sled: sled,
+        });
+        failed
+            .into_iter()
+            .chain(items.map(|item| item.map_err(|e| self.read_failed(e))))
+    }
+
     /// The responses to survey `id`, oldest first, read lazily.
     pub fn responses(&self, id: &str) -> impl Iterator<Item = Result<Response, StoreError>> + '_ {
-        self.responses
-            .scan_prefix(keys::survey_prefix(id))
-            .map(|item| {
-                let (key, value) = item.map_err(read_error)?;
-                Store::decode_response_record(&self.dir, &key, &value)
-            })
+        self.scan(id).map(|item| {
+            let (key, value) = item?;
+            Store::decode_response_record(&self.dir, &key, &value)
+        })
     }
 
     /// The stored records (key, encoded response) of survey `id`, oldest
@@ -439,12 +747,10 @@ impl Store {
         &self,
         id: &str,
     ) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + '_ {
-        self.responses
-            .scan_prefix(keys::survey_prefix(id))
-            .map(|item| {
-                let (key, value) = item.map_err(read_error)?;
-                Ok((key.to_vec(), value.to_vec()))
-            })
+        self.scan(id).map(|item| {
+            let (key, value) = item?;
+            Ok((key.to_vec(), value.to_vec()))
+        })
     }
 
     /// Decodes a record from [`Store::response_records`] (in the process
@@ -488,8 +794,7 @@ impl Store {
     /// The admin PIN's hash, if one is set. Only this process sees it:
     /// the socket never hands it out ([`Store::check_pin`] instead).
     pub fn pin_hash(&self) -> Result<Option<String>, StoreError> {
-        let value = self.meta.get(keys::META_PIN).map_err(read_error)?;
-        Ok(value.map(|v| String::from_utf8_lossy(&v).into_owned()))
+        self.meta_text(keys::META_PIN)
     }
 
     /// Whether an admin PIN is set (without it the kiosk runs in demo mode).
@@ -509,13 +814,20 @@ impl Store {
         let mut batch = sled::Batch::default();
         batch.insert(keys::META_PIN, hash.as_bytes());
         batch.remove(keys::META_PIN_LOCKOUT);
-        self.meta.apply_batch(batch).map_err(write_error)?;
-        self.sync()
+        let sled = self.sled_for_write()?;
+        sled.meta
+            .apply_batch(batch)
+            .map_err(|e| self.write_failed(e))?;
+        self.sync_handles(&sled)
     }
 
     /// The wrong PINs in a row and the lock they earned, as stored.
     pub fn pin_lockout(&self) -> Result<Lockout, StoreError> {
-        let value = self.meta.get(keys::META_PIN_LOCKOUT).map_err(read_error)?;
+        let value = self
+            .sled()?
+            .meta
+            .get(keys::META_PIN_LOCKOUT)
+            .map_err(|e| self.read_failed(e))?;
         Ok(value.map_or_else(Lockout::default, |v| decode_lockout(&v)))
     }
 
@@ -535,16 +847,17 @@ impl Store {
         let stored = self.pin_lockout()?;
         let (check, next) = pin::attempt(stored, now_ms, || pin::verify(attempt, &hash));
         if next != stored {
+            let sled = self.sled_for_write()?;
             if next == Lockout::default() {
-                self.meta
+                sled.meta
                     .remove(keys::META_PIN_LOCKOUT)
-                    .map_err(write_error)?;
+                    .map_err(|e| self.write_failed(e))?;
             } else {
-                self.meta
+                sled.meta
                     .insert(keys::META_PIN_LOCKOUT, &encode_lockout(next)[..])
-                    .map_err(write_error)?;
+                    .map_err(|e| self.write_failed(e))?;
             }
-            self.sync()?;
+            self.sync_handles(&sled)?;
         }
         Ok(check)
     }
@@ -554,9 +867,9 @@ impl Store {
     /// unset, with a warning in the log, so it cannot make every response
     /// fail; setting a good name replaces it.
     pub fn terminal_name(&self) -> Result<Option<String>, StoreError> {
-        let value = self.meta.get(keys::META_TERMINAL).map_err(read_error)?;
-        let Some(value) = value else { return Ok(None) };
-        let name = String::from_utf8_lossy(&value).into_owned();
+        let Some(name) = self.meta_text(keys::META_TERMINAL)? else {
+            return Ok(None);
+        };
         match check_terminal_name(&name) {
             Ok(()) => Ok(Some(name)),
             Err(e) => {
@@ -568,15 +881,25 @@ impl Store {
         }
     }
 
+    fn meta_text(&self, key: &[u8]) -> Result<Option<String>, StoreError> {
+        let value = self
+            .sled()?
+            .meta
+            .get(key)
+            .map_err(|e| self.read_failed(e))?;
+        Ok(value.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
     /// Names this terminal in the responses it stores from now on (the
     /// kiosk takes it at its next welcome screen). A name that a response
     /// could not carry is refused and nothing is stored.
     pub fn set_terminal_name(&self, name: &str) -> Result<(), StoreError> {
         check_terminal_name(name).map_err(|e| StoreError::Setting(e.to_string()))?;
-        self.meta
+        let sled = self.sled_for_write()?;
+        sled.meta
             .insert(keys::META_TERMINAL, name.as_bytes())
-            .map_err(write_error)?;
-        self.sync()?;
+            .map_err(|e| self.write_failed(e))?;
+        self.sync_handles(&sled)?;
         self.watchers.notify(StoreEvent::SurveysChanged);
         Ok(())
     }
@@ -645,6 +968,21 @@ impl From<&SurveyEntry> for SurveyEntryV1 {
     }
 }
 
+/// A scan that holds its own handle on sled: the store reopens (after an
+/// I/O error) only once no scan uses the old handles.
+struct Scan {
+    iter: sled::Iter,
+    _sled: Arc<Sled>,
+}
+
+impl Iterator for Scan {
+    type Item = sled::Result<(sled::IVec, sled::IVec)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.iter.next()
+    }
+}
+
 impl ReadStore for Store {
     fn active(&self) -> Result<Option<String>, StoreError> {
         Store::active(self)
@@ -669,6 +1007,9 @@ impl ReadStore for Store {
     }
     fn terminal_name(&self) -> Result<Option<String>, StoreError> {
         Store::terminal_name(self)
+    }
+    fn shown_version(&self, id: &str) -> Result<Option<VersionHash>, StoreError> {
+        Store::shown_version(self, id)
     }
 }
 
@@ -703,12 +1044,100 @@ fn decode_lockout(bytes: &[u8]) -> Lockout {
     }
 }
 
+/// Opens sled's database in the store `dir` with its trees and data file.
+fn open_handles(dir: &Path) -> Result<Sled, StoreError> {
+    let open_error = |reason: String| StoreError::Open {
+        dir: dir.to_owned(),
+        reason,
+    };
+    let sled_dir = dir.join(SLED_DIR);
+    remove_partial_snapshots(&sled_dir);
+    let db = open_sled(dir, &sled_dir)?;
+    let tree = |name: &str| {
+        db.open_tree(name).map_err(|e| match e {
+            sled::Error::Io(e) => open_io_error(dir, &e),
+            e => open_error(e.to_string()),
+        })
+    };
+    let meta = tree(keys::META)?;
+    check_format(dir, &meta)?;
+    let data_file = File::open(sled_dir.join("db")).map_err(|e| open_io_error(dir, &e))?;
+    Ok(Sled {
+        versions: tree(keys::VERSIONS)?,
+        surveys: tree(keys::SURVEYS)?,
+        responses: tree(keys::RESPONSES)?,
+        shown: tree(keys::SHOWN)?,
+        meta,
+        db,
+        data_file,
+    })
+}
+
+/// Opens sled again after its handles were dropped. sled's background
+/// threads may still hold its files for a moment (its lock on `db/db`),
+/// so a refusal that is neither a full disk nor damage is tried again for
+/// up to a second.
+fn open_again(dir: &Path) -> Result<Sled, StoreError> {
+    let mut tries = 0;
+    loop {
+        match open_handles(dir) {
+            Err(StoreError::Open { .. }) if tries < 40 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            done => return done,
+        }
+    }
+}
+
+/// sled writes a snapshot as `snap.N.generating`, then renames it; one
+/// left behind (the disk filled while it was written) is incomplete by
+/// definition, and sled 0.34 would read it as the newest snapshot and
+/// call the whole store corrupt. Removed before sled opens.
+fn remove_partial_snapshots(sled_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(sled_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => tracing::warn!("removed an incomplete snapshot, {name}"),
+                Err(e) => tracing::warn!("cannot remove an incomplete snapshot, {name}: {e}"),
+            }
+        }
+    }
+}
+
+/// For a store written before `shown` records existed: each survey without
+/// one shows its newest version as of this opening. Unreadable entries are
+/// left to the reads that need them.
+fn shown_at_open(sled: &Sled) -> HashMap<String, VersionHash> {
+    let mut out = HashMap::new();
+    for (key, value) in sled.surveys.iter().flatten() {
+        let Ok(entry) = record::decode_entry(&value).map(SurveyEntry::from) else {
+            continue;
+        };
+        if sled.shown.contains_key(&key).unwrap_or(true) {
+            continue;
+        }
+        if let Some(newest) = entry.versions.last() {
+            out.insert(entry.id, newest.hash);
+        }
+    }
+    out
+}
+
 /// Opens sled. sled 0.34 panics on some kinds of damaged files instead of
 /// returning an error; the panic is caught here, the one place sled reads
 /// a store from disk, and reported as a damaged store. The panic hook is
-/// silenced for the call so no backtrace reaches the user. Returns the
-/// reason and whether the store is damaged (rather than unreachable).
-fn open_sled(path: &Path) -> Result<sled::Db, (String, bool)> {
+/// silenced for the call so no backtrace reaches the user.
+fn open_sled(dir: &Path, path: &Path) -> Result<sled::Db, StoreError> {
+    let damaged = |reason: String| StoreError::Damaged {
+        dir: dir.to_owned(),
+        reason,
+    };
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let opened = std::panic::catch_unwind(|| {
@@ -725,20 +1154,58 @@ fn open_sled(path: &Path) -> Result<sled::Db, (String, bool)> {
     match opened {
         Ok(Ok(db)) => Ok(db),
         Ok(Err(sled::Error::Corruption { .. })) => {
-            Err(("its database files are corrupt".into(), true))
+            Err(damaged("its database files are corrupt".into()))
         }
-        Ok(Err(sled::Error::Io(e))) => Err((io_reason(&e), false)),
+        // sled's own lock refusal carries Rust debug text; our lock came
+        // first, so only this process's old handles can hold it.
+        Ok(Err(sled::Error::Io(e))) if e.to_string().starts_with("could not acquire lock") => {
+            Err(StoreError::Open {
+                dir: dir.to_owned(),
+                reason: "its database is still held by this process's previous handles".into(),
+            })
+        }
+        Ok(Err(sled::Error::Io(e))) => Err(open_io_error(dir, &e)),
         // Anything else sled reports about its own files means they are bad.
-        Ok(Err(e)) => Err((format!("its database files cannot be read ({e})"), true)),
+        Ok(Err(e)) => Err(damaged(format!("its database files cannot be read ({e})"))),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_owned())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            Err((format!("its database files cannot be read ({what})"), true))
+            Err(damaged(format!(
+                "its database files cannot be read ({what})"
+            )))
         }
     }
+}
+
+/// Room on the store's disk that opening sled again needs: it writes a
+/// snapshot, and its log may start a new 512 KiB segment.
+const REOPEN_ROOM: u64 = 1024 * 1024;
+
+/// Whether the disk of `dir` has room to open sled again (yes when it
+/// cannot be told).
+fn has_room(dir: &Path) -> bool {
+    rustix::fs::statvfs(dir).map_or(true, |s| {
+        s.f_bavail.saturating_mul(s.f_frsize) >= REOPEN_ROOM
+    })
+}
+
+/// An I/O error while opening the store `dir`.
+fn open_io_error(dir: &Path, e: &std::io::Error) -> StoreError {
+    if disk_full(e) {
+        StoreError::DiskFull
+    } else {
+        StoreError::Open {
+            dir: dir.to_owned(),
+            reason: io_reason(e),
+        }
+    }
+}
+
+fn poisoned() -> StoreError {
+    StoreError::Write("a thread failed while it held the store (a bug in kioski)".into())
 }
 
 /// The store format is recorded on first open and checked on every open.
@@ -769,8 +1236,12 @@ fn check_format(dir: &Path, meta: &sled::Tree) -> Result<(), StoreError> {
     }
 }
 
-/// An I/O error in words, without the "(os error N)" tail.
+/// An I/O error in words, without the "(os error N)" tail; a full disk
+/// in the words every message uses for it.
 pub fn io_reason(e: &std::io::Error) -> String {
+    if disk_full(e) {
+        return super::error::DISK_FULL.into();
+    }
     let text = e.to_string();
     match text.find(" (os error") {
         Some(i) => text[..i].to_lowercase(),
@@ -948,6 +1419,195 @@ mod tests {
     }
 
     #[test]
+    fn loads_from_many_threads_at_once_keep_every_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let (rounds, threads) = (10, 8);
+        for round in 0..rounds {
+            let barrier = std::sync::Barrier::new(threads);
+            std::thread::scope(|s| {
+                for t in 0..threads {
+                    let (store, barrier) = (&store, &barrier);
+                    s.spawn(move || {
+                        let text =
+                            PULSE.replace("Quick feedback", &format!("Quick feedback {round}-{t}"));
+                        let survey = survey_from_str(&text).unwrap();
+                        barrier.wait();
+                        assert!(store.load(&survey, &text, NOW).unwrap().added);
+                    });
+                }
+            });
+        }
+        let entry = store.survey_entry("pulssi").unwrap().unwrap();
+        assert_eq!(entry.versions.len(), rounds * threads);
+        for v in &entry.versions {
+            assert!(store.version(&v.hash).unwrap().is_some());
+        }
+    }
+
+    #[test]
+    fn imports_of_one_batch_at_once_count_each_response_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        store
+            .load(&survey_from_str(DESK).unwrap(), DESK, NOW)
+            .unwrap();
+        let all = responses(&store, "palvelupiste", 2000);
+        let threads = 6;
+        for batch in all.chunks(200) {
+            let barrier = std::sync::Barrier::new(threads);
+            let added: Vec<usize> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|_| {
+                        let (store, barrier) = (&store, &barrier);
+                        s.spawn(move || {
+                            barrier.wait();
+                            store.submit_batch(batch).unwrap()
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            assert_eq!(added.iter().sum::<usize>(), batch.len(), "{added:?}");
+        }
+        assert_eq!(store.responses("palvelupiste").count(), all.len());
+    }
+
+    fn pulse_titled(title: &str) -> (Survey, String) {
+        let text = PULSE.replace("Quick feedback", title);
+        (survey_from_str(&text).unwrap(), text)
+    }
+
+    #[test]
+    fn a_bundle_never_changes_the_shown_version_but_load_and_activate_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let (v1, t1) = pulse_titled("one");
+        let (v2, t2) = pulse_titled("two");
+        let (v3, t3) = pulse_titled("three");
+        let first = store.load(&v1, &t1, NOW).unwrap();
+        let shown = |store: &Store| store.shown_version("pulssi").unwrap().unwrap();
+        assert_eq!(shown(&store), first.hash);
+        let imported = store.import_version(&v2, &t2, NOW + 1).unwrap();
+        assert!(imported.added && !imported.activated);
+        assert_eq!(store.latest("pulssi").unwrap().hash, imported.hash);
+        assert_eq!(
+            shown(&store),
+            first.hash,
+            "an import moved the shown version"
+        );
+        // Loading the bundle's version shows it: it is the newest.
+        store.load(&v2, &t2, NOW + 2).unwrap();
+        assert_eq!(shown(&store), imported.hash);
+        // `load` of new content shows it; an older one again changes nothing.
+        let third = store.load(&v3, &t3, NOW + 3).unwrap();
+        assert_eq!(shown(&store), third.hash);
+        store.load(&v1, &t1, NOW + 4).unwrap();
+        assert_eq!(shown(&store), third.hash);
+        // `activate` shows the newest.
+        store
+            .import_version(&pulse_titled("four").0, &pulse_titled("four").1, NOW + 5)
+            .unwrap();
+        assert_eq!(shown(&store), third.hash);
+        store.activate("pulssi").unwrap();
+        assert_eq!(shown(&store), store.latest("pulssi").unwrap().hash);
+        assert_ne!(shown(&store), third.hash);
+        // A survey that only came in a bundle shows its newest version.
+        let desk = survey_from_str(DESK).unwrap();
+        let d = store.import_version(&desk, DESK, NOW).unwrap();
+        assert_eq!(store.shown_version("palvelupiste").unwrap(), Some(d.hash));
+        assert_eq!(store.shown_version("nosuch").unwrap(), None);
+    }
+
+    #[test]
+    fn a_store_from_before_shown_records_keeps_what_it_showed_at_opening() {
+        let dir = tempfile::tempdir().unwrap();
+        let (v1, t1) = pulse_titled("one");
+        let (v2, t2) = pulse_titled("two");
+        let first = {
+            let store = open(&dir);
+            let first = store.load(&v1, &t1, NOW).unwrap();
+            // As an older kioski left it: no record of the shown version.
+            store.sled().unwrap().shown.clear().unwrap();
+            store.sync().unwrap();
+            first
+        };
+        let store = open(&dir);
+        assert_eq!(store.shown_version("pulssi").unwrap(), Some(first.hash));
+        store.import_version(&v2, &t2, NOW + 1).unwrap();
+        assert_eq!(store.shown_version("pulssi").unwrap(), Some(first.hash));
+        drop(store);
+        // Written at that first change, so it holds after reopening too.
+        let store = open(&dir);
+        assert_eq!(store.shown_version("pulssi").unwrap(), Some(first.hash));
+    }
+
+    #[test]
+    fn after_a_failed_write_the_store_reopens_and_stores_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        store
+            .load(&survey_from_str(DESK).unwrap(), DESK, NOW)
+            .unwrap();
+        let rs = responses(&store, "palvelupiste", 8);
+        for r in &rs[..3] {
+            store.submit(r).unwrap();
+        }
+        let reopened = |store: &Store| store.reopened.load(Ordering::SeqCst);
+
+        store.fail_syncs(1);
+        let error = store.submit(&rs[3]).unwrap_err();
+        assert!(matches!(error, StoreError::DiskFull), "{error:?}");
+        assert_eq!(error.to_string(), super::super::error::DISK_FULL);
+        // Reads go on through the broken handles; only a write reopens.
+        assert!(store.responses("palvelupiste").count() >= 3);
+        assert_eq!(reopened(&store), 0);
+        store.submit(&rs[4]).unwrap();
+        assert_eq!(reopened(&store), 1, "the next call reopens sled");
+
+        // A scan in progress keeps the old handles: the reopen waits for it.
+        let mut scan = store.responses("palvelupiste");
+        assert!(scan.next().is_some());
+        store.fail_syncs(1);
+        assert!(store.submit(&rs[5]).is_err());
+        store.submit(&rs[6]).unwrap();
+        assert_eq!(reopened(&store), 1, "reopened under a running scan");
+        assert!(scan.count() >= 4, "the scan goes on");
+        store.submit(&rs[7]).unwrap();
+        assert_eq!(reopened(&store), 2);
+
+        let stored: HashSet<Uuid> = store
+            .responses("palvelupiste")
+            .map(|r| r.unwrap().id)
+            .collect();
+        for r in rs[..3].iter().chain([&rs[4], &rs[6], &rs[7]]) {
+            assert!(stored.contains(&r.id), "response {} is lost", r.id);
+        }
+    }
+
+    #[test]
+    fn an_incomplete_snapshot_left_by_a_full_disk_is_removed_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = open(&dir);
+            store
+                .load(&survey_from_str(DESK).unwrap(), DESK, NOW)
+                .unwrap();
+            let rs = responses(&store, "palvelupiste", 5);
+            store.submit_batch(&rs).unwrap();
+        }
+        // What sled leaves when the disk fills while it writes a snapshot.
+        std::fs::write(dir.path().join("db/snap.FFFFFFFFFFFFFFFF.generating"), b"").unwrap();
+        let store = open(&dir);
+        assert_eq!(store.responses("palvelupiste").count(), 5);
+        assert!(
+            !dir.path()
+                .join("db/snap.FFFFFFFFFFFFFFFF.generating")
+                .exists()
+        );
+    }
+
+    #[test]
     fn an_over_long_terminal_name_is_refused_and_nothing_is_stored() {
         let dir = tempfile::tempdir().unwrap();
         let store = open(&dir);
@@ -968,6 +1628,8 @@ mod tests {
             let store = open(&dir);
             // What 0.1.0 stored without a check.
             store
+                .sled()
+                .unwrap()
                 .meta
                 .insert(keys::META_TERMINAL, "x".repeat(65).as_bytes())
                 .unwrap();
@@ -1210,6 +1872,8 @@ mod tests {
             assert_eq!(names(&store, "pulssi"), ["Nimi 3", "Nimi 4"]);
             assert!(
                 !store
+                    .sled()
+                    .unwrap()
                     .db
                     .tree_names()
                     .iter()

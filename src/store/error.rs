@@ -40,6 +40,14 @@ pub enum StoreError {
     #[error("cannot write to the store: {0}")]
     Write(String),
 
+    /// The disk has no room for a write: what is stored stays stored.
+    #[error("{DISK_FULL}")]
+    DiskFull,
+
+    /// Closed after an I/O error, and it cannot be opened again yet.
+    #[error("the store {dir} is closed after a write error and cannot be opened again yet")]
+    Closed { dir: PathBuf },
+
     #[error("cannot read the store: {0}")]
     Read(String),
 
@@ -110,6 +118,8 @@ impl StoreError {
                 path.display()
             ),
             StoreError::Write(_) => "check free disk space (`df -h`) and the store directory's permissions".into(),
+            StoreError::DiskFull => "free space on the disk that holds the store (`df -h`), then try again".into(),
+            StoreError::Closed { .. } => "check free disk space (`df -h`); the next try opens it again".into(),
             StoreError::Record { .. } => "the store may be damaged; keep a copy of it and export what can be read".into(),
             StoreError::UnknownSurvey(_) => "see the stored surveys with `kioski surveys`, or load one with `kioski load FILE`".into(),
             StoreError::Relayed { hint, .. } => return hint.clone(),
@@ -118,10 +128,34 @@ impl StoreError {
     }
 }
 
+/// The words for a full disk, the same in every message.
+pub const DISK_FULL: &str = "the disk is full: free space, nothing is lost";
+
+/// Whether an I/O error says that the disk (or the user's quota) is full.
+pub(crate) fn disk_full(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(e.kind(), ErrorKind::StorageFull | ErrorKind::QuotaExceeded)
+}
+
 pub(crate) fn read_error(e: sled::Error) -> StoreError {
-    StoreError::Read(e.to_string())
+    match e {
+        sled::Error::Io(e) if disk_full(&e) => StoreError::DiskFull,
+        e => StoreError::Read(sled_reason(&e)),
+    }
 }
 
 pub(crate) fn write_error(e: sled::Error) -> StoreError {
-    StoreError::Write(e.to_string())
+    match e {
+        sled::Error::Io(e) if disk_full(&e) => StoreError::DiskFull,
+        e => StoreError::Write(sled_reason(&e)),
+    }
+}
+
+/// A sled error in words: sled's own text shows an I/O error's debug
+/// form (`Os { code: .. }`).
+fn sled_reason(e: &sled::Error) -> String {
+    match e {
+        sled::Error::Io(e) => super::database::io_reason(e),
+        e => e.to_string(),
+    }
 }

@@ -302,15 +302,16 @@ fn invisible(c: char) -> bool {
 }
 
 fn csv_error(e: csv::Error) -> ExportError {
+    let text = e.to_string();
     match e.into_kind() {
         csv::ErrorKind::Io(e) => ExportError::Io(e),
-        other => ExportError::Io(io::Error::other(format!("{other:?}"))),
+        _ => ExportError::Io(io::Error::other(text)),
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    #[error("cannot write the export: {0}")]
+    #[error("cannot write the export: {}", super::database::io_reason(.0))]
     Io(#[from] io::Error),
     #[error(transparent)]
     Store(#[from] StoreError),

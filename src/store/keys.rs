@@ -7,6 +7,7 @@
 //! | `surveys`   | survey id                        | [`super::SurveyEntry`]    |
 //! | `responses` | survey id, `0x00`, UUID v7 (16)  | [`crate::core::response::Response`] |
 //! | `prizes`    | random UUID v4 (16)              | prize-draw entry          |
+//! | `shown`     | survey id                        | version hash (32 bytes)   |
 //!
 //! Survey ids are `[a-z0-9_-]+`, so the `0x00` separator cannot occur in
 //! one, and a survey's responses are one prefix scan in time order.
@@ -20,6 +21,8 @@ pub const RESPONSES: &str = "responses";
 /// Prize-draw entries of stores made before `prizes.kioski`: read once at
 /// open, moved to that file, and dropped.
 pub const PRIZES: &str = "prizes";
+/// Survey id -> the version (32 bytes) the kiosk shows of that survey.
+pub const SHOWN: &str = "shown";
 
 /// Store format: one byte, [`STORE_FORMAT`].
 pub const META_FORMAT: &[u8] = b"format";

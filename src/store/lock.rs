@@ -41,9 +41,14 @@ pub struct StoreLock {
 /// Takes the store's lock for `command`, or names who has it.
 pub fn acquire(dir: &Path, command: &str) -> Result<StoreLock, StoreError> {
     let path = dir.join(LOCK_FILE);
-    let open_error = |e: std::io::Error| StoreError::Open {
-        dir: dir.to_owned(),
-        reason: format!("{}: {}", path.display(), super::database::io_reason(&e)),
+    let open_error = |e: std::io::Error| {
+        if super::error::disk_full(&e) {
+            return StoreError::DiskFull;
+        }
+        StoreError::Open {
+            dir: dir.to_owned(),
+            reason: format!("{}: {}", path.display(), super::database::io_reason(&e)),
+        }
     };
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);

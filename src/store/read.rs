@@ -23,6 +23,8 @@ pub type Responses<'a> = Box<dyn Iterator<Item = Result<Response, StoreError>> +
 pub struct SurveySummary {
     pub entry: SurveyEntry,
     pub latest: StoredVersion,
+    /// The version the kiosk shows of it (see [`ReadStore::shown`]).
+    pub shown: VersionHash,
     pub stats: SurveyStats,
     pub active: bool,
 }
@@ -101,6 +103,19 @@ pub trait ReadStore {
     /// The terminal name an admin set, if any.
     fn terminal_name(&self) -> Result<Option<String>, StoreError>;
 
+    /// The version of survey `id` the kiosk shows: the one last loaded or
+    /// activated here, never moved by a bundle; `None` for no such survey.
+    fn shown_version(&self, id: &str) -> Result<Option<VersionHash>, StoreError>;
+
+    /// The version of survey `id` the kiosk shows, read.
+    fn shown(&self, id: &str) -> Result<StoredVersion, StoreError> {
+        let hash = self
+            .shown_version(id)?
+            .ok_or_else(|| StoreError::UnknownSurvey(id.to_owned()))?;
+        self.version(&hash)?
+            .ok_or_else(|| StoreError::UnknownVersion(hash.to_string()))
+    }
+
     /// The newest version of survey `id`.
     fn latest(&self, id: &str) -> Result<StoredVersion, StoreError> {
         let entry = self
@@ -124,6 +139,9 @@ pub trait ReadStore {
             .map(|entry| {
                 Ok(SurveySummary {
                     latest: self.latest(&entry.id)?,
+                    shown: self
+                        .shown_version(&entry.id)?
+                        .ok_or_else(|| StoreError::UnknownSurvey(entry.id.clone()))?,
                     stats: self.stats(&entry.id)?,
                     active: active.as_deref() == Some(entry.id.as_str()),
                     entry,

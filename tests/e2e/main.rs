@@ -24,6 +24,11 @@
 //! - `private`: the store is 0700 and its files 0600 (sled's too, old
 //!   stores' too), exports and bundles 0600, another user's store refused.
 //! - `crash`: SIGKILL at random moments loses no acknowledged response.
+//! - `disk`: a full disk (a small tmpfs, root only; skipped elsewhere) at
+//!   submit and at open: calm words, nothing lost, stores again once freed;
+//!   failed log writes never reach the screen.
+//! - `races`: concurrent loads through a kiosk; a bundle never changes the
+//!   survey version on screen.
 //! - `kiosk`: the real kiosk in a pseudo-terminal (`pty`, read through
 //!   vt100): every question type by keys and by mouse, Back, skip logic,
 //!   PIN lock-down, idle reset, signals, resizing, a hostile paste; the
@@ -32,6 +37,7 @@
 mod abuse;
 mod bundle;
 mod crash;
+mod disk;
 mod export;
 mod golden;
 mod help;
@@ -43,6 +49,7 @@ mod pin;
 mod pipe;
 mod private;
 mod pty;
+mod races;
 mod remote;
 mod settings;
 mod store;

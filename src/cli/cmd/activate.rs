@@ -16,7 +16,7 @@ pub struct ActivateArgs {
 pub fn run(args: &ActivateArgs, ctx: &Context) -> Result<(), CliError> {
     let access = ctx.access("activate")?;
     access.activate(&args.id)?;
-    let version = access.read().latest(&args.id)?;
+    let version = access.read().shown(&args.id)?;
     outln!(
         "`{}` is now active (version {}).",
         args.id,

@@ -96,7 +96,13 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
         )
     })?;
     let id = choose_survey(&store, args, ctx)?;
-    let version = store.latest(&id)?;
+    // Recorded, so that a bundle imported while the kiosk runs cannot
+    // change it (a store from before such records, or a survey that only
+    // came in a bundle).
+    if let Err(e) = store.record_shown(&id) {
+        tracing::warn!("cannot record the version shown of `{id}`: {e}");
+    }
+    let version = store.shown(&id)?;
     let lang = args.lang.map(|l| match l {
         LangArg::Fi => Lang::Fi,
         LangArg::Sv => Lang::Sv,

@@ -54,7 +54,9 @@ pub struct SimulateArgs {
 pub fn run(args: &SimulateArgs, ctx: &Context) -> Result<(), CliError> {
     let store = ctx.open_store("simulate")?;
     let id = ctx.survey_or_active(&store, args.survey.as_deref())?;
-    let version = store.latest(&id)?;
+    // The version the kiosk shows: simulated respondents answer what a
+    // real one would.
+    let version = store.shown(&id)?;
     let seed = args.seed.unwrap_or_else(rand::random);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let setup = Setup {

@@ -27,6 +27,12 @@ struct Row {
     title: String,
     versions: usize,
     latest: String,
+    /// The version the kiosk shows (the last loaded or activated), when
+    /// it is not the newest (a bundle brought a newer one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shown: Option<String>,
+    #[serde(skip)]
+    shown_number: usize,
     complete: u64,
     partial: u64,
     first_response: Option<String>,
@@ -43,6 +49,13 @@ pub fn run(args: &SurveysArgs, ctx: &Context) -> Result<(), CliError> {
             title: crate::core::sanitize::strip(survey.title.get(survey.default_lang()), false),
             versions: s.entry.versions.len(),
             latest: s.latest.hash.short(),
+            shown: (s.shown != s.latest.hash).then(|| s.shown.short()),
+            shown_number: s
+                .entry
+                .versions
+                .iter()
+                .position(|v| v.hash == s.shown)
+                .map_or(0, |i| i + 1),
             complete: s.stats.complete,
             partial: s.stats.partial,
             first_response: s.stats.first_ms.map(local_time),
@@ -74,7 +87,12 @@ pub fn run(args: &SurveysArgs, ctx: &Context) -> Result<(), CliError> {
                     if r.active { "*".into() } else { String::new() },
                     r.id.clone(),
                     crate::core::sanitize::truncate_to_width(&r.title, 32),
-                    format!("{} ({})", r.versions, r.latest),
+                    match &r.shown {
+                        None => format!("{} ({})", r.versions, r.latest),
+                        Some(shown) => {
+                            format!("{}, shows {} ({shown})", r.versions, r.shown_number)
+                        }
+                    },
                     r.complete.to_string(),
                     r.partial.to_string(),
                     r.first_response.clone().unwrap_or_else(|| "-".into()),

@@ -44,7 +44,8 @@ pub fn survey_rows(access: &Access) -> Result<Vec<SurveyRow>, StoreError> {
         SurveyRow {
             title: survey.title.get(survey.default_lang()).to_owned(),
             versions: s.entry.versions.len(),
-            latest: s.latest.hash.short(),
+            // The version the kiosk shows, as `kioski surveys` marks it.
+            latest: s.shown.short(),
             complete: s.stats.complete,
             partial: s.stats.partial,
             last_ms: s.stats.last_ms,

@@ -21,6 +21,8 @@ pub struct SurveyRow {
     pub id: String,
     pub title: String,
     pub versions: usize,
+    /// The version the kiosk shows (the newest unless a bundle brought a
+    /// newer one since the last load or activate).
     pub latest: String,
     pub complete: u64,
     pub partial: u64,

@@ -396,10 +396,11 @@ fn follow_store(store: &Store, setup: &mut Setup, kiosk: &mut Kiosk) {
         None => store.active().ok().flatten(),
     };
     let Some(id) = id else { return };
-    match ReadStore::latest(store, &id) {
-        Ok(latest) if latest.hash != kiosk.version => {
-            tracing::info!(survey = %id, version = %latest.hash.short(), "now showing");
-            kiosk.switch_survey(Arc::new(latest.survey), latest.hash);
+    // The version a load or activate chose: a bundle never moves it.
+    match ReadStore::shown(store, &id) {
+        Ok(shown) if shown.hash != kiosk.version => {
+            tracing::info!(survey = %id, version = %shown.hash.short(), "now showing");
+            kiosk.switch_survey(Arc::new(shown.survey), shown.hash);
         }
         Ok(_) => {}
         Err(e) => tracing::warn!("cannot read survey `{id}`: {e}"),
