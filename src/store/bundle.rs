@@ -31,7 +31,6 @@
 //! Every length is checked against what is left of the file and a fixed
 //! bound before anything is allocated.
 
-use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
@@ -58,10 +57,15 @@ const CHECKSUM_LEN: u64 = 32;
 const RECORDS_START: u64 = MAGIC.len() as u64 + 2;
 /// Largest record body accepted (a survey file is at most 1 MiB).
 const MAX_BODY: u32 = 4 * 1024 * 1024;
-/// Responses stored per atomic, synced batch on import: large enough
-/// that sled's batches stay fast, small enough that a batch's memory
-/// (a few MB) does not grow with the bundle.
-pub const IMPORT_BATCH: usize = 10_000;
+/// Responses stored per atomic, synced batch on import. sled 0.34 keeps
+/// the garbage of every insert in a batch until the batch ends, so its
+/// memory grows with the batch far beyond the batch's bytes: 500,000
+/// records in batches of 10,000 peaked at 300 MB, of 2,000 at 120 MB, of
+/// 500 at 67 MB (docs/performance.md, "Bundle import memory").
+pub const IMPORT_BATCH: usize = 500;
+/// The smallest a response record can be (kind, length, format byte and
+/// a 16-byte id at least): bounds what a header's count may reserve.
+const MIN_RESPONSE_RECORD: u64 = 5 + 1 + 16;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BundleHeader {
@@ -357,6 +361,7 @@ pub fn read_verified_in_batches(path: &Path, batch: usize) -> Result<Verified, B
     let mut records = Records::new(file, len)?;
     let mut check = Check {
         batch: batch.max(1),
+        room: len / MIN_RESPONSE_RECORD,
         ..Check::default()
     };
     let checked: Result<(), BundleError> = (|| {
@@ -387,8 +392,11 @@ struct Check {
     responses: u64,
     in_batch: usize,
     digests: Vec<[u8; 32]>,
-    /// 16 bytes an id (about 16 MB for 500,000 responses).
-    ids: HashSet<Uuid>,
+    /// Every id, 16 bytes each (8 MB for 500,000 responses), sorted at
+    /// the end to find one that appears twice: half a hash set's memory.
+    ids: Vec<u128>,
+    /// The largest number of responses the file can hold.
+    room: u64,
     /// The first response whose version was not (yet) in the bundle.
     orphan: Option<(Uuid, VersionHash)>,
 }
@@ -396,13 +404,17 @@ struct Check {
 impl Check {
     fn record(&mut self, kind: u8, body: &[u8], records: &mut Records) -> Result<(), BundleError> {
         match kind {
-            KIND_HEADER if self.header.is_none() => self.header = Some(decode_header(body)?),
+            KIND_HEADER if self.header.is_none() => {
+                let header = decode_header(body)?;
+                let expected = header.responses.min(self.room);
+                self.ids
+                    .reserve_exact(usize::try_from(expected).unwrap_or(0));
+                self.header = Some(header);
+            }
             KIND_VERSION => self.versions.push(check_version(decode_version(body)?)?),
             KIND_RESPONSE => {
                 let r = decode_response(body)?;
-                if !self.ids.insert(r.id) {
-                    return Err(damaged(&format!("response {} appears twice", r.id)));
-                }
+                self.ids.push(r.id.as_u128());
                 match self.versions.iter().find(|v| v.hash == r.version) {
                     Some(v) => r
                         .check(&v.survey)
@@ -426,7 +438,14 @@ impl Check {
         Ok(())
     }
 
-    fn finish(self, len: u64) -> Result<Verified, BundleError> {
+    fn finish(mut self, len: u64) -> Result<Verified, BundleError> {
+        // Bundles list responses in key order, so this sort has little to do.
+        self.ids.sort_unstable();
+        if let Some(twice) = self.ids.windows(2).find(|w| w[0] == w[1]) {
+            let id = Uuid::from_u128(twice[0]);
+            return Err(damaged(&format!("response {id} appears twice")));
+        }
+        drop(std::mem::take(&mut self.ids));
         let header = self.header.ok_or_else(|| damaged("no header"))?;
         if header.responses != self.responses || header.versions != self.versions.len() as u64 {
             return Err(damaged("the record counts do not match the header"));
