@@ -1,5 +1,7 @@
 //! kioski's benchmarks: one criterion harness, one file per subject.
 //! Figures, goals and the machine are in docs/performance.md.
+// Benchmarks report figures on the terminal; only the CLI must not print.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use criterion::{criterion_group, criterion_main};
 

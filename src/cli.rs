@@ -6,6 +6,7 @@ mod cmd;
 mod error;
 mod exit;
 mod logging;
+pub mod out;
 mod paths;
 pub mod report;
 mod survey_file;

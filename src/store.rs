@@ -13,6 +13,7 @@ pub mod export;
 pub mod keys;
 mod lock;
 mod read;
+pub mod record;
 mod watch;
 
 pub use database::{

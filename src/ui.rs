@@ -6,6 +6,7 @@ pub mod events;
 pub mod figures;
 pub mod kiosk;
 pub mod live;
+pub mod seen;
 pub mod strings;
 pub mod term;
 pub mod theme;

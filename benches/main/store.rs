@@ -22,7 +22,7 @@ use kioski::core::survey::Survey;
 use kioski::core::validate::survey_from_str;
 use kioski::core::version::VersionHash;
 use kioski::store::export::{Format, export};
-use kioski::store::{Store, codec};
+use kioski::store::{Store, record};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -124,7 +124,7 @@ fn durable(c: &mut Criterion, survey: &Survey) -> BenchResult {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let response = respondents.next();
-                let size = codec::encode(&response).map_or(0, |bytes| bytes.len());
+                let size = record::encode_response(&response).map_or(0, |bytes| bytes.len());
                 let start = Instant::now();
                 let submitted = store.submit(&response);
                 let took = start.elapsed();
@@ -163,10 +163,10 @@ fn durable(c: &mut Criterion, survey: &Survey) -> BenchResult {
     });
 
     // A fresh response is made outside the timing for every submit.
-    group.bench_function("codec::encode one response (no write)", |b| {
+    group.bench_function("record::encode_response (no write)", |b| {
         b.iter_batched(
             || respondents.next(),
-            |r| codec::encode(black_box(&r)),
+            |r| record::encode_response(black_box(&r)),
             BatchSize::SmallInput,
         )
     });

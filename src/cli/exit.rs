@@ -13,6 +13,10 @@ pub enum Exit {
     Usage,
     /// 3: a store problem (locked, unreadable, newer format).
     Store,
+    /// 128 + N: the kiosk ended on signal N (143 for SIGTERM, 129 for
+    /// SIGHUP), after storing the partial, as a shell reports a killed
+    /// command, so a service manager sees why it stopped.
+    Signal(i32),
 }
 
 impl From<Exit> for ExitCode {
@@ -22,6 +26,7 @@ impl From<Exit> for ExitCode {
             Exit::Invalid => 1,
             Exit::Usage => 2,
             Exit::Store => 3,
+            Exit::Signal(n) => u8::try_from(128 + n.clamp(0, 127)).unwrap_or(u8::MAX),
         })
     }
 }

@@ -6,8 +6,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 use super::sanitize;
 use super::survey::{OTHER_OPTION, Question, QuestionKind};
 
@@ -19,7 +17,7 @@ pub const OTHER_MAX_LEN: u32 = 200;
 pub type Answers = BTreeMap<String, Answer>;
 
 /// The answer to one question.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Answer {
     Choice(Picked),
     Multi {
@@ -37,7 +35,7 @@ pub enum Answer {
 }
 
 /// What a respondent chose in a single-choice question.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Picked {
     Option(String),
     /// "Other, what?" with the respondent's text.

@@ -20,8 +20,6 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
 use super::answer::{Answer, Answers, Picked};
 use super::diagnostic::{Diagnostic, Span};
 use super::sanitize::quote;
@@ -33,7 +31,7 @@ pub const MAX_LEN: usize = 2_000;
 pub const MAX_DEPTH: usize = 32;
 
 /// A comparison operator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CmpOp {
     Eq,
     Ne,
@@ -521,7 +519,7 @@ impl Parser {
 // Checked conditions.
 
 /// A value a question's answer is compared with.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
     Int(i64),
     Option(String),
@@ -541,7 +539,7 @@ impl fmt::Display for Value {
 
 /// A condition checked against its survey: every name is an earlier
 /// question, every value fits that question's type.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Condition {
     Or(Vec<Condition>),
     And(Vec<Condition>),

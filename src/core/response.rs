@@ -4,7 +4,7 @@
 //! store makes them. No respondent identity is ever part of a response.
 
 use rand::Rng;
-use serde::{Deserialize, Serialize};
+
 use uuid::{Builder, Uuid};
 
 use super::answer::{self, AnswerError, Answers};
@@ -16,7 +16,7 @@ use super::version::VersionHash;
 pub const MAX_TERMINAL_LEN: usize = 64;
 
 /// One stored response.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
     /// Time-ordered (UUID v7, from the submit time), unique across terminals.
     pub id: Uuid,

@@ -8,12 +8,10 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
 use super::condition::Condition;
 
 /// A language kioski can show its own screens in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Lang {
     /// Finnish.
     Fi,
@@ -49,7 +47,7 @@ impl fmt::Display for Lang {
 }
 
 /// One text in every language of a survey.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label(BTreeMap<Lang, String>);
 
 impl Label {
@@ -74,7 +72,7 @@ impl Label {
 }
 
 /// A validated survey.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Survey {
     /// Stable id, `[a-z0-9_-]+`, kept across edits of the file.
     pub id: String,
@@ -103,7 +101,7 @@ impl Survey {
 }
 
 /// The optional prize draw offered after a response is stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PrizeDraw {
     pub text: Label,
     /// What is kept, for how long, and that it is not linked to the answers.
@@ -112,7 +110,7 @@ pub struct PrizeDraw {
 }
 
 /// A contact detail a prize draw may ask for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ContactField {
     Name,
     Phone,
@@ -133,7 +131,7 @@ impl ContactField {
 }
 
 /// One question of a survey.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Question {
     pub id: String,
     pub text: Label,
@@ -154,7 +152,7 @@ pub const MAX_MAX_LEN: u32 = 10_000;
 pub const NPS_MAX: u8 = 10;
 
 /// What kind of answer a question takes, with the settings of that kind.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum QuestionKind {
     /// Exactly one option, or free text when `other` is on.
     Choice {
@@ -250,7 +248,7 @@ pub const TYPE_NAMES: [&str; 8] = [
 ];
 
 /// One option of a choice, multi or ranking question.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuestionOption {
     pub id: String,
     pub label: Label,

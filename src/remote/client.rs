@@ -140,7 +140,7 @@ impl Client {
             source: source.to_owned(),
             now_ms,
         })? {
-            Reply::Loaded(outcome) => Ok(outcome),
+            Reply::Loaded(outcome) => Ok(outcome.into()),
             other => Err(unexpected(&other)),
         }
     }
@@ -157,7 +157,7 @@ impl Client {
     pub fn import(&self, path: &Path, now_ms: i64) -> Result<Imported, BundleError> {
         let path = std::path::absolute(path)?;
         match self.ask(&Request::Import { path, now_ms })? {
-            Reply::Imported(done) => Ok(done),
+            Reply::Imported(done) => Ok(done.into()),
             other => Err(unexpected(&other).into()),
         }
     }
@@ -186,7 +186,7 @@ impl Client {
                 loop {
                     match read_frame::<Reply>(&mut conn, MAX_REPLY_BYTES) {
                         Ok(Reply::Event(event)) => {
-                            if tx.send(event).is_err() {
+                            if tx.send(event.into()).is_err() {
                                 return;
                             }
                         }
@@ -213,21 +213,38 @@ impl ReadStore for Client {
 
     fn survey_entries(&self) -> Result<Vec<SurveyEntry>, StoreError> {
         match self.ask(&Request::SurveyEntries)? {
-            Reply::Entries(e) => Ok(e),
+            Reply::Entries(es) => Ok(es.into_iter().map(Into::into).collect()),
             other => Err(unexpected(&other)),
         }
     }
 
     fn survey_entry(&self, id: &str) -> Result<Option<SurveyEntry>, StoreError> {
         match self.ask(&Request::SurveyEntry(id.to_owned()))? {
-            Reply::Entry(e) => Ok(e),
+            Reply::Entry(e) => Ok(e.map(Into::into)),
             other => Err(unexpected(&other)),
         }
     }
 
     fn version(&self, hash: &VersionHash) -> Result<Option<StoredVersion>, StoreError> {
-        match self.ask(&Request::Version(*hash))? {
-            Reply::Version(v) => Ok(v.map(|v| *v)),
+        match self.ask(&Request::Version(hash.0))? {
+            Reply::Version(None) => Ok(None),
+            Reply::Version(Some(v)) => {
+                // The owner's text is rebuilt here, like a stored one.
+                let survey =
+                    self.cache
+                        .rebuild(hash, &v.source)
+                        .map_err(|e| StoreError::Relayed {
+                            message: format!("survey version {} from the kiosk: {e}", hash.short()),
+                            hint: None,
+                            store_problem: true,
+                        })?;
+                Ok(Some(StoredVersion {
+                    hash: *hash,
+                    survey: (*survey).clone(),
+                    source: v.source,
+                    loaded_ms: v.loaded_ms,
+                }))
+            }
             other => Err(unexpected(&other)),
         }
     }
@@ -260,7 +277,7 @@ impl ReadStore for Client {
 
     fn stats(&self, id: &str) -> Result<SurveyStats, StoreError> {
         match self.ask(&Request::Stats(id.to_owned()))? {
-            Reply::Stats(s) => Ok(s),
+            Reply::Stats(s) => Ok(s.into()),
             other => Err(unexpected(&other)),
         }
     }

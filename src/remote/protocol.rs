@@ -4,6 +4,12 @@
 //! A frame is a 4-byte little-endian length, then a 2-byte little-endian
 //! protocol version, then a bincode message. Requests and replies have
 //! size limits; a request over its limit is refused before it is read.
+//!
+//! Messages are the protocol's own types: plain data and the store's
+//! records (`store::record`), never the core's model, so the model can
+//! change without changing a frame. Protocol 1 is frozen as release 0.1
+//! sent it (the golden frames in `tests/data/golden/frames/` pin it); a
+//! change of shape is a new protocol version (see `docs/store.md`).
 
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
@@ -11,10 +17,12 @@ use std::path::PathBuf;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::core::canonical::SurveyV1;
 use crate::core::version::VersionHash;
 use crate::store::bundle::Imported;
 use crate::store::codec;
-use crate::store::{LoadOutcome, StoreEvent, StoredVersion, SurveyEntry, SurveyStats};
+use crate::store::record::{ResponseV1, StoredVersionV1, SurveyEntryV1};
+use crate::store::{LoadOutcome, StoreEvent, StoredVersion, SurveyStats};
 
 /// Changes whenever a message changes shape.
 pub const PROTOCOL: u16 = 1;
@@ -39,7 +47,7 @@ pub enum Request {
     Active,
     SurveyEntries,
     SurveyEntry(String),
-    Version(VersionHash),
+    Version([u8; 32]),
     /// A survey's responses as stored records, in chunks, then `End`.
     Responses(String),
     Stats(String),
@@ -70,19 +78,150 @@ pub enum Reply {
         pid: u32,
     },
     Text(Option<String>),
-    Entries(Vec<SurveyEntry>),
-    Entry(Option<SurveyEntry>),
-    Version(Option<Box<StoredVersion>>),
+    Entries(Vec<SurveyEntryV1>),
+    Entry(Option<SurveyEntryV1>),
+    /// The version's text is what counts: the receiver rebuilds the survey
+    /// from it. The model beside it is protocol 1's frozen shape.
+    Version(Option<Box<StoredVersionV1>>),
     /// Stored response records: (key, encoded response).
     Records(Vec<(Vec<u8>, Vec<u8>)>),
     End,
-    Stats(SurveyStats),
-    Loaded(LoadOutcome),
-    Imported(Imported),
+    Stats(StatsV1),
+    Loaded(LoadedV1),
+    Imported(ImportedV1),
     Done,
-    Event(StoreEvent),
+    Event(EventV1),
     Heartbeat,
     Failed(Failure),
+}
+
+/// Response counts and times of one survey.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatsV1 {
+    pub complete: u64,
+    pub partial: u64,
+    pub first_ms: Option<i64>,
+    pub last_ms: Option<i64>,
+}
+
+/// What a `Load` did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadedV1 {
+    pub hash: [u8; 32],
+    pub number: u64,
+    pub added: bool,
+    pub activated: bool,
+}
+
+/// What an `Import` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedV1 {
+    pub versions_added: u64,
+    pub responses_added: u64,
+    pub responses_present: u64,
+}
+
+/// A store event, sent to watchers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventV1 {
+    Stored(Box<ResponseV1>),
+    Imported,
+    SurveysChanged,
+}
+
+impl From<&SurveyStats> for StatsV1 {
+    fn from(s: &SurveyStats) -> Self {
+        StatsV1 {
+            complete: s.complete,
+            partial: s.partial,
+            first_ms: s.first_ms,
+            last_ms: s.last_ms,
+        }
+    }
+}
+
+impl From<StatsV1> for SurveyStats {
+    fn from(s: StatsV1) -> Self {
+        SurveyStats {
+            complete: s.complete,
+            partial: s.partial,
+            first_ms: s.first_ms,
+            last_ms: s.last_ms,
+        }
+    }
+}
+
+impl From<&LoadOutcome> for LoadedV1 {
+    fn from(o: &LoadOutcome) -> Self {
+        LoadedV1 {
+            hash: o.hash.0,
+            number: o.number as u64,
+            added: o.added,
+            activated: o.activated,
+        }
+    }
+}
+
+impl From<LoadedV1> for LoadOutcome {
+    fn from(o: LoadedV1) -> Self {
+        LoadOutcome {
+            hash: VersionHash(o.hash),
+            number: usize::try_from(o.number).unwrap_or(usize::MAX),
+            added: o.added,
+            activated: o.activated,
+        }
+    }
+}
+
+impl From<&Imported> for ImportedV1 {
+    fn from(i: &Imported) -> Self {
+        ImportedV1 {
+            versions_added: i.versions_added,
+            responses_added: i.responses_added,
+            responses_present: i.responses_present,
+        }
+    }
+}
+
+impl From<ImportedV1> for Imported {
+    fn from(i: ImportedV1) -> Self {
+        Imported {
+            versions_added: i.versions_added,
+            responses_added: i.responses_added,
+            responses_present: i.responses_present,
+        }
+    }
+}
+
+impl From<&StoreEvent> for EventV1 {
+    fn from(e: &StoreEvent) -> Self {
+        match e {
+            StoreEvent::Stored(r) => EventV1::Stored(Box::new(r.as_ref().into())),
+            StoreEvent::Imported => EventV1::Imported,
+            StoreEvent::SurveysChanged => EventV1::SurveysChanged,
+        }
+    }
+}
+
+impl From<EventV1> for StoreEvent {
+    fn from(e: EventV1) -> Self {
+        match e {
+            EventV1::Stored(r) => StoreEvent::Stored(Box::new((*r).into())),
+            EventV1::Imported => StoreEvent::Imported,
+            EventV1::SurveysChanged => StoreEvent::SurveysChanged,
+        }
+    }
+}
+
+impl From<&StoredVersion> for StoredVersionV1 {
+    fn from(v: &StoredVersion) -> Self {
+        StoredVersionV1 {
+            hash: v.hash.0,
+            survey: SurveyV1::from(&v.survey),
+            source: v.source.clone(),
+            loaded_ms: v.loaded_ms,
+        }
+    }
 }
 
 /// An error in words, as the owner would have printed it.
@@ -177,6 +316,54 @@ mod tests {
         buf[4] = 99;
         let err = read_frame::<Request>(&mut buf.as_slice(), MAX_REQUEST_BYTES).unwrap_err();
         assert!(matches!(err, FrameError::Version { found: 99 }), "{err}");
+    }
+
+    /// Every frame release 0.1 wrote (`tests/data/golden/frames/`) reads,
+    /// and writing it again gives the same bytes: protocol 1 is unchanged.
+    #[test]
+    fn the_frames_of_release_0_1_read_and_write_byte_for_byte() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/golden/frames");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let bytes = std::fs::read(&path).unwrap();
+            let mut again = Vec::new();
+            if name.starts_with("request-") {
+                let request: Request = read_frame(&mut bytes.as_slice(), MAX_REQUEST_BYTES)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                write_frame(&mut again, &request, MAX_REQUEST_BYTES).unwrap();
+            } else {
+                let reply: Reply = read_frame(&mut bytes.as_slice(), MAX_REPLY_BYTES)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                write_frame(&mut again, &reply, MAX_REPLY_BYTES).unwrap();
+            }
+            assert_eq!(again, bytes, "{name}");
+            seen += 1;
+        }
+        assert_eq!(seen, 30);
+    }
+
+    #[test]
+    fn a_version_sent_by_release_0_1_carries_its_text() {
+        let bytes = include_bytes!("../../tests/data/golden/frames/reply-version.bin");
+        let Reply::Version(Some(v)) = read_frame(&mut bytes.as_slice(), MAX_REPLY_BYTES).unwrap()
+        else {
+            panic!("not a version");
+        };
+        assert_eq!(v.source, include_str!("../../surveys/pulssi.toml"));
+        // What this release sends for the same version is the same frame.
+        let survey = crate::core::validate::survey_from_str(&v.source).unwrap();
+        let version = StoredVersion {
+            hash: VersionHash(v.hash),
+            survey,
+            source: v.source.clone(),
+            loaded_ms: v.loaded_ms,
+        };
+        let mut again = Vec::new();
+        let reply = Reply::Version(Some(Box::new((&version).into())));
+        write_frame(&mut again, &reply, MAX_REPLY_BYTES).unwrap();
+        assert_eq!(again, bytes);
     }
 
     proptest! {

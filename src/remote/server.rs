@@ -20,6 +20,7 @@ use super::protocol::{
     SOCKET_FILE, read_frame, write_frame,
 };
 use crate::core::validate::survey_from_str;
+use crate::core::version::VersionHash;
 use crate::store::bundle::{self, BundleError};
 use crate::store::{ReadStore, Store, StoreError};
 
@@ -189,12 +190,16 @@ fn answer(request: Request, store: &Store, owner: &Owner) -> Reply {
             pid: owner.pid,
         }),
         Request::Active => store.active().map(Reply::Text),
-        Request::SurveyEntries => store.survey_entries().map(Reply::Entries),
-        Request::SurveyEntry(id) => store.survey_entry(&id).map(Reply::Entry),
+        Request::SurveyEntries => store
+            .survey_entries()
+            .map(|es| Reply::Entries(es.iter().map(Into::into).collect())),
+        Request::SurveyEntry(id) => store
+            .survey_entry(&id)
+            .map(|e| Reply::Entry(e.as_ref().map(Into::into))),
         Request::Version(hash) => store
-            .version(&hash)
-            .map(|v| Reply::Version(v.map(Box::new))),
-        Request::Stats(id) => ReadStore::stats(store, &id).map(Reply::Stats),
+            .version(&VersionHash(hash))
+            .map(|v| Reply::Version(v.as_ref().map(|v| Box::new(v.into())))),
+        Request::Stats(id) => ReadStore::stats(store, &id).map(|s| Reply::Stats((&s).into())),
         Request::PinHash => store.pin_hash().map(Reply::Text),
         Request::TerminalName => store.terminal_name().map(Reply::Text),
         Request::Activate(id) => store.activate(&id).map(|()| Reply::Done),
@@ -204,7 +209,7 @@ fn answer(request: Request, store: &Store, owner: &Owner) -> Reply {
                 Ok(survey) => match store.load(&survey, &source, now_ms) {
                     Ok(outcome) => {
                         tracing::info!(survey = %survey.id, version = %outcome.hash.short(), "loaded through the socket");
-                        Reply::Loaded(outcome)
+                        Reply::Loaded((&outcome).into())
                     }
                     Err(e) => store_failure(&e),
                 },
@@ -222,7 +227,7 @@ fn answer(request: Request, store: &Store, owner: &Owner) -> Reply {
                         added = done.responses_added,
                         "bundle imported through the socket"
                     );
-                    Reply::Imported(done)
+                    Reply::Imported((&done).into())
                 }
                 Err(e) => bundle_failure(&e),
             };
@@ -286,7 +291,7 @@ fn watch(w: &mut impl io::Write, store: &Store, stop: &AtomicBool) -> io::Result
     write_frame(w, &Reply::Heartbeat, MAX_REPLY_BYTES)?;
     while !stop.load(Ordering::SeqCst) {
         let reply = match events.recv_timeout(HEARTBEAT) {
-            Ok(event) => Reply::Event(event),
+            Ok(event) => Reply::Event((&event).into()),
             Err(RecvTimeoutError::Timeout) => Reply::Heartbeat,
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
         };

@@ -9,7 +9,7 @@
 //! record*                          kind u8, length u32, body
 //!   kind 1 header                  codec: BundleHeader
 //!   kind 2 survey version          codec: BundleVersion (source text, not the model)
-//!   kind 3 response                codec: Response
+//!   kind 3 response                codec: record::ResponseV1
 //! 0xFF, SHA-256 of all bytes before the 0xFF
 //! ```
 //!
@@ -41,6 +41,7 @@ use uuid::Uuid;
 
 use super::ReadStore;
 use super::codec::{self, CodecError};
+use super::record;
 use super::{Store, StoreError, StoredVersion};
 use crate::core::response::Response;
 use crate::core::validate::survey_from_str;
@@ -77,7 +78,7 @@ pub struct BundleHeader {
 /// A survey version as a bundle carries it: the text, re-validated on import.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct BundleVersion {
-    hash: VersionHash,
+    hash: [u8; 32],
     source: String,
     loaded_ms: i64,
 }
@@ -476,15 +477,16 @@ impl Check {
 }
 
 fn check_version(v: BundleVersion) -> Result<StoredVersion, BundleError> {
+    let hash = VersionHash(v.hash);
     let survey = survey_from_str(&v.source).map_err(|ds| BundleError::InvalidVersion {
-        hash: v.hash.short(),
+        hash: hash.short(),
         reason: ds.first().map_or_else(String::new, |d| d.message.clone()),
     })?;
-    if VersionHash::of(&survey) != v.hash {
-        return Err(BundleError::VersionMismatch(v.hash.short()));
+    if VersionHash::of(&survey) != hash {
+        return Err(BundleError::VersionMismatch(hash.short()));
     }
     Ok(StoredVersion {
-        hash: v.hash,
+        hash,
         survey,
         source: v.source,
         loaded_ms: v.loaded_ms,
@@ -620,7 +622,7 @@ fn decode_header(body: &[u8]) -> Result<BundleHeader, BundleError> {
 
 fn encode_version(v: &StoredVersion) -> Result<Vec<u8>, BundleError> {
     encode(&BundleVersion {
-        hash: v.hash,
+        hash: v.hash.0,
         source: v.source.clone(),
         loaded_ms: v.loaded_ms,
     })
@@ -630,23 +632,31 @@ fn decode_version(body: &[u8]) -> Result<BundleVersion, BundleError> {
     decode(body)
 }
 
+/// Response bodies: the store's own response record.
 fn encode_response(r: &Response) -> Result<Vec<u8>, BundleError> {
-    encode(r)
+    record::encode_response(r).map_err(|e| damaged(&e.to_string()))
 }
 
 fn decode_response(body: &[u8]) -> Result<Response, BundleError> {
-    decode(body)
+    record::decode_response(body).map_err(codec_error)
 }
 
+/// Header and version bodies: format 1 of the bundle's own types.
 fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, BundleError> {
-    codec::encode(value).map_err(|e| damaged(&e.to_string()))
+    codec::encode(1, value).map_err(|e| damaged(&e.to_string()))
 }
 
 fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, BundleError> {
-    codec::decode(body).map_err(|e| match e {
-        CodecError::Newer { found } => BundleError::NewerRecord(found),
+    codec::split(body, 1)
+        .and_then(|(_, body)| codec::decode_body(body))
+        .map_err(codec_error)
+}
+
+fn codec_error(e: CodecError) -> BundleError {
+    match e {
+        CodecError::Newer { found, .. } => BundleError::NewerRecord(found),
         e => damaged(&e.to_string()),
-    })
+    }
 }
 
 fn damaged(what: &str) -> BundleError {
@@ -917,7 +927,7 @@ mod tests {
         };
         write_record(&mut body, KIND_HEADER, &encode(&header).unwrap()).unwrap();
         let version = BundleVersion {
-            hash: honest,
+            hash: honest.0,
             source: tampered,
             loaded_ms: NOW,
         };

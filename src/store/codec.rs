@@ -9,9 +9,6 @@ use bincode::Options;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// The record format this kioski writes and reads.
-pub const FORMAT: u8 = 1;
-
 /// Largest record decoded; a corrupt length can never ask for more.
 pub const MAX_RECORD_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -20,9 +17,9 @@ pub enum CodecError {
     #[error("the record is empty")]
     Empty,
     #[error(
-        "the record has format {found}, written by a newer kioski (this one reads format {FORMAT})"
+        "the record has format {found}, written by a newer kioski (this one reads up to format {newest})"
     )]
-    Newer { found: u8 },
+    Newer { found: u8, newest: u8 },
     #[error("the record has unknown format {found}")]
     Unknown { found: u8 },
     #[error("the record is malformed: {0}")]
@@ -33,13 +30,31 @@ fn options() -> impl Options {
     bincode::DefaultOptions::new().with_limit(MAX_RECORD_BYTES)
 }
 
-/// Encodes `value` behind the format byte.
-pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
-    let mut out = vec![FORMAT];
+/// Encodes `value` behind the format byte `format`.
+pub fn encode<T: Serialize>(format: u8, value: &T) -> Result<Vec<u8>, CodecError> {
+    let mut out = vec![format];
     options()
         .serialize_into(&mut out, value)
         .map_err(|e| CodecError::Malformed(e.to_string()))?;
     Ok(out)
+}
+
+/// Splits a record into its format byte and body, refusing a format newer
+/// than `newest` (the newest this kioski reads for that kind of record).
+pub fn split(bytes: &[u8], newest: u8) -> Result<(u8, &[u8]), CodecError> {
+    let (&format, body) = bytes.split_first().ok_or(CodecError::Empty)?;
+    match format {
+        0 => Err(CodecError::Unknown { found: 0 }),
+        found if found > newest => Err(CodecError::Newer { found, newest }),
+        found => Ok((found, body)),
+    }
+}
+
+/// Decodes a record's body (after [`split`]); trailing bytes are refused.
+pub fn decode_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, CodecError> {
+    options()
+        .deserialize(body)
+        .map_err(|e| CodecError::Malformed(e.to_string()))
 }
 
 /// Encodes a message of the socket protocol (no format byte: the protocol
@@ -59,18 +74,6 @@ pub fn decode_message<T: DeserializeOwned>(bytes: &[u8], limit: u64) -> Result<T
         .map_err(|e| CodecError::Malformed(e.to_string()))
 }
 
-/// Decodes a record written by [`encode`].
-pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
-    let (&format, body) = bytes.split_first().ok_or(CodecError::Empty)?;
-    match format {
-        FORMAT => options()
-            .deserialize(body)
-            .map_err(|e| CodecError::Malformed(e.to_string())),
-        found if found > FORMAT => Err(CodecError::Newer { found }),
-        found => Err(CodecError::Unknown { found }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +81,7 @@ mod tests {
     use crate::core::response::Response;
     use crate::core::survey::Lang;
     use crate::core::version::VersionHash;
+    use crate::store::record::{decode_response, encode_response};
     use proptest::prelude::*;
 
     fn response(answers: Vec<(String, Answer)>) -> Response {
@@ -116,42 +120,45 @@ mod tests {
         #[test]
         fn responses_round_trip(answers in prop::collection::vec(("[a-z_]{1,8}", arb_answer()), 0..10)) {
             let r = response(answers);
-            let bytes = encode(&r).unwrap();
-            prop_assert_eq!(bytes[0], FORMAT);
-            prop_assert_eq!(decode::<Response>(&bytes).unwrap(), r);
+            let bytes = encode_response(&r).unwrap();
+            prop_assert_eq!(bytes[0], 1);
+            prop_assert_eq!(decode_response(&bytes).unwrap(), r);
         }
 
         #[test]
         fn every_truncation_is_refused(answers in prop::collection::vec(("[a-z]{1,8}", arb_answer()), 1..5)) {
-            let bytes = encode(&response(answers)).unwrap();
+            let bytes = encode_response(&response(answers)).unwrap();
             for len in 0..bytes.len() {
-                prop_assert!(decode::<Response>(&bytes[..len]).is_err(), "length {}", len);
+                prop_assert!(decode_response(&bytes[..len]).is_err(), "length {}", len);
             }
         }
 
         #[test]
         fn garbage_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
-            let _ = decode::<Response>(&bytes);
+            let _ = decode_response(&bytes);
         }
     }
 
     #[test]
     fn a_newer_format_is_refused_not_misread() {
-        let mut bytes = encode(&response(vec![])).unwrap();
-        bytes[0] = FORMAT + 1;
+        let mut bytes = encode_response(&response(vec![])).unwrap();
+        bytes[0] = 2;
         assert_eq!(
-            decode::<Response>(&bytes),
-            Err(CodecError::Newer { found: FORMAT + 1 })
+            decode_response(&bytes),
+            Err(CodecError::Newer {
+                found: 2,
+                newest: 1
+            })
         );
-        assert_eq!(decode::<Response>(&[]), Err(CodecError::Empty));
+        assert_eq!(decode_response(&[]), Err(CodecError::Empty));
     }
 
     #[test]
     fn trailing_bytes_are_refused() {
-        let mut bytes = encode(&response(vec![])).unwrap();
+        let mut bytes = encode_response(&response(vec![])).unwrap();
         bytes.push(0);
         assert!(matches!(
-            decode::<Response>(&bytes),
+            decode_response(&bytes),
             Err(CodecError::Malformed(_))
         ));
     }
@@ -159,7 +166,7 @@ mod tests {
     #[test]
     fn a_huge_length_field_allocates_nothing() {
         // Format byte, then a string length of 2^60 in varint form.
-        let bytes = [FORMAT, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0x10];
-        assert!(decode::<String>(&bytes).is_err());
+        let bytes = [0xfd, 0, 0, 0, 0, 0, 0, 0, 0x10];
+        assert!(decode_body::<String>(&bytes).is_err());
     }
 }

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::codec::{self, CodecError};
+use super::codec::CodecError;
 use super::error::{StoreError, read_error, write_error};
 use super::keys;
 use super::lock::{self, StoreLock};
 use super::read::{ReadStore, Responses, SurveyCache};
+use super::record::{self, SurveyEntryV1, VersionRefV1, VersionV2};
 use super::watch::{StoreEvent, Watchers};
 use crate::core::response::Response;
 use crate::core::survey::Survey;
@@ -27,8 +28,9 @@ const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 /// The sled database's directory inside the store directory.
 const SLED_DIR: &str = "db";
 
-/// One loaded version of a survey.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One loaded version of a survey. Stored as its text, hash and load time
+/// (`record::VersionV2`); the `Survey` is rebuilt from the text on read.
+#[derive(Clone, Debug, PartialEq)]
 pub struct StoredVersion {
     pub hash: VersionHash,
     pub survey: Survey,
@@ -38,21 +40,21 @@ pub struct StoredVersion {
 }
 
 /// A survey id and its versions, oldest load first.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SurveyEntry {
     pub id: String,
     pub versions: Vec<VersionRef>,
 }
 
 /// One version of a survey and when it was first loaded (on any terminal).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VersionRef {
     pub hash: VersionHash,
     pub loaded_ms: i64,
 }
 
 /// What `load` did.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadOutcome {
     pub hash: VersionHash,
     /// 1-based number of this version among the survey's versions.
@@ -160,6 +162,11 @@ impl Store {
         now_ms: i64,
     ) -> Result<LoadOutcome, StoreError> {
         let hash = VersionHash::of(survey);
+        // The text is what is stored and rebuilt on every read, so it must
+        // be the text of this very survey.
+        self.cache
+            .rebuild(&hash, source)
+            .map_err(|e| record_error(&self.dir, keys::VERSIONS, &hash.0, e))?;
         let mut entry = self
             .survey_entry(&survey.id)?
             .unwrap_or_else(|| SurveyEntry {
@@ -168,13 +175,13 @@ impl Store {
             });
         let added = !entry.versions.iter().any(|v| v.hash == hash);
         if added {
-            let version = StoredVersion {
-                hash,
-                survey: survey.clone(),
+            let version = VersionV2 {
+                hash: hash.0,
                 source: source.to_owned(),
                 loaded_ms: now_ms,
             };
-            self.put(&self.versions, &hash.0, &version)?;
+            let bytes = record::encode_version(&version).map_err(encode_error)?;
+            self.versions.insert(hash.0, bytes).map_err(write_error)?;
             // Kept in load order, so a version imported from another
             // terminal takes its place in time, and the newest is last.
             let at = entry.versions.partition_point(|v| v.loaded_ms <= now_ms);
@@ -185,7 +192,7 @@ impl Store {
                     loaded_ms: now_ms,
                 },
             );
-            self.put(&self.surveys, survey.id.as_bytes(), &entry)?;
+            self.put_entry(&entry)?;
         }
         let activated = self.active()?.is_none();
         if activated {
@@ -228,7 +235,24 @@ impl Store {
     }
 
     pub fn survey_entry(&self, id: &str) -> Result<Option<SurveyEntry>, StoreError> {
-        self.get(&self.surveys, keys::SURVEYS, id.as_bytes())
+        match self.surveys.get(id.as_bytes()).map_err(read_error)? {
+            Some(value) => self.decode_entry(id.as_bytes(), &value).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn decode_entry(&self, key: &[u8], value: &[u8]) -> Result<SurveyEntry, StoreError> {
+        record::decode_entry(value)
+            .map(SurveyEntry::from)
+            .map_err(|e| record_error(&self.dir, keys::SURVEYS, key, e))
+    }
+
+    fn put_entry(&self, entry: &SurveyEntry) -> Result<(), StoreError> {
+        let bytes = record::encode_entry(&entry.into()).map_err(encode_error)?;
+        self.surveys
+            .insert(entry.id.as_bytes(), bytes)
+            .map_err(write_error)?;
+        Ok(())
     }
 
     /// Every stored survey, by id.
@@ -237,13 +261,30 @@ impl Store {
             .iter()
             .map(|item| {
                 let (key, value) = item.map_err(read_error)?;
-                self.decode(keys::SURVEYS, &key, &value)
+                self.decode_entry(&key, &value)
             })
             .collect()
     }
 
+    /// A stored version, its survey rebuilt from its text (once; cached).
     pub fn version(&self, hash: &VersionHash) -> Result<Option<StoredVersion>, StoreError> {
-        self.get(&self.versions, keys::VERSIONS, &hash.0)
+        let Some(value) = self.versions.get(hash.0).map_err(read_error)? else {
+            return Ok(None);
+        };
+        let failed = |e| record_error(&self.dir, keys::VERSIONS, &hash.0, e);
+        let stored = record::decode_version(&value).map_err(failed)?;
+        if stored.hash != hash.0 {
+            return Err(failed(CodecError::Malformed(
+                "it is stored under another version's key".into(),
+            )));
+        }
+        let survey = self.cache.rebuild(hash, &stored.source).map_err(failed)?;
+        Ok(Some(StoredVersion {
+            hash: *hash,
+            survey: (*survey).clone(),
+            source: stored.source,
+            loaded_ms: stored.loaded_ms,
+        }))
     }
 
     /// The survey of a version, decoded once and kept.
@@ -256,7 +297,7 @@ impl Store {
     /// Checks and stores one response, and returns only once it is durable.
     pub fn submit(&self, response: &Response) -> Result<(), StoreError> {
         self.check(response)?;
-        let bytes = encode(response)?;
+        let bytes = record::encode_response(response).map_err(encode_error)?;
         self.responses
             .insert(keys::response(&response.survey, &response.id), bytes)
             .map_err(write_error)?;
@@ -282,7 +323,10 @@ impl Store {
         let mut added = 0;
         for (key, response) in keyed {
             if !existing.contains(&key) {
-                batch.insert(key, encode(response)?);
+                batch.insert(
+                    key,
+                    record::encode_response(response).map_err(encode_error)?,
+                );
                 added += 1;
             }
         }
@@ -303,7 +347,10 @@ impl Store {
         let mut records = Vec::with_capacity(responses.len());
         for r in responses {
             self.check(r)?;
-            records.push((keys::response(&r.survey, &r.id), encode(r)?));
+            records.push((
+                keys::response(&r.survey, &r.id),
+                record::encode_response(r).map_err(encode_error)?,
+            ));
         }
         for (key, value) in records {
             self.responses.insert(key, value).map_err(write_error)?;
@@ -373,7 +420,7 @@ impl Store {
             .scan_prefix(keys::survey_prefix(id))
             .map(|item| {
                 let (key, value) = item.map_err(read_error)?;
-                self.decode(keys::RESPONSES, &key, &value)
+                Store::decode_response_record(&self.dir, &key, &value)
             })
     }
 
@@ -398,7 +445,7 @@ impl Store {
         key: &[u8],
         value: &[u8],
     ) -> Result<Response, StoreError> {
-        decode_in(dir, keys::RESPONSES, key, value)
+        record::decode_response(value).map_err(|e| record_error(dir, keys::RESPONSES, key, e))
     }
 
     // ---- prize draw, PIN, terminal name -----------------------------
@@ -411,7 +458,10 @@ impl Store {
         fields: &[(String, String)],
     ) -> Result<(), StoreError> {
         let entry = (survey.to_owned(), fields.to_vec());
-        self.put(&self.prizes, Uuid::new_v4().as_bytes(), &entry)?;
+        let bytes = super::codec::encode(1, &entry).map_err(encode_error)?;
+        self.prizes
+            .insert(Uuid::new_v4().as_bytes(), bytes)
+            .map_err(write_error)?;
         self.sync()
     }
 
@@ -420,8 +470,9 @@ impl Store {
         let mut out = Vec::new();
         for item in self.prizes.iter() {
             let (key, value) = item.map_err(read_error)?;
-            let (survey, fields): (String, Vec<(String, String)>) =
-                self.decode(keys::PRIZES, &key, &value)?;
+            let (survey, fields): (String, Vec<(String, String)>) = super::codec::split(&value, 1)
+                .and_then(|(_, body)| super::codec::decode_body(body))
+                .map_err(|e| record_error(&self.dir, keys::PRIZES, &key, e))?;
             if survey == id {
                 out.push(fields);
             }
@@ -465,65 +516,61 @@ impl Store {
     pub fn watch(&self) -> std::sync::mpsc::Receiver<StoreEvent> {
         self.watchers.watch()
     }
+}
 
-    // ---- records ------------------------------------------------------
-
-    fn put<T: Serialize>(
-        &self,
-        tree: &sled::Tree,
-        key: &[u8],
-        value: &T,
-    ) -> Result<(), StoreError> {
-        tree.insert(key, encode(value)?).map_err(write_error)?;
-        Ok(())
-    }
-
-    fn get<T: serde::de::DeserializeOwned>(
-        &self,
-        tree: &sled::Tree,
-        name: &'static str,
-        key: &[u8],
-    ) -> Result<Option<T>, StoreError> {
-        match tree.get(key).map_err(read_error)? {
-            Some(value) => self.decode(name, key, &value).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    fn decode<T: serde::de::DeserializeOwned>(
-        &self,
-        tree: &'static str,
-        key: &[u8],
-        value: &[u8],
-    ) -> Result<T, StoreError> {
-        decode_in(&self.dir, tree, key, value)
+/// A record of `tree` in the store `dir` that does not decode, named.
+fn record_error(dir: &Path, tree: &'static str, key: &[u8], error: CodecError) -> StoreError {
+    match error {
+        CodecError::Newer { found, newest } => StoreError::Newer {
+            dir: dir.to_owned(),
+            found,
+            supported: newest,
+        },
+        error => StoreError::Record {
+            tree,
+            key: if tree == keys::RESPONSES {
+                keys::show_response(key)
+            } else {
+                keys::show(key)
+            },
+            error,
+        },
     }
 }
 
-/// Decodes a record of `tree` in the store `dir`, naming it on failure.
-fn decode_in<T: serde::de::DeserializeOwned>(
-    dir: &Path,
-    tree: &'static str,
-    key: &[u8],
-    value: &[u8],
-) -> Result<T, StoreError> {
-    {
-        codec::decode(value).map_err(|error| match error {
-            CodecError::Newer { found } => StoreError::Newer {
-                dir: dir.to_owned(),
-                found,
-                supported: codec::FORMAT,
-            },
-            error => StoreError::Record {
-                tree,
-                key: if tree == keys::RESPONSES {
-                    keys::show_response(key)
-                } else {
-                    keys::show(key)
-                },
-                error,
-            },
-        })
+fn encode_error(e: CodecError) -> StoreError {
+    StoreError::Write(e.to_string())
+}
+
+impl From<SurveyEntryV1> for SurveyEntry {
+    fn from(e: SurveyEntryV1) -> Self {
+        SurveyEntry {
+            id: e.id,
+            versions: e
+                .versions
+                .into_iter()
+                .map(|v| VersionRef {
+                    hash: VersionHash(v.hash),
+                    loaded_ms: v.loaded_ms,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<&SurveyEntry> for SurveyEntryV1 {
+    fn from(e: &SurveyEntry) -> Self {
+        SurveyEntryV1 {
+            id: e.id.clone(),
+            versions: e
+                .versions
+                .iter()
+                .map(|v| VersionRefV1 {
+                    hash: v.hash.0,
+                    loaded_ms: v.loaded_ms,
+                })
+                .collect(),
+        }
     }
 }
 
@@ -552,10 +599,6 @@ impl ReadStore for Store {
     fn terminal_name(&self) -> Result<Option<String>, StoreError> {
         Store::terminal_name(self)
     }
-}
-
-fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
-    codec::encode(value).map_err(|e| StoreError::Write(e.to_string()))
 }
 
 /// Opens sled. sled 0.34 panics on some kinds of damaged files instead of
@@ -610,6 +653,11 @@ fn check_format(dir: &Path, meta: &sled::Tree) -> Result<(), StoreError> {
                 found,
                 supported: keys::STORE_FORMAT,
             }),
+            Some(&found) if found < keys::STORE_FORMAT => {
+                meta.insert(keys::META_FORMAT, &[keys::STORE_FORMAT])
+                    .map_err(write_error)?;
+                Ok(())
+            }
             Some(_) => Ok(()),
             None => Err(StoreError::Open {
                 dir: dir.to_owned(),
@@ -691,9 +739,11 @@ mod tests {
         assert!(!again.added && !again.activated);
         assert_eq!(again.hash, first.hash);
 
-        let changed =
-            survey_from_str(&PULSE.replace("Quick feedback", "Quick feedback, please")).unwrap();
-        let second = store.load(&changed, PULSE, NOW + 2).unwrap();
+        let changed_text = PULSE.replace("Quick feedback", "Quick feedback, please");
+        let changed = survey_from_str(&changed_text).unwrap();
+        // A text that is not the survey's own is refused.
+        assert!(store.load(&changed, PULSE, NOW + 2).is_err());
+        let second = store.load(&changed, &changed_text, NOW + 2).unwrap();
         assert!(second.added);
         assert_eq!(second.number, 2);
         assert_eq!(store.latest("pulssi").unwrap().hash, second.hash);

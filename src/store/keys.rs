@@ -28,8 +28,11 @@ pub const META_PIN: &[u8] = b"pin";
 /// This terminal's name (UTF-8).
 pub const META_TERMINAL: &[u8] = b"terminal";
 
-/// The layout of trees and keys this kioski writes.
-pub const STORE_FORMAT: u8 = 1;
+/// The layout of trees and keys this kioski writes. 2: survey versions may
+/// be version records of format 2 (text only); a format 1 store (release
+/// 0.1) is read as it is and marked 2 when opened, so that release refuses
+/// it with a clear message instead of failing on a newer record.
+pub const STORE_FORMAT: u8 = 2;
 
 /// The key of one response.
 pub fn response(survey: &str, id: &Uuid) -> Vec<u8> {

@@ -6,10 +6,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use super::codec::CodecError;
 use super::database::{StoredVersion, SurveyEntry, SurveyStats};
 use super::error::StoreError;
 use crate::core::response::Response;
 use crate::core::survey::Survey;
+use crate::core::validate::survey_from_str;
 use crate::core::version::VersionHash;
 
 /// The responses of one survey, oldest first, read lazily.
@@ -42,6 +44,32 @@ impl SurveyCache {
         }
         let version = read(hash)?.ok_or_else(|| StoreError::UnknownVersion(hash.to_string()))?;
         let survey = Arc::new(version.survey);
+        if let Ok(mut cache) = self.0.lock() {
+            cache.insert(*hash, survey.clone());
+        }
+        Ok(survey)
+    }
+
+    /// The survey of a version rebuilt from its source text (validated
+    /// again, and its hash checked), or the one rebuilt before.
+    pub fn rebuild(&self, hash: &VersionHash, source: &str) -> Result<Arc<Survey>, CodecError> {
+        if let Some(s) = self.0.lock().ok().and_then(|c| c.get(hash).cloned()) {
+            return Ok(s);
+        }
+        let survey = survey_from_str(source).map_err(|problems| {
+            CodecError::Malformed(format!(
+                "its survey text no longer validates ({})",
+                problems
+                    .first()
+                    .map_or_else(String::new, |d| d.message.clone())
+            ))
+        })?;
+        if VersionHash::of(&survey) != *hash {
+            return Err(CodecError::Malformed(
+                "its survey text does not match its version hash".into(),
+            ));
+        }
+        let survey = Arc::new(survey);
         if let Ok(mut cache) = self.0.lock() {
             cache.insert(*hash, survey.clone());
         }

@@ -5,12 +5,10 @@
 use std::sync::Mutex;
 use std::sync::mpsc::{self, Receiver, Sender};
 
-use serde::{Deserialize, Serialize};
-
 use crate::core::response::Response;
 
 /// What changed. Sent only after the change is durable.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum StoreEvent {
     /// One response was submitted (by the kiosk).
     Stored(Box<Response>),

@@ -1,9 +1,10 @@
 //! Input, signals and deadlines, turned into one stream of events.
 //!
 //! A thread reads the terminal and sends what it reads; another waits for
-//! SIGTERM, SIGHUP and SIGINT. Both stop when the receiver is gone. The
-//! loop waits on the channel with a timeout set to its next deadline, so
-//! an idle kiosk sleeps instead of polling.
+//! SIGTERM, SIGHUP and SIGINT; the kiosk's writer answers its saves here
+//! too. Each stops when the receiver is gone. The loop waits on the
+//! channel with a timeout set to its next deadline, so an idle kiosk
+//! sleeps instead of polling.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
@@ -16,7 +17,8 @@ use crate::store::StoreEvent;
 #[derive(Debug)]
 pub enum Incoming {
     Terminal(Event),
-    Signal,
+    /// SIGTERM, SIGHUP or SIGINT, by number.
+    Signal(i32),
     /// Reading the terminal failed; the loop should end.
     InputClosed(String),
     /// A change in the store (from this process or, through the socket,
@@ -24,6 +26,18 @@ pub enum Incoming {
     Store(StoreEvent),
     /// The store's notices stopped: its owner went away.
     StoreGone,
+    /// The kiosk's writer thread finished a save.
+    Saved(Saved, Result<(), String>),
+}
+
+/// What the kiosk's writer saved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Saved {
+    /// The response the Saving screen waits for.
+    Response,
+    /// A partial left on the way out (idle reset, signal, leaving).
+    Partial,
+    PrizeEntry,
 }
 
 pub struct Events {
@@ -38,6 +52,11 @@ impl Events {
         spawn_input(tx.clone());
         spawn_signals(tx.clone())?;
         Ok(Events { rx, tx })
+    }
+
+    /// A sender into the channel, for threads the loop starts itself.
+    pub fn sender(&self) -> Sender<Incoming> {
+        self.tx.clone()
     }
 
     /// Passes on the store's notices as [`Incoming::Store`], then
@@ -99,8 +118,8 @@ fn spawn_signals(tx: Sender<Incoming>) -> std::io::Result<()> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
     std::thread::spawn(move || {
-        for _ in signals.forever() {
-            if tx.send(Incoming::Signal).is_err() {
+        for signal in signals.forever() {
+            if tx.send(Incoming::Signal(signal)).is_err() {
                 return;
             }
         }

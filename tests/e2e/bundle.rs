@@ -573,17 +573,17 @@ fn header(versions: u64, responses: u64) -> Vec<u8> {
         versions,
         responses,
     };
-    record(1, &codec::encode(&h).unwrap())
+    record(1, &codec::encode(1, &h).unwrap())
 }
 
 /// A survey version record: (hash, source, loaded_ms), as bundles carry it.
 fn version_record(hash: kioski::core::version::VersionHash, source: &str) -> Vec<u8> {
-    let body = codec::encode(&(hash, source.to_owned(), 1_780_000_000_000i64)).unwrap();
+    let body = codec::encode(1, &(hash.0, source.to_owned(), 1_780_000_000_000i64)).unwrap();
     record(2, &body)
 }
 
 fn response_record(r: &Response) -> Vec<u8> {
-    record(3, &codec::encode(r).unwrap())
+    record(3, &kioski::store::record::encode_response(r).unwrap())
 }
 
 /// A crafted bundle: its name, its bytes, and the refusal expected.
@@ -644,7 +644,7 @@ fn hostile_bundles_are_refused_quickly() {
         |e| matches!(e, BundleError::Damaged(m) if m.contains("claims")),
     ));
     // Inside a record: a string length of 2^60 (bincode varint, u64).
-    let mut body = vec![codec::FORMAT, 0xfd];
+    let mut body = vec![1, 0xfd];
     body.extend_from_slice(&(1u64 << 60).to_le_bytes());
     cases.push((
         "huge-length-inside-a-record",
@@ -679,8 +679,8 @@ fn hostile_bundles_are_refused_quickly() {
         |e| matches!(e, BundleError::Damaged(_)),
     ));
     // A record written by a newer kioski (its format byte is 2).
-    let mut newer = codec::encode(&responses[0]).unwrap();
-    newer[0] = codec::FORMAT + 1;
+    let mut newer = kioski::store::record::encode_response(&responses[0]).unwrap();
+    newer[0] = 2;
     cases.push((
         "newer-record",
         Craft::new(vec![

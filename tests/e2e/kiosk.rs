@@ -522,14 +522,15 @@ fn five_wrong_pins_lock_the_prompt() {
     press(&k, keys::EXIT_CHORD, "Too many wrong attempts.");
     // Only a signal ends it now; nothing was answered, nothing is stored.
     k.signal("TERM");
-    assert_eq!(k.wait_exit(), 0);
+    assert_eq!(k.wait_exit(), 143, "128 + SIGTERM");
     assert_restored(&k);
     assert!(responses(dir.path(), "all-types").is_empty());
 }
 
 /// A signal from outside mid-survey: the answers so far are stored as a
-/// partial and the terminal is restored.
-fn signal_mid_survey(signal: &str) {
+/// partial, the terminal is restored, and the exit code is 128 + the
+/// signal's number, as a shell reports it.
+fn signal_mid_survey(signal: &str, code: u32) {
     let dir = all_types_store(&format!("pty-sig{signal}"));
     let mut k = PtyKiosk::start(dir.path());
     start_in_english(&k);
@@ -537,8 +538,20 @@ fn signal_mid_survey(signal: &str) {
     // Chosen on screen but not yet confirmed with Next: saved too.
     press(&k, b"3", "[x] Service desk");
     k.signal(signal);
-    assert_eq!(k.wait_exit(), 0, "a graceful shutdown on SIG{signal}");
+    assert_eq!(k.wait_exit(), code, "a graceful shutdown on SIG{signal}");
     assert_restored(&k);
+    // `kioski export` sees it too: one row, not complete.
+    let run = kioski(["export", "--survey", "all-types", "--format", "jsonl"])
+        .store(dir.path())
+        .run();
+    run.expect_code(0);
+    let rows: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 1, "{}", run.stdout);
+    assert_eq!(rows[0]["complete"], serde_json::Value::Bool(false));
 
     let r = only_response(dir.path(), "all-types");
     assert!(!r.complete);
@@ -559,12 +572,12 @@ fn signal_mid_survey(signal: &str) {
 
 #[test]
 fn sigterm_mid_survey_stores_the_partial_and_restores_the_terminal() {
-    signal_mid_survey("TERM");
+    signal_mid_survey("TERM", 143);
 }
 
 #[test]
 fn sighup_mid_survey_stores_the_partial_and_restores_the_terminal() {
-    signal_mid_survey("HUP");
+    signal_mid_survey("HUP", 129);
 }
 
 #[test]

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
 //! End-to-end tests: the real `kioski` binary, run hermetically (see
 //! `support`), one test binary so it links once.
 //!
@@ -25,12 +30,14 @@
 mod bundle;
 mod crash;
 mod export;
+mod golden;
 mod help;
 mod kiosk;
 mod live;
 mod locations;
 mod owner;
 mod pin;
+mod pipe;
 mod pty;
 mod remote;
 mod store;

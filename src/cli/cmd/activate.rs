@@ -2,6 +2,7 @@
 
 use clap::Args;
 
+use crate::cli::out::outln;
 use crate::cli::{CliError, Context};
 
 /// Choose which stored survey the kiosk shows (its newest version).
@@ -16,10 +17,10 @@ pub fn run(args: &ActivateArgs, ctx: &Context) -> Result<(), CliError> {
     let access = ctx.access("activate")?;
     access.activate(&args.id)?;
     let version = access.read().latest(&args.id)?;
-    println!(
+    outln!(
         "`{}` is now active (version {}).",
         args.id,
         version.hash.short()
-    );
+    )?;
     Ok(())
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use crate::cli::out::outln;
 use crate::cli::{CliError, Context, parse_date};
 use crate::core::sanitize::plural;
 use crate::store::bundle;
@@ -64,12 +65,12 @@ fn export(args: &ExportArgs, ctx: &Context) -> Result<(), CliError> {
     let since = args.since.as_deref().map(parse_date).transpose()?;
     let access = ctx.access("bundle export")?;
     let done = bundle::export(access.read(), &args.surveys, since, ctx.now_ms, &args.out)?;
-    println!(
+    outln!(
         "Wrote {} and {} to {}.",
         plural(done.responses, "response"),
         plural(done.versions, "survey version"),
         args.out.display()
-    );
+    )?;
     Ok(())
 }
 
@@ -84,13 +85,13 @@ fn import(args: &ImportArgs, ctx: &Context) -> Result<(), CliError> {
     let access = ctx.access("bundle import")?;
     for (path, v) in verified {
         let done = access.import(path, v, ctx.now_ms)?;
-        println!(
+        outln!(
             "{}: {}, {} already present, {}.",
             path.display(),
             plural(done.responses_added, "new response"),
             done.responses_present,
             plural(done.versions_added, "new survey version"),
-        );
+        )?;
     }
     Ok(())
 }

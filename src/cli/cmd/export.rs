@@ -1,10 +1,11 @@
 //! `kioski export`: one row per response, as CSV or JSON Lines.
 
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use crate::cli::out::noteln;
 use crate::cli::{CliError, Context, write_atomically};
 use crate::store::export::{self, Format as StoreFormat};
 
@@ -60,10 +61,10 @@ pub fn run(args: &ExportArgs, ctx: &Context) -> Result<(), CliError> {
     match &args.out {
         Some(path) => {
             let rows = write_atomically(path, |w| Ok(export::export(store, &id, format, w)?))?;
-            eprintln!("Wrote {rows} responses of `{id}` to {}.", path.display());
+            noteln!("Wrote {rows} responses of `{id}` to {}.", path.display());
         }
         None => {
-            let mut out = io::BufWriter::new(io::stdout().lock());
+            let mut out = crate::cli::out::raw();
             export::export(store, &id, format, &mut out)?;
             out.flush()
                 .map_err(|e| CliError::from(export::ExportError::Io(e)))?;

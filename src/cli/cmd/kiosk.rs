@@ -13,7 +13,7 @@ use crate::core::survey::Lang;
 use crate::core::validate::survey_from_str;
 use crate::store::ReadStore as _;
 use crate::store::Store;
-use crate::ui::kiosk::run::{Setup, run};
+use crate::ui::kiosk::run::{Ended, Setup, run};
 
 /// Run the survey kiosk for walk-in respondents.
 ///
@@ -105,7 +105,14 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
         pin_hash: store.pin_hash()?,
         theme: crate::cli::theme_from_env(),
     };
-    run(&store, setup).map_err(|e| CliError::new(Exit::Usage, format!("the terminal failed: {e}.")))
+    match run(&store, setup) {
+        Ok(Ended::Left) => Ok(()),
+        Ok(Ended::Signal(n)) => Err(CliError::reported(Exit::Signal(n))),
+        Err(e) => Err(CliError::new(
+            Exit::Usage,
+            format!("the terminal failed: {e}."),
+        )),
+    }
 }
 
 /// The survey to show: a file (validated and loaded), an id, the active

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::cli::out::outln;
 use crate::cli::survey_file::{self, SurveyFile};
 use crate::cli::{CliError, Context, Exit};
 
@@ -45,7 +46,8 @@ pub fn run(args: &LoadArgs, ctx: &Context) -> Result<(), CliError> {
         .with_hint("fix the problems above, then load again"));
     }
     let store = ctx.access("load")?;
-    let mut out = std::io::stdout().lock();
+    // Every file is loaded even when the reader of the output has gone.
+    let mut told = Ok(());
     for f in &files {
         let Ok((survey, source)) = &f.outcome else {
             continue;
@@ -57,14 +59,14 @@ pub fn run(args: &LoadArgs, ctx: &Context) -> Result<(), CliError> {
             "unchanged:"
         };
         let active = if loaded.activated { ", now active" } else { "" };
-        let _ = writeln!(
-            out,
+        let line = outln!(
             "{}: {what} `{}` version {} ({}){active}",
             f.name,
             survey.id,
             loaded.number,
             loaded.hash.short()
         );
+        told = told.and(line);
     }
-    Ok(())
+    told
 }

@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal};
 use clap::{Args, Subcommand};
 use rand::RngExt;
 
+use crate::cli::out::outln;
 use crate::cli::{CliError, Context, Exit};
 use crate::core::pin;
 
@@ -35,7 +36,7 @@ fn set(ctx: &Context) -> Result<(), CliError> {
     let hash = pin::hash(&pin, &salt).map_err(|e| CliError::invalid(format!("{e}.")))?;
     let store = ctx.open_store("pin set")?;
     store.set_pin_hash(&hash)?;
-    println!("The admin PIN is set.");
+    outln!("The admin PIN is set.")?;
     Ok(())
 }
 

@@ -1,12 +1,11 @@
 //! `kioski simulate`: store synthetic responses through the kiosk's path.
 
-use std::io::Write;
-
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::cli::out::outln;
 use crate::cli::{CliError, Context};
 use crate::core::simulate::{Setup, respondent};
 use crate::store::ReadStore as _;
@@ -102,21 +101,23 @@ pub fn run(args: &SimulateArgs, ctx: &Context) -> Result<(), CliError> {
                 Ok::<_, CliError>(())
             })?;
         } else {
-            let mut out = std::io::stdout().lock();
+            let mut told = Ok(());
             for i in 0..args.respondents {
                 let response = respondent(&mut rng, &setup, i as f64 / args.respondents as f64);
                 store.submit(&response)?;
                 stored += 1;
                 if args.print_ids {
                     // Acknowledged: printed only after the submit is durable.
-                    let _ = writeln!(out, "{}", response.id).and_then(|()| out.flush());
+                    told = told.and(outln!("{}", response.id));
                 }
                 bar.set_position(stored);
             }
+            told?;
         }
         Ok::<_, CliError>(())
     })();
     bar.finish_and_clear();
-    println!("Stored {stored} simulated responses to `{id}` (seed {seed}).");
-    result
+    let told = outln!("Stored {stored} simulated responses to `{id}` (seed {seed}).");
+    result?;
+    told
 }

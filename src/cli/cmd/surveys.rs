@@ -3,6 +3,7 @@
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
+use crate::cli::out::{self, outln};
 use crate::cli::{CliError, Context, local_time};
 
 /// List stored surveys: versions, response counts, first and last response,
@@ -52,15 +53,15 @@ pub fn run(args: &SurveysArgs, ctx: &Context) -> Result<(), CliError> {
     }
     match args.format {
         Format::Json => {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&rows)
                     .map_err(|e| CliError::invalid(e.to_string()))?
-            );
+            )?;
         }
         Format::Table if rows.is_empty() => {
-            println!("No surveys in {}.", access.dir().display());
-            println!("hint: load one with `kioski load surveys/palvelupiste.toml`");
+            outln!("No surveys in {}.", access.dir().display())?;
+            outln!("hint: load one with `kioski load surveys/palvelupiste.toml`")?;
         }
         Format::Table => {
             let header = [
@@ -80,8 +81,8 @@ pub fn run(args: &SurveysArgs, ctx: &Context) -> Result<(), CliError> {
                     r.last_response.clone().unwrap_or_else(|| "-".into()),
                 ]);
             }
-            print!("{}", align(&table));
-            println!("* active: the survey the kiosk shows");
+            out::text(&align(&table))?;
+            outln!("* active: the survey the kiosk shows")?;
         }
     }
     Ok(())

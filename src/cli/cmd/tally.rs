@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use clap::{Args, ValueEnum};
 use jiff::tz::TimeZone;
 
+use crate::cli::out::outln;
 use crate::cli::{CliError, Context, Exit, local_time, parse_date};
 use crate::core::sanitize::{strip, truncate_to_width};
 use crate::core::survey::Survey;
@@ -129,14 +130,7 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
             text
         }
     };
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    match writeln!(stdout, "{out}") {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(CliError::invalid(format!("cannot write: {e}.")))
-        }
-        _ => Ok(()),
-    }
+    outln!("{out}")
 }
 
 /// `--live`: the clerk's full-screen view.

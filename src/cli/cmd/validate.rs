@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
+use crate::cli::out;
 use crate::cli::report::{self, Problem};
 use crate::cli::survey_file::{self, SurveyFile};
 use crate::cli::{CliError, Exit};
@@ -86,8 +87,8 @@ pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
     };
     match written {
         // A closed pipe (`| head`) is not an error of the files.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(e) => return Err(CliError::invalid(format!("cannot write the report: {e}."))),
+        Err(e) if out::is_closed(&e) => {}
+        Err(e) => return Err(out::written(e)),
         Ok(()) => {}
     }
     if files.iter().all(|f| f.outcome.is_ok()) {
@@ -124,12 +125,13 @@ fn print_json(files: &[SurveyFile]) -> io::Result<()> {
         valid: files.iter().all(|f| f.outcome.is_ok()),
         files: reports,
     };
-    let mut out = io::stdout().lock();
+    let mut out = out::raw();
     serde_json::to_writer_pretty(&mut out, &all).map_err(|e| {
         e.io_error_kind()
             .map_or_else(|| io::Error::other(e), io::Error::from)
     })?;
-    writeln!(out)
+    writeln!(out)?;
+    out.flush()
 }
 
 /// Valid files go to standard output, problems to standard error.

@@ -2,6 +2,7 @@
 //! asked, through a running kiosk or on the store this process owns.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use crossterm::event::Event;
 
@@ -27,6 +28,10 @@ pub struct AdminSetup {
     /// The terminal name when the store has none.
     pub default_terminal: String,
 }
+
+/// How long after reading the list a notice may still be for a response
+/// the reading counted (stored, then announced after its sync).
+const READ_RACE: Duration = Duration::from_secs(5);
 
 fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
@@ -72,6 +77,7 @@ pub fn run(
     let pin_hash = access.read().pin_hash().unwrap_or(None);
     let mut admin = Admin::new(pin_hash, terminal, source);
     admin.survey_files = setup.survey_files.clone();
+    let mut read_at = Instant::now();
     let mut action = if matches!(admin.mode, super::state::Mode::List) {
         Action::Refresh
     } else {
@@ -95,7 +101,10 @@ pub fn run(
                 action = Action::Refresh;
                 continue;
             }
-            other => carry_out(other, access, &mut admin),
+            other => {
+                carry_out(other, access, &mut admin);
+                read_at = Instant::now();
+            }
         }
         let now = now_ms();
         guard.draw(|frame| {
@@ -106,23 +115,22 @@ pub fn run(
             .lockout
             .until_ms
             .filter(|t| *t > now)
-            .map(|_| std::time::Duration::from_secs(1));
+            .map(|_| Duration::from_secs(1));
         match events.next(timeout) {
             None => {}
-            Some(Incoming::Signal) | Some(Incoming::InputClosed(_)) => return Ok(()),
+            Some(Incoming::Signal(_)) | Some(Incoming::InputClosed(_)) => return Ok(()),
             Some(Incoming::Terminal(Event::Key(key))) => action = admin.key(key, now_ms()),
             Some(Incoming::Terminal(Event::Paste(text))) => admin.paste(&text),
-            Some(Incoming::Terminal(_)) => {}
+            Some(Incoming::Terminal(_) | Incoming::Saved(..)) => {}
             Some(Incoming::Store(StoreEvent::Stored(r))) => {
-                if let Some(row) = admin.rows.iter_mut().find(|row| {
-                    row.id == r.survey && row.last_ms.is_none_or(|t| r.submitted_ms > t)
-                }) {
-                    row.last_ms = Some(r.submitted_ms);
-                    if r.complete {
-                        row.complete += 1;
-                    } else {
-                        row.partial += 1;
-                    }
+                // A notice this soon after a reading may be for a response
+                // stored while the list was read, and counted by it: the
+                // list is read again instead (the reading carries no ids).
+                if read_at.elapsed() < READ_RACE && matches!(admin.mode, super::state::Mode::List) {
+                    admin.remember(&r);
+                    action = Action::Refresh;
+                } else {
+                    admin.accept(&r);
                 }
             }
             Some(Incoming::Store(_)) => {

@@ -6,8 +6,11 @@ use std::path::PathBuf;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::core::pin::{self, Lockout};
+use crate::core::response::Response;
 use crate::store::export::Format;
 use crate::ui::kiosk::field::TextField;
+use crate::ui::live::state::ANNOUNCED_KEPT;
+use crate::ui::seen::RecentIds;
 
 /// Longest path or name typed into a prompt.
 const FIELD_MAX: usize = 1024;
@@ -21,8 +24,7 @@ pub struct SurveyRow {
     pub latest: String,
     pub complete: u64,
     pub partial: u64,
-    /// The newest submit time the counts include: a notice of a response
-    /// at or before it was already counted by the last reading.
+    /// The newest submit time the counts include.
     pub last_ms: Option<i64>,
     pub active: bool,
 }
@@ -105,6 +107,8 @@ pub struct Admin {
     pub source: String,
     /// Survey files offered when loading.
     pub survey_files: Vec<String>,
+    /// Ids of announced responses counted into the rows.
+    announced: RecentIds,
 }
 
 impl Admin {
@@ -133,6 +137,7 @@ impl Admin {
             terminal,
             source,
             survey_files: Vec::new(),
+            announced: RecentIds::new(ANNOUNCED_KEPT),
         }
     }
 
@@ -144,6 +149,35 @@ impl Admin {
     pub fn set_rows(&mut self, rows: Vec<SurveyRow>) {
         self.rows = rows;
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// Counts a response the store announced into its survey's row, once
+    /// per id: never by comparing times, as one response dated a year
+    /// ahead would stop the counting. (A notice for a response the last
+    /// reading already counted is the loop's to avoid: it reads the list
+    /// again when a notice comes right after a reading.)
+    pub fn accept(&mut self, r: &Response) -> bool {
+        let Some(row) = self.rows.iter_mut().find(|row| row.id == r.survey) else {
+            return false;
+        };
+        if !self.announced.insert(r.id) {
+            return false;
+        }
+        row.last_ms = Some(
+            row.last_ms
+                .map_or(r.submitted_ms, |t| t.max(r.submitted_ms)),
+        );
+        if r.complete {
+            row.complete += 1;
+        } else {
+            row.partial += 1;
+        }
+        true
+    }
+
+    /// Remembers an announced response the next reading will count.
+    pub fn remember(&mut self, r: &Response) {
+        self.announced.insert(r.id);
     }
 
     fn current(&self) -> Option<String> {

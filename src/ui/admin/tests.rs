@@ -1,1 +1,78 @@
 //! Tests of the admin view.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::state::{Admin, SurveyRow};
+use crate::core::answer::Answers;
+use crate::core::response::{Response, time_ordered_id};
+use crate::core::survey::Lang;
+use crate::core::version::VersionHash;
+
+/// 2025-06-15 15:06:40 UTC.
+const NOW: i64 = 1_750_000_000_000;
+const HOUR_MS: i64 = 3_600_000;
+const YEAR_MS: i64 = 365 * 24 * HOUR_MS;
+
+fn row(id: &str, complete: u64, last_ms: Option<i64>) -> SurveyRow {
+    SurveyRow {
+        id: id.to_owned(),
+        title: id.to_owned(),
+        versions: 1,
+        latest: "abc".to_owned(),
+        complete,
+        partial: 0,
+        last_ms,
+        active: true,
+    }
+}
+
+fn response(survey: &str, ms: i64, seed: u64) -> Response {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    Response {
+        id: time_ordered_id(&mut rng, ms),
+        survey: survey.to_owned(),
+        version: VersionHash([7; 32]),
+        terminal: "desk-1".to_owned(),
+        lang: Lang::Fi,
+        started_ms: ms - 30_000,
+        submitted_ms: ms,
+        complete: true,
+        answers: Answers::new(),
+    }
+}
+
+fn admin(rows: Vec<SurveyRow>) -> Admin {
+    let mut a = Admin::new(None, "desk-1".into(), "owns the store".into());
+    a.set_rows(rows);
+    a
+}
+
+/// The list held a response dated a year ahead (an import from a
+/// terminal whose clock was wrong): what is stored now still counts.
+#[test]
+fn a_future_dated_response_does_not_stop_the_list_counting() {
+    let mut a = admin(vec![row("desk", 5, Some(NOW + YEAR_MS))]);
+    assert!(a.accept(&response("desk", NOW, 1)));
+    assert!(a.accept(&response("desk", NOW + 1000, 2)));
+    assert_eq!(a.rows[0].complete, 7);
+}
+
+/// The clock stepped back an hour after the list was read.
+#[test]
+fn a_clock_stepped_back_does_not_stop_the_list_counting() {
+    let mut a = admin(vec![row("desk", 5, Some(NOW))]);
+    assert!(a.accept(&response("desk", NOW - HOUR_MS, 1)));
+    assert_eq!(a.rows[0].complete, 6);
+}
+
+/// Each announced response counts once, and only in its own row.
+#[test]
+fn an_announced_response_counts_once_in_its_own_row() {
+    let mut a = admin(vec![row("desk", 0, None), row("other", 0, None)]);
+    let r = response("desk", NOW, 1);
+    assert!(a.accept(&r));
+    assert!(!a.accept(&r));
+    assert!(!a.accept(&response("unknown", NOW, 2)));
+    assert_eq!((a.rows[0].complete, a.rows[1].complete), (1, 0));
+}

@@ -17,10 +17,35 @@ pub enum Msg {
     Paste(String),
     /// Time passed (a deadline the loop slept until).
     Tick,
-    /// The store's answer to a `Submit`.
+    /// The store's answer to the `Submit` the Saving screen waits for
+    /// (partials are the loop's own business).
     Saved(Result<(), String>),
+    /// The store's answer to a `PrizeEntry`.
+    PrizeSaved(Result<(), String>),
     /// SIGTERM, SIGHUP or SIGINT from outside.
     Shutdown,
+}
+
+/// The two clocks `update` reads: a monotonic one for every deadline
+/// (idle reset, countdown, thank-you, PIN prompt), so that a wall-clock
+/// step neither fires nor freezes them, and the wall clock only for the
+/// times stored in a response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Now {
+    /// Milliseconds on a monotonic clock (any origin).
+    pub mono_ms: i64,
+    /// Unix milliseconds.
+    pub wall_ms: i64,
+}
+
+impl From<i64> for Now {
+    /// Both clocks at `ms`, as tests run them.
+    fn from(ms: i64) -> Now {
+        Now {
+            mono_ms: ms,
+            wall_ms: ms,
+        }
+    }
 }
 
 /// Something for the loop to do.
@@ -32,7 +57,8 @@ pub enum Effect {
     Quit,
     /// Write a line to the log file (never to the screen).
     Log(String),
-    /// Store prize-draw contact details, unlinked from any response.
+    /// Store prize-draw contact details, unlinked from any response; the
+    /// loop answers with `Msg::PrizeSaved`.
     PrizeEntry(Vec<(String, String)>),
 }
 

@@ -1,26 +1,29 @@
 //! The kiosk loop: draw, wait for input or the next deadline, update, run
 //! the effects. The only part of the kiosk that touches the terminal, the
-//! clock and the store.
+//! clocks and the store. Durable writes run on a writer thread, so that
+//! "Saving…" is drawn while the disk syncs, and their results come back
+//! into the one channel as messages.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::mpsc::{self, Sender};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, MouseButton, MouseEventKind};
 
 use super::layout::{self, Layout};
-use super::msg::{Effect, Msg, Submission};
-use super::state::Kiosk;
+use super::msg::{Effect, Msg, Now, Submission};
+use super::state::{Kiosk, Screen};
 use super::update::update;
 use super::view::View;
 use crate::core::response::{Response, time_ordered_id};
 use crate::core::survey::{Lang, Survey};
 use crate::core::version::VersionHash;
-use crate::store::{ReadStore, Store, StoreEvent};
-use crate::ui::events::{Events, Incoming};
+use crate::store::{ReadStore, Store, StoreError, StoreEvent};
+use crate::ui::events::{Events, Incoming, Saved};
 use crate::ui::term::TerminalGuard;
 use crate::ui::theme::Theme;
-
 /// What the kiosk runs with.
 pub struct Setup {
     pub survey: Arc<Survey>,
@@ -37,28 +40,69 @@ pub struct Setup {
     pub theme: Theme,
 }
 
-fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
+/// How the kiosk ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// The admin left it (right PIN, or Ctrl-C in demo mode), or the
+    /// terminal went away.
+    Left,
+    /// A signal (SIGTERM, SIGHUP, SIGINT) ended it, by number: the
+    /// process exits with 128 + the number, as a shell reports it.
+    Signal(i32),
 }
 
-/// Runs the kiosk until the admin leaves it (or a signal ends it).
-pub fn run(store: &Store, mut setup: Setup) -> std::io::Result<()> {
+/// The two clocks: deadlines on the monotonic one, so that a wall-clock
+/// step neither fires nor freezes them; stamps from the wall clock.
+struct Clock {
+    start: Instant,
+}
+
+impl Clock {
+    fn now(&self) -> Now {
+        Now {
+            mono_ms: i64::try_from(self.start.elapsed().as_millis()).unwrap_or(i64::MAX),
+            wall_ms: jiff::Timestamp::now().as_millisecond(),
+        }
+    }
+}
+
+/// Runs the kiosk until the admin leaves it or a signal ends it. Every
+/// save handed to the writer is durable before this returns (and before
+/// the terminal is restored).
+pub fn run(store: &Arc<Store>, mut setup: Setup) -> std::io::Result<Ended> {
     let mut guard = TerminalGuard::enter()?;
     let events = Events::start()?;
     events.forward_store(store.watch());
+    let writer = Writer::start(store.clone(), events.sender());
+    let ended = run_loop(&mut guard, &events, store, &mut setup, &writer);
+    writer.finish();
+    ended
+}
+
+fn run_loop(
+    guard: &mut TerminalGuard,
+    events: &Events,
+    store: &Store,
+    setup: &mut Setup,
+    writer: &Writer,
+) -> std::io::Result<Ended> {
+    let clock = Clock {
+        start: Instant::now(),
+    };
     let mut changed = false;
+    let mut signal = None;
     let mut kiosk = Kiosk::new(
         setup.survey.clone(),
         setup.version,
         setup.lang,
         setup.idle_timeout_ms,
         setup.pin_hash.clone(),
-        now_ms(),
+        clock.now().mono_ms,
     );
     let mut last_layout = Layout::default();
     tracing::info!(survey = %kiosk.survey.id, version = %kiosk.version.short(), "kiosk started");
     loop {
-        let now = now_ms();
+        let now = clock.now().mono_ms;
         guard.draw(|frame| {
             let area = frame.area();
             last_layout = layout::compute(area, &kiosk, setup.theme, now);
@@ -75,53 +119,195 @@ pub fn run(store: &Store, mut setup: Setup) -> std::io::Result<()> {
             .next_deadline_ms(now)
             .map(|d| Duration::from_millis((d - now).max(0) as u64));
         let mut msgs = Vec::new();
+        let mut take = |incoming: Incoming, msgs: &mut Vec<Msg>| match incoming {
+            Incoming::Store(StoreEvent::SurveysChanged) => changed = true,
+            Incoming::Signal(n) => {
+                signal.get_or_insert(n);
+                msgs.push(Msg::Shutdown);
+            }
+            incoming => msgs.extend(to_msg(incoming, &last_layout)),
+        };
         match events.next(timeout) {
             None => msgs.push(Msg::Tick),
-            Some(Incoming::Store(StoreEvent::SurveysChanged)) => changed = true,
-            Some(incoming) => msgs.extend(to_msg(incoming, &last_layout)),
+            Some(incoming) => take(incoming, &mut msgs),
         }
         // Everything already waiting is handled before the next frame.
         while let Some(incoming) = events.try_next() {
-            match incoming {
-                Incoming::Store(StoreEvent::SurveysChanged) => changed = true,
-                incoming => msgs.extend(to_msg(incoming, &last_layout)),
-            }
+            take(incoming, &mut msgs);
         }
+        let now = clock.now();
         if kiosk
-            .next_deadline_ms(now_ms())
-            .is_some_and(|d| d <= now_ms())
+            .next_deadline_ms(now.mono_ms)
+            .is_some_and(|d| d <= now.mono_ms)
         {
             msgs.push(Msg::Tick);
         }
 
-        let mut effects: VecDeque<Effect> = VecDeque::new();
         for msg in msgs {
-            effects.extend(update(&mut kiosk, msg, now_ms()));
-            while let Some(effect) = effects.pop_front() {
-                match effect {
-                    Effect::Submit(submission) => {
-                        let result = submit(store, &setup, &kiosk, submission);
-                        effects.extend(update(&mut kiosk, Msg::Saved(result), now_ms()));
-                    }
-                    Effect::Log(line) => tracing::info!("{line}"),
-                    Effect::PrizeEntry(fields) => {
-                        // Logged without the details: they are personal data.
-                        if let Err(e) = store.add_prize_entry(&kiosk.survey.id, &fields) {
-                            tracing::error!("could not store a prize-draw entry: {e}");
-                        }
-                    }
-                    Effect::Quit => {
-                        tracing::info!("kiosk stopped");
-                        return Ok(());
-                    }
-                }
+            if apply(&mut kiosk, setup, writer, msg, clock.now()) {
+                return Ok(signal.map_or(Ended::Left, Ended::Signal));
             }
         }
         // A load or activate takes effect between respondents, never in
         // the middle of someone's survey.
         if changed && kiosk.is_idle() {
             changed = false;
-            follow_store(store, &mut setup, &mut kiosk);
+            follow_store(store, setup, &mut kiosk);
+        }
+    }
+}
+
+/// Feeds one message to `update` and runs what it asks for: saves go to
+/// the writer (their results come back as messages), log lines to the
+/// log. True when the kiosk is to end.
+pub fn apply(kiosk: &mut Kiosk, setup: &Setup, writer: &Writer, msg: Msg, now: Now) -> bool {
+    let effects = update(kiosk, msg, now);
+    run_effects(kiosk, setup, writer, effects, now)
+}
+
+/// Runs the effects of one `update` (and of the updates they lead to).
+pub fn run_effects(
+    kiosk: &mut Kiosk,
+    setup: &Setup,
+    writer: &Writer,
+    effects: Vec<Effect>,
+    now: Now,
+) -> bool {
+    let mut effects: VecDeque<Effect> = effects.into();
+    while let Some(effect) = effects.pop_front() {
+        match effect {
+            Effect::Submit(submission) => {
+                // The Saving screen waits for this one; a partial left on
+                // the way out (idle, signal, leaving) is written aside.
+                let what = if kiosk.screen == Screen::Saving {
+                    Saved::Response
+                } else {
+                    Saved::Partial
+                };
+                let response = response_of(kiosk, setup, submission, now.wall_ms);
+                if let Err(e) = writer.save(Job::Response { response, what }) {
+                    match what {
+                        Saved::Response => effects.extend(update(kiosk, Msg::Saved(Err(e)), now)),
+                        _ => tracing::error!("could not save a partial response: {e}"),
+                    }
+                }
+            }
+            Effect::Log(line) => tracing::info!("{line}"),
+            Effect::PrizeEntry(fields) => {
+                let survey = kiosk.survey.id.clone();
+                if let Err(e) = writer.save(Job::Prize { survey, fields }) {
+                    effects.extend(update(kiosk, Msg::PrizeSaved(Err(e)), now));
+                }
+            }
+            Effect::Quit => {
+                tracing::info!("kiosk stopped");
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// What the writer thread writes through: the store, or in tests a
+/// stand-in that is slow or fails on purpose.
+pub trait Durable: Send + Sync {
+    /// Stores a response and returns once it is durable.
+    fn submit(&self, response: &Response) -> Result<(), StoreError>;
+    /// Stores prize-draw contact details, unlinked from any response.
+    fn add_prize_entry(&self, survey: &str, fields: &[(String, String)]) -> Result<(), StoreError>;
+}
+
+impl Durable for Store {
+    fn submit(&self, response: &Response) -> Result<(), StoreError> {
+        Store::submit(self, response)
+    }
+
+    fn add_prize_entry(&self, survey: &str, fields: &[(String, String)]) -> Result<(), StoreError> {
+        Store::add_prize_entry(self, survey, fields)
+    }
+}
+
+/// One save for the writer thread.
+pub enum Job {
+    Response {
+        response: Response,
+        what: Saved,
+    },
+    Prize {
+        survey: String,
+        fields: Vec<(String, String)>,
+    },
+}
+
+/// The writer thread: saves in the order given, each answered into the
+/// loop's channel as [`Incoming::Saved`]. It goes on writing after the
+/// loop has gone, so a partial handed over on the way out is stored.
+pub struct Writer {
+    jobs: Option<Sender<Job>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Writer {
+    pub fn start(durable: Arc<dyn Durable>, answers: Sender<Incoming>) -> Writer {
+        let (jobs, rx) = mpsc::channel::<Job>();
+        let thread = std::thread::spawn(move || {
+            for job in rx {
+                let (what, result) = write(&*durable, job);
+                let _ = answers.send(Incoming::Saved(what, result));
+            }
+        });
+        Writer {
+            jobs: Some(jobs),
+            thread: Some(thread),
+        }
+    }
+
+    /// Hands a save over; an error only when the writer has stopped.
+    pub fn save(&self, job: Job) -> Result<(), String> {
+        self.jobs
+            .as_ref()
+            .and_then(|jobs| jobs.send(job).ok())
+            .ok_or_else(|| "the kiosk's writer thread stopped".to_owned())
+    }
+
+    /// Waits until every save handed over is written.
+    pub fn finish(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        self.jobs = None;
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the kiosk's writer thread panicked");
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Writes one save; the error text goes to the log and the loop only.
+fn write(durable: &dyn Durable, job: Job) -> (Saved, Result<(), String>) {
+    match job {
+        Job::Response { response, what } => match durable.submit(&response) {
+            Ok(()) => {
+                tracing::info!(id = %response.id, complete = response.complete, answers = response.answers.len(), "response stored");
+                (what, Ok(()))
+            }
+            Err(e) => (what, Err(e.to_string())),
+        },
+        Job::Prize { survey, fields } => {
+            // Logged without the details: they are personal data.
+            let result = durable.add_prize_entry(&survey, &fields);
+            if let Err(e) = &result {
+                tracing::error!("could not store a prize-draw entry: {e}");
+            }
+            (Saved::PrizeEntry, result.map_err(|e| e.to_string()))
         }
     }
 }
@@ -150,9 +336,17 @@ fn follow_store(store: &Store, setup: &mut Setup, kiosk: &mut Kiosk) {
 
 /// A terminal event as a kiosk message; clicks are resolved against the
 /// layout that was last drawn.
-fn to_msg(incoming: Incoming, layout: &Layout) -> Option<Msg> {
+pub fn to_msg(incoming: Incoming, layout: &Layout) -> Option<Msg> {
     match incoming {
-        Incoming::Signal => Some(Msg::Shutdown),
+        Incoming::Signal(_) => Some(Msg::Shutdown),
+        Incoming::Saved(Saved::Response, result) => Some(Msg::Saved(result)),
+        Incoming::Saved(Saved::PrizeEntry, result) => Some(Msg::PrizeSaved(result)),
+        Incoming::Saved(Saved::Partial, result) => {
+            if let Err(e) = result {
+                tracing::error!("could not save a partial response: {e}");
+            }
+            None
+        }
         Incoming::InputClosed(why) => {
             tracing::warn!("terminal input ended: {why}");
             Some(Msg::Shutdown)
@@ -173,25 +367,18 @@ fn to_msg(incoming: Incoming, layout: &Layout) -> Option<Msg> {
     }
 }
 
-/// Stores a response durably; the error text goes to the log only.
-fn submit(store: &Store, setup: &Setup, kiosk: &Kiosk, s: Submission) -> Result<(), String> {
-    let now = now_ms();
-    let response = Response {
-        id: time_ordered_id(&mut rand::rng(), now),
+/// The response for a submission: the loop adds the id, version,
+/// terminal and the submit time, from the wall clock.
+fn response_of(kiosk: &Kiosk, setup: &Setup, s: Submission, wall_ms: i64) -> Response {
+    Response {
+        id: time_ordered_id(&mut rand::rng(), wall_ms),
         survey: kiosk.survey.id.clone(),
         version: kiosk.version,
         terminal: setup.terminal.clone(),
         lang: s.lang,
-        started_ms: s.started_ms.min(now),
-        submitted_ms: now,
+        started_ms: s.started_ms.min(wall_ms),
+        submitted_ms: wall_ms,
         complete: s.complete,
         answers: s.answers,
-    };
-    match store.submit(&response) {
-        Ok(()) => {
-            tracing::info!(id = %response.id, complete = response.complete, answers = response.answers.len(), "response stored");
-            Ok(())
-        }
-        Err(e) => Err(e.to_string()),
     }
 }

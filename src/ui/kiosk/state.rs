@@ -31,7 +31,8 @@ pub struct Kiosk {
     /// The language each new respondent starts in.
     pub home_lang: Lang,
     pub screen: Screen,
-    /// Wall-clock milliseconds of the last input, for the idle timeout.
+    /// Monotonic milliseconds of the last input, for the idle timeout
+    /// (every deadline here is on the monotonic clock; see `msg::Now`).
     pub last_input_ms: i64,
     pub idle_timeout_ms: i64,
     /// The admin PIN's hash; `None` runs the kiosk in demo mode.
@@ -64,6 +65,7 @@ pub enum Screen {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Answering {
     pub walk: Walk,
+    /// Unix milliseconds (wall clock): stored with the answers.
     pub started_ms: i64,
     /// What is on screen for each question visited, valid or not yet.
     pub drafts: BTreeMap<String, Draft>,

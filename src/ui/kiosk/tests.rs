@@ -5,12 +5,14 @@
 //! state, and draw it into a `TestBackend` with the real layout and view.
 //! Nothing reads the wall clock, so every snapshot is stable.
 
+mod clock;
 mod hits;
 mod journeys;
 mod lockdown;
 mod prize;
 mod rules;
 mod screens;
+mod writer;
 
 use std::sync::{Arc, OnceLock};
 

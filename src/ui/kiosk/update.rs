@@ -1,10 +1,11 @@
 //! `update(kiosk, msg, now) -> effects`: every rule of the kiosk screen,
-//! with no terminal, store or clock (the time is passed in).
+//! with no terminal, store or clock (both clocks are passed in: deadlines
+//! on the monotonic one, stamps from the wall clock).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::layout::Target;
-use super::msg::{Effect, Msg, Submission};
+use super::msg::{Effect, Msg, Now, Submission};
 use super::state::{
     Answering, CONTACT_MAX_LEN, Draft, FAILED_MS, Focus, Kiosk, NUMBER_MAX_LEN, PIN_IDLE_MS,
     PinPrompt, PrizeForm, Screen, THANKS_MS, is_row, item_count,
@@ -27,10 +28,15 @@ fn is_ctrl_c(key: &KeyEvent) -> bool {
     key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL)
 }
 
-pub fn update(k: &mut Kiosk, msg: Msg, now: i64) -> Vec<Effect> {
+pub fn update(k: &mut Kiosk, msg: Msg, now: impl Into<Now>) -> Vec<Effect> {
+    let Now {
+        mono_ms: now,
+        wall_ms,
+    } = now.into();
     match msg {
         Msg::Tick => tick(k, now),
         Msg::Saved(result) => saved(k, result, now),
+        Msg::PrizeSaved(result) => prize_saved(k, result, now),
         Msg::Shutdown => {
             let mut effects = partial(k);
             effects.push(Effect::Log("shutting down on a signal".into()));
@@ -53,7 +59,7 @@ pub fn update(k: &mut Kiosk, msg: Msg, now: i64) -> Vec<Effect> {
             if was_counting {
                 return Vec::new();
             }
-            input_on_screen(k, input, now)
+            input_on_screen(k, input, now, wall_ms)
         }
     }
 }
@@ -184,6 +190,18 @@ fn saved(k: &mut Kiosk, result: Result<(), String>, now: i64) -> Vec<Effect> {
     }
 }
 
+/// The thank-you screen once the prize-draw entry is stored; a failure is
+/// logged by the loop and thanked for all the same (the answers are
+/// stored), as before the entry was written off the drawing thread.
+fn prize_saved(k: &mut Kiosk, _result: Result<(), String>, now: i64) -> Vec<Effect> {
+    if k.screen == Screen::Saving {
+        k.screen = Screen::Thanks {
+            until_ms: now + THANKS_MS,
+        };
+    }
+    Vec::new()
+}
+
 /// Back to the welcome screen in the survey's default language, with
 /// nothing of the last respondent kept.
 fn reset(k: &mut Kiosk) {
@@ -238,14 +256,14 @@ fn commit_draft(
     }
 }
 
-fn input_on_screen(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
+fn input_on_screen(k: &mut Kiosk, input: Msg, now: i64, wall_ms: i64) -> Vec<Effect> {
     match &mut k.screen {
         Screen::Welcome { focus } => {
             let langs = k.survey.languages.clone();
             let start = langs.len();
             match input {
-                Msg::Tap(Target::Lang(lang)) => return start_in(k, lang, now),
-                Msg::Tap(Target::Start) => return start_in(k, k.lang, now),
+                Msg::Tap(Target::Lang(lang)) => return start_in(k, lang, wall_ms),
+                Msg::Tap(Target::Start) => return start_in(k, k.lang, wall_ms),
                 Msg::Key(key) => match key.code {
                     KeyCode::Left | KeyCode::Up | KeyCode::BackTab => {
                         *focus = focus.checked_sub(1).unwrap_or(start)
@@ -256,12 +274,12 @@ fn input_on_screen(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
                     KeyCode::Char(c @ '1'..='9') => {
                         let i = c as usize - '1' as usize;
                         if let Some(&lang) = langs.get(i) {
-                            return start_in(k, lang, now);
+                            return start_in(k, lang, wall_ms);
                         }
                     }
                     KeyCode::Enter | KeyCode::Char(' ') => {
                         let lang = langs.get(*focus).copied().unwrap_or(k.lang);
-                        return start_in(k, lang, now);
+                        return start_in(k, lang, wall_ms);
                     }
                     _ => {}
                 },
@@ -281,9 +299,10 @@ fn input_on_screen(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
     }
 }
 
-fn start_in(k: &mut Kiosk, lang: Lang, now: i64) -> Vec<Effect> {
+/// Starts a respondent; `wall_ms` is the start time stored with the answers.
+fn start_in(k: &mut Kiosk, lang: Lang, wall_ms: i64) -> Vec<Effect> {
     k.lang = lang;
-    k.screen = Screen::Question(Box::new(Answering::new(&k.survey, now)));
+    k.screen = Screen::Question(Box::new(Answering::new(&k.survey, wall_ms)));
     Vec::new()
 }
 
@@ -638,9 +657,8 @@ fn prize_input(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
                 Vec::new()
             }
             Ok(entries) => {
-                k.screen = Screen::Thanks {
-                    until_ms: now + THANKS_MS,
-                };
+                // The confirmation waits until the entry is durable.
+                k.screen = Screen::Saving;
                 vec![
                     Effect::PrizeEntry(entries),
                     Effect::Log("prize-draw entry stored".into()),

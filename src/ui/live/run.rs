@@ -71,6 +71,9 @@ pub fn count(access: &Access, setup: &LiveSetup, grouping: Grouping) -> Result<L
             reason: e.to_string(),
         })?,
     };
+    // Notices began before this; responses stored from here on may be
+    // both scanned and announced.
+    live.count_starts_at(now_ms());
     for response in read.responses(&setup.survey) {
         let response = response?;
         let survey = read.survey_of(&response.version)?;
@@ -107,7 +110,7 @@ pub fn run(
         let mut action = Action::None;
         match incoming {
             None => {}
-            Some(Incoming::Signal) => return Ok(()),
+            Some(Incoming::Signal(_)) => return Ok(()),
             Some(Incoming::InputClosed(_)) => return Ok(()),
             Some(Incoming::Terminal(Event::Key(key))) => {
                 note = None;
@@ -121,7 +124,7 @@ pub fn run(
                 MouseEventKind::ScrollUp => action = live.key(key(KeyCode::Up)),
                 _ => {}
             },
-            Some(Incoming::Terminal(_)) => {}
+            Some(Incoming::Terminal(_) | Incoming::Saved(..)) => {}
             Some(Incoming::Store(StoreEvent::Stored(response))) => {
                 match access.read().survey_of(&response.version) {
                     Ok(survey) => {

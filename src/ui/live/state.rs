@@ -1,7 +1,7 @@
 //! What the live view shows and how keys change it. Pure: no terminal,
 //! no store, no clock (times come in as arguments).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -11,8 +11,19 @@ use crate::core::response::Response;
 use crate::core::survey::{QuestionKind, Survey};
 use crate::core::tally::{GroupError, GroupedResult, GroupedTally, Grouping, Period};
 use crate::core::version::VersionHash;
+use crate::ui::seen::RecentIds;
 
 const HOUR_MS: i64 = 3_600_000;
+
+/// How far before the count started a scanned response is remembered by
+/// id: a notice for a response stored while the scan ran (or queued just
+/// before it) names one of these. An hour also covers a clock stepped
+/// back by up to that much during the count.
+pub const SCAN_WINDOW_MS: i64 = HOUR_MS;
+
+/// How many announced ids are remembered, to count a response announced
+/// twice (a reconnect while the old notice stream still runs) once.
+pub const ANNOUNCED_KEPT: usize = 10_000;
 
 /// Where the figures come from, for the header.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,19 +43,83 @@ pub struct Live {
     tally: GroupedTally,
     result: GroupedResult,
     dirty: bool,
-    /// The newest response counted: an announced one at or before it was
-    /// already counted by the scan.
-    newest: Option<Uuid>,
+    /// Ids counted that a notice may still name: see [`Live::accept`].
+    counted: Counted,
     /// Counted responses per local hour (hours since the epoch, shifted
-    /// by `utc_offset_ms`).
-    hours: BTreeMap<i64, u64>,
+    /// by `utc_offset_ms`), with the newest submit time in each.
+    hours: BTreeMap<i64, Hour>,
     pub utc_offset_ms: i64,
-    pub last_response_ms: Option<i64>,
     pub source: Source,
     /// The question on screen, an index into the survey's questions.
     pub selected: usize,
     /// Show the free texts (text answers, "other" texts) instead of bars.
     pub texts: bool,
+}
+
+const MINUTE_MS: i64 = 60_000;
+
+/// The responses counted in one local hour, by minute too: "today" and
+/// "last" stop at now, and a response may be dated later in this hour.
+#[derive(Clone, Debug)]
+struct Hour {
+    n: u64,
+    newest_ms: i64,
+    by_minute: Box<[u32; 60]>,
+}
+
+impl Hour {
+    /// How many were submitted at or before `now_ms` (to the minute);
+    /// `offset_ms` is the view's UTC offset, as the hours are local.
+    fn up_to(&self, now_ms: i64, offset_ms: i64) -> u64 {
+        if self.newest_ms <= now_ms {
+            return self.n;
+        }
+        let minute = minute_of_hour(now_ms + offset_ms);
+        self.by_minute[..=minute]
+            .iter()
+            .map(|n| u64::from(*n))
+            .sum()
+    }
+
+    /// The newest submit time at or before `now_ms` (to the minute when
+    /// some of the hour are dated after now).
+    fn newest_up_to(&self, now_ms: i64, offset_ms: i64) -> Option<i64> {
+        if self.newest_ms <= now_ms {
+            return Some(self.newest_ms);
+        }
+        let local = now_ms + offset_ms;
+        let last = self.by_minute[..=minute_of_hour(local)]
+            .iter()
+            .rposition(|n| *n > 0)?;
+        Some(local - local.rem_euclid(HOUR_MS) + last as i64 * MINUTE_MS - offset_ms)
+    }
+}
+
+/// The minute within its hour of a local time.
+fn minute_of_hour(ms: i64) -> usize {
+    (ms.rem_euclid(HOUR_MS) / MINUTE_MS) as usize
+}
+
+/// The ids a notice could repeat, bounded: scanned ids only from the
+/// scan's window (everything stored earlier was stored before the notices
+/// began, so it is never announced), announced ids only the newest
+/// [`ANNOUNCED_KEPT`].
+struct Counted {
+    /// Scanned in the window and not yet announced.
+    scanned: HashSet<Uuid>,
+    announced: RecentIds,
+    /// Scanned responses submitted at or after this are remembered.
+    window_from_ms: i64,
+}
+
+impl Counted {
+    /// Remembers an announced id; false when it was counted already.
+    fn announce(&mut self, id: Uuid) -> bool {
+        // A scanned id is named again only by a second stream, close
+        // behind the first: from now on it ages out like an announced one.
+        let scanned = self.scanned.remove(&id);
+        self.announced.insert(id) && !scanned
+    }
 }
 
 /// What a key asks of the loop.
@@ -74,10 +149,13 @@ impl Live {
             tally,
             result,
             dirty: false,
-            newest: None,
+            counted: Counted {
+                scanned: HashSet::new(),
+                announced: RecentIds::new(ANNOUNCED_KEPT),
+                window_from_ms: i64::MIN,
+            },
             hours: BTreeMap::new(),
             utc_offset_ms,
-            last_response_ms: None,
             source,
             selected: 0,
             texts: false,
@@ -88,35 +166,58 @@ impl Live {
         self.tally.grouping()
     }
 
+    /// Says when the count starts (wall clock), before the scan: scanned
+    /// responses from [`SCAN_WINDOW_MS`] before it on are remembered by id.
+    /// Without it every scanned id is remembered.
+    pub fn count_starts_at(&mut self, now_ms: i64) {
+        self.counted.window_from_ms = now_ms.saturating_sub(SCAN_WINDOW_MS);
+    }
+
+    /// How many ids are remembered (bounded; see [`Counted`]).
+    pub fn remembered(&self) -> usize {
+        self.counted.scanned.len() + self.counted.announced.len()
+    }
+
     /// Counts one response of the scan.
     pub fn fold(&mut self, response: &Response, survey_of_its_version: &Survey) {
-        if self.newest.is_none_or(|n| response.id > n) {
-            self.newest = Some(response.id);
+        if response.submitted_ms >= self.counted.window_from_ms {
+            self.counted.scanned.insert(response.id);
         }
+        self.count(response, survey_of_its_version);
+    }
+
+    fn count(&mut self, response: &Response, survey_of_its_version: &Survey) {
         self.tally.fold(response, survey_of_its_version);
         let g = self.tally.grouping();
         let in_range = g.since_ms.is_none_or(|t| response.submitted_ms >= t)
             && g.until_ms.is_none_or(|t| response.submitted_ms < t);
         if in_range && (response.complete || g.include_partial) {
             let hour = (response.submitted_ms + self.utc_offset_ms).div_euclid(HOUR_MS);
-            *self.hours.entry(hour).or_default() += 1;
-            self.last_response_ms = Some(
-                self.last_response_ms
-                    .map_or(response.submitted_ms, |t| t.max(response.submitted_ms)),
-            );
+            let h = self.hours.entry(hour).or_insert_with(|| Hour {
+                n: 0,
+                newest_ms: response.submitted_ms,
+                by_minute: Box::new([0; 60]),
+            });
+            h.n += 1;
+            h.newest_ms = h.newest_ms.max(response.submitted_ms);
+            h.by_minute[minute_of_hour(response.submitted_ms + self.utc_offset_ms)] += 1;
         }
         self.dirty = true;
     }
 
     /// Counts a response the store announced, unless it is another
-    /// survey's or the scan already counted it. Responses are announced
-    /// in the order they are stored, with time-ordered ids, so one
-    /// comparison tells.
+    /// survey's or already counted. Dedup is by id, never by order: ids
+    /// follow the clocks of whoever stored them, and one dated a year
+    /// ahead (or a clock stepped back) must not stop the counting.
+    ///
+    /// Every notice is for a response stored after the notices began,
+    /// which was just before the count; the scan remembers the ids of its
+    /// window, so a response stored while the scan ran is counted once.
     pub fn accept(&mut self, response: &Response, survey_of_its_version: &Survey) -> bool {
-        if response.survey != self.survey.id || self.newest.is_some_and(|n| response.id <= n) {
+        if response.survey != self.survey.id || !self.counted.announce(response.id) {
             return false;
         }
-        self.fold(response, survey_of_its_version);
+        self.count(response, survey_of_its_version);
         true
     }
 
@@ -134,11 +235,33 @@ impl Live {
         &self.result
     }
 
-    /// Counted responses since local midnight of `now_ms`.
+    /// Counted responses from local midnight of `now_ms` up to `now_ms`.
+    /// A response dated after now (another terminal's clock) is in the
+    /// totals and its own period, but not today's until its time comes.
     pub fn today(&self, now_ms: i64) -> u64 {
         let local = now_ms + self.utc_offset_ms;
         let midnight_hour = local.div_euclid(24 * HOUR_MS) * 24;
-        self.hours.range(midnight_hour..).map(|(_, n)| n).sum()
+        let now_hour = local.div_euclid(HOUR_MS);
+        let before: u64 = self
+            .hours
+            .range(midnight_hour..now_hour)
+            .map(|(_, h)| h.n)
+            .sum();
+        before
+            + self
+                .hours
+                .get(&now_hour)
+                .map_or(0, |h| h.up_to(now_ms, self.utc_offset_ms))
+    }
+
+    /// The newest counted response's submit time up to `now_ms`: one dated
+    /// in the future is not "last" until its time comes.
+    pub fn last_response_ms(&self, now_ms: i64) -> Option<i64> {
+        let now_hour = (now_ms + self.utc_offset_ms).div_euclid(HOUR_MS);
+        self.hours
+            .range(..=now_hour)
+            .rev()
+            .find_map(|(_, h)| h.newest_up_to(now_ms, self.utc_offset_ms))
     }
 
     /// Counted responses in each of the last `n` hours, oldest first.
@@ -149,8 +272,8 @@ impl Live {
         let now_hour = (now_ms + self.utc_offset_ms).div_euclid(HOUR_MS);
         let first = now_hour - n as i64 + 1;
         let mut out = vec![0; n];
-        for (hour, count) in self.hours.range(first..=now_hour) {
-            out[(hour - first) as usize] = *count;
+        for (hour, h) in self.hours.range(first..=now_hour) {
+            out[(hour - first) as usize] = h.n;
         }
         out
     }

@@ -5,6 +5,7 @@
 //! Everything runs on a fixed clock ([`NOW`]) and a fixed UTC offset, with
 //! seeded simulated respondents, so every figure and snapshot is stable.
 
+mod clock;
 mod folding;
 mod hostile;
 mod keys;

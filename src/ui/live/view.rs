@@ -119,7 +119,7 @@ pub fn render(live: &Live, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buff
     if let (Some(rate), Some(pop)) = (result.response_rate, result.population) {
         counts.push_str(&format!(" · {:.0} % of {pop}", rate * 100.0));
     }
-    if let Some(t) = live.last_response_ms {
+    if let Some(t) = live.last_response_ms(now_ms) {
         counts.push_str(&format!(" · last {}", clock(t, live, now_ms)));
     }
     buf.set_string(

@@ -68,6 +68,25 @@ fn joining_hands_over_only_the_contact_details() {
     );
     // Nothing else travels with it: no response, no id, no time.
     assert!(effects.iter().all(|e| !matches!(e, Effect::Submit(_))));
+    assert_eq!(rig.k.screen, Screen::Saving);
+    rig.send(Msg::PrizeSaved(Ok(())));
+    assert!(matches!(rig.k.screen, Screen::Thanks { .. }));
+}
+
+/// The confirmation (the thank-you screen) comes only once the entry is
+/// durable: until then "Saving…" shows and keys do nothing.
+#[test]
+fn the_confirmation_waits_until_the_entry_is_stored() {
+    let mut rig = on_the_form();
+    rig.type_text("Maija");
+    let effects = rig.tap(Target::Next);
+    assert!(matches!(effects[0], Effect::PrizeEntry(_)), "{effects:?}");
+    assert_eq!(rig.k.screen, Screen::Saving);
+    assert!(rig.press(KeyCode::Enter).is_empty());
+    assert!(rig.tap(Target::Back).is_empty());
+    assert_eq!(rig.k.screen, Screen::Saving);
+    // A failed entry is logged by the loop; the respondent is thanked.
+    rig.send(Msg::PrizeSaved(Err("disk full".into())));
     assert!(matches!(rig.k.screen, Screen::Thanks { .. }));
 }
 
