@@ -52,6 +52,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
     let ctx = Context {
         store_flag: cli.store,
         now_ms: Timestamp::now().as_millisecond(),
+        runtime_dir: std::env::var_os("XDG_RUNTIME_DIR")
+            .map(std::path::PathBuf::from)
+            .filter(|p| p.is_absolute()),
     };
     match &cli.command {
         None => cmd::kiosk::run_kiosk(&cli.kiosk, &ctx),
@@ -73,9 +76,21 @@ fn run(cli: Cli) -> Result<(), CliError> {
 pub struct Context {
     store_flag: Option<std::path::PathBuf>,
     pub now_ms: i64,
+    /// `$XDG_RUNTIME_DIR`: where the socket of a store too deep for a
+    /// Unix socket path goes.
+    pub runtime_dir: Option<std::path::PathBuf>,
 }
 
 impl Context {
+    /// Serves `store` on its socket for `command` (see `remote::serve`).
+    pub fn serve(
+        &self,
+        store: &std::sync::Arc<Store>,
+        command: &str,
+    ) -> std::io::Result<crate::remote::Server> {
+        crate::remote::serve(store.clone(), command, self.runtime_dir.as_deref())
+    }
+
     /// Opens the store for `command`, which other processes will see as
     /// its owner while it runs.
     pub fn open_store(&self, command: &str) -> Result<Store, CliError> {

@@ -10,6 +10,7 @@
 
 mod access;
 mod client;
+pub mod place;
 pub mod protocol;
 mod server;
 

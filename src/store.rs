@@ -14,6 +14,7 @@ pub mod keys;
 mod lock;
 mod read;
 pub mod record;
+mod regular_file;
 mod watch;
 
 pub use database::{
@@ -22,4 +23,5 @@ pub use database::{
 pub use error::StoreError;
 pub use lock::Owner;
 pub use read::{ReadStore, Responses, SurveyCache, SurveySummary};
+pub use regular_file::open_regular_file;
 pub use watch::StoreEvent;

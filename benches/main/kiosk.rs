@@ -35,7 +35,7 @@ fn screens() -> Vec<(String, Kiosk)> {
     };
     let survey = Arc::new(survey);
     let version = VersionHash::of(&survey);
-    let fresh = || Kiosk::new(survey.clone(), version, Some(Lang::Fi), 60_000, None, NOW);
+    let fresh = || Kiosk::new(survey.clone(), version, Some(Lang::Fi), 60_000, false, NOW);
     let mut out = vec![("welcome".to_owned(), fresh())];
     let mut k = fresh();
     update(&mut k, key(KeyCode::Enter), NOW);
@@ -63,7 +63,7 @@ fn clone(k: &Kiosk) -> Kiosk {
         k.version,
         Some(k.home_lang),
         k.idle_timeout_ms,
-        k.pin_hash.clone(),
+        k.pin_set,
         NOW,
     );
     copy.lang = k.lang;

@@ -15,6 +15,34 @@ use super::version::VersionHash;
 /// Longest terminal name, in characters.
 pub const MAX_TERMINAL_LEN: usize = 64;
 
+/// Why a terminal name cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TerminalNameError {
+    #[error("the terminal name is empty")]
+    Empty,
+    #[error("the terminal name has {0} characters; at most {MAX_TERMINAL_LEN} are allowed")]
+    TooLong(usize),
+    #[error("the terminal name contains a control character")]
+    Control,
+}
+
+/// The one rule for a terminal name, wherever it enters (`--terminal`, the
+/// admin view, the socket, a stored response): checked before it is
+/// stored, so a stored name can never make later responses fail.
+pub fn check_terminal_name(name: &str) -> Result<(), TerminalNameError> {
+    let n = name.chars().count();
+    if n == 0 {
+        return Err(TerminalNameError::Empty);
+    }
+    if n > MAX_TERMINAL_LEN {
+        return Err(TerminalNameError::TooLong(n));
+    }
+    if super::sanitize::first_forbidden(name, false).is_some() {
+        return Err(TerminalNameError::Control);
+    }
+    Ok(())
+}
+
 /// One stored response.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
@@ -61,8 +89,8 @@ pub enum ResponseError {
     Language(String),
     #[error("the submit time is before the start time")]
     Times,
-    #[error("the terminal name is empty, too long or has control characters")]
-    Terminal,
+    #[error("{0}")]
+    Terminal(#[from] TerminalNameError),
 }
 
 impl Response {
@@ -81,12 +109,7 @@ impl Response {
         if self.submitted_ms < self.started_ms {
             return Err(ResponseError::Times);
         }
-        let name_ok = !self.terminal.is_empty()
-            && self.terminal.chars().count() <= MAX_TERMINAL_LEN
-            && super::sanitize::first_forbidden(&self.terminal, false).is_none();
-        if !name_ok {
-            return Err(ResponseError::Terminal);
-        }
+        check_terminal_name(&self.terminal)?;
         for (id, a) in &self.answers {
             let q = survey
                 .question(id)
@@ -109,5 +132,25 @@ impl Response {
             return Err(ResponseError::NotComplete);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_terminal_name_is_short_printable_and_not_empty() {
+        assert_eq!(check_terminal_name("kirjasto-1"), Ok(()));
+        assert_eq!(check_terminal_name(&"ä".repeat(MAX_TERMINAL_LEN)), Ok(()));
+        assert_eq!(check_terminal_name(""), Err(TerminalNameError::Empty));
+        assert_eq!(
+            check_terminal_name(&"x".repeat(MAX_TERMINAL_LEN + 1)),
+            Err(TerminalNameError::TooLong(MAX_TERMINAL_LEN + 1))
+        );
+        assert_eq!(
+            check_terminal_name("a\u{1b}[2Jb"),
+            Err(TerminalNameError::Control)
+        );
     }
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 
 use super::client::Client;
-use super::protocol::SOCKET_FILE;
-use super::server::remove_stale;
+use super::place;
+use crate::core::pin::PinCheck;
 use crate::core::survey::Survey;
 use crate::store::bundle::{self, BundleError, Imported, Verified};
 use crate::store::{LoadOutcome, ReadStore, Store, StoreError, StoreEvent};
@@ -29,7 +29,7 @@ impl Access {
         }
         let store = Store::open(dir, command)?;
         // This process holds the lock now, so a socket file is stale.
-        remove_stale(&dir.join(SOCKET_FILE));
+        place::remove_stale(dir);
         Ok(Access::Local(Arc::new(store)))
     }
 
@@ -65,6 +65,15 @@ impl Access {
         match self {
             Access::Local(store) => store.activate(id),
             Access::Remote(client) => client.activate(id),
+        }
+    }
+
+    /// Checks an admin PIN attempt where the store is: the owner verifies
+    /// it and keeps the count of wrong ones (the hash never leaves it).
+    pub fn check_pin(&self, attempt: &str, now_ms: i64) -> Result<PinCheck, StoreError> {
+        match self {
+            Access::Local(store) => store.check_pin(attempt, now_ms),
+            Access::Remote(client) => client.check_pin(attempt),
         }
     }
 

@@ -9,9 +9,9 @@ use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
 use super::protocol::{
-    FrameError, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, Reply, Request, SOCKET_FILE, read_frame,
-    write_frame,
+    FrameError, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, Reply, Request, read_frame, write_frame,
 };
+use crate::core::pin::PinCheck;
 use crate::core::response::Response;
 use crate::core::survey::Survey;
 use crate::core::version::VersionHash;
@@ -53,7 +53,7 @@ impl Client {
     /// Connects to the owner of the store in `dir`, if one serves it.
     /// `None` when no socket answers (none there, or a stale one).
     pub fn connect(dir: &Path) -> Result<Option<Client>, StoreError> {
-        let socket = dir.join(SOCKET_FILE);
+        let socket = super::place::find(dir);
         if !socket.exists() {
             return Ok(None);
         }
@@ -147,6 +147,14 @@ impl Client {
 
     pub fn activate(&self, id: &str) -> Result<(), StoreError> {
         self.done(&Request::Activate(id.to_owned()))
+    }
+
+    /// Has the owner check an admin PIN attempt (it keeps the count).
+    pub fn check_pin(&self, attempt: &str) -> Result<PinCheck, StoreError> {
+        match self.ask(&Request::CheckPin(attempt.to_owned()))? {
+            Reply::Pin(check) => Ok(check.into()),
+            other => Err(unexpected(&other)),
+        }
     }
 
     pub fn set_terminal_name(&self, name: &str) -> Result<(), StoreError> {
@@ -267,8 +275,11 @@ impl ReadStore for Client {
         }
     }
 
-    fn pin_hash(&self) -> Result<Option<String>, StoreError> {
-        self.text(&Request::PinHash)
+    fn has_pin(&self) -> Result<bool, StoreError> {
+        match self.ask(&Request::HasPin)? {
+            Reply::Flag(set) => Ok(set),
+            other => Err(unexpected(&other)),
+        }
     }
 
     fn terminal_name(&self) -> Result<Option<String>, StoreError> {

@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::core::canonical::SurveyV1;
+use crate::core::pin::{Lockout, PinCheck};
 use crate::core::version::VersionHash;
 use crate::store::bundle::Imported;
 use crate::store::codec;
@@ -51,6 +52,9 @@ pub enum Request {
     /// A survey's responses as stored records, in chunks, then `End`.
     Responses(String),
     Stats(String),
+    /// Release 0.1 asked for the PIN hash and checked PINs itself. Kept
+    /// so that protocol 1's frames stay as they were, but always refused:
+    /// the hash never leaves the owner (`HasPin`, `CheckPin` instead).
     PinHash,
     TerminalName,
     /// A survey file's text; the owner validates it again before storing.
@@ -69,6 +73,39 @@ pub enum Request {
     /// Store events as they happen, with a heartbeat every second, until
     /// the client hangs up.
     Watch,
+    // Added after release 0.1, at the end, so its frames read as before.
+    /// Whether an admin PIN is set (never the hash).
+    HasPin,
+    /// One admin PIN attempt, checked by the owner with its own clock;
+    /// it counts towards the stored lockout like one typed at the kiosk.
+    /// (The attempt travels in the clear on the 0600 socket, which only
+    /// the store's user can open.)
+    CheckPin(String),
+}
+
+impl Request {
+    /// The request's kind, for the log: never its content (a survey's
+    /// text, a path, a PIN attempt).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Request::Owner => "owner",
+            Request::Active => "active",
+            Request::SurveyEntries => "survey entries",
+            Request::SurveyEntry(_) => "survey entry",
+            Request::Version(_) => "version",
+            Request::Responses(_) => "responses",
+            Request::Stats(_) => "stats",
+            Request::PinHash => "pin hash (refused)",
+            Request::TerminalName => "terminal name",
+            Request::Load { .. } => "load",
+            Request::Activate(_) => "activate",
+            Request::Import { .. } => "import",
+            Request::SetTerminalName(_) => "set terminal name",
+            Request::Watch => "watch",
+            Request::HasPin => "has pin",
+            Request::CheckPin(_) => "check pin",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -93,6 +130,75 @@ pub enum Reply {
     Event(EventV1),
     Heartbeat,
     Failed(Failure),
+    // Added after release 0.1, at the end.
+    Flag(bool),
+    Pin(PinCheckV1),
+}
+
+/// What a PIN attempt came to, on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PinCheckV1 {
+    NoPin,
+    Right,
+    Wrong {
+        failures: u32,
+        locked_until_ms: Option<i64>,
+        locked_for_ms: Option<i64>,
+    },
+    Locked {
+        failures: u32,
+        locked_until_ms: Option<i64>,
+    },
+}
+
+impl From<PinCheck> for PinCheckV1 {
+    fn from(c: PinCheck) -> Self {
+        match c {
+            PinCheck::NoPin => PinCheckV1::NoPin,
+            PinCheck::Right => PinCheckV1::Right,
+            PinCheck::Wrong {
+                lockout,
+                locked_for_ms,
+            } => PinCheckV1::Wrong {
+                failures: lockout.failures,
+                locked_until_ms: lockout.until_ms,
+                locked_for_ms,
+            },
+            PinCheck::Locked { lockout } => PinCheckV1::Locked {
+                failures: lockout.failures,
+                locked_until_ms: lockout.until_ms,
+            },
+        }
+    }
+}
+
+impl From<PinCheckV1> for PinCheck {
+    fn from(c: PinCheckV1) -> Self {
+        match c {
+            PinCheckV1::NoPin => PinCheck::NoPin,
+            PinCheckV1::Right => PinCheck::Right,
+            PinCheckV1::Wrong {
+                failures,
+                locked_until_ms,
+                locked_for_ms,
+            } => PinCheck::Wrong {
+                lockout: Lockout {
+                    failures,
+                    until_ms: locked_until_ms,
+                },
+                locked_for_ms,
+            },
+            PinCheckV1::Locked {
+                failures,
+                locked_until_ms,
+            } => PinCheck::Locked {
+                lockout: Lockout {
+                    failures,
+                    until_ms: locked_until_ms,
+                },
+            },
+        }
+    }
 }
 
 /// Response counts and times of one survey.

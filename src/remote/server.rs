@@ -6,28 +6,35 @@
 //! read and write has a timeout; a malformed or oversized request is
 //! refused with a reply, logged, and the connection closed.
 
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Read};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::RecvTimeoutError;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use super::place::{self, Place};
 
 use super::protocol::{
     CHUNK_BYTES, Failure, FrameError, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, Reply, Request,
-    SOCKET_FILE, read_frame, write_frame,
+    read_frame, write_frame,
 };
 use crate::core::validate::survey_from_str;
 use crate::core::version::VersionHash;
 use crate::store::bundle::{self, BundleError};
 use crate::store::{ReadStore, Store, StoreError};
 
-/// Connections answered at once; more wait for the owner's "busy" reply.
+/// Requests answered at once; more get the owner's "busy" reply.
 const MAX_CONNECTIONS: usize = 16;
 
-/// A client has this long to send its request.
+/// Live-view watchers served at once, apart from the requests: a watcher
+/// stays connected for hours, so it must not take a request's slot.
+const MAX_WATCHERS: usize = 64;
+
+/// A client has this long to send its whole request, however the bytes
+/// trickle in (a deadline for the request, not a timeout per read).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A client that reads nothing for this long is dropped.
@@ -38,7 +45,7 @@ const HEARTBEAT: Duration = Duration::from_secs(1);
 
 /// The running server. Dropping it stops accepting and removes the socket.
 pub struct Server {
-    path: PathBuf,
+    place: Place,
     stop: Arc<AtomicBool>,
 }
 
@@ -46,23 +53,33 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         // Wakes the accept loop so it sees the flag.
-        let _ = UnixStream::connect(&self.path);
-        let _ = std::fs::remove_file(&self.path);
+        let _ = UnixStream::connect(&self.place.socket);
+        self.place.remove();
     }
 }
 
-/// Serves `store` on its directory's socket. A socket file left there is
-/// stale: this process holds the store's lock, so no one else serves it.
-pub fn serve(store: Arc<Store>, command: &str) -> io::Result<Server> {
-    let path = store.dir().join(SOCKET_FILE);
-    remove_stale(&path);
-    let listener = UnixListener::bind(&path)?;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+/// Serves `store` on its socket: `kioski.sock` in its directory, or, when
+/// that path is too long for a Unix socket, in a private directory under
+/// `runtime_dir` (the CLI passes `$XDG_RUNTIME_DIR`) or `/tmp`, which
+/// clients find through the store (see `place`). A socket file left
+/// there is stale: this process holds the store's lock, so no one else
+/// serves it.
+pub fn serve(store: Arc<Store>, command: &str, runtime_dir: Option<&Path>) -> io::Result<Server> {
+    let place = place::make(store.dir(), runtime_dir)?;
+    let path = place.socket.clone();
+    let listener = match UnixListener::bind(&path) {
+        Ok(l) => l,
+        Err(e) => {
+            place.remove();
+            return Err(e);
+        }
+    };
     let stop = Arc::new(AtomicBool::new(false));
     let server = Server {
-        path: path.clone(),
+        place,
         stop: stop.clone(),
     };
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
     let owner = Owner {
         command: command.to_owned(),
         pid: std::process::id(),
@@ -74,16 +91,6 @@ pub fn serve(store: Arc<Store>, command: &str) -> io::Result<Server> {
     Ok(server)
 }
 
-/// Removes a socket file that no process serves.
-pub(crate) fn remove_stale(path: &Path) {
-    if path.exists() {
-        match std::fs::remove_file(path) {
-            Ok(()) => tracing::info!(socket = %path.display(), "removed a stale socket"),
-            Err(e) => tracing::warn!(socket = %path.display(), "cannot remove a stale socket: {e}"),
-        }
-    }
-}
-
 #[derive(Clone)]
 struct Owner {
     command: String,
@@ -92,6 +99,7 @@ struct Owner {
 
 fn accept_loop(listener: UnixListener, store: Arc<Store>, owner: Owner, stop: Arc<AtomicBool>) {
     let busy = Arc::new(AtomicUsize::new(0));
+    let watchers = Arc::new(AtomicUsize::new(0));
     for conn in listener.incoming() {
         if stop.load(Ordering::SeqCst) {
             return;
@@ -121,17 +129,64 @@ fn accept_loop(listener: UnixListener, store: Arc<Store>, owner: Owner, stop: Ar
             );
             continue;
         }
-        busy.fetch_add(1, Ordering::SeqCst);
-        let (store, owner, busy, stop) = (store.clone(), owner.clone(), busy.clone(), stop.clone());
+        let slot = Slot::take(&busy);
+        let (store, owner, watchers, stop) =
+            (store.clone(), owner.clone(), watchers.clone(), stop.clone());
         let spawned = std::thread::Builder::new()
             .name("kioski-socket-conn".into())
-            .spawn(move || {
-                handle(conn, &store, &owner, &stop);
-                busy.fetch_sub(1, Ordering::SeqCst);
-            });
+            .spawn(move || handle(conn, slot, &watchers, &store, &owner, &stop));
         if let Err(e) = spawned {
             tracing::warn!("cannot start a socket thread: {e}");
         }
+    }
+}
+
+/// One of the server's places (a request's or a watcher's), given back
+/// when dropped, however the connection ends.
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    fn take(count: &Arc<AtomicUsize>) -> Slot {
+        count.fetch_add(1, Ordering::SeqCst);
+        Slot(count.clone())
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Reads from a connection until a deadline for the whole request: each
+/// read may wait only for what is left of it, so a client that sends a
+/// byte every few seconds is dropped like a silent one.
+struct Deadline<'a> {
+    conn: &'a UnixStream,
+    until: Instant,
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let late = || {
+            io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "the request did not arrive within {} s",
+                    REQUEST_TIMEOUT.as_secs()
+                ),
+            )
+        };
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(late());
+        }
+        self.conn.set_read_timeout(Some(left))?;
+        let mut conn = self.conn;
+        conn.read(buf).map_err(|e| match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => late(),
+            _ => e,
+        })
     }
 }
 
@@ -153,28 +208,63 @@ fn store_failure(e: &StoreError) -> Reply {
     Reply::Failed(failure(e.to_string(), e.hint(), e.is_store_problem()))
 }
 
-fn handle(mut conn: UnixStream, store: &Store, owner: &Owner, stop: &AtomicBool) {
-    let _ = conn.set_read_timeout(Some(REQUEST_TIMEOUT));
+fn handle(
+    mut conn: UnixStream,
+    slot: Slot,
+    watchers: &Arc<AtomicUsize>,
+    store: &Store,
+    owner: &Owner,
+    stop: &AtomicBool,
+) {
     let _ = conn.set_write_timeout(Some(WRITE_TIMEOUT));
-    let request: Request = match read_frame(&mut conn, MAX_REQUEST_BYTES) {
+    let mut reader = Deadline {
+        conn: &conn,
+        until: Instant::now() + REQUEST_TIMEOUT,
+    };
+    let read = read_frame(&mut reader, MAX_REQUEST_BYTES);
+    let request: Request = match read {
         Ok(r) => r,
         Err(FrameError::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof => return,
         Err(e) => {
             tracing::warn!("socket: refused a request: {e}");
+            let slow = matches!(&e, FrameError::Io(e) if e.kind() == io::ErrorKind::TimedOut);
+            let hint = if slow {
+                "send the whole request at once"
+            } else {
+                "use the same kioski version as the running kiosk"
+            };
             let reply = Reply::Failed(failure(
                 format!("{} refused the request: {e}", owner.describe()),
-                Some("use the same kioski version as the running kiosk".into()),
+                Some(hint.into()),
                 false,
             ));
             let _ = write_frame(&mut conn, &reply, MAX_REPLY_BYTES);
             return;
         }
     };
-    tracing::debug!(?request, "socket request");
+    tracing::debug!(request = request.name(), "socket request");
     let mut w = BufWriter::new(&conn);
     let sent = match request {
         Request::Responses(id) => stream_responses(&mut w, store, &id),
-        Request::Watch => watch(&mut w, store, stop),
+        Request::Watch => {
+            // A watcher gives its request slot back and counts apart.
+            drop(slot);
+            if watchers.load(Ordering::SeqCst) >= MAX_WATCHERS {
+                tracing::warn!("socket: refused a watcher (too many)");
+                let reply = Reply::Failed(failure(
+                    format!(
+                        "{} already serves {MAX_WATCHERS} live views",
+                        owner.describe()
+                    ),
+                    Some("close a live or admin view, then try again".into()),
+                    true,
+                ));
+                let _ = write_frame(&mut w, &reply, MAX_REPLY_BYTES);
+                return;
+            }
+            let _watching = Slot::take(watchers);
+            watch(&mut w, store, stop)
+        }
         request => write_frame(&mut w, &answer(request, store, owner), MAX_REPLY_BYTES),
     };
     if let Err(e) = sent {
@@ -200,7 +290,18 @@ fn answer(request: Request, store: &Store, owner: &Owner) -> Reply {
             .version(&VersionHash(hash))
             .map(|v| Reply::Version(v.as_ref().map(|v| Box::new(v.into())))),
         Request::Stats(id) => ReadStore::stats(store, &id).map(|s| Reply::Stats((&s).into())),
-        Request::PinHash => store.pin_hash().map(Reply::Text),
+        // Release 0.1's clients asked for the hash; it never leaves now.
+        Request::PinHash => Ok(Reply::Failed(failure(
+            "this kiosk checks PIN attempts itself and never hands out the PIN hash".into(),
+            Some("use the same kioski version as the running kiosk".into()),
+            false,
+        ))),
+        Request::HasPin => store.has_pin().map(Reply::Flag),
+        // The owner's clock, not the client's: a client cannot wait out
+        // a lock by claiming a later time.
+        Request::CheckPin(attempt) => store
+            .check_pin(&attempt, jiff::Timestamp::now().as_millisecond())
+            .map(|c| Reply::Pin(c.into())),
         Request::TerminalName => store.terminal_name().map(Reply::Text),
         Request::Activate(id) => store.activate(&id).map(|()| Reply::Done),
         Request::SetTerminalName(name) => store.set_terminal_name(&name).map(|()| Reply::Done),

@@ -496,7 +496,8 @@ fn check_version(v: BundleVersion) -> Result<StoredVersion, BundleError> {
 /// Opens a bundle and checks its mark and format; returns the file and
 /// its length.
 fn open_bundle(path: &Path) -> Result<(File, u64), BundleError> {
-    let mut file = File::open(path)?;
+    // A FIFO or device would block this thread; refused at once.
+    let mut file = super::open_regular_file(path)?;
     let len = file.metadata()?.len();
     let fixed = RECORDS_START + 1 + CHECKSUM_LEN;
     if len < fixed {

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -15,7 +15,8 @@ use super::lock::{self, StoreLock};
 use super::read::{ReadStore, Responses, SurveyCache};
 use super::record::{self, SurveyEntryV1, VersionRefV1, VersionV2};
 use super::watch::{StoreEvent, Watchers};
-use crate::core::response::Response;
+use crate::core::pin::{self, Lockout, PinCheck};
+use crate::core::response::{Response, check_terminal_name};
 use crate::core::survey::Survey;
 use crate::core::version::VersionHash;
 
@@ -88,6 +89,9 @@ pub struct Store {
     /// Surveys by version, decoded once.
     cache: SurveyCache,
     watchers: Watchers,
+    /// Held for one whole PIN attempt (read, verify, store), so attempts
+    /// from the kiosk and the socket at once are counted one by one.
+    pin_attempts: Mutex<()>,
     _lock: StoreLock,
 }
 
@@ -130,6 +134,7 @@ impl Store {
             data_file,
             cache: SurveyCache::default(),
             watchers: Watchers::default(),
+            pin_attempts: Mutex::new(()),
             _lock: lock,
         };
         Ok(store)
@@ -480,28 +485,94 @@ impl Store {
         Ok(out)
     }
 
-    /// The admin PIN's hash, if one is set.
+    /// The admin PIN's hash, if one is set. Only this process sees it:
+    /// the socket never hands it out ([`Store::check_pin`] instead).
     pub fn pin_hash(&self) -> Result<Option<String>, StoreError> {
         let value = self.meta.get(keys::META_PIN).map_err(read_error)?;
         Ok(value.map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
+    /// Whether an admin PIN is set (without it the kiosk runs in demo mode).
+    pub fn has_pin(&self) -> Result<bool, StoreError> {
+        Ok(self.pin_hash()?.is_some())
+    }
+
+    /// Stores the admin PIN's hash and clears the count of wrong PINs;
+    /// anything but an argon2 PHC string is refused, so a stored PIN
+    /// always verifies or fails cleanly.
     pub fn set_pin_hash(&self, hash: &str) -> Result<(), StoreError> {
-        self.meta
-            .insert(keys::META_PIN, hash.as_bytes())
-            .map_err(write_error)?;
+        if !pin::is_hash(hash) {
+            return Err(StoreError::Setting(
+                "the PIN hash is not an argon2 PHC string".into(),
+            ));
+        }
+        let mut batch = sled::Batch::default();
+        batch.insert(keys::META_PIN, hash.as_bytes());
+        batch.remove(keys::META_PIN_LOCKOUT);
+        self.meta.apply_batch(batch).map_err(write_error)?;
         self.sync()
     }
 
-    /// The terminal name an admin set for this store, if any.
+    /// The wrong PINs in a row and the lock they earned, as stored.
+    pub fn pin_lockout(&self) -> Result<Lockout, StoreError> {
+        let value = self.meta.get(keys::META_PIN_LOCKOUT).map_err(read_error)?;
+        Ok(value.map_or_else(Lockout::default, |v| decode_lockout(&v)))
+    }
+
+    /// Checks one admin PIN attempt at `now_ms`: the owner verifies it
+    /// (argon2, about 0.2 s) unless the prompt is locked, and stores the
+    /// count of wrong PINs and the lock before answering, so they hold for
+    /// every prompt (kiosk, `kioski admin`) and across restarts. Attempts
+    /// are checked one at a time.
+    pub fn check_pin(&self, attempt: &str, now_ms: i64) -> Result<PinCheck, StoreError> {
+        let _one_at_a_time = self
+            .pin_attempts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(hash) = self.pin_hash()? else {
+            return Ok(PinCheck::NoPin);
+        };
+        let stored = self.pin_lockout()?;
+        let (check, next) = pin::attempt(stored, now_ms, || pin::verify(attempt, &hash));
+        if next != stored {
+            if next == Lockout::default() {
+                self.meta
+                    .remove(keys::META_PIN_LOCKOUT)
+                    .map_err(write_error)?;
+            } else {
+                self.meta
+                    .insert(keys::META_PIN_LOCKOUT, &encode_lockout(next)[..])
+                    .map_err(write_error)?;
+            }
+            self.sync()?;
+        }
+        Ok(check)
+    }
+
+    /// The terminal name an admin set for this store, if any. A name that
+    /// breaks the rule (stored by 0.1.0, which did not check) reads as
+    /// unset, with a warning in the log, so it cannot make every response
+    /// fail; setting a good name replaces it.
     pub fn terminal_name(&self) -> Result<Option<String>, StoreError> {
         let value = self.meta.get(keys::META_TERMINAL).map_err(read_error)?;
-        Ok(value.map(|v| String::from_utf8_lossy(&v).into_owned()))
+        let Some(value) = value else { return Ok(None) };
+        let name = String::from_utf8_lossy(&value).into_owned();
+        match check_terminal_name(&name) {
+            Ok(()) => Ok(Some(name)),
+            Err(e) => {
+                tracing::warn!(
+                    "ignoring the stored terminal name ({e}); set a new one with `kioski admin`"
+                );
+                Ok(None)
+            }
+        }
     }
 
     /// Names this terminal in the responses it stores from now on (the
-    /// kiosk takes it at its next welcome screen).
+    /// kiosk takes it at its next welcome screen). A name that a response
+    /// could not carry is refused and nothing is stored.
     pub fn set_terminal_name(&self, name: &str) -> Result<(), StoreError> {
+        check_terminal_name(name).map_err(|e| StoreError::Setting(e.to_string()))?;
         self.meta
             .insert(keys::META_TERMINAL, name.as_bytes())
             .map_err(write_error)?;
@@ -593,11 +664,42 @@ impl ReadStore for Store {
     fn responses<'a>(&'a self, id: &str) -> Responses<'a> {
         Box::new(Store::responses(self, id))
     }
-    fn pin_hash(&self) -> Result<Option<String>, StoreError> {
-        Store::pin_hash(self)
+    fn has_pin(&self) -> Result<bool, StoreError> {
+        Store::has_pin(self)
     }
     fn terminal_name(&self) -> Result<Option<String>, StoreError> {
         Store::terminal_name(self)
+    }
+}
+
+/// `meta/pin_lockout`: failures (u32 LE), then the lock's end (i64 LE, 0
+/// for none).
+fn encode_lockout(l: Lockout) -> [u8; 12] {
+    let mut out = [0u8; 12];
+    out[..4].copy_from_slice(&l.failures.to_le_bytes());
+    out[4..].copy_from_slice(&l.until_ms.unwrap_or(0).to_le_bytes());
+    out
+}
+
+/// Reads `meta/pin_lockout`; a damaged record counts as one full round of
+/// wrong PINs with no lock, so damage never unlocks more than a restart
+/// used to.
+fn decode_lockout(bytes: &[u8]) -> Lockout {
+    match (bytes.get(..4), bytes.get(4..12)) {
+        (Some(f), Some(u)) if bytes.len() == 12 => {
+            let failures = u32::from_le_bytes([f[0], f[1], f[2], f[3]]);
+            let mut until = [0u8; 8];
+            until.copy_from_slice(u);
+            let until = i64::from_le_bytes(until);
+            Lockout {
+                failures,
+                until_ms: (until != 0).then_some(until),
+            }
+        }
+        _ => Lockout {
+            failures: pin::PIN_TRIES - 1,
+            until_ms: None,
+        },
     }
 }
 
@@ -834,6 +936,73 @@ mod tests {
             Err(e) => panic!("{e}"),
             Ok(_) => panic!("opened twice"),
         }
+    }
+
+    #[test]
+    fn an_over_long_terminal_name_is_refused_and_nothing_is_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        store.set_terminal_name("kirjasto-1").unwrap();
+        for bad in ["x".repeat(65), String::new(), "a\u{1b}[2Jb".into()] {
+            assert!(store.set_terminal_name(&bad).is_err(), "{bad:?} was stored");
+        }
+        assert_eq!(
+            store.terminal_name().unwrap().as_deref(),
+            Some("kirjasto-1")
+        );
+    }
+
+    #[test]
+    fn a_bad_terminal_name_from_an_older_release_reads_as_unset() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = open(&dir);
+            // What 0.1.0 stored without a check.
+            store
+                .meta
+                .insert(keys::META_TERMINAL, "x".repeat(65).as_bytes())
+                .unwrap();
+            store.sync().unwrap();
+        }
+        let store = open(&dir);
+        assert_eq!(store.terminal_name().unwrap(), None);
+    }
+
+    #[test]
+    fn the_pin_lockout_survives_reopening_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = open(&dir);
+            assert_eq!(store.check_pin("482913", NOW).unwrap(), PinCheck::NoPin);
+            store
+                .set_pin_hash(&pin::hash("482913", &[4; 16]).unwrap())
+                .unwrap();
+            for _ in 0..pin::PIN_TRIES {
+                assert!(matches!(
+                    store.check_pin("000000", NOW).unwrap(),
+                    PinCheck::Wrong { .. }
+                ));
+            }
+        }
+        let store = open(&dir);
+        // The right PIN is refused while the lock lasts, after a restart.
+        assert!(matches!(
+            store.check_pin("482913", NOW + 1_000).unwrap(),
+            PinCheck::Locked { .. }
+        ));
+        assert_eq!(
+            store.check_pin("482913", NOW + pin::LOCKOUT_MS).unwrap(),
+            PinCheck::Right
+        );
+        assert_eq!(store.pin_lockout().unwrap(), Lockout::default());
+        // A new PIN clears the count.
+        store.check_pin("000000", NOW + pin::LOCKOUT_MS).unwrap();
+        assert_eq!(store.pin_lockout().unwrap().failures, 1);
+        store
+            .set_pin_hash(&pin::hash("135790", &[5; 16]).unwrap())
+            .unwrap();
+        assert_eq!(store.pin_lockout().unwrap(), Lockout::default());
+        assert!(store.set_pin_hash("4321").is_err());
     }
 
     #[cfg(unix)]

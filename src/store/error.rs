@@ -45,6 +45,10 @@ pub enum StoreError {
     #[error("no survey version {0} in the store")]
     UnknownVersion(String),
 
+    /// A setting (terminal name, PIN) that breaks its rule; nothing stored.
+    #[error("{0}")]
+    Setting(String),
+
     #[error("the response does not fit survey `{survey}`: {reason}")]
     InvalidResponse { survey: String, reason: String },
 
@@ -67,6 +71,7 @@ impl StoreError {
             StoreError::UnknownSurvey(_)
                 | StoreError::UnknownVersion(_)
                 | StoreError::InvalidResponse { .. }
+                | StoreError::Setting(_)
                 | StoreError::Relayed {
                     store_problem: false,
                     ..

@@ -27,6 +27,9 @@ pub const META_ACTIVE: &[u8] = b"active";
 pub const META_PIN: &[u8] = b"pin";
 /// This terminal's name (UTF-8).
 pub const META_TERMINAL: &[u8] = b"terminal";
+/// Wrong admin PINs in a row and the lock they earned: `u32` LE failures,
+/// then `i64` LE Unix milliseconds the lock ends (0: not locked).
+pub const META_PIN_LOCKOUT: &[u8] = b"pin_lockout";
 
 /// The layout of trees and keys this kioski writes. 2: survey versions may
 /// be version records of format 2 (text only); a format 1 store (release

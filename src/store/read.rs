@@ -94,8 +94,9 @@ pub trait ReadStore {
     /// The responses to survey `id`, oldest first.
     fn responses<'a>(&'a self, id: &str) -> Responses<'a>;
 
-    /// The admin PIN's hash, if one is set.
-    fn pin_hash(&self) -> Result<Option<String>, StoreError>;
+    /// Whether an admin PIN is set. The hash itself never leaves the
+    /// owner: PIN attempts are checked by it (`Store::check_pin`).
+    fn has_pin(&self) -> Result<bool, StoreError>;
 
     /// The terminal name an admin set, if any.
     fn terminal_name(&self) -> Result<Option<String>, StoreError>;

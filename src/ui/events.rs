@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crossterm::event::Event;
 
+use crate::core::pin::PinCheck;
 use crate::store::StoreEvent;
 
 /// Something from outside the loop.
@@ -26,6 +27,9 @@ pub enum Incoming {
     Store(StoreEvent),
     /// The store's notices stopped: its owner went away.
     StoreGone,
+    /// The store's verdict on an admin PIN attempt (checked on a worker
+    /// thread, so the screen keeps drawing).
+    PinChecked(Result<PinCheck, String>),
     /// The kiosk's writer thread finished a save.
     Saved(Saved, Result<(), String>),
 }

@@ -878,7 +878,7 @@ fn bundle_export_through_the_owner_while_responses_arrive() {
         .map(|i| respondent(&mut rng, &setup, f64::from(i) / 3000.0))
         .collect();
     store.submit_batch(&first).unwrap();
-    let _server = kioski::remote::serve(store.clone(), "kiosk").unwrap();
+    let _server = kioski::remote::serve(store.clone(), "kiosk", None).unwrap();
 
     let stop = Arc::new(AtomicBool::new(false));
     let submitted = Arc::new(AtomicUsize::new(0));

@@ -349,7 +349,7 @@ fn skip_logic_follows_earlier_answers() {
 fn with_a_pin_only_the_chord_and_the_pin_leave() {
     let dir = all_types_store("pty-pin");
     kioski(["pin", "set"])
-        .stdin("4321\n")
+        .stdin("482913\n")
         .store(dir.path())
         .run()
         .expect_code(0);
@@ -403,8 +403,8 @@ fn with_a_pin_only_the_chord_and_the_pin_leave() {
     press(&k, keys::ENTER, "Wrong PIN.");
     assert!(k.running(), "a wrong PIN ended the kiosk");
     k.assert_shows("Admin PIN");
-    press(&k, b"4321", "••••");
-    k.assert_hides("4321");
+    press(&k, b"482913", "••••••");
+    k.assert_hides("482913");
     k.send(keys::ENTER);
     assert_eq!(k.wait_exit(), 0);
     assert_restored(&k);
@@ -416,7 +416,7 @@ fn with_a_pin_only_the_chord_and_the_pin_leave() {
         r.answers,
         answers([("group", Answer::Choice(Picked::Option("staff".into())))])
     );
-    assert!(!crate::support::files_contain(dir.path(), b"4321"));
+    assert!(!crate::support::files_contain(dir.path(), b"482913"));
 }
 
 #[test]
@@ -498,7 +498,7 @@ fn idle_timeout_stores_a_partial_and_resets_to_welcome() {
 fn five_wrong_pins_lock_the_prompt() {
     let dir = all_types_store("pty-lockout");
     kioski(["pin", "set"])
-        .stdin("4321\n")
+        .stdin("482913\n")
         .store(dir.path())
         .run()
         .expect_code(0);
@@ -514,7 +514,7 @@ fn five_wrong_pins_lock_the_prompt() {
     press(&k, keys::ENTER, "Too many wrong attempts. Wait 60 seconds");
     // While locked, even the right PIN is not taken: Esc after it closes
     // the prompt of a kiosk still running, and the lockout stays.
-    k.send(b"4321\r");
+    k.send(b"482913\r");
     std::thread::sleep(Duration::from_millis(30));
     k.send(keys::ESC);
     k.wait_for_gone("Admin PIN");
@@ -525,6 +525,42 @@ fn five_wrong_pins_lock_the_prompt() {
     assert_eq!(k.wait_exit(), 143, "128 + SIGTERM");
     assert_restored(&k);
     assert!(responses(dir.path(), "all-types").is_empty());
+}
+
+#[test]
+fn the_pin_lockout_survives_a_restart() {
+    let dir = all_types_store("pty-lockout-restart");
+    kioski(["pin", "set"])
+        .stdin("482913\n")
+        .store(dir.path())
+        .run()
+        .expect_code(0);
+    let mut k = PtyKiosk::builder(dir.path()).args(["--lang", "en"]).start();
+    k.wait_for_text("Start");
+    press(&k, keys::EXIT_CHORD, "Admin PIN");
+    for _ in 0..4 {
+        press(&k, b"000000", "••••••");
+        press(&k, keys::ENTER, "Wrong PIN.");
+    }
+    press(&k, b"000000", "••••••");
+    press(&k, keys::ENTER, "Too many wrong attempts.");
+    k.signal("TERM");
+    assert_eq!(k.wait_exit(), 143, "128 + SIGTERM");
+
+    // A restart does not lift the lock: the prompt still says so, and
+    // the right PIN typed into it does not end the kiosk.
+    let mut k = PtyKiosk::builder(dir.path()).args(["--lang", "en"]).start();
+    k.wait_for_text("Start");
+    press(&k, keys::EXIT_CHORD, "Too many wrong attempts.");
+    k.send(b"482913\r");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        k.running(),
+        "the right PIN was taken during the lockout after a restart"
+    );
+    k.assert_shows("Too many wrong attempts.");
+    k.signal("TERM");
+    assert_eq!(k.wait_exit(), 143, "128 + SIGTERM");
 }
 
 /// A signal from outside mid-survey: the answers so far are stored as a

@@ -403,7 +403,7 @@ fn the_admin_view_works_through_a_running_kiosk() {
     w.palvelupiste(40);
     let (complete, partial) = w.counts("palvelupiste");
     kioski(["pin", "set"])
-        .stdin("4321\n")
+        .stdin("482913\n")
         .store(&w.store)
         .run()
         .expect_code(0);
@@ -422,7 +422,7 @@ fn the_admin_view_works_through_a_running_kiosk() {
     admin.assert_hides("1111");
     press(&admin, keys::ENTER, "Wrong PIN.");
     admin.assert_hides("palvelupiste");
-    press(&admin, b"4321", "••••");
+    press(&admin, b"482913", "••••••");
     admin.assert_hides("Wrong PIN.");
     admin.send(keys::ENTER);
     admin.wait_for("the survey list with palvelupiste's counts", |s| {

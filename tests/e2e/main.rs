@@ -27,6 +27,7 @@
 //!   PIN lock-down, idle reset, signals, resizing, a hostile paste; the
 //!   store checked after each. Prints key-to-frame latency and idle CPU.
 
+mod abuse;
 mod bundle;
 mod crash;
 mod export;
@@ -40,6 +41,7 @@ mod pin;
 mod pipe;
 mod pty;
 mod remote;
+mod settings;
 mod store;
 mod support;
 mod tally;

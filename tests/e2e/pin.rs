@@ -59,18 +59,25 @@ fn a_bad_pin_is_refused_and_changes_nothing() {
     let store = TempDir::new("pin-bad");
     // A PIN already set stays set when a new one is refused.
     kioski(["pin", "set"])
-        .stdin("4321\n")
+        .stdin("482913\n")
         .store(store.path())
         .run()
         .expect_code(0);
     let before = pin_hash(store.path()).unwrap();
     let mut transcript = String::new();
-    for input in ["123\n", "\n", "", "12 34\n", "1234\u{1b}[2J\n"] {
+    for input in [
+        "4321\n",
+        "12345\n",
+        "\n",
+        "",
+        "123 456\n",
+        "123456\u{1b}[2J\n",
+    ] {
         let run = kioski(["pin", "set"])
             .stdin(input)
             .store(store.path())
             .run();
-        run.expect_code(1);
+        run.expect_code(2);
         assert!(run.stdout.is_empty(), "{run}");
         assert!(run.stderr.starts_with("error: "), "{run}");
         assert!(!run.stderr.contains('\u{1b}'), "{run}");
@@ -80,12 +87,12 @@ fn a_bad_pin_is_refused_and_changes_nothing() {
         .stdin(format!("{}\n", "7".repeat(65)))
         .store(store.path())
         .run();
-    run.expect_code(1);
+    run.expect_code(2);
     assert_eq!(pin_hash(store.path()).unwrap(), before);
-    assert!(pin::verify("4321", &before));
+    assert!(pin::verify("482913", &before));
 
     // In a fresh store, a refused PIN creates nothing.
-    let run = kioski(["pin", "set"]).stdin("123\n").run();
-    run.expect_code(1).expect_store_untouched();
+    let run = kioski(["pin", "set"]).stdin("12345\n").run();
+    run.expect_code(2).expect_store_untouched();
     insta::assert_snapshot!(transcript);
 }

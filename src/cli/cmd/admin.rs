@@ -30,7 +30,7 @@ pub fn run(_args: &AdminArgs, ctx: &Context) -> Result<(), CliError> {
     let mut access = ctx.access("admin")?;
     // While this view owns the store, other commands go through it.
     let _server = match &access {
-        Access::Local(store) => crate::remote::serve(store.clone(), "admin").ok(),
+        Access::Local(store) => ctx.serve(store, "admin").ok(),
         Access::Remote(_) => None,
     };
     let setup = AdminSetup {

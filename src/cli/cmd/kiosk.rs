@@ -32,7 +32,7 @@ pub struct KioskArgs {
     pub survey: Option<String>,
 
     /// This terminal's name, stored with each response (default: host name).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = terminal_name)]
     pub terminal: Option<String>,
 
     /// Seconds without input before the answers so far are saved as a
@@ -43,6 +43,14 @@ pub struct KioskArgs {
     /// The language each respondent starts in (default: the survey's first).
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
+}
+
+/// `--terminal`: checked by the same rule as a stored response's terminal,
+/// so a name that every later response would fail on is never taken.
+pub fn terminal_name(text: &str) -> Result<String, String> {
+    crate::core::response::check_terminal_name(text)
+        .map(|()| text.to_owned())
+        .map_err(|e| format!("{e}"))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -72,9 +80,21 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
     crate::cli::logging::to_store_dir(store.dir());
     // Other commands (tally, export, load, activate, admin) go through
     // this process while it owns the store.
-    let _server = crate::remote::serve(store.clone(), "kiosk")
-        .inspect_err(|e| tracing::warn!("cannot serve the store on its socket: {e}"))
-        .ok();
+    // A kiosk that nothing can reach would keep every other command
+    // locked out of its store, so it does not start.
+    let _server = ctx.serve(&store, "kiosk").map_err(|e| {
+        tracing::error!("cannot serve the store on its socket: {e}");
+        CliError::new(
+            Exit::Store,
+            format!(
+                "cannot make the store's socket, so other commands could not reach the kiosk: {}.",
+                crate::store::io_reason(&e)
+            ),
+        )
+        .with_hint(
+            "use a store directory with a shorter path (--store DIR), or set XDG_RUNTIME_DIR",
+        )
+    })?;
     let id = choose_survey(&store, args, ctx)?;
     let version = store.latest(&id)?;
     let lang = args.lang.map(|l| match l {
@@ -102,7 +122,8 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
         terminal_flag: args.terminal.clone(),
         lang,
         idle_timeout_ms: i64::from(args.idle_timeout) * 1000,
-        pin_hash: store.pin_hash()?,
+        pin_set: store.has_pin()?,
+        lockout: store.pin_lockout()?,
         theme: crate::cli::theme_from_env(),
     };
     match run(&store, setup) {

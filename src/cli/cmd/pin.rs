@@ -19,7 +19,8 @@ pub struct PinArgs {
 #[derive(Debug, Subcommand)]
 pub enum PinCommand {
     /// Set the admin PIN (asked twice without echo on a terminal, or one
-    /// line from standard input). Only an argon2id hash is stored.
+    /// line from standard input): at least 6 characters, no spaces. Only
+    /// an argon2id hash is stored, and the count of wrong PINs starts over.
     #[command(after_help = "Examples:\n  kioski pin set\n  echo 482913 | kioski pin set")]
     Set,
 }
@@ -33,7 +34,13 @@ pub fn run(args: &PinArgs, ctx: &Context) -> Result<(), CliError> {
 fn set(ctx: &Context) -> Result<(), CliError> {
     let pin = read_pin()?;
     let salt: [u8; 16] = rand::rng().random();
-    let hash = pin::hash(&pin, &salt).map_err(|e| CliError::invalid(format!("{e}.")))?;
+    // A PIN that breaks the rules is a usage error, found before the
+    // store is opened: nothing is stored.
+    let hash = pin::hash(&pin, &salt).map_err(|e| {
+        CliError::new(Exit::Usage, format!("{e}; nothing was changed.")).with_hint(
+            "choose a PIN of 6 to 64 characters, e.g. six digits, and run `kioski pin set` again",
+        )
+    })?;
     let store = ctx.open_store("pin set")?;
     store.set_pin_hash(&hash)?;
     outln!("The admin PIN is set.")?;
@@ -48,7 +55,7 @@ fn read_pin() -> Result<String, CliError> {
         let second = rpassword::prompt_password("The same PIN again: ").map_err(io_error)?;
         if first != second {
             return Err(
-                CliError::invalid("the two PINs differ; nothing was changed.")
+                CliError::new(Exit::Usage, "the two PINs differ; nothing was changed.")
                     .with_hint("run `kioski pin set` again"),
             );
         }

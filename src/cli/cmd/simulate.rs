@@ -43,7 +43,7 @@ pub struct SimulateArgs {
     pub bulk: bool,
 
     /// The terminal name stored with each response.
-    #[arg(long, value_name = "NAME", default_value = "simulated")]
+    #[arg(long, value_name = "NAME", default_value = "simulated", value_parser = super::kiosk::terminal_name)]
     pub terminal: String,
 
     /// Print each response id once it is durable (for the crash test).

@@ -150,7 +150,7 @@ fn live(args: &TallyArgs, ctx: &Context, grouping: Grouping) -> Result<(), CliEr
     })?;
     // While this view owns the store, other commands go through it.
     let _server = match &access {
-        Access::Local(store) => crate::remote::serve(store.clone(), "tally --live").ok(),
+        Access::Local(store) => ctx.serve(store, "tally --live").ok(),
         Access::Remote(_) => None,
     };
     let dir = access.dir().to_owned();

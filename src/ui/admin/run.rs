@@ -74,8 +74,9 @@ pub fn run(
         .ok()
         .flatten()
         .unwrap_or_else(|| setup.default_terminal.clone());
-    let pin_hash = access.read().pin_hash().unwrap_or(None);
-    let mut admin = Admin::new(pin_hash, terminal, source);
+    // When the answer is unknown, ask for the PIN: never open up by doubt.
+    let pin_set = access.read().has_pin().unwrap_or(true);
+    let mut admin = Admin::new(pin_set, terminal, source);
     admin.survey_files = setup.survey_files.clone();
     let mut read_at = Instant::now();
     let mut action = if matches!(admin.mode, super::state::Mode::List) {
@@ -87,6 +88,15 @@ pub fn run(
         match std::mem::replace(&mut action, Action::None) {
             Action::None => {}
             Action::Quit => return Ok(()),
+            Action::CheckPin(attempt) => {
+                // The owner verifies (argon2, about 0.2 s) and keeps the
+                // count; this view waits for it, as for any other action.
+                let check = access
+                    .check_pin(&attempt, now_ms())
+                    .map_err(|e| e.to_string());
+                action = admin.pin_checked(check, now_ms());
+                continue;
+            }
             Action::Live(id) => {
                 let live_setup = LiveSetup {
                     survey: id,
@@ -121,7 +131,7 @@ pub fn run(
             Some(Incoming::Signal(_)) | Some(Incoming::InputClosed(_)) => return Ok(()),
             Some(Incoming::Terminal(Event::Key(key))) => action = admin.key(key, now_ms()),
             Some(Incoming::Terminal(Event::Paste(text))) => admin.paste(&text),
-            Some(Incoming::Terminal(_) | Incoming::Saved(..)) => {}
+            Some(Incoming::Terminal(_) | Incoming::Saved(..) | Incoming::PinChecked(_)) => {}
             Some(Incoming::Store(StoreEvent::Stored(r))) => {
                 // A notice this soon after a reading may be for a response
                 // stored while the list was read, and counted by it: the
@@ -150,7 +160,7 @@ pub fn run(
 }
 
 /// Does one store or file action and says how it went.
-fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
+pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
     // A refresh reads the rows itself; every other action reads them after.
     let read_rows_after = !matches!(action, Action::Refresh);
     let outcome: Result<Vec<String>, Vec<String>> = match action {
@@ -210,6 +220,17 @@ fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
             .map_err(|e| bundle_error(&path, &e)),
         Action::SetTerminalName(name) => {
             let name = crate::core::sanitize::strip(&name, false);
+            // The rule every stored name follows, said here before asking
+            // the store (which refuses such a name too).
+            if let Err(e) = crate::core::response::check_terminal_name(&name) {
+                admin.say(
+                    vec![format!(
+                        "Cannot set the terminal name: {e}; nothing was changed."
+                    )],
+                    true,
+                );
+                return;
+            }
             access
                 .set_terminal_name(&name)
                 .map(|()| {
@@ -218,7 +239,7 @@ fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
                 })
                 .map_err(|e| vec![format!("Cannot set the terminal name: {e}.")])
         }
-        Action::None | Action::Quit | Action::Live(_) => return,
+        Action::None | Action::Quit | Action::Live(_) | Action::CheckPin(_) => return,
     };
     let refresh = outcome.is_ok() && read_rows_after;
     match outcome {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::core::pin::{self, Lockout};
+use crate::core::pin::{self, Lockout, PinCheck};
 use crate::core::response::Response;
 use crate::store::export::Format;
 use crate::ui::kiosk::field::TextField;
@@ -91,6 +91,9 @@ pub enum Action {
     Import(PathBuf),
     SetTerminalName(String),
     Live(String),
+    /// Have the store's owner check a PIN attempt; the answer comes back
+    /// through [`Admin::pin_checked`].
+    CheckPin(String),
 }
 
 pub struct Admin {
@@ -100,8 +103,8 @@ pub struct Admin {
     /// The last action's outcome, line by line.
     pub message: Vec<String>,
     pub message_is_error: bool,
+    /// The lockout as the store last reported it (the store decides).
     pub lockout: Lockout,
-    pin_hash: Option<String>,
     pub terminal: String,
     /// "through `kioski kiosk` (pid 7)" or "owns the store".
     pub source: String,
@@ -113,15 +116,16 @@ pub struct Admin {
 
 impl Admin {
     /// Starts at the PIN prompt, or at the list when no PIN is set.
-    pub fn new(pin_hash: Option<String>, terminal: String, source: String) -> Admin {
-        let mode = match pin_hash {
-            Some(_) => Mode::Pin {
+    pub fn new(pin_set: bool, terminal: String, source: String) -> Admin {
+        let mode = if pin_set {
+            Mode::Pin {
                 digits: String::new(),
                 wrong: false,
-            },
-            None => Mode::List,
+            }
+        } else {
+            Mode::List
         };
-        let message = if pin_hash.is_none() {
+        let message = if !pin_set {
             vec!["No admin PIN is set: anyone at this terminal can change the store. Set one with `kioski pin set`.".into()]
         } else {
             Vec::new()
@@ -130,10 +134,9 @@ impl Admin {
             mode,
             rows: Vec::new(),
             selected: 0,
-            message_is_error: pin_hash.is_none(),
+            message_is_error: !pin_set,
             message,
             lockout: Lockout::default(),
-            pin_hash,
             terminal,
             source,
             survey_files: Vec::new(),
@@ -228,18 +231,34 @@ impl Admin {
                 *wrong = false;
             }
             KeyCode::Enter if !locked => {
-                let right = self
-                    .pin_hash
-                    .as_deref()
-                    .is_some_and(|h| pin::verify(digits, h));
-                if right {
-                    self.lockout = Lockout::default();
-                    self.mode = Mode::List;
-                    return Action::Refresh;
-                }
-                digits.clear();
+                return Action::CheckPin(std::mem::take(digits));
+            }
+            _ => {}
+        }
+        Action::None
+    }
+
+    /// The store's verdict on a PIN attempt: the list, or the count and
+    /// the lock on screen.
+    pub fn pin_checked(&mut self, check: Result<PinCheck, String>, now_ms: i64) -> Action {
+        let Mode::Pin { digits, wrong } = &mut self.mode else {
+            return Action::None;
+        };
+        digits.clear();
+        match check {
+            Ok(PinCheck::Right) | Ok(PinCheck::NoPin) => {
+                self.lockout = Lockout::default();
+                self.mode = Mode::List;
+                self.say(Vec::new(), false);
+                return Action::Refresh;
+            }
+            Ok(PinCheck::Wrong {
+                lockout,
+                locked_for_ms,
+            }) => {
                 *wrong = true;
-                if let Some(wait) = self.lockout.fail(now_ms) {
+                self.lockout = lockout;
+                if let Some(wait) = locked_for_ms {
                     self.say(
                         vec![format!(
                             "Too many wrong PINs: locked for {} s.",
@@ -249,7 +268,22 @@ impl Admin {
                     );
                 }
             }
-            _ => {}
+            Ok(PinCheck::Locked { lockout }) => {
+                self.lockout = lockout;
+                let left = lockout
+                    .until_ms
+                    .map_or(0, |t| (t - now_ms).max(0) / 1000 + 1);
+                self.say(
+                    vec![format!(
+                        "Too many wrong PINs (here or at the kiosk): locked for {left} s more."
+                    )],
+                    true,
+                );
+            }
+            Err(e) => {
+                *wrong = true;
+                self.say(vec![format!("Cannot check the PIN: {e}.")], true);
+            }
         }
         Action::None
     }

@@ -1,5 +1,12 @@
 //! Tests of the admin view.
 
+use std::sync::Arc;
+
+use super::run::carry_out;
+use super::state::Action;
+use crate::remote::Access;
+use crate::store::Store;
+
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -43,7 +50,7 @@ fn response(survey: &str, ms: i64, seed: u64) -> Response {
 }
 
 fn admin(rows: Vec<SurveyRow>) -> Admin {
-    let mut a = Admin::new(None, "desk-1".into(), "owns the store".into());
+    let mut a = Admin::new(false, "desk-1".into(), "owns the store".into());
     a.set_rows(rows);
     a
 }
@@ -75,4 +82,26 @@ fn an_announced_response_counts_once_in_its_own_row() {
     assert!(!a.accept(&r));
     assert!(!a.accept(&response("unknown", NOW, 2)));
     assert_eq!((a.rows[0].complete, a.rows[1].complete), (1, 0));
+}
+
+#[test]
+fn an_over_long_terminal_name_is_refused_on_screen_and_not_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let access = Access::Local(Arc::new(Store::open(dir.path(), "test").unwrap()));
+    let mut admin = Admin::new(false, "t".into(), "owns the store".into());
+    carry_out(Action::SetTerminalName("k".repeat(65)), &access, &mut admin);
+    assert!(admin.message_is_error, "{:?}", admin.message);
+    assert!(
+        admin.message[0].contains("65 characters"),
+        "{:?}",
+        admin.message
+    );
+    assert_eq!(access.read().terminal_name().unwrap(), None);
+    carry_out(
+        Action::SetTerminalName("kirjasto-1".into()),
+        &access,
+        &mut admin,
+    );
+    assert!(!admin.message_is_error, "{:?}", admin.message);
+    assert_eq!(admin.terminal, "kirjasto-1");
 }

@@ -172,7 +172,7 @@ pub fn compute(area: Rect, k: &Kiosk, theme: Theme, now_ms: i64) -> Layout {
         return layout;
     }
     let mut rows = Rows::new(area);
-    if k.pin_hash.is_none() {
+    if !k.pin_set {
         layout.banner = Some(rows.take_top(1));
     }
     let roomy = area.height >= 20;

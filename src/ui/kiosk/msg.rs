@@ -4,6 +4,7 @@ use crossterm::event::KeyEvent;
 
 use super::layout::Target;
 use crate::core::answer::Answers;
+use crate::core::pin::{Lockout, PinCheck};
 use crate::core::survey::Lang;
 
 /// Something that happened.
@@ -22,6 +23,8 @@ pub enum Msg {
     Saved(Result<(), String>),
     /// The store's answer to a `PrizeEntry`.
     PrizeSaved(Result<(), String>),
+    /// The store's answer to a `CheckPin`.
+    PinChecked(Result<PinCheck, String>),
     /// SIGTERM, SIGHUP or SIGINT from outside.
     Shutdown,
 }
@@ -36,6 +39,20 @@ pub struct Now {
     pub mono_ms: i64,
     /// Unix milliseconds.
     pub wall_ms: i64,
+}
+
+impl Now {
+    /// A stored lockout (its end on the wall clock, so that it survives
+    /// a restart) with its end moved to the monotonic clock the kiosk's
+    /// deadlines run on.
+    pub fn lockout_on_mono(&self, stored: Lockout) -> Lockout {
+        Lockout {
+            failures: stored.failures,
+            until_ms: stored
+                .until_ms
+                .map(|t| self.mono_ms.saturating_add(t.saturating_sub(self.wall_ms))),
+        }
+    }
 }
 
 impl From<i64> for Now {
@@ -60,6 +77,9 @@ pub enum Effect {
     /// Store prize-draw contact details, unlinked from any response; the
     /// loop answers with `Msg::PrizeSaved`.
     PrizeEntry(Vec<(String, String)>),
+    /// Have the store check an admin PIN attempt (off the drawing thread:
+    /// argon2 takes a while); the loop answers with `Msg::PinChecked`.
+    CheckPin(String),
 }
 
 /// A response as the kiosk hands it over; the loop adds id, version,

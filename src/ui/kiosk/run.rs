@@ -17,6 +17,7 @@ use super::msg::{Effect, Msg, Now, Submission};
 use super::state::{Kiosk, Screen};
 use super::update::update;
 use super::view::View;
+use crate::core::pin::{Lockout, PinCheck};
 use crate::core::response::{Response, time_ordered_id};
 use crate::core::survey::{Lang, Survey};
 use crate::core::version::VersionHash;
@@ -36,7 +37,11 @@ pub struct Setup {
     pub terminal_flag: Option<String>,
     pub lang: Option<Lang>,
     pub idle_timeout_ms: i64,
-    pub pin_hash: Option<String>,
+    /// Whether an admin PIN is set (the store checks attempts).
+    pub pin_set: bool,
+    /// The stored lockout at start (wall clock): a restart does not lift
+    /// a lock.
+    pub lockout: Lockout,
     pub theme: Theme,
 }
 
@@ -96,9 +101,10 @@ fn run_loop(
         setup.version,
         setup.lang,
         setup.idle_timeout_ms,
-        setup.pin_hash.clone(),
+        setup.pin_set,
         clock.now().mono_ms,
     );
+    kiosk.lockout = clock.now().lockout_on_mono(setup.lockout);
     let mut last_layout = Layout::default();
     tracing::info!(survey = %kiosk.survey.id, version = %kiosk.version.short(), "kiosk started");
     loop {
@@ -193,6 +199,16 @@ pub fn run_effects(
                 }
             }
             Effect::Log(line) => tracing::info!("{line}"),
+            Effect::CheckPin(attempt) => {
+                // argon2 takes a while: the writer checks, the loop draws on.
+                let job = Job::CheckPin {
+                    attempt,
+                    wall_ms: now.wall_ms,
+                };
+                if let Err(e) = writer.save(job) {
+                    effects.extend(update(kiosk, Msg::PinChecked(Err(e)), now));
+                }
+            }
             Effect::PrizeEntry(fields) => {
                 let survey = kiosk.survey.id.clone();
                 if let Err(e) = writer.save(Job::Prize { survey, fields }) {
@@ -215,6 +231,8 @@ pub trait Durable: Send + Sync {
     fn submit(&self, response: &Response) -> Result<(), StoreError>;
     /// Stores prize-draw contact details, unlinked from any response.
     fn add_prize_entry(&self, survey: &str, fields: &[(String, String)]) -> Result<(), StoreError>;
+    /// Checks an admin PIN attempt and stores the count of wrong ones.
+    fn check_pin(&self, attempt: &str, wall_ms: i64) -> Result<PinCheck, StoreError>;
 }
 
 impl Durable for Store {
@@ -224,6 +242,10 @@ impl Durable for Store {
 
     fn add_prize_entry(&self, survey: &str, fields: &[(String, String)]) -> Result<(), StoreError> {
         Store::add_prize_entry(self, survey, fields)
+    }
+
+    fn check_pin(&self, attempt: &str, wall_ms: i64) -> Result<PinCheck, StoreError> {
+        Store::check_pin(self, attempt, wall_ms)
     }
 }
 
@@ -236,6 +258,11 @@ pub enum Job {
     Prize {
         survey: String,
         fields: Vec<(String, String)>,
+    },
+    /// An admin PIN attempt, answered as [`Incoming::PinChecked`].
+    CheckPin {
+        attempt: String,
+        wall_ms: i64,
     },
 }
 
@@ -252,8 +279,21 @@ impl Writer {
         let (jobs, rx) = mpsc::channel::<Job>();
         let thread = std::thread::spawn(move || {
             for job in rx {
-                let (what, result) = write(&*durable, job);
-                let _ = answers.send(Incoming::Saved(what, result));
+                let answer = match job {
+                    Job::CheckPin { attempt, wall_ms } => {
+                        let started = Instant::now();
+                        let check = durable
+                            .check_pin(&attempt, wall_ms)
+                            .map_err(|e| e.to_string());
+                        tracing::debug!(ms = started.elapsed().as_millis(), "admin PIN checked");
+                        Incoming::PinChecked(check)
+                    }
+                    job => {
+                        let (what, result) = write(&*durable, job);
+                        Incoming::Saved(what, result)
+                    }
+                };
+                let _ = answers.send(answer);
             }
         });
         Writer {
@@ -309,6 +349,11 @@ fn write(durable: &dyn Durable, job: Job) -> (Saved, Result<(), String>) {
             }
             (Saved::PrizeEntry, result.map_err(|e| e.to_string()))
         }
+        // Answered by the writer's loop, never written here.
+        Job::CheckPin { .. } => (
+            Saved::Partial,
+            Err("a PIN check reached the writer's save path (a bug in kioski)".into()),
+        ),
     }
 }
 
@@ -351,6 +396,7 @@ pub fn to_msg(incoming: Incoming, layout: &Layout) -> Option<Msg> {
             tracing::warn!("terminal input ended: {why}");
             Some(Msg::Shutdown)
         }
+        Incoming::PinChecked(check) => Some(Msg::PinChecked(check)),
         Incoming::Terminal(Event::Key(key)) => Some(Msg::Key(key)),
         Incoming::Terminal(Event::Paste(text)) => Some(Msg::Paste(text)),
         Incoming::Terminal(Event::Mouse(m))

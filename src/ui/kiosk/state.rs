@@ -35,10 +35,13 @@ pub struct Kiosk {
     /// (every deadline here is on the monotonic clock; see `msg::Now`).
     pub last_input_ms: i64,
     pub idle_timeout_ms: i64,
-    /// The admin PIN's hash; `None` runs the kiosk in demo mode.
-    pub pin_hash: Option<String>,
+    /// Whether an admin PIN is set; without one the kiosk runs in demo
+    /// mode. The store checks attempts; the kiosk never sees the hash.
+    pub pin_set: bool,
     /// The PIN prompt, when open.
     pub pin: Option<PinPrompt>,
+    /// The stored lockout as the store last reported it, for the screen
+    /// (the store decides; this only shows it).
     pub lockout: Lockout,
 }
 
@@ -147,6 +150,8 @@ impl PrizeForm {
 pub struct PinPrompt {
     pub digits: String,
     pub wrong: bool,
+    /// The store is checking the digits; keys wait until it answers.
+    pub checking: bool,
 }
 
 impl Draft {
@@ -384,7 +389,7 @@ impl Kiosk {
         version: VersionHash,
         home_lang: Option<Lang>,
         idle_timeout_ms: i64,
-        pin_hash: Option<String>,
+        pin_set: bool,
         now_ms: i64,
     ) -> Kiosk {
         let home_lang = home_lang
@@ -403,7 +408,7 @@ impl Kiosk {
             screen: Screen::Welcome { focus: home_focus },
             last_input_ms: now_ms,
             idle_timeout_ms,
-            pin_hash,
+            pin_set,
             pin: None,
             lockout: Lockout::default(),
         }

@@ -14,7 +14,7 @@ mod rules;
 mod screens;
 mod writer;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use insta::Settings;
@@ -52,13 +52,6 @@ pub fn desk() -> Arc<Survey> {
 /// The admin PIN every locked rig uses.
 pub const PIN: &str = "4321";
 
-/// The hash of [`PIN`], computed once (argon2 is slow in a debug build).
-pub fn pin_hash() -> String {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| crate::core::pin::hash(PIN, &[7; 16]).unwrap())
-        .clone()
-}
-
 pub fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
@@ -79,10 +72,13 @@ pub fn chord() -> Msg {
     )
 }
 
-/// One kiosk, its clock, and everything it asked the loop to do.
+/// One kiosk, its clock, and the store's side of PIN checks.
 pub struct Rig {
     pub k: Kiosk,
     pub now: i64,
+    /// The lockout as the store keeps it; the rig answers `CheckPin` with
+    /// the core's rule on it, as `Store::check_pin` does.
+    pub stored_lockout: crate::core::pin::Lockout,
 }
 
 impl Rig {
@@ -90,10 +86,10 @@ impl Rig {
     /// demo mode.
     pub fn new(survey: Arc<Survey>, lang: Option<Lang>, locked: bool) -> Rig {
         let version = VersionHash::of(&survey);
-        let pin = locked.then(pin_hash);
         Rig {
-            k: Kiosk::new(survey, version, lang, IDLE_MS, pin, NOW),
+            k: Kiosk::new(survey, version, lang, IDLE_MS, locked, NOW),
             now: NOW,
+            stored_lockout: crate::core::pin::Lockout::default(),
         }
     }
 
@@ -104,8 +100,22 @@ impl Rig {
         rig
     }
 
+    /// Sends one message; a PIN check it asks for is answered at once,
+    /// as the store would (the `CheckPin` itself is not returned).
     pub fn send(&mut self, msg: Msg) -> Vec<Effect> {
-        update(&mut self.k, msg, self.now)
+        let mut out = Vec::new();
+        for effect in update(&mut self.k, msg, self.now) {
+            match effect {
+                Effect::CheckPin(attempt) => {
+                    let (check, next) =
+                        crate::core::pin::attempt(self.stored_lockout, self.now, || attempt == PIN);
+                    self.stored_lockout = next;
+                    out.extend(update(&mut self.k, Msg::PinChecked(Ok(check)), self.now));
+                }
+                other => out.push(other),
+            }
+        }
+        out
     }
 
     /// Sends every message, collecting every effect.

@@ -36,6 +36,14 @@ pub fn update(k: &mut Kiosk, msg: Msg, now: impl Into<Now>) -> Vec<Effect> {
     match msg {
         Msg::Tick => tick(k, now),
         Msg::Saved(result) => saved(k, result, now),
+        Msg::PinChecked(result) => pin_checked(
+            k,
+            result,
+            Now {
+                mono_ms: now,
+                wall_ms,
+            },
+        ),
         Msg::PrizeSaved(result) => prize_saved(k, result, now),
         Msg::Shutdown => {
             let mut effects = partial(k);
@@ -48,7 +56,7 @@ pub fn update(k: &mut Kiosk, msg: Msg, now: impl Into<Now>) -> Vec<Effect> {
             let was_counting = k.counting_down(now).is_some();
             k.last_input_ms = now;
             if let Msg::Key(key) = &input
-                && (is_exit_chord(key) || (k.pin_hash.is_none() && is_ctrl_c(key)))
+                && (is_exit_chord(key) || (!k.pin_set && is_ctrl_c(key)))
             {
                 return exit_chord(k);
             }
@@ -65,13 +73,16 @@ pub fn update(k: &mut Kiosk, msg: Msg, now: impl Into<Now>) -> Vec<Effect> {
 }
 
 fn exit_chord(k: &mut Kiosk) -> Vec<Effect> {
-    if k.pin_hash.is_none() {
+    if !k.pin_set {
         let mut effects = partial(k);
         effects.push(Effect::Log("left the kiosk (demo mode, no PIN set)".into()));
         effects.push(Effect::Quit);
         return effects;
     }
-    k.pin = Some(PinPrompt::default());
+    // An attempt being checked keeps its prompt.
+    if k.pin.is_none() {
+        k.pin = Some(PinPrompt::default());
+    }
     Vec::new()
 }
 
@@ -86,7 +97,11 @@ fn pin_input(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
         }
         return Vec::new();
     };
-    let locked = k.lockout.until_ms.is_some_and(|t| now < t);
+    // Keys wait while the store checks an attempt.
+    if prompt.checking {
+        return Vec::new();
+    }
+    let locked = k.lockout.is_locked(now);
     match key.code {
         KeyCode::Esc => k.pin = None,
         KeyCode::Backspace => {
@@ -104,41 +119,66 @@ fn pin_input(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
             prompt.wrong = false;
         }
         KeyCode::Enter if !locked => {
-            let right = k
-                .pin_hash
-                .as_deref()
-                .is_some_and(|h| pin::verify(&prompt.digits, h));
-            if right {
-                let mut effects = partial(k);
-                effects.push(Effect::Log("left the kiosk with the admin PIN".into()));
-                effects.push(Effect::Quit);
-                return effects;
-            }
-            let locked_for = k.lockout.fail(now);
-            prompt.digits.clear();
-            prompt.wrong = true;
-            let mut effects = vec![Effect::Log(format!(
-                "wrong admin PIN ({} in a row)",
-                k.lockout.failures
-            ))];
-            if let Some(wait) = locked_for {
-                effects.push(Effect::Log(format!(
-                    "PIN prompt locked for {} s",
-                    wait / 1000
-                )));
-            }
-            return effects;
+            prompt.checking = true;
+            return vec![Effect::CheckPin(std::mem::take(&mut prompt.digits))];
         }
         _ => {}
     }
     Vec::new()
 }
 
+/// The store's verdict on a PIN attempt: leave, or count it on screen.
+fn pin_checked(k: &mut Kiosk, result: Result<pin::PinCheck, String>, now: Now) -> Vec<Effect> {
+    if let Some(prompt) = k.pin.as_mut() {
+        prompt.checking = false;
+        prompt.digits.clear();
+    }
+    match result {
+        Ok(pin::PinCheck::Right) | Ok(pin::PinCheck::NoPin) => {
+            let mut effects = partial(k);
+            effects.push(Effect::Log("left the kiosk with the admin PIN".into()));
+            effects.push(Effect::Quit);
+            effects
+        }
+        Ok(pin::PinCheck::Wrong {
+            lockout,
+            locked_for_ms,
+        }) => {
+            k.lockout = now.lockout_on_mono(lockout);
+            if let Some(prompt) = k.pin.as_mut() {
+                prompt.wrong = true;
+            }
+            let mut effects = vec![Effect::Log(format!(
+                "wrong admin PIN ({} in a row)",
+                lockout.failures
+            ))];
+            if let Some(wait) = locked_for_ms {
+                effects.push(Effect::Log(format!(
+                    "PIN prompt locked for {} s",
+                    wait / 1000
+                )));
+            }
+            effects
+        }
+        Ok(pin::PinCheck::Locked { lockout }) => {
+            k.lockout = now.lockout_on_mono(lockout);
+            Vec::new()
+        }
+        Err(e) => {
+            if let Some(prompt) = k.pin.as_mut() {
+                prompt.wrong = true;
+            }
+            vec![Effect::Log(format!("could not check the admin PIN: {e}"))]
+        }
+    }
+}
+
 fn tick(k: &mut Kiosk, now: i64) -> Vec<Effect> {
     // A PIN prompt left open closes by itself, for the next customer (a
     // locked one stays, to show how long the lock lasts).
-    let locked = k.lockout.until_ms.is_some_and(|t| now < t);
-    if k.pin.is_some() && !locked && now - k.last_input_ms >= PIN_IDLE_MS {
+    let locked = k.lockout.is_locked(now);
+    let checking = k.pin.as_ref().is_some_and(|p| p.checking);
+    if k.pin.is_some() && !locked && !checking && now - k.last_input_ms >= PIN_IDLE_MS {
         k.pin = None;
     }
     match &k.screen {

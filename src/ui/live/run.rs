@@ -124,7 +124,7 @@ pub fn run(
                 MouseEventKind::ScrollUp => action = live.key(key(KeyCode::Up)),
                 _ => {}
             },
-            Some(Incoming::Terminal(_) | Incoming::Saved(..)) => {}
+            Some(Incoming::Terminal(_) | Incoming::Saved(..) | Incoming::PinChecked(_)) => {}
             Some(Incoming::Store(StoreEvent::Stored(response))) => {
                 match access.read().survey_of(&response.version) {
                     Ok(survey) => {

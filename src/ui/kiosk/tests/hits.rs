@@ -36,6 +36,7 @@ fn every_screen() -> Vec<(String, Rig)> {
         let snapshot = Rig {
             k: clone_kiosk(&rig.k),
             now: rig.now,
+            stored_lockout: rig.stored_lockout,
         };
         out.push((rig.qid(), snapshot));
         rig.answer_plainly();
@@ -56,7 +57,7 @@ fn clone_kiosk(k: &Kiosk) -> Kiosk {
         k.version,
         Some(k.home_lang),
         k.idle_timeout_ms,
-        k.pin_hash.clone(),
+        k.pin_set,
         k.last_input_ms,
     );
     c.lang = k.lang;

@@ -263,3 +263,49 @@ fn shutdown_saves_the_partial_and_quits() {
         [Effect::Log(_), Effect::Quit]
     ));
 }
+
+#[test]
+fn the_store_checks_the_pin_and_keys_wait_for_its_answer() {
+    let mut rig = Rig::new(all_types(), None, true);
+    rig.send(chord());
+    rig.type_text(PIN);
+    // Straight through `update`: Enter hands the digits to the store.
+    let effects = update(&mut rig.k, key(KeyCode::Enter), rig.now);
+    assert_eq!(effects, vec![Effect::CheckPin(PIN.into())]);
+    let prompt = rig.k.pin.as_ref().unwrap();
+    assert!(prompt.checking && prompt.digits.is_empty());
+    // Keys typed meanwhile wait (none is taken as a second attempt).
+    assert!(update(&mut rig.k, key(KeyCode::Char('1')), rig.now).is_empty());
+    assert!(update(&mut rig.k, key(KeyCode::Enter), rig.now).is_empty());
+    assert_eq!(rig.k.pin.as_ref().unwrap().digits, "");
+    let effects = update(
+        &mut rig.k,
+        Msg::PinChecked(Ok(crate::core::pin::PinCheck::Right)),
+        rig.now,
+    );
+    assert_eq!(effects.last(), Some(&Effect::Quit));
+}
+
+#[test]
+fn a_kiosk_started_during_a_stored_lockout_shows_the_lock() {
+    let mut rig = Rig::new(all_types(), None, true);
+    rig.send(chord());
+    for _ in 0..PIN_TRIES {
+        rig.type_text("1111");
+        rig.press(KeyCode::Enter);
+    }
+    // A new kiosk (a restart) on the same store, as the loop sets it up.
+    let stored = rig.stored_lockout;
+    let mut again = Rig::new(all_types(), Some(Lang::En), true);
+    again.stored_lockout = stored;
+    again.k.lockout = stored;
+    again.now = rig.now + 1_000;
+    again.send(chord());
+    assert!(
+        again
+            .screen_text(80, 24)
+            .contains("Too many wrong attempts.")
+    );
+    again.type_text(PIN);
+    assert!(again.press(KeyCode::Enter).is_empty());
+}

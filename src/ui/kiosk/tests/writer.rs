@@ -10,6 +10,7 @@ use std::time::Duration;
 use crossterm::event::KeyCode;
 
 use super::*;
+use crate::core::pin::PinCheck;
 use crate::core::response::Response;
 use crate::store::StoreError;
 use crate::ui::events::Incoming;
@@ -50,6 +51,21 @@ impl Durable for Gate {
         *self.prizes.lock().unwrap() += 1;
         Ok(())
     }
+
+    fn check_pin(&self, attempt: &str, _: i64) -> Result<PinCheck, StoreError> {
+        self.wait();
+        Ok(if attempt == PIN {
+            PinCheck::Right
+        } else {
+            PinCheck::Wrong {
+                lockout: crate::core::pin::Lockout {
+                    failures: 1,
+                    until_ms: None,
+                },
+                locked_for_ms: None,
+            }
+        })
+    }
 }
 
 fn setup(rig: &Rig) -> Setup {
@@ -61,7 +77,8 @@ fn setup(rig: &Rig) -> Setup {
         terminal_flag: None,
         lang: None,
         idle_timeout_ms: IDLE_MS,
-        pin_hash: None,
+        pin_set: false,
+        lockout: crate::core::pin::Lockout::default(),
         theme: Theme::PLAIN,
     }
 }
@@ -231,4 +248,49 @@ fn finish_waits_for_the_partial_handed_over_on_a_signal() {
     writer.finish();
     assert_eq!(gate.responses.lock().unwrap().len(), 1);
     opener.join().unwrap();
+}
+
+/// The PIN is checked by the store on the writer thread: the prompt stays
+/// drawn and keys wait until the verdict, which then leaves the kiosk.
+#[test]
+fn the_pin_is_checked_off_the_drawing_thread() {
+    let mut rig = Rig::new(all_types(), Some(Lang::En), true);
+    let setup = Setup {
+        pin_set: true,
+        ..setup(&rig)
+    };
+    let (gate, writer, rx) = slow_writer();
+    apply(&mut rig.k, &setup, &writer, chord(), rig.now.into());
+    for c in PIN.chars() {
+        apply(
+            &mut rig.k,
+            &setup,
+            &writer,
+            key(KeyCode::Char(c)),
+            rig.now.into(),
+        );
+    }
+    assert!(!apply(
+        &mut rig.k,
+        &setup,
+        &writer,
+        key(KeyCode::Enter),
+        rig.now.into()
+    ));
+    assert!(rig.k.pin.as_ref().is_some_and(|p| p.checking));
+    assert!(rig.screen_text(80, 24).contains("Admin PIN"));
+    still_writing(&rx);
+    assert!(!apply(
+        &mut rig.k,
+        &setup,
+        &writer,
+        key(KeyCode::Enter),
+        rig.now.into()
+    ));
+    gate.open();
+    let incoming = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    let msg = to_msg(incoming, &Layout::default()).unwrap();
+    assert_eq!(msg, Msg::PinChecked(Ok(PinCheck::Right)));
+    assert!(apply(&mut rig.k, &setup, &writer, msg, rig.now.into()));
+    writer.finish();
 }
