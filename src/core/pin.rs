@@ -32,12 +32,12 @@ const MAX_VERIFY_KIB: u32 = 1024 * 1024;
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PinError {
-    #[error("the PIN must have at least {MIN_PIN_LEN} characters")]
+    #[error("the PIN must have at least {MIN_PIN_LEN} digits")]
     TooShort,
-    #[error("the PIN may have at most {MAX_PIN_LEN} characters")]
+    #[error("the PIN may have at most {MAX_PIN_LEN} digits")]
     TooLong,
-    #[error("the PIN may not contain spaces or control characters")]
-    BadCharacter,
+    #[error("the PIN may hold only the digits 0-9")]
+    NotDigits,
     #[error("cannot hash the PIN: {0}")]
     Hash(String),
 }
@@ -58,8 +58,9 @@ pub fn check_new(pin: &str) -> Result<(), PinError> {
     if n > MAX_PIN_LEN {
         return Err(PinError::TooLong);
     }
-    if pin.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(PinError::BadCharacter);
+    // Digits only: the kiosk's prompt may be a touch screen's number pad.
+    if !pin.chars().all(|c| c.is_ascii_digit()) {
+        return Err(PinError::NotDigits);
     }
     Ok(())
 }
@@ -220,7 +221,8 @@ mod tests {
     #[test]
     fn short_and_odd_pins_are_refused() {
         assert_eq!(hash("12345", &[1; 16]), Err(PinError::TooShort));
-        assert_eq!(hash("123 456", &[1; 16]), Err(PinError::BadCharacter));
+        assert_eq!(hash("123 456", &[1; 16]), Err(PinError::NotDigits));
+        assert_eq!(hash("kioski2026", &[1; 16]), Err(PinError::NotDigits));
         assert_eq!(hash(&"1".repeat(65), &[1; 16]), Err(PinError::TooLong));
     }
 

@@ -33,25 +33,25 @@ fn pin_set_stores_only_an_argon2id_hash() {
 
     // Setting it again replaces it, with a fresh salt.
     kioski(["pin", "set"])
-        .stdin("kissa-2026\r\n")
+        .stdin("20261201\r\n")
         .store(store.path())
         .run()
         .expect_code(0);
     let second = pin_hash(store.path()).unwrap();
     assert!(
-        pin::verify("kissa-2026", &second),
+        pin::verify("20261201", &second),
         "CRLF is not part of the PIN"
     );
     assert!(!pin::verify("482913", &second));
     // The same PIN twice: different hashes (salted).
     kioski(["pin", "set"])
-        .stdin("kissa-2026\n")
+        .stdin("20261201\n")
         .store(store.path())
         .run()
         .expect_code(0);
     let third = pin_hash(store.path()).unwrap();
     assert_ne!(second, third);
-    assert!(pin::verify("kissa-2026", &third));
+    assert!(pin::verify("20261201", &third));
 }
 
 #[test]
@@ -71,6 +71,7 @@ fn a_bad_pin_is_refused_and_changes_nothing() {
         "\n",
         "",
         "123 456\n",
+        "kioski2026\n",
         "123456\u{1b}[2J\n",
     ] {
         let run = kioski(["pin", "set"])

@@ -19,7 +19,7 @@ pub struct PinArgs {
 #[derive(Debug, Subcommand)]
 pub enum PinCommand {
     /// Set the admin PIN (asked twice without echo on a terminal, or one
-    /// line from standard input): at least 6 characters, no spaces. Only
+    /// line from standard input): at least 6 digits. Only
     /// an argon2id hash is stored, and the count of wrong PINs starts over.
     #[command(after_help = "Examples:\n  kioski pin set\n  echo 482913 | kioski pin set")]
     Set,
@@ -37,9 +37,8 @@ fn set(ctx: &Context) -> Result<(), CliError> {
     // A PIN that breaks the rules is a usage error, found before the
     // store is opened: nothing is stored.
     let hash = pin::hash(&pin, &salt).map_err(|e| {
-        CliError::new(Exit::Usage, format!("{e}; nothing was changed.")).with_hint(
-            "choose a PIN of 6 to 64 characters, e.g. six digits, and run `kioski pin set` again",
-        )
+        CliError::new(Exit::Usage, format!("{e}; nothing was changed."))
+            .with_hint("choose a PIN of 6 to 64 digits and run `kioski pin set` again")
     })?;
     let store = ctx.open_store("pin set")?;
     store.set_pin_hash(&hash)?;
