@@ -93,7 +93,7 @@ impl Access {
         now_ms: i64,
     ) -> Result<Imported, BundleError> {
         match self {
-            Access::Local(store) => bundle::import_verified(store, verified, now_ms),
+            Access::Local(store) => bundle::import_verified(store, path, verified, now_ms),
             Access::Remote(client) => client.import(path, now_ms),
         }
     }

@@ -13,20 +13,31 @@
 //! 0xFF, SHA-256 of all bytes before the 0xFF
 //! ```
 //!
-//! Import verifies the checksum and decodes and checks every record before
-//! it writes anything: a survey version must validate and hash to the hash
-//! it claims; a response must fit its version. Then versions are added and
-//! all new responses are written in one atomic batch; responses already
-//! present (by id) are skipped, so importing a bundle twice adds nothing.
+//! Memory stays bounded whatever the bundle's size. Export makes one pass
+//! over the store's responses into an unnamed spool file, counting what it
+//! writes, then writes the header, the versions and the spooled responses:
+//! the header counts exactly the records that follow, even while responses
+//! keep arriving. Import makes two passes over the file. The first checks
+//! it all without touching a store: the checksum, every record decoded, a
+//! survey version validated and hashed to the hash it claims, a response
+//! checked against its version (which comes before it), no id twice, the
+//! header's counts; it keeps only the versions, the ids seen and a digest
+//! per batch of records. The second stores the versions, then the
+//! responses in batches of [`IMPORT_BATCH`], each atomic and synced, each
+//! written only if its bytes still match the digest the first pass took.
+//! Responses already present (by id) are skipped, so importing a bundle
+//! twice adds nothing, and an import cut short (a crash, a full disk)
+//! leaves whole batches that the next run of the same import skips.
 //! Every length is checked against what is left of the file and a fixed
 //! bound before anything is allocated.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 use super::ReadStore;
 use super::codec::{self, CodecError};
@@ -43,8 +54,19 @@ const KIND_VERSION: u8 = 2;
 const KIND_RESPONSE: u8 = 3;
 const KIND_END: u8 = 0xFF;
 const CHECKSUM_LEN: u64 = 32;
+/// Magic and format: where the records start.
+const RECORDS_START: u64 = MAGIC.len() as u64 + 2;
 /// Largest record body accepted (a survey file is at most 1 MiB).
 const MAX_BODY: u32 = 4 * 1024 * 1024;
+/// Responses stored per atomic, synced batch on import. sled 0.34 keeps
+/// the garbage of every insert in a batch until the batch ends, so its
+/// memory grows with the batch far beyond the batch's bytes: 500,000
+/// records in batches of 10,000 peaked at 300 MB, of 2,000 at 120 MB, of
+/// 500 at 67 MB (docs/performance.md, "Bundle import memory").
+pub const IMPORT_BATCH: usize = 500;
+/// The smallest a response record can be (kind, length, format byte and
+/// a 16-byte id at least): bounds what a header's count may reserve.
+const MIN_RESPONSE_RECORD: u64 = 5 + 1 + 16;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BundleHeader {
@@ -76,6 +98,10 @@ pub enum BundleError {
     NewerRecord(u8),
     #[error("the bundle is damaged or incomplete: {0}")]
     Damaged(String),
+    #[error(
+        "the bundle changed while it was being imported ({stored} of its responses were stored, each whole)"
+    )]
+    Changed { stored: u64 },
     #[error("survey version {0} in the bundle does not match its content")]
     VersionMismatch(String),
     #[error("survey version {hash} in the bundle is not a valid survey: {reason}")]
@@ -94,6 +120,10 @@ impl BundleError {
             BundleError::Write { .. } => {
                 Some("check that the folder exists and that you may write there".into())
             }
+            BundleError::Changed { .. } => Some(
+                "import it again once nothing writes to the file; responses already stored are skipped"
+                    .into(),
+            ),
             _ => Some("nothing was imported; ask for a new bundle from the other terminal (`kioski bundle export`)".into()),
         }
     }
@@ -122,6 +152,11 @@ pub struct Imported {
 /// Writes a bundle of `surveys` (every survey when empty) with responses
 /// submitted at or after `since_ms`, to `out`. The file appears only when
 /// complete: it is written beside `out` and renamed.
+///
+/// The responses are read once, into an unnamed spool file beside `out`
+/// (readable by no one else, gone when closed), and counted as they are
+/// written there; the header is written after, so a response stored
+/// meanwhile is either in the bundle and counted, or in neither.
 pub fn export(
     store: &(impl ReadStore + ?Sized),
     surveys: &[String],
@@ -134,29 +169,54 @@ pub fn export(
     } else {
         surveys.to_vec()
     };
-    // Which versions the chosen responses need, and how many there are.
-    let mut needed: Vec<VersionHash> = Vec::new();
-    let mut count = 0u64;
     for id in &ids {
         if store.survey_entry(id)?.is_none() {
             return Err(StoreError::UnknownSurvey(id.clone()).into());
-        }
-        for r in store.responses(id) {
-            let r = r?;
-            if since_ms.is_some_and(|t| r.submitted_ms < t) {
-                continue;
-            }
-            count += 1;
-            if !needed.contains(&r.version) {
-                needed.push(r.version);
-            }
         }
     }
     let write_error = |e: io::Error| BundleError::Write {
         path: out.display().to_string(),
         reason: super::database::io_reason(&e),
     };
-    let written = super::atomic::write_file(out, write_error, |file| {
+    // Plain I/O errors while writing are write errors of the bundle file,
+    // named as such.
+    let named = |e: BundleError| match e {
+        BundleError::Io(e) => write_error(e),
+        e => e,
+    };
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut spool = BufWriter::new(tempfile::tempfile_in(dir).map_err(write_error)?);
+    // Which versions the responses need, in the order first needed.
+    let mut needed: Vec<VersionHash> = Vec::new();
+    let mut count = 0u64;
+    for id in &ids {
+        for r in store.responses(id) {
+            let r = r?;
+            if since_ms.is_some_and(|t| r.submitted_ms < t) {
+                continue;
+            }
+            write_record(&mut spool, KIND_RESPONSE, &encode_response(&r)?).map_err(named)?;
+            count += 1;
+            if !needed.contains(&r.version) {
+                needed.push(r.version);
+            }
+        }
+    }
+    let mut spool = spool
+        .into_inner()
+        .map_err(|e| write_error(e.into_error()))?;
+    spool.seek(SeekFrom::Start(0)).map_err(write_error)?;
+    let mut versions = Vec::with_capacity(needed.len());
+    for hash in &needed {
+        let v = store
+            .version(hash)?
+            .ok_or_else(|| StoreError::UnknownVersion(hash.to_string()))?;
+        versions.push(encode_version(&v)?);
+    }
+    super::atomic::write_file(out, write_error, |file| {
         let mut w = HashingWriter {
             inner: file,
             hasher: Sha256::new(),
@@ -165,168 +225,256 @@ pub fn export(
         w.write_all(&FORMAT.to_le_bytes())?;
         let header = BundleHeader {
             created_ms: now_ms,
-            versions: needed.len() as u64,
+            versions: versions.len() as u64,
             responses: count,
         };
-        write_record(&mut w, KIND_HEADER, &encode(&header)?)?;
-        for hash in &needed {
-            let v = store
-                .version(hash)?
-                .ok_or_else(|| StoreError::UnknownVersion(hash.to_string()))?;
-            let wire = BundleVersion {
-                hash: v.hash.0,
-                source: v.source,
-                loaded_ms: v.loaded_ms,
-            };
-            write_record(&mut w, KIND_VERSION, &encode(&wire)?)?;
+        write_record(&mut w, KIND_HEADER, &encode_header(&header)?)?;
+        for body in &versions {
+            write_record(&mut w, KIND_VERSION, body)?;
         }
-        let mut written = 0u64;
-        for id in &ids {
-            for r in store.responses(id) {
-                let r = r?;
-                if since_ms.is_some_and(|t| r.submitted_ms < t) {
-                    continue;
-                }
-                write_record(&mut w, KIND_RESPONSE, &encode_response(&r)?)?;
-                written += 1;
-            }
-        }
+        io::copy(&mut BufReader::new(&mut spool), &mut w)?;
         let checksum = w.hasher.clone().finalize();
         w.inner.write_all(&[KIND_END])?;
         w.inner.write_all(&checksum)?;
-        Ok(written)
+        Ok(())
     })
-    // Writing the records reports plain I/O errors; they are write errors
-    // of the bundle file, named as such.
-    .map_err(|e| match e {
-        BundleError::Io(e) => write_error(e),
-        e => e,
-    })?;
+    .map_err(named)?;
     Ok(Exported {
         versions: needed.len() as u64,
-        responses: written,
+        responses: count,
     })
 }
 
-/// Verifies a whole bundle, then imports it all or not at all.
+/// Checks a whole bundle, then imports it (see [`import_verified`]).
 pub fn import(store: &Store, path: &Path, now_ms: i64) -> Result<Imported, BundleError> {
-    import_verified(store, read_verified(path)?, now_ms)
+    let verified = read_verified(path)?;
+    import_verified(store, path, verified, now_ms)
 }
 
-/// Imports a bundle that [`read_verified`] accepted.
+/// Imports the bundle at `path` that [`read_verified`] accepted: its
+/// versions, then its responses in atomic, synced batches. A batch whose
+/// bytes differ from what the check saw is not written
+/// ([`BundleError::Changed`]); the batches before it stay stored.
 pub fn import_verified(
     store: &Store,
-    contents: Verified,
+    path: &Path,
+    verified: Verified,
     now_ms: i64,
 ) -> Result<Imported, BundleError> {
     let mut imported = Imported::default();
     // Versions first: a version without responses is harmless, and the
     // responses need them to be checked. They never change what the kiosk
     // shows: only `load` and `activate` do.
-    for v in &contents.versions {
+    for v in &verified.versions {
         let outcome = store.import_version(&v.survey, &v.source, v.loaded_ms.min(now_ms))?;
         imported.versions_added += u64::from(outcome.added);
     }
-    let added = store.submit_batch(&contents.responses)? as u64;
-    imported.responses_added = added;
-    imported.responses_present = contents.responses.len() as u64 - added;
+    each_batch(path, &verified, |batch| {
+        let added = store.submit_batch(batch)? as u64;
+        imported.responses_added += added;
+        imported.responses_present += batch.len() as u64 - added;
+        Ok(())
+    })?;
     Ok(imported)
 }
 
-/// A bundle whose every record was checked.
+/// Every response of a bundle that [`read_verified`] accepted, in one
+/// `Vec`: for small bundles and tests (an import never holds them all).
+pub fn read_responses(path: &Path, verified: &Verified) -> Result<Vec<Response>, BundleError> {
+    let mut all = Vec::new();
+    each_batch(path, verified, |batch| {
+        all.extend_from_slice(batch);
+        Ok(())
+    })?;
+    Ok(all)
+}
+
+/// The second pass: reads the responses again and hands them to `take`
+/// a batch at a time, each only after its bytes matched the digest the
+/// checking pass took of them.
+fn each_batch(
+    path: &Path,
+    verified: &Verified,
+    mut take: impl FnMut(&[Response]) -> Result<(), BundleError>,
+) -> Result<(), BundleError> {
+    let mut done = 0u64;
+    let (file, len) = open_bundle(path)?;
+    if len != verified.len {
+        return Err(BundleError::Changed { stored: done });
+    }
+    let mut records = Records::new(file, len)?;
+    let mut digests = verified.digests.iter();
+    let mut batch: Vec<Response> = Vec::with_capacity(
+        verified
+            .batch
+            .min(usize::try_from(verified.responses).unwrap_or(usize::MAX)),
+    );
+    // A record that no longer reads or decodes means the file changed.
+    let changed = |e: BundleError, done: u64| match e {
+        BundleError::Io(e) if e.kind() != io::ErrorKind::UnexpectedEof => BundleError::Io(e),
+        _ => BundleError::Changed { stored: done },
+    };
+    loop {
+        let record = records.next().map_err(|e| changed(e, done))?;
+        let end = record.is_none();
+        if let Some((KIND_RESPONSE, body)) = record {
+            batch.push(decode_response(&body).map_err(|e| changed(e, done))?);
+        }
+        if end || batch.len() == verified.batch {
+            if digests.next() != Some(&records.batch_digest()) {
+                return Err(BundleError::Changed { stored: done });
+            }
+            if !batch.is_empty() {
+                take(&batch)?;
+                done += batch.len() as u64;
+                batch.clear();
+            }
+        }
+        if end {
+            return Ok(());
+        }
+    }
+}
+
+/// What the checking pass learned of a bundle: enough to write it in a
+/// second pass, and small whatever the bundle holds.
+#[derive(Debug)]
 pub struct Verified {
     pub header: BundleHeader,
     pub versions: Vec<StoredVersion>,
-    pub responses: Vec<Response>,
+    /// How many responses the bundle holds.
+    pub responses: u64,
+    /// The file's length.
+    len: u64,
+    /// Responses per batch, and the SHA-256 of each batch's records.
+    batch: usize,
+    digests: Vec<[u8; 32]>,
 }
 
-/// Reads and checks a bundle without touching any store.
+/// Reads and checks a bundle without touching any store, in one pass.
 pub fn read_verified(path: &Path) -> Result<Verified, BundleError> {
-    // A FIFO or device would block this thread; refused at once.
-    let mut file = super::open_regular_file(path)?;
-    let len = file.metadata()?.len();
-    let fixed = MAGIC.len() as u64 + 2 + 1 + CHECKSUM_LEN;
-    if len < fixed {
-        return Err(if starts_with_magic(&mut file)? {
-            damaged("the file is too short")
-        } else {
-            BundleError::NotABundle
-        });
-    }
-    if !starts_with_magic(&mut file)? {
-        return Err(BundleError::NotABundle);
-    }
-    let mut format = [0u8; 2];
-    file.read_exact(&mut format)?;
-    let format = u16::from_le_bytes(format);
-    if format > FORMAT {
-        return Err(BundleError::Newer(format));
-    }
-    if format == 0 {
-        return Err(damaged("format 0"));
-    }
+    read_verified_in_batches(path, IMPORT_BATCH)
+}
 
-    // The checksum covers everything before the end mark.
-    let body_end = len - 1 - CHECKSUM_LEN;
-    file.seek(SeekFrom::Start(0))?;
-    let mut hasher = Sha256::new();
-    io::copy(&mut (&mut file).take(body_end), &mut hasher)?;
-    let mut end = [0u8; 1 + CHECKSUM_LEN as usize];
-    file.read_exact(&mut end)?;
-    if end[0] != KIND_END || end[1..] != hasher.finalize()[..] {
+/// [`read_verified`] with batches of `batch` responses (tests use small ones).
+#[doc(hidden)]
+pub fn read_verified_in_batches(path: &Path, batch: usize) -> Result<Verified, BundleError> {
+    let (file, len) = open_bundle(path)?;
+    let mut records = Records::new(file, len)?;
+    let mut check = Check {
+        batch: batch.max(1),
+        room: len / MIN_RESPONSE_RECORD,
+        ..Check::default()
+    };
+    let checked: Result<(), BundleError> = (|| {
+        while let Some((kind, body)) = records.next()? {
+            check.record(kind, &body, &mut records)?;
+        }
+        Ok(())
+    })();
+    // The records after the last full batch (perhaps none).
+    check.digests.push(records.batch_digest());
+    // A file cut short or changed is named as such, whatever else is
+    // wrong with it: the checksum decides first.
+    if !records.checksum_matches()? {
         return Err(damaged(
             "the checksum does not match (the file was cut short or changed)",
         ));
     }
+    checked?;
+    check.finish(len)
+}
 
-    file.seek(SeekFrom::Start(MAGIC.len() as u64 + 2))?;
-    let mut reader = BufReader::new(file.take(body_end - MAGIC.len() as u64 - 2));
-    let mut left = body_end - MAGIC.len() as u64 - 2;
-    let mut header = None;
-    let mut versions: Vec<StoredVersion> = Vec::new();
-    let mut responses = Vec::new();
-    let mut ids = std::collections::HashSet::new();
-    while left > 0 {
-        let (kind, body) = read_record(&mut reader, &mut left)?;
+/// What the checking pass keeps as it goes.
+#[derive(Default)]
+struct Check {
+    batch: usize,
+    header: Option<BundleHeader>,
+    versions: Vec<StoredVersion>,
+    responses: u64,
+    in_batch: usize,
+    digests: Vec<[u8; 32]>,
+    /// Every id, 16 bytes each (8 MB for 500,000 responses), sorted at
+    /// the end to find one that appears twice: half a hash set's memory.
+    ids: Vec<u128>,
+    /// The largest number of responses the file can hold.
+    room: u64,
+    /// The first response whose version was not (yet) in the bundle.
+    orphan: Option<(Uuid, VersionHash)>,
+}
+
+impl Check {
+    fn record(&mut self, kind: u8, body: &[u8], records: &mut Records) -> Result<(), BundleError> {
         match kind {
-            KIND_HEADER if header.is_none() => header = Some(decode::<BundleHeader>(&body)?),
-            KIND_VERSION => versions.push(check_version(decode(&body)?)?),
+            KIND_HEADER if self.header.is_none() => {
+                let header = decode_header(body)?;
+                let expected = header.responses.min(self.room);
+                self.ids
+                    .reserve_exact(usize::try_from(expected).unwrap_or(0));
+                self.header = Some(header);
+            }
+            KIND_VERSION => self.versions.push(check_version(decode_version(body)?)?),
             KIND_RESPONSE => {
-                let r = decode_response(&body)?;
-                if !ids.insert(r.id) {
-                    return Err(damaged(&format!("response {} appears twice", r.id)));
+                let r = decode_response(body)?;
+                self.ids.push(r.id.as_u128());
+                match self.versions.iter().find(|v| v.hash == r.version) {
+                    Some(v) => r
+                        .check(&v.survey)
+                        .map_err(|e| BundleError::InvalidResponse {
+                            id: r.id.to_string(),
+                            reason: e.to_string(),
+                        })?,
+                    None => {
+                        self.orphan.get_or_insert((r.id, r.version));
+                    }
                 }
-                responses.push(r);
+                self.responses += 1;
+                self.in_batch += 1;
+                if self.in_batch == self.batch {
+                    self.digests.push(records.batch_digest());
+                    self.in_batch = 0;
+                }
             }
             other => return Err(damaged(&format!("unexpected record kind {other}"))),
         }
+        Ok(())
     }
-    let header = header.ok_or_else(|| damaged("no header"))?;
-    if header.responses != responses.len() as u64 || header.versions != versions.len() as u64 {
-        return Err(damaged("the record counts do not match the header"));
+
+    fn finish(mut self, len: u64) -> Result<Verified, BundleError> {
+        // Bundles list responses in key order, so this sort has little to do.
+        self.ids.sort_unstable();
+        if let Some(twice) = self.ids.windows(2).find(|w| w[0] == w[1]) {
+            let id = Uuid::from_u128(twice[0]);
+            return Err(damaged(&format!("response {id} appears twice")));
+        }
+        drop(std::mem::take(&mut self.ids));
+        let header = self.header.ok_or_else(|| damaged("no header"))?;
+        if header.responses != self.responses || header.versions != self.versions.len() as u64 {
+            return Err(damaged("the record counts do not match the header"));
+        }
+        if let Some((id, hash)) = self.orphan {
+            let reason = if self.versions.iter().any(|v| v.hash == hash) {
+                format!(
+                    "it comes before its survey version {} in the bundle",
+                    hash.short()
+                )
+            } else {
+                format!("its survey version {} is not in the bundle", hash.short())
+            };
+            return Err(BundleError::InvalidResponse {
+                id: id.to_string(),
+                reason,
+            });
+        }
+        Ok(Verified {
+            header,
+            versions: self.versions,
+            responses: self.responses,
+            len,
+            batch: self.batch,
+            digests: self.digests,
+        })
     }
-    for r in &responses {
-        let v = versions
-            .iter()
-            .find(|v| v.hash == r.version)
-            .ok_or_else(|| BundleError::InvalidResponse {
-                id: r.id.to_string(),
-                reason: format!(
-                    "its survey version {} is not in the bundle",
-                    r.version.short()
-                ),
-            })?;
-        r.check(&v.survey)
-            .map_err(|e| BundleError::InvalidResponse {
-                id: r.id.to_string(),
-                reason: e.to_string(),
-            })?;
-    }
-    Ok(Verified {
-        header,
-        versions,
-        responses,
-    })
 }
 
 fn check_version(v: BundleVersion) -> Result<StoredVersion, BundleError> {
@@ -346,6 +494,35 @@ fn check_version(v: BundleVersion) -> Result<StoredVersion, BundleError> {
     })
 }
 
+/// Opens a bundle and checks its mark and format; returns the file and
+/// its length.
+fn open_bundle(path: &Path) -> Result<(File, u64), BundleError> {
+    // A FIFO or device would block this thread; refused at once.
+    let mut file = super::open_regular_file(path)?;
+    let len = file.metadata()?.len();
+    let fixed = RECORDS_START + 1 + CHECKSUM_LEN;
+    if len < fixed {
+        return Err(if starts_with_magic(&mut file)? {
+            damaged("the file is too short")
+        } else {
+            BundleError::NotABundle
+        });
+    }
+    if !starts_with_magic(&mut file)? {
+        return Err(BundleError::NotABundle);
+    }
+    let mut format = [0u8; 2];
+    file.read_exact(&mut format)?;
+    let format = u16::from_le_bytes(format);
+    if format > FORMAT {
+        return Err(BundleError::Newer(format));
+    }
+    if format == 0 {
+        return Err(damaged("format 0"));
+    }
+    Ok((file, len))
+}
+
 fn starts_with_magic(file: &mut File) -> io::Result<bool> {
     let mut magic = [0u8; 8];
     file.seek(SeekFrom::Start(0))?;
@@ -356,23 +533,75 @@ fn starts_with_magic(file: &mut File) -> io::Result<bool> {
     }
 }
 
-fn read_record(r: &mut impl Read, left: &mut u64) -> Result<(u8, Vec<u8>), BundleError> {
-    if *left < 5 {
-        return Err(damaged("a record is cut short"));
+/// The records of a bundle, read one at a time. Every byte before the end
+/// mark goes through the file's hasher as it is read; each record's bytes
+/// also go through the batch hasher.
+struct Records {
+    reader: BufReader<HashingReader<io::Take<File>>>,
+    /// Record bytes not read yet.
+    left: u64,
+    batch: Sha256,
+}
+
+impl Records {
+    /// Reads from the start of the file of length `len` (at least the
+    /// fixed part), hashing the magic and format.
+    fn new(mut file: File, len: u64) -> Result<Records, BundleError> {
+        let body_end = len - 1 - CHECKSUM_LEN;
+        file.seek(SeekFrom::Start(0))?;
+        let mut reader = BufReader::new(HashingReader {
+            inner: file.take(body_end),
+            hasher: Sha256::new(),
+        });
+        let mut start = [0u8; RECORDS_START as usize];
+        reader.read_exact(&mut start)?;
+        Ok(Records {
+            reader,
+            left: body_end - RECORDS_START,
+            batch: Sha256::new(),
+        })
     }
-    let mut head = [0u8; 5];
-    r.read_exact(&mut head)?;
-    *left -= 5;
-    let len = u32::from_le_bytes([head[1], head[2], head[3], head[4]]);
-    if len > MAX_BODY || u64::from(len) > *left {
-        return Err(damaged(&format!(
-            "a record claims {len} bytes, more than the file holds"
-        )));
+
+    /// The next record's kind and body; `None` at the end mark.
+    fn next(&mut self) -> Result<Option<(u8, Vec<u8>)>, BundleError> {
+        if self.left == 0 {
+            return Ok(None);
+        }
+        if self.left < 5 {
+            return Err(damaged("a record is cut short"));
+        }
+        let mut head = [0u8; 5];
+        self.reader.read_exact(&mut head)?;
+        self.left -= 5;
+        let len = u32::from_le_bytes([head[1], head[2], head[3], head[4]]);
+        if len > MAX_BODY || u64::from(len) > self.left {
+            return Err(damaged(&format!(
+                "a record claims {len} bytes, more than the file holds"
+            )));
+        }
+        let mut body = vec![0u8; len as usize];
+        self.reader.read_exact(&mut body)?;
+        self.left -= u64::from(len);
+        self.batch.update(head);
+        self.batch.update(&body);
+        Ok(Some((head[0], body)))
     }
-    let mut body = vec![0u8; len as usize];
-    r.read_exact(&mut body)?;
-    *left -= u64::from(len);
-    Ok((head[0], body))
+
+    /// The digest of the records read since the last call.
+    fn batch_digest(&mut self) -> [u8; 32] {
+        self.batch.finalize_reset().into()
+    }
+
+    /// Reads what is left before the end mark, then whether the end mark
+    /// and checksum follow.
+    fn checksum_matches(self) -> Result<bool, BundleError> {
+        let mut reader = self.reader;
+        io::copy(&mut reader, &mut io::sink())?;
+        let hashing = reader.into_inner();
+        let mut end = [0u8; 1 + CHECKSUM_LEN as usize];
+        hashing.inner.into_inner().read_exact(&mut end)?;
+        Ok(end[0] == KIND_END && end[1..] == hashing.hasher.finalize()[..])
+    }
 }
 
 fn write_record(w: &mut impl Write, kind: u8, body: &[u8]) -> Result<(), BundleError> {
@@ -381,6 +610,37 @@ fn write_record(w: &mut impl Write, kind: u8, body: &[u8]) -> Result<(), BundleE
     w.write_all(&len.to_le_bytes())?;
     w.write_all(body)?;
     Ok(())
+}
+
+// ---- record bodies: one helper per kind and direction ------------------
+
+fn encode_header(header: &BundleHeader) -> Result<Vec<u8>, BundleError> {
+    encode(header)
+}
+
+fn decode_header(body: &[u8]) -> Result<BundleHeader, BundleError> {
+    decode(body)
+}
+
+fn encode_version(v: &StoredVersion) -> Result<Vec<u8>, BundleError> {
+    encode(&BundleVersion {
+        hash: v.hash.0,
+        source: v.source.clone(),
+        loaded_ms: v.loaded_ms,
+    })
+}
+
+fn decode_version(body: &[u8]) -> Result<BundleVersion, BundleError> {
+    decode(body)
+}
+
+/// Response bodies: the store's own response record.
+fn encode_response(r: &Response) -> Result<Vec<u8>, BundleError> {
+    record::encode_response(r).map_err(|e| damaged(&e.to_string()))
+}
+
+fn decode_response(body: &[u8]) -> Result<Response, BundleError> {
+    record::decode_response(body).map_err(codec_error)
 }
 
 /// Header and version bodies: format 1 of the bundle's own types.
@@ -392,15 +652,6 @@ fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, BundleError>
     codec::split(body, 1)
         .and_then(|(_, body)| codec::decode_body(body))
         .map_err(codec_error)
-}
-
-/// Response bodies: the store's own response record.
-fn encode_response(r: &Response) -> Result<Vec<u8>, BundleError> {
-    record::encode_response(r).map_err(|e| damaged(&e.to_string()))
-}
-
-fn decode_response(body: &[u8]) -> Result<Response, BundleError> {
-    record::decode_response(body).map_err(codec_error)
 }
 
 fn codec_error(e: CodecError) -> BundleError {
@@ -428,6 +679,19 @@ impl<W: Write> Write for HashingWriter<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+struct HashingReader<R: Read> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
     }
 }
 
@@ -500,6 +764,105 @@ mod tests {
         );
         assert_eq!(ids(&a), ids(&b));
         assert_eq!(b.active().unwrap().as_deref(), Some("pulssi"));
+    }
+
+    #[test]
+    fn an_import_goes_in_batches_and_a_cut_short_one_completes_when_run_again() {
+        let (dir, bundle) = exported(25);
+        let verified = read_verified_in_batches(&bundle, 7).unwrap();
+        assert_eq!(verified.responses, 25);
+        // 7 + 7 + 7 + 4: four batches, and the empty rest after the last.
+        assert_eq!(verified.digests.len(), 4);
+        let all = read_responses(&bundle, &verified).unwrap();
+        assert_eq!(all.len(), 25);
+
+        // An import cut short after its first batch left those 7 stored.
+        let b = Store::open(&dir.path().join("b"), "test").unwrap();
+        let survey = survey_from_str(PULSE).unwrap();
+        b.load(&survey, PULSE, NOW).unwrap();
+        b.submit_batch(&all[..7]).unwrap();
+        let done = import_verified(&b, &bundle, verified, NOW).unwrap();
+        assert_eq!(
+            done,
+            Imported {
+                versions_added: 0,
+                responses_added: 18,
+                responses_present: 7
+            }
+        );
+        assert_eq!(ids(&b).len(), 25);
+        let again = import_verified(
+            &b,
+            &bundle,
+            read_verified_in_batches(&bundle, 7).unwrap(),
+            NOW,
+        )
+        .unwrap();
+        assert_eq!((again.responses_added, again.responses_present), (0, 25));
+    }
+
+    #[test]
+    fn a_bundle_changed_after_its_check_is_written_only_up_to_the_change() {
+        let (dir, bundle) = exported(25);
+        let verified = read_verified_in_batches(&bundle, 7).unwrap();
+        // Another valid response in place of the 17th (same length, same
+        // version): the third batch no longer matches what was checked.
+        let mut bytes = std::fs::read(&bundle).unwrap();
+        let all = read_responses(&bundle, &verified).unwrap();
+        let mut at = RECORDS_START as usize;
+        let mut seen = 0;
+        while seen < 17 {
+            let len = u32::from_le_bytes(bytes[at + 1..at + 5].try_into().unwrap()) as usize;
+            if bytes[at] == KIND_RESPONSE {
+                seen += 1;
+            }
+            if seen < 17 {
+                at += 5 + len;
+            }
+        }
+        let mut other = all[16].clone();
+        other.id = uuid::Uuid::from_u128(other.id.as_u128() ^ 1);
+        let body = encode_response(&other).unwrap();
+        assert_eq!(body.len(), encode_response(&all[16]).unwrap().len());
+        bytes[at + 5..at + 5 + body.len()].copy_from_slice(&body);
+        std::fs::write(&bundle, &bytes).unwrap();
+
+        let b = Store::open(&dir.path().join("b"), "test").unwrap();
+        let err = import_verified(&b, &bundle, verified, NOW).unwrap_err();
+        assert!(matches!(err, BundleError::Changed { stored: 14 }), "{err}");
+        assert_eq!(ids(&b).len(), 14);
+        assert!(!ids(&b).contains(&other.id));
+        // Checked again, the changed file is refused as a whole.
+        assert!(read_verified(&bundle).is_err());
+    }
+
+    #[test]
+    fn a_response_before_its_version_is_named_as_such() {
+        let (dir, bundle) = exported(2);
+        let verified = read_verified(&bundle).unwrap();
+        let all = read_responses(&bundle, &verified).unwrap();
+        let mut body = MAGIC.to_vec();
+        body.extend_from_slice(&FORMAT.to_le_bytes());
+        let header = BundleHeader {
+            created_ms: NOW,
+            versions: 1,
+            responses: 1,
+        };
+        write_record(&mut body, KIND_HEADER, &encode_header(&header).unwrap()).unwrap();
+        write_record(&mut body, KIND_RESPONSE, &encode_response(&all[0]).unwrap()).unwrap();
+        let version = encode_version(&verified.versions[0]).unwrap();
+        write_record(&mut body, KIND_VERSION, &version).unwrap();
+        let checksum = Sha256::digest(&body);
+        body.push(KIND_END);
+        body.extend_from_slice(&checksum);
+        let path = dir.path().join("late-version.kioski");
+        std::fs::write(&path, &body).unwrap();
+        match read_verified(&path) {
+            Err(BundleError::InvalidResponse { reason, .. }) => {
+                assert!(reason.contains("comes before"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -23,8 +23,11 @@ use crate::core::response::{Response, check_terminal_name};
 use crate::core::survey::Survey;
 use crate::core::version::VersionHash;
 
-/// sled's page cache. Bounds the memory of long scans (export, tally).
-const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+/// sled's page cache. Bounds the memory of long scans (export, tally) and
+/// of long writes (bundle import): with 16 MiB, scans, lookups and writes
+/// of 1,000,000 records took as long as with 64 MiB, in 70-80 MB less
+/// memory (docs/performance.md, "Bundle import memory").
+const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The sled database's directory inside the store directory.
 const SLED_DIR: &str = "db";

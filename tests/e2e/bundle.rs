@@ -274,9 +274,12 @@ fn bundle_since_and_survey_filters() {
         run.stdout,
         "Wrote 10 responses and 1 survey version to p.kioski.\n"
     );
-    let v = bundle::read_verified(&work.path().join("p.kioski")).unwrap();
-    assert_eq!(v.responses.len(), 10);
-    assert!(v.responses.iter().all(|r| r.survey == "pulssi"));
+    let path = work.path().join("p.kioski");
+    let v = bundle::read_verified(&path).unwrap();
+    assert_eq!(v.responses, 10);
+    let responses = bundle::read_responses(&path, &v).unwrap();
+    assert_eq!(responses.len(), 10);
+    assert!(responses.iter().all(|r| r.survey == "pulssi"));
     assert_eq!(v.header.responses, 10);
 
     // Since a day after every response: an empty bundle, which imports.
@@ -413,7 +416,7 @@ fn every_truncation_is_refused_and_changes_nothing() {
         match bundle::read_verified(&path) {
             Ok(v) => panic!(
                 "a bundle cut to {len} of {full} bytes was accepted ({} responses)",
-                v.responses.len()
+                v.responses
             ),
             Err(e) => {
                 let kind = match e {
@@ -492,7 +495,7 @@ fn a_flipped_byte_anywhere_is_refused() {
             panic!(
                 "byte {at} of {} flipped, and the bundle was accepted ({} responses)",
                 t.bundle.len(),
-                v.responses.len()
+                v.responses
             );
         }
     }
@@ -590,9 +593,11 @@ type Case = (&'static str, Vec<u8>, fn(&BundleError) -> bool);
 fn hostile_bundles_are_refused_quickly() {
     let t = Target::new("bundle-hostile");
     // The parts of a real bundle, to build good and bad ones from.
-    let real = bundle::read_verified(&t.work.path().join("small.kioski")).unwrap();
+    let small = t.work.path().join("small.kioski");
+    let real = bundle::read_verified(&small).unwrap();
     let version = &real.versions[0];
-    let responses = &real.responses[..3];
+    let all = bundle::read_responses(&small, &real).unwrap();
+    let responses = &all[..3];
     let good = || -> Vec<Vec<u8>> {
         let mut records = vec![
             header(1, responses.len() as u64),
@@ -778,7 +783,7 @@ fn hostile_bundles_are_refused_quickly() {
     let path = t.work.path().join("crafted.kioski");
     std::fs::write(&path, Craft::new(good()).bytes()).unwrap();
     let ok = bundle::read_verified(&path).expect("a well-made crafted bundle");
-    assert_eq!(ok.responses.len(), 3);
+    assert_eq!(ok.responses, 3);
 
     let files_before = files(&t.store);
     let mut transcript = String::new();
@@ -841,4 +846,94 @@ fn bundle_export_names_the_file_it_cannot_write() {
         run.stderr.contains("no-such-dir/x.kioski") && !run.stderr.contains("import"),
         "{run}"
     );
+}
+
+/// A bundle exported through a running owner while responses keep
+/// arriving holds exactly what its header counts, and imports cleanly:
+/// the export counts what it writes, in one pass.
+#[test]
+fn bundle_export_through_the_owner_while_responses_arrive() {
+    use kioski::core::simulate::{Setup, respondent};
+    use kioski::remote::Client;
+    use kioski::store::Store;
+    use rand::SeedableRng;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    const NOW: i64 = 1_790_000_000_000;
+    let (tmp, dir) = crate::support::short_store_dir("kbrace");
+    let store = Arc::new(Store::open(&dir, "kiosk").unwrap());
+    let source = std::fs::read_to_string("surveys/pulssi.toml").unwrap();
+    let survey = kioski::core::validate::survey_from_str(&source).unwrap();
+    let hash = store.load(&survey, &source, NOW).unwrap().hash;
+    let setup = Setup {
+        survey: &survey,
+        version: hash,
+        terminal: "race",
+        now_ms: NOW,
+        utc_offset_ms: 0,
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(21);
+    let first: Vec<Response> = (0..3000)
+        .map(|i| respondent(&mut rng, &setup, f64::from(i) / 3000.0))
+        .collect();
+    store.submit_batch(&first).unwrap();
+    let _server = kioski::remote::serve(store.clone(), "kiosk", None).unwrap();
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let submitted = Arc::new(AtomicUsize::new(0));
+    let writer = {
+        let (store, stop, submitted, survey) = (
+            store.clone(),
+            stop.clone(),
+            submitted.clone(),
+            survey.clone(),
+        );
+        std::thread::spawn(move || {
+            let setup = Setup {
+                survey: &survey,
+                version: hash,
+                terminal: "race",
+                now_ms: NOW,
+                utc_offset_ms: 0,
+            };
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(22);
+            while !stop.load(Ordering::SeqCst) {
+                let r = respondent(&mut rng, &setup, 0.5);
+                store.submit(&r).unwrap();
+                submitted.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+    };
+
+    let client = Client::connect(&dir).unwrap().expect("the owner answers");
+    let mut raced = 0;
+    for round in 0..4 {
+        let before = submitted.load(Ordering::SeqCst);
+        let out = tmp.path().join(format!("race-{round}.kioski"));
+        let done = bundle::export(&client, &[], None, NOW, &out).unwrap();
+        let after = submitted.load(Ordering::SeqCst);
+        raced += usize::from(after > before);
+        let verified = bundle::read_verified(&out)
+            .unwrap_or_else(|e| panic!("round {round}: the bundle is refused: {e}"));
+        assert_eq!(verified.header.responses, done.responses, "round {round}");
+        // The writer's one submit in flight may be read before it counts.
+        assert!(
+            (3000 + before as u64..=3001 + after as u64).contains(&done.responses),
+            "round {round}: {} responses, {before}..{after} submitted meanwhile",
+            done.responses
+        );
+        let target = tmp.path().join(format!("t{round}"));
+        let fresh = Store::open(&target, "bundle import").unwrap();
+        let imported = bundle::import(&fresh, &out, NOW).unwrap();
+        assert_eq!(imported.responses_added, done.responses, "round {round}");
+        assert_eq!(
+            fresh.responses("pulssi").count() as u64,
+            done.responses,
+            "round {round}"
+        );
+    }
+    stop.store(true, Ordering::SeqCst);
+    writer.join().unwrap();
+    assert!(raced > 0, "no response arrived during an export");
 }

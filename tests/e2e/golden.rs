@@ -177,3 +177,24 @@ fn the_old_bundle_imports_unchanged() {
     again.expect_code(0);
     assert_outputs_match(&old);
 }
+
+/// `bundle export` of the old store writes the old release's bundle byte
+/// for byte (with its creation time): exporting in one counted pass
+/// through a spool kept format 1's layout.
+#[test]
+fn the_old_store_exports_the_old_bundle_byte_for_byte() {
+    let tmp = TempDir::new("golden-reexport");
+    let dir = golden_store(&tmp);
+    let old = golden().join("bundle.kioski");
+    let created_ms = kioski::store::bundle::read_verified(&old)
+        .unwrap()
+        .header
+        .created_ms;
+    let store = kioski::store::Store::open(&dir, "bundle export").unwrap();
+    let out = tmp.path().join("again.kioski");
+    kioski::store::bundle::export(&store, &[], None, created_ms, &out).unwrap();
+    assert!(
+        std::fs::read(&out).unwrap() == std::fs::read(&old).unwrap(),
+        "the re-exported bundle differs from the old one"
+    );
+}

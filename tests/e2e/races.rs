@@ -157,7 +157,7 @@ fn imports_of_one_bundle_at_once_add_up_to_what_was_stored() {
                     // Read and checked first, so the writes start together.
                     let verified = bundle::read_verified(&bundle).unwrap();
                     barrier.wait();
-                    bundle::import_verified(&store, verified, 1_790_000_000_000).unwrap()
+                    bundle::import_verified(&store, &bundle, verified, 1_790_000_000_000).unwrap()
                 })
             })
             .collect();
