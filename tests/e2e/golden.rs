@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{TempDir, crate_root, kioski};
+use crate::support::{TempDir, copy_dir, crate_root, kioski};
 
 const SURVEYS: [&str; 5] = [
     "palvelupiste",
@@ -30,19 +30,6 @@ fn golden_store(tmp: &TempDir) -> PathBuf {
     let dir = tmp.path().join("store");
     copy_dir(&golden().join("store"), &dir);
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Every output the old release printed, compared byte for byte.

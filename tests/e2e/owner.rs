@@ -8,7 +8,9 @@ use std::process::Stdio;
 use kioski::store::keys;
 
 use crate::store::surveys_json;
-use crate::support::{KillOnDrop, TempDir, kioski, kioski_command, volatile_filters, wait_until};
+use crate::support::{
+    KillOnDrop, TempDir, copy_dir, kioski, kioski_command, volatile_filters, wait_until,
+};
 
 /// Every command that opens a store, with what it needs on stdin.
 fn store_commands(work: &Path) -> Vec<(Vec<String>, &'static str)> {
@@ -243,19 +245,6 @@ fn damage_in_the_middle_of_the_store_is_never_silent() {
         }
     }
     assert!(silent.is_empty(), "{}", silent.join("\n"));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// Writes into a closed store's sled database directly, as a newer or

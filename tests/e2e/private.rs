@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::pty::{PtyKiosk, keys};
 use crate::store::with_store;
-use crate::support::{TempDir, kioski};
+use crate::support::{TempDir, copy_dir, kioski};
 
 /// Every file and directory under `dir` (not following symlinks), with
 /// its permission bits.
@@ -237,19 +237,6 @@ fn a_prize_entry_at_the_kiosk_stays_apart_from_the_answers_and_the_log() {
         ]]
     );
     assert_private(&store);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// The golden store of the release before (`tests/data/golden/`) kept two
