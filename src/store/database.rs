@@ -149,7 +149,7 @@ impl Store {
         }
         private::create_dir(dir)?;
         let lock = lock::acquire(dir, command)?;
-        let sled = open_handles(dir)?;
+        let sled = open_again(dir)?;
         private::tighten(dir)?;
         let prizes = Prizes::new(dir);
         migrate_prizes(dir, &sled.db, &prizes)?;
@@ -1076,15 +1076,16 @@ fn open_handles(dir: &Path) -> Result<Sled, StoreError> {
     })
 }
 
-/// Opens sled again after its handles were dropped. sled's background
-/// threads may still hold its files for a moment (its lock on `db/db`),
-/// so a refusal that is neither a full disk nor damage is tried again for
-/// up to a second.
+/// Opens sled, at the start or again after its handles were dropped.
+/// Our `kioski.lock` is held, so only this process's earlier handles can
+/// hold sled's lock on `db/db`, and sled's background threads may keep it
+/// for a moment after the drop: that refusal is tried again for up to a
+/// second. Any other failure is returned at once.
 fn open_again(dir: &Path) -> Result<Sled, StoreError> {
     let mut tries = 0;
     loop {
         match open_handles(dir) {
-            Err(StoreError::Open { .. }) if tries < 40 => {
+            Err(StoreError::Open { reason, .. }) if reason == STILL_HELD && tries < 40 => {
                 tries += 1;
                 std::thread::sleep(std::time::Duration::from_millis(25));
             }
@@ -1132,18 +1133,21 @@ fn shown_at_open(sled: &Sled) -> HashMap<String, VersionHash> {
     out
 }
 
+/// Why sled refused to open: its lock is held (by this process's earlier
+/// handles, since our lock came first).
+const STILL_HELD: &str = "its database is still held by this process's previous handles";
+
 /// Opens sled. sled 0.34 panics on some kinds of damaged files instead of
 /// returning an error; the panic is caught here, the one place sled reads
-/// a store from disk, and reported as a damaged store. The panic hook is
-/// silenced for the call so no backtrace reaches the user.
+/// a store from disk, and reported as a damaged store. The panic message
+/// is silenced on this thread for the call ([`silently`]) so no backtrace
+/// reaches the user.
 fn open_sled(dir: &Path, path: &Path) -> Result<sled::Db, StoreError> {
     let damaged = |reason: String| StoreError::Damaged {
         dir: dir.to_owned(),
         reason,
     };
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let opened = std::panic::catch_unwind(|| {
+    let opened = silently(|| {
         sled::Config::new()
             .path(path)
             .mode(sled::Mode::HighThroughput)
@@ -1153,7 +1157,6 @@ fn open_sled(dir: &Path, path: &Path) -> Result<sled::Db, StoreError> {
             .cache_capacity(CACHE_BYTES)
             .open()
     });
-    std::panic::set_hook(previous);
     match opened {
         Ok(Ok(db)) => Ok(db),
         Ok(Err(sled::Error::Corruption { .. })) => {
@@ -1164,7 +1167,7 @@ fn open_sled(dir: &Path, path: &Path) -> Result<sled::Db, StoreError> {
         Ok(Err(sled::Error::Io(e))) if e.to_string().starts_with("could not acquire lock") => {
             Err(StoreError::Open {
                 dir: dir.to_owned(),
-                reason: "its database is still held by this process's previous handles".into(),
+                reason: STILL_HELD.into(),
             })
         }
         Ok(Err(sled::Error::Io(e))) => Err(open_io_error(dir, &e)),
@@ -1181,6 +1184,33 @@ fn open_sled(dir: &Path, path: &Path) -> Result<sled::Db, StoreError> {
             )))
         }
     }
+}
+
+thread_local! {
+    /// Set while this thread opens sled, whose panics are caught and
+    /// reported as a damaged store: no backtrace for the user.
+    static SILENCED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, catching a panic, with the panic message silenced on this
+/// thread only. The hook is installed once and defers to the one before
+/// it on every other thread, so a panic elsewhere (another test, another
+/// thread of the kiosk) is still reported, and two threads opening stores
+/// at once cannot leave the silent hook behind.
+fn silently<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !SILENCED.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    SILENCED.with(|s| s.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    SILENCED.with(|s| s.set(false));
+    result
 }
 
 /// Room on the store's disk that opening sled again needs: it writes a
@@ -1845,7 +1875,17 @@ mod tests {
             .collect();
         {
             drop(open(&dir));
-            let db = sled::open(dir.path().join(SLED_DIR)).unwrap();
+            // sled's background threads may hold its lock for a moment
+            // after the store is dropped.
+            let db = (0..200)
+                .find_map(|_| {
+                    let opened = sled::open(dir.path().join(SLED_DIR)).ok();
+                    if opened.is_none() {
+                        std::thread::sleep(std::time::Duration::from_millis(10));
+                    }
+                    opened
+                })
+                .unwrap();
             let tree = db.open_tree(keys::PRIZES).unwrap();
             for entry in &old {
                 tree.insert(
