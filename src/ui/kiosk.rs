@@ -2,6 +2,7 @@
 //! and the loop that runs them in a real terminal.
 
 pub mod field;
+pub mod keys;
 pub mod layout;
 pub mod msg;
 pub mod run;

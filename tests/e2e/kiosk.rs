@@ -65,7 +65,10 @@ fn ids(ids: &[&str]) -> Vec<String> {
 /// Welcome (in Finnish, the survey's first language), then English.
 fn start_in_english(k: &PtyKiosk) {
     k.wait_for_text("Aloita");
+    // A language shows the welcome in it first; Enter starts.
     k.send(b"2");
+    k.wait_for_text("Start");
+    k.send(b"\r");
     k.wait_for_text("Who are you?");
 }
 
@@ -98,7 +101,8 @@ fn every_type_answered_by_keys() {
     // The key hint names the survey's own languages, by their numbers.
     k.assert_shows("2 English");
     k.assert_hides("Svenska");
-    press(&k, b"2", "Who are you?");
+    press(&k, b"2", "Start");
+    press(&k, keys::ENTER, "Who are you?");
     k.assert_shows("1 / 7");
     // choice with "Other, what?": choose it, write, Enter goes on.
     press(&k, b"3", "(•) Other, what?");
@@ -791,5 +795,130 @@ fn measure_key_to_frame_latency_and_idle_cpu() {
     assert_eq!(
         r.answers,
         answers([("group", Answer::Choice(Picked::Option("resident".into())))])
+    );
+}
+
+// --- Issue 12: no key undoes an answer; language and a way back -----------
+
+/// F2 as xterm sends it: the kiosk's language switch.
+const F2: &[u8] = b"\x1bOQ";
+
+/// Welcome in Finnish, started as shown (Enter starts in the language on
+/// screen, then and now).
+fn start_in_finnish(k: &PtyKiosk) {
+    k.wait_for_text("Aloita");
+    press(k, keys::ENTER, "Kuka olet?");
+}
+
+#[test]
+fn back_then_enter_keeps_the_answer() {
+    let dir = all_types_store("pty-back-enter");
+    let mut k = PtyKiosk::start(dir.path());
+    start_in_finnish(&k);
+    press(&k, b"2\r", "Kanavat");
+    press(&k, b"1", "[x] Puhelin");
+    press(&k, keys::PAGE_DOWN, "Tärkeimmät");
+    press(&k, b"1", "#1 Nopeus");
+    press(&k, b"2", "#2 Laatu");
+    press(&k, keys::PAGE_DOWN, "Arvosana");
+    press(&k, b"4\r", "Suosittelisitko?");
+    k.click_label("10");
+    k.wait_for("10 is shown selected", |s| selected(s, "10"));
+    press(&k, keys::PAGE_DOWN, "Ratkesiko asia?");
+    // Back, then Enter: the 10 stays and the respondent moves on.
+    press(&k, keys::PAGE_UP, "Suosittelisitko?");
+    press(&k, keys::ENTER, "Ratkesiko asia?");
+    // Back twice to the grade, then Enter twice: the 4 stays.
+    press(&k, keys::PAGE_UP, "Suosittelisitko?");
+    press(&k, keys::PAGE_UP, "Arvosana");
+    press(&k, keys::ENTER, "Suosittelisitko?");
+    press(&k, keys::ENTER, "Ratkesiko asia?");
+    k.send(keys::CTRL_C);
+    assert_eq!(k.wait_exit(), 0);
+
+    let r = only_response(dir.path(), "all-types");
+    assert!(!r.complete);
+    assert_eq!(r.answers.get("overall"), Some(&Answer::Rating(4)), "{r:#?}");
+    assert_eq!(r.answers.get("recommend"), Some(&Answer::Nps(10)), "{r:#?}");
+}
+
+#[test]
+fn digits_then_enter_on_a_multi_store_both() {
+    let dir = all_types_store("pty-multi-enter");
+    let mut k = PtyKiosk::start(dir.path());
+    start_in_finnish(&k);
+    press(&k, b"2\r", "Kanavat");
+    press(&k, b"12\r", "Tärkeimmät");
+    k.send(keys::CTRL_C);
+    assert_eq!(k.wait_exit(), 0);
+
+    let r = only_response(dir.path(), "all-types");
+    assert_eq!(
+        r.answers.get("channels"),
+        Some(&Answer::Multi {
+            options: ids(&["phone", "email"]),
+            other: None,
+        }),
+        "{r:#?}"
+    );
+}
+
+#[test]
+fn nps_ten_by_digits() {
+    let dir = all_types_store("pty-nps-ten");
+    let mut k = PtyKiosk::start(dir.path());
+    start_in_finnish(&k);
+    press(&k, b"2\r", "Kanavat");
+    press(&k, b"1", "[x] Puhelin");
+    press(&k, keys::PAGE_DOWN, "Tärkeimmät");
+    press(&k, b"1", "#1 Nopeus");
+    press(&k, b"2", "#2 Laatu");
+    press(&k, keys::PAGE_DOWN, "Arvosana");
+    press(&k, b"4\r", "Suosittelisitko?");
+    // The footer says how to type ten.
+    k.assert_shows("1 0 = 10");
+    k.send(b"10");
+    k.wait_for("10 is shown selected", |s| selected(s, "10"));
+    press(&k, keys::ENTER, "Ratkesiko asia?");
+    k.send(keys::CTRL_C);
+    assert_eq!(k.wait_exit(), 0);
+
+    let r = only_response(dir.path(), "all-types");
+    assert_eq!(r.answers.get("recommend"), Some(&Answer::Nps(10)), "{r:#?}");
+}
+
+#[test]
+fn language_switch_before_starting_and_in_the_middle() {
+    let dir = all_types_store("pty-lang");
+    let mut k = PtyKiosk::start(dir.path());
+    k.wait_for_text("Aloita");
+    k.assert_shows("ESITTELYTILA");
+    // Choosing English shows the welcome (and the banner) in English first.
+    press(&k, b"2", "Start");
+    k.wait_for_text("DEMO MODE");
+    k.assert_hides("Who are you?");
+    press(&k, keys::ENTER, "Who are you?");
+    press(&k, b"2\r", "Channels");
+    // F2 in the middle: the same question in Finnish.
+    press(&k, F2, "Kanavat");
+    // Back to the first question, then back to the welcome screen.
+    press(&k, keys::PAGE_UP, "Kuka olet?");
+    k.assert_shows("(•) Henkilöstö");
+    press(&k, keys::PAGE_UP, "Aloita");
+    // A tap on the language shown on a question switches too.
+    press(&k, keys::ENTER, "Kuka olet?");
+    k.assert_shows("(•) Henkilöstö");
+    k.click_label("English");
+    k.wait_for_text("Who are you?");
+    press(&k, keys::ENTER, "Channels");
+    k.send(keys::CTRL_C);
+    assert_eq!(k.wait_exit(), 0);
+
+    let r = only_response(dir.path(), "all-types");
+    assert_eq!(r.lang, Lang::En);
+    assert_eq!(
+        r.answers.get("group"),
+        Some(&Answer::Choice(Picked::Option("staff".into()))),
+        "{r:#?}"
     );
 }

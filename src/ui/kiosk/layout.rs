@@ -292,25 +292,57 @@ fn question(
         return;
     };
     let t = Texts::of(k.lang);
-    layout.header = Some(inset(rows.take_top(1), 1));
+    let header = inset(rows.take_top(1), 1);
+    // The other languages at the right of the progress line, when they fit
+    // in half of it (else only the next one; F2 switches all the same).
+    let others: Vec<Lang> = k
+        .survey
+        .languages
+        .iter()
+        .copied()
+        .filter(|l| *l != k.lang)
+        .collect();
+    let label_w = |l: &Lang| width(Texts::of(*l).language) as u16 + 4;
+    let all_w: u16 = others.iter().map(|l| label_w(l) + 1).sum();
+    let shown = if all_w <= header.width / 2 {
+        others
+    } else {
+        others.into_iter().take(1).collect()
+    };
+    let mut right = header.right();
+    for lang in shown.iter().rev() {
+        let w = label_w(lang);
+        if right < header.x + w + header.width / 2 {
+            break;
+        }
+        right -= w;
+        layout
+            .langs
+            .insert(0, (*lang, Rect::new(right, header.y, w, 1)));
+        right -= 1;
+    }
+    layout.header = Some(Rect::new(
+        header.x,
+        header.y,
+        right.saturating_sub(header.x),
+        1,
+    ));
     if roomy {
         rows.take_top(1);
         layout.footer = Some(rows.take_bottom(1));
     }
     let button_h = if roomy { 3 } else { 1 };
     let buttons = inset(rows.take_bottom(button_h), 1);
-    let first = a.walk.progress(&k.survey).position == 1;
-    // Borders or "[ ]" plus a space each side.
+    // Borders or "[ ]" plus a space each side. Back on the first question
+    // returns to the welcome screen.
     let back_w = width(&back_label(t)) as u16 + 4;
     let next_w = width(&next_label(t)) as u16 + 4;
-    if !first {
-        layout.back = Some(Rect::new(
-            buttons.x,
-            buttons.y,
-            back_w.min(buttons.width / 2),
-            buttons.height,
-        ));
-    }
+    layout.back = Some(Rect::new(
+        buttons.x,
+        buttons.y,
+        back_w.min(buttons.width / 2),
+        buttons.height,
+    ));
     let next_w = next_w.min(buttons.width / 2);
     layout.next = Some(Rect::new(
         buttons.right() - next_w,

@@ -43,6 +43,10 @@ pub struct Kiosk {
     /// The stored lockout as the store last reported it, for the screen
     /// (the store decides; this only shows it).
     pub lockout: Lockout,
+    /// A respondent who went Back from the first question to the welcome
+    /// screen: Start carries on with their answers, the idle reset saves
+    /// them as partial and forgets them.
+    pub held: Option<Box<Answering>>,
 }
 
 /// Which screen is up, each with its own state.
@@ -75,6 +79,18 @@ pub struct Answering {
     pub focus: Focus,
     /// A message for the respondent (why Next did nothing).
     pub notice: Option<String>,
+    /// A number being typed that a second digit may still extend (`1`
+    /// then `0` is 10); it is chosen when the window ends or any other
+    /// input comes.
+    pub typed: Option<Typed>,
+}
+
+/// Digits typed so far on a question, and when the window for another ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Typed {
+    pub number: usize,
+    /// Monotonic milliseconds.
+    pub until_ms: i64,
 }
 
 /// What has keyboard focus on a question screen.
@@ -155,6 +171,33 @@ pub struct PinPrompt {
 }
 
 impl Draft {
+    /// The item the saved answer is on (the first of several), if any.
+    pub fn chosen_item(&self, q: &Question) -> Option<usize> {
+        match self {
+            Draft::Choice { picked, .. } => *picked,
+            Draft::Multi { picked, .. } => picked.first().copied(),
+            Draft::Ranking { order } => order.first().copied(),
+            // A grade's item: NPS counts from 0, ratings from 1.
+            Draft::Scale { picked } => {
+                let first = i64::from(!matches!(q.kind, QuestionKind::Nps));
+                picked.and_then(|v| usize::try_from(v - first).ok())
+            }
+            Draft::YesNo { picked } => picked.map(|yes| usize::from(!yes)),
+            Draft::Number { .. } | Draft::Text { .. } => None,
+        }
+    }
+
+    /// Whether a single-answer question has nothing chosen yet (only then
+    /// may Enter choose the focused item).
+    pub fn single_and_empty(&self) -> bool {
+        matches!(
+            self,
+            Draft::Choice { picked: None, .. }
+                | Draft::Scale { picked: None }
+                | Draft::YesNo { picked: None }
+        )
+    }
+
     /// An empty draft, or one showing an earlier answer.
     pub fn for_question(q: &Question, answer: Option<&Answer>) -> Draft {
         let options = q.kind.options();
@@ -323,6 +366,7 @@ impl Answering {
             drafts: BTreeMap::new(),
             focus: Focus::Item(0),
             notice: None,
+            typed: None,
         };
         a.arrive(survey);
         a
@@ -346,8 +390,30 @@ impl Answering {
                 .entry(q.id.clone())
                 .or_insert_with(|| Draft::for_question(q, answer));
         }
-        self.focus = Focus::Item(0);
+        // Focus lands on the saved answer, so that Enter after Back goes on
+        // with it (and never with the first item).
+        let chosen = self
+            .question(survey)
+            .zip(self.draft(survey))
+            .and_then(|(q, d)| d.chosen_item(q));
+        self.focus = Focus::Item(chosen.unwrap_or(0));
         self.notice = None;
+        self.typed = None;
+    }
+
+    /// Whether typed characters go into a text field right now.
+    pub fn editing(&self, q: &Question) -> bool {
+        let Focus::Item(i) = self.focus else {
+            return false;
+        };
+        match self.drafts.get(&q.id) {
+            Some(Draft::Number { .. } | Draft::Text { .. }) => true,
+            Some(Draft::Choice {
+                picked: Some(p), ..
+            }) => *p == i && i == q.kind.options().len(),
+            Some(Draft::Multi { picked, .. }) => i == q.kind.options().len() && picked.contains(&i),
+            _ => false,
+        }
     }
 
     /// Whether anything at all was answered or started.
@@ -411,13 +477,14 @@ impl Kiosk {
             pin_set,
             pin: None,
             lockout: Lockout::default(),
+            held: None,
         }
     }
 
     /// Whether no respondent is busy: the welcome screen, with no PIN
     /// prompt open. Only then may the survey change under the kiosk.
     pub fn is_idle(&self) -> bool {
-        matches!(self.screen, Screen::Welcome { .. }) && self.pin.is_none()
+        matches!(self.screen, Screen::Welcome { .. }) && self.pin.is_none() && self.held.is_none()
     }
 
     /// Shows another survey (or version) from the next respondent on,
@@ -430,6 +497,7 @@ impl Kiosk {
         self.lang = self.home_lang;
         self.survey = survey;
         self.version = version;
+        self.held = None;
         self.screen = Screen::Welcome {
             focus: self.home_focus(),
         };
@@ -448,6 +516,9 @@ impl Kiosk {
     pub fn idle_left_ms(&self, now_ms: i64) -> Option<i64> {
         match self.screen {
             Screen::Question(_) | Screen::Prize(_) => {
+                Some(self.last_input_ms + self.idle_timeout_ms - now_ms)
+            }
+            Screen::Welcome { .. } if self.held.is_some() => {
                 Some(self.last_input_ms + self.idle_timeout_ms - now_ms)
             }
             _ => None,
@@ -471,7 +542,7 @@ impl Kiosk {
     pub fn next_deadline_ms(&self, now_ms: i64) -> Option<i64> {
         let screen = match &self.screen {
             Screen::Thanks { until_ms } | Screen::Failed { until_ms } => Some(*until_ms),
-            Screen::Question(_) | Screen::Prize(_) => {
+            _ if self.idle_left_ms(now_ms).is_some() => {
                 let reset = self.last_input_ms + self.idle_timeout_ms;
                 let countdown = reset - self.countdown_ms();
                 // Before the countdown: wake when it starts; during it, each second.
@@ -491,6 +562,13 @@ impl Kiosk {
             .as_ref()
             .filter(|_| !locked)
             .map(|_| self.last_input_ms + PIN_IDLE_MS);
-        [screen, lockout, pin_idle].into_iter().flatten().min()
+        let typed = match &self.screen {
+            Screen::Question(a) => a.typed.map(|t| t.until_ms),
+            _ => None,
+        };
+        [screen, lockout, pin_idle, typed]
+            .into_iter()
+            .flatten()
+            .min()
     }
 }

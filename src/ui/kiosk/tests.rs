@@ -8,6 +8,7 @@
 mod clock;
 mod hits;
 mod journeys;
+mod keys;
 mod lockdown;
 mod prize;
 mod rules;
@@ -96,7 +97,9 @@ impl Rig {
     /// A locked kiosk on the every-type survey, answering in `lang`.
     pub fn started(lang: Lang) -> Rig {
         let mut rig = Rig::new(all_types(), None, true);
+        // A tap on a language shows the welcome in it; Start starts.
         rig.send(Msg::Tap(Target::Lang(lang)));
+        rig.send(Msg::Tap(Target::Start));
         rig
     }
 

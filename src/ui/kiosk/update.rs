@@ -4,11 +4,12 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::keys::{self, Cmd, Dir, EditOp, TYPE_MS};
 use super::layout::Target;
 use super::msg::{Effect, Msg, Now, Submission};
 use super::state::{
     Answering, CONTACT_MAX_LEN, Draft, FAILED_MS, Focus, Kiosk, NUMBER_MAX_LEN, PIN_IDLE_MS,
-    PinPrompt, PrizeForm, Screen, THANKS_MS, is_row, item_count,
+    PinPrompt, PrizeForm, Screen, THANKS_MS, Typed, is_row, item_count,
 };
 use crate::core::answer::{AnswerError, OTHER_MAX_LEN};
 use crate::core::flow::Step;
@@ -181,13 +182,23 @@ fn tick(k: &mut Kiosk, now: i64) -> Vec<Effect> {
     if k.pin.is_some() && !locked && !checking && now - k.last_input_ms >= PIN_IDLE_MS {
         k.pin = None;
     }
+    // A number typed alone is chosen when its window ends.
+    let texts = Texts::of(k.lang);
+    let survey = k.survey.clone();
+    if let Screen::Question(a) = &mut k.screen
+        && a.typed.is_some_and(|t| now >= t.until_ms)
+    {
+        settle_typed(a, &survey, texts);
+    }
+    let held = k.held.is_some();
     match &k.screen {
         Screen::Thanks { until_ms } | Screen::Failed { until_ms } if now >= *until_ms => {
             reset(k);
             Vec::new()
         }
-        Screen::Question(_) | Screen::Prize(_)
-            if k.idle_left_ms(now).is_some_and(|left| left <= 0) =>
+        Screen::Question(_) | Screen::Prize(_) | Screen::Welcome { .. }
+            if (held || !matches!(k.screen, Screen::Welcome { .. }))
+                && k.idle_left_ms(now).is_some_and(|left| left <= 0) =>
         {
             let mut effects = partial(k);
             effects.push(Effect::Log(
@@ -250,13 +261,16 @@ fn reset(k: &mut Kiosk) {
     };
     k.lang = k.home_lang;
     k.pin = None;
+    k.held = None;
 }
 
 /// The answers so far as a partial response, if there are any.
 fn partial(k: &mut Kiosk) -> Vec<Effect> {
     let survey = k.survey.clone();
-    let Screen::Question(a) = &mut k.screen else {
-        return Vec::new();
+    let a = match (&mut k.screen, k.held.as_mut()) {
+        (Screen::Question(a), _) => a,
+        (Screen::Welcome { .. }, Some(held)) => held,
+        _ => return Vec::new(),
     };
     // An answer still invalid on screen is left out of the partial.
     let _ = commit_draft(a, &survey);
@@ -301,26 +315,30 @@ fn input_on_screen(k: &mut Kiosk, input: Msg, now: i64, wall_ms: i64) -> Vec<Eff
         Screen::Welcome { focus } => {
             let langs = k.survey.languages.clone();
             let start = langs.len();
+            let table = keys::welcome(&langs, Texts::of(k.lang));
             match input {
-                Msg::Tap(Target::Lang(lang)) => return start_in(k, lang, wall_ms),
-                Msg::Tap(Target::Start) => return start_in(k, k.lang, wall_ms),
-                Msg::Key(key) => match key.code {
-                    KeyCode::Left | KeyCode::Up | KeyCode::BackTab => {
+                Msg::Tap(Target::Lang(lang)) => return choose_lang(k, lang, wall_ms),
+                Msg::Tap(Target::Start) => return start_in(k, wall_ms),
+                Msg::Key(key) => match keys::lookup(&table, &key) {
+                    Some(Cmd::Move(Dir::Left | Dir::Up) | Cmd::Cycle(false)) => {
                         *focus = focus.checked_sub(1).unwrap_or(start)
                     }
-                    KeyCode::Right | KeyCode::Down | KeyCode::Tab => {
+                    Some(Cmd::Move(Dir::Right | Dir::Down) | Cmd::Cycle(true)) => {
                         *focus = (*focus + 1) % (start + 1)
                     }
-                    KeyCode::Char(c @ '1'..='9') => {
-                        let i = c as usize - '1' as usize;
-                        if let Some(&lang) = langs.get(i) {
-                            return start_in(k, lang, wall_ms);
+                    Some(Cmd::Digit) => {
+                        let lang = match key.code {
+                            KeyCode::Char(c @ '1'..='9') => langs.get(c as usize - '1' as usize),
+                            _ => None,
+                        };
+                        if let Some(&lang) = lang {
+                            return choose_lang(k, lang, wall_ms);
                         }
                     }
-                    KeyCode::Enter | KeyCode::Char(' ') => {
-                        let lang = langs.get(*focus).copied().unwrap_or(k.lang);
-                        return start_in(k, lang, wall_ms);
-                    }
+                    Some(Cmd::Confirm | Cmd::Toggle) => match langs.get(*focus) {
+                        Some(&lang) => return choose_lang(k, lang, wall_ms),
+                        None => return start_in(k, wall_ms),
+                    },
                     _ => {}
                 },
                 _ => {}
@@ -334,30 +352,75 @@ fn input_on_screen(k: &mut Kiosk, input: Msg, now: i64, wall_ms: i64) -> Vec<Eff
             Vec::new()
         }
         Screen::Saving => Vec::new(),
-        Screen::Question(_) => question_input(k, input),
+        Screen::Question(_) => question_input(k, input, now),
         Screen::Prize(_) => prize_input(k, input, now),
     }
 }
 
-/// Starts a respondent; `wall_ms` is the start time stored with the answers.
-fn start_in(k: &mut Kiosk, lang: Lang, wall_ms: i64) -> Vec<Effect> {
+/// A language chosen on the welcome screen: one not on screen is shown
+/// first (the welcome and the intro in it); the one on screen starts.
+fn choose_lang(k: &mut Kiosk, lang: Lang, wall_ms: i64) -> Vec<Effect> {
+    if lang == k.lang {
+        return start_in(k, wall_ms);
+    }
     k.lang = lang;
-    k.screen = Screen::Question(Box::new(Answering::new(&k.survey, wall_ms)));
+    if let Screen::Welcome { focus } = &mut k.screen {
+        *focus = k
+            .survey
+            .languages
+            .iter()
+            .position(|l| *l == lang)
+            .unwrap_or(0);
+    }
     Vec::new()
 }
 
-fn question_input(k: &mut Kiosk, input: Msg) -> Vec<Effect> {
+/// Starts a respondent in the language on screen, or carries on with the
+/// one who went back to the welcome screen; `wall_ms` is the start time
+/// stored with the answers.
+fn start_in(k: &mut Kiosk, wall_ms: i64) -> Vec<Effect> {
+    let a = k
+        .held
+        .take()
+        .unwrap_or_else(|| Box::new(Answering::new(&k.survey, wall_ms)));
+    k.screen = Screen::Question(a);
+    Vec::new()
+}
+
+/// The next language the survey offers after the one on screen.
+fn next_lang(k: &Kiosk) -> Lang {
+    let langs = &k.survey.languages;
+    let at = langs.iter().position(|l| *l == k.lang).unwrap_or(0);
+    langs
+        .get((at + 1) % langs.len().max(1))
+        .copied()
+        .unwrap_or(k.lang)
+}
+
+fn question_input(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
     let survey = k.survey.clone();
     let texts = Texts::of(k.lang);
+    let next_lang = next_lang(k);
+    let langs = survey.languages.len();
     let Screen::Question(a) = &mut k.screen else {
         return Vec::new();
     };
     let Some(q) = a.walk.question(&survey) else {
         return Vec::new();
     };
+    let table = keys::question(q, a.editing(q), langs, texts);
+    let cmd = match &input {
+        Msg::Key(key) => keys::lookup(&table, key),
+        _ => None,
+    };
+    // Anything but another digit settles a number typed so far first.
+    if cmd != Some(Cmd::Digit) {
+        settle_typed(a, &survey, texts);
+    }
     let n = item_count(q);
     let row = is_row(q);
-    let editing = editing_field(a, q);
+    let editing = a.editing(q);
+    let single_and_empty = a.draft(&survey).is_some_and(Draft::single_and_empty);
 
     let action = match input {
         Msg::Tap(Target::Item(i)) => {
@@ -366,28 +429,39 @@ fn question_input(k: &mut Kiosk, input: Msg) -> Vec<Effect> {
         }
         Msg::Tap(Target::Back) => Action::Back,
         Msg::Tap(Target::Next) => Action::Next,
+        Msg::Tap(Target::Lang(lang)) => Action::Lang(lang),
         Msg::Paste(text) if editing => Action::Type(text),
-        Msg::Key(key) => key_action(key, a.focus, n, row, editing, q),
+        Msg::Key(key) => match cmd {
+            Some(Cmd::Digit) => match key.code {
+                KeyCode::Char(c) => Action::Digit(c as usize - '0' as usize),
+                _ => Action::None,
+            },
+            Some(Cmd::Type) => match key.code {
+                KeyCode::Char(c) => Action::Type(c.to_string()),
+                _ => Action::None,
+            },
+            Some(Cmd::Lang) => Action::Lang(next_lang),
+            Some(cmd) => key_action(cmd, a.focus, n, row, editing, single_and_empty, q),
+            None => Action::None,
+        },
         _ => Action::None,
-    };
-    // There is no Back button on the first question: keys move past it.
-    let first = a.walk.progress(&survey).position == 1;
-    let action = match action {
-        Action::Focus(Focus::Back) if first => Action::Focus(match a.focus {
-            Focus::Next => Focus::Item(0),
-            _ => Focus::Next,
-        }),
-        other => other,
     };
     let mut effects = Vec::new();
     match action {
         Action::None => {}
         Action::Focus(f) => a.focus = f,
         Action::Type(text) => edit(a, q, |field, max| field.insert(&text, max)),
-        Action::Edit(op) => edit(a, q, op),
+        Action::Edit(op) => edit(a, q, |field, _| match op {
+            EditOp::Backspace => field.backspace(),
+            EditOp::Delete => field.delete(),
+            EditOp::Home => field.home(),
+            EditOp::End => field.end(),
+            EditOp::Left => field.left(),
+            EditOp::Right => field.right(),
+        }),
+        Action::Digit(d) => type_digit(a, q, d, now, texts),
         Action::Activate(i) => {
-            // Choosing by number also moves the focus there, so Enter next
-            // confirms what was chosen.
+            // Choosing by number also moves the focus there.
             a.focus = Focus::Item(i);
             activate(a, q, i, texts);
         }
@@ -397,10 +471,27 @@ fn question_input(k: &mut Kiosk, input: Msg) -> Vec<Effect> {
                 effects = next(k);
             }
         }
+        Action::Lang(lang) => {
+            a.notice = None;
+            k.lang = lang;
+        }
         Action::Back => {
             let _ = commit_draft(a, &survey);
             if a.walk.back(&survey) {
                 a.arrive(&survey);
+            } else {
+                // Back on the first question: the welcome screen, with
+                // the answers kept for Start.
+                let focus = survey
+                    .languages
+                    .iter()
+                    .position(|l| *l == k.lang)
+                    .unwrap_or(0);
+                if let Screen::Question(a) =
+                    std::mem::replace(&mut k.screen, Screen::Welcome { focus })
+                {
+                    k.held = Some(a);
+                }
             }
         }
         Action::Next => effects = next(k),
@@ -408,93 +499,73 @@ fn question_input(k: &mut Kiosk, input: Msg) -> Vec<Effect> {
     effects
 }
 
-/// What a key does on a question screen.
+/// What an input does on a question screen.
 enum Action {
     None,
     Focus(Focus),
     Type(String),
-    Edit(fn(&mut super::field::TextField, usize)),
+    Edit(EditOp),
+    Digit(usize),
     Activate(usize),
     ActivateAndNext(usize),
+    Lang(Lang),
     Back,
     Next,
 }
 
-/// Whether typed characters go into a text field right now.
-fn editing_field(a: &Answering, q: &crate::core::survey::Question) -> bool {
-    let Focus::Item(i) = a.focus else {
-        return false;
-    };
-    match a.drafts.get(&q.id) {
-        Some(Draft::Number { .. } | Draft::Text { .. }) => true,
-        Some(Draft::Choice {
-            picked: Some(p), ..
-        }) => *p == i && i == q.kind.options().len(),
-        Some(Draft::Multi { picked, .. }) => i == q.kind.options().len() && picked.contains(&i),
-        _ => false,
-    }
-}
-
+/// What a command from the key table means where the focus is.
 fn key_action(
-    key: KeyEvent,
+    cmd: Cmd,
     focus: Focus,
     n: usize,
     row: bool,
     editing: bool,
+    single_and_empty: bool,
     q: &crate::core::survey::Question,
 ) -> Action {
-    let single = matches!(
-        q.kind,
-        QuestionKind::Choice { .. }
-            | QuestionKind::Rating { .. }
-            | QuestionKind::Nps
-            | QuestionKind::YesNo
-    );
     let last = n.saturating_sub(1);
-    match (key.code, focus) {
-        (KeyCode::PageDown, _) => Action::Next,
-        (KeyCode::PageUp, _) => Action::Back,
-        (KeyCode::Tab, Focus::Item(_)) => Action::Focus(Focus::Next),
-        (KeyCode::Tab, Focus::Next) => Action::Focus(Focus::Back),
-        (KeyCode::Tab, Focus::Back) | (KeyCode::BackTab, Focus::Next) => {
+    match (cmd, focus) {
+        (Cmd::Next, _) => Action::Next,
+        (Cmd::Back, _) => Action::Back,
+        (Cmd::Cycle(true), Focus::Item(_)) => Action::Focus(Focus::Next),
+        (Cmd::Cycle(true), Focus::Next) => Action::Focus(Focus::Back),
+        (Cmd::Cycle(true), Focus::Back) | (Cmd::Cycle(false), Focus::Next) => {
             Action::Focus(Focus::Item(0))
         }
-        (KeyCode::BackTab, Focus::Item(_)) => Action::Focus(Focus::Back),
-        (KeyCode::BackTab, Focus::Back) => Action::Focus(Focus::Next),
-        // Text fields take characters and their own editing keys.
-        (KeyCode::Enter, Focus::Item(_)) if editing => Action::Next,
-        (KeyCode::Char(c), Focus::Item(_))
-            if editing && !key.modifiers.contains(KeyModifiers::CONTROL) =>
-        {
-            Action::Type(c.to_string())
-        }
-        (KeyCode::Backspace, Focus::Item(_)) if editing => Action::Edit(|f, _| f.backspace()),
-        (KeyCode::Delete, Focus::Item(_)) if editing => Action::Edit(|f, _| f.delete()),
-        (KeyCode::Home, Focus::Item(_)) if editing => Action::Edit(|f, _| f.home()),
-        (KeyCode::End, Focus::Item(_)) if editing => Action::Edit(|f, _| f.end()),
-        (KeyCode::Left, Focus::Item(_)) if editing => Action::Edit(|f, _| f.left()),
-        (KeyCode::Right, Focus::Item(_)) if editing => Action::Edit(|f, _| f.right()),
+        (Cmd::Cycle(false), Focus::Item(_)) => Action::Focus(Focus::Back),
+        (Cmd::Cycle(false), Focus::Back) => Action::Focus(Focus::Next),
+        (Cmd::Edit(op), Focus::Item(_)) => Action::Edit(op),
         // Moving between items and the two buttons.
-        (KeyCode::Left, Focus::Item(i)) if row => Action::Focus(Focus::Item(i.saturating_sub(1))),
-        (KeyCode::Right, Focus::Item(i)) if row => Action::Focus(Focus::Item((i + 1).min(last))),
-        (KeyCode::Up, Focus::Item(i)) if !row && i > 0 => Action::Focus(Focus::Item(i - 1)),
-        (KeyCode::Down, Focus::Item(i)) if !row && i < last => Action::Focus(Focus::Item(i + 1)),
-        (KeyCode::Down, Focus::Item(_)) => Action::Focus(Focus::Next),
-        (KeyCode::Up, Focus::Back | Focus::Next) => {
+        (Cmd::Move(Dir::Left), Focus::Item(i)) if row => {
+            Action::Focus(Focus::Item(i.saturating_sub(1)))
+        }
+        (Cmd::Move(Dir::Right), Focus::Item(i)) if row => {
+            Action::Focus(Focus::Item((i + 1).min(last)))
+        }
+        (Cmd::Move(Dir::Up), Focus::Item(i)) if !row && i > 0 => Action::Focus(Focus::Item(i - 1)),
+        (Cmd::Move(Dir::Down), Focus::Item(i)) if !row && i < last => {
+            Action::Focus(Focus::Item(i + 1))
+        }
+        (Cmd::Move(Dir::Down), Focus::Item(_)) => Action::Focus(Focus::Next),
+        (Cmd::Move(Dir::Up), Focus::Back | Focus::Next) => {
             Action::Focus(Focus::Item(if row { 0 } else { last }))
         }
-        (KeyCode::Left | KeyCode::Right, Focus::Back) => Action::Focus(Focus::Next),
-        (KeyCode::Left | KeyCode::Right, Focus::Next) => Action::Focus(Focus::Back),
-        (KeyCode::Enter | KeyCode::Char(' '), Focus::Back) => Action::Back,
-        (KeyCode::Enter | KeyCode::Char(' '), Focus::Next) => Action::Next,
-        (KeyCode::Char(' '), Focus::Item(i)) => Action::Activate(i),
-        (KeyCode::Enter, Focus::Item(i)) if single && !is_other(q, i) => Action::ActivateAndNext(i),
-        (KeyCode::Enter, Focus::Item(i)) => Action::Activate(i),
-        // Number keys choose directly.
-        (KeyCode::Char(c @ '0'..='9'), _) => match digit_item(q, c as usize - '0' as usize, n) {
-            Some(i) => Action::Activate(i),
-            None => Action::None,
-        },
+        (Cmd::Move(Dir::Left | Dir::Right), Focus::Back) => Action::Focus(Focus::Next),
+        (Cmd::Move(Dir::Left | Dir::Right), Focus::Next) => Action::Focus(Focus::Back),
+        (Cmd::Confirm | Cmd::Toggle, Focus::Back) => Action::Back,
+        (Cmd::Confirm | Cmd::Toggle, Focus::Next) => Action::Next,
+        (Cmd::Toggle, Focus::Item(i)) => Action::Activate(i),
+        // Enter never changes an answer: it goes on with the answer as it
+        // stands. Only with nothing chosen on a single-answer question
+        // does it choose the focused item ("Other" then takes its text).
+        (Cmd::Confirm, Focus::Item(i)) if single_and_empty && !editing => {
+            if is_other(q, i) {
+                Action::Activate(i)
+            } else {
+                Action::ActivateAndNext(i)
+            }
+        }
+        (Cmd::Confirm, Focus::Item(_)) => Action::Next,
         _ => Action::None,
     }
 }
@@ -503,15 +574,57 @@ fn is_other(q: &crate::core::survey::Question, i: usize) -> bool {
     q.kind.has_other() && i == q.kind.options().len()
 }
 
-/// Which item a number key picks: grades by their value, everything else
-/// by its 1-based place in the list.
-fn digit_item(q: &crate::core::survey::Question, digit: usize, n: usize) -> Option<usize> {
-    let i = match q.kind {
-        QuestionKind::Nps => digit,
-        QuestionKind::Number { .. } | QuestionKind::Text { .. } => return None,
-        _ => digit.checked_sub(1)?,
+/// A digit on a question: it extends a number typed within the window,
+/// waits when another digit could still follow (`1` on a 0–10 scale),
+/// and chooses otherwise. Out of range says the range.
+fn type_digit(
+    a: &mut Answering,
+    q: &crate::core::survey::Question,
+    digit: usize,
+    now: i64,
+    texts: &Texts,
+) {
+    let Some((lo, hi)) = keys::digit_range(q) else {
+        return;
     };
-    (i < n).then_some(i)
+    let number = match a.typed.take() {
+        Some(t) if now < t.until_ms => t.number * 10 + digit,
+        Some(t) => {
+            choose_number(a, q, t.number, texts);
+            digit
+        }
+        None => digit,
+    };
+    if !(lo..=hi).contains(&number) {
+        a.notice = Some(texts.between(lo as i64, hi as i64));
+        return;
+    }
+    if number > 0 && number * 10 <= hi {
+        a.notice = None;
+        a.typed = Some(Typed {
+            number,
+            until_ms: now + TYPE_MS,
+        });
+        return;
+    }
+    choose_number(a, q, number, texts);
+}
+
+fn choose_number(a: &mut Answering, q: &crate::core::survey::Question, number: usize, t: &Texts) {
+    if let Some(i) = keys::number_item(q, number) {
+        a.focus = Focus::Item(i);
+        activate(a, q, i, t);
+    }
+}
+
+/// Chooses the number typed so far, if any.
+fn settle_typed(a: &mut Answering, survey: &crate::core::survey::Survey, t: &Texts) {
+    let Some(typed) = a.typed.take() else {
+        return;
+    };
+    if let Some(q) = a.walk.question(survey) {
+        choose_number(a, q, typed.number, t);
+    }
 }
 
 fn edit(

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 use tui_big_text::{BigText, PixelSize};
 
+use super::keys;
 use super::layout::{Layout, back_label, next_label};
 use super::state::{Answering, Draft, Focus, Kiosk, PrizeForm, Screen};
 use crate::core::sanitize::{strip, truncate_to_width, width};
@@ -161,15 +162,9 @@ impl View<'_> {
             button(r, &format!("{} ▶", t.start), style, buf);
         }
         if let Some(r) = l.footer {
-            let langs: Vec<String> = k
-                .survey
-                .languages
-                .iter()
-                .enumerate()
-                .map(|(i, l)| format!("{} {}", i + 1, Texts::of(*l).language))
-                .collect();
-            let hint =
-                truncate_to_width(&format!("{} · Enter", langs.join(" · ")), r.width as usize);
+            // Drawn from the key table the welcome screen's keys go by.
+            let table = keys::welcome(&k.survey.languages, t);
+            let hint = truncate_to_width(&keys::footer(&table, usize::MAX), r.width as usize);
             Paragraph::new(hint)
                 .style(th.dim())
                 .alignment(Alignment::Center)
@@ -228,7 +223,11 @@ impl View<'_> {
         if let Some(r) = l.notice {
             let (text, style) = match &a.notice {
                 Some(n) => (n.clone(), th.notice()),
-                None => (hint(q, t, r.width as usize), th.dim()),
+                // A number being typed, until it is chosen.
+                None => match a.typed {
+                    Some(typed) => (format!("{} …", typed.number), th.dim()),
+                    None => (hint(q, t, r.width as usize), th.dim()),
+                },
             };
             Paragraph::new(truncate_to_width(&text, r.width as usize))
                 .style(style)
@@ -241,13 +240,14 @@ impl View<'_> {
         if let Some(r) = l.next {
             button(r, &next_label(t), focus_style(Focus::Next), buf);
         }
+        // The other languages, tappable (F2 does the same).
+        for (lang, r) in &l.langs {
+            button(*r, Texts::of(*lang).language, th.button(), buf);
+        }
         if let Some(r) = l.footer {
-            let keys = if l.field.is_some() {
-                t.keys_hint_field
-            } else {
-                t.keys_hint
-            };
-            Paragraph::new(truncate_to_width(keys, r.width as usize))
+            // Drawn from the key table this screen's keys go by.
+            let table = keys::question(q, a.editing(q), k.survey.languages.len(), t);
+            Paragraph::new(keys::footer(&table, r.width as usize))
                 .style(th.dim())
                 .alignment(Alignment::Center)
                 .render(r, buf);

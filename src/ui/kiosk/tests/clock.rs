@@ -53,5 +53,6 @@ fn the_start_stamp_comes_from_the_wall_clock() {
         wall_ms: NOW,
     };
     update(&mut rig.k, Msg::Tap(Target::Lang(Lang::En)), now);
+    update(&mut rig.k, Msg::Tap(Target::Start), now);
     assert_eq!(rig.answering().started_ms, NOW);
 }

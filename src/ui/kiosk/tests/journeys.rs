@@ -23,9 +23,11 @@ fn whole_journey_by_keys() {
     use KeyCode::*;
     let mut rig = Rig::new(all_types(), None, true);
     assert_eq!(rig.k.lang, Lang::Fi);
-    // Welcome: move to English and press Enter.
+    // Welcome: move to English, Enter shows the welcome in it, Enter starts.
     assert!(rig.presses(&[Down, Enter]).is_empty());
     assert_eq!(rig.k.lang, Lang::En);
+    assert!(matches!(rig.k.screen, Screen::Welcome { .. }));
+    rig.press(Enter);
     assert_eq!(rig.qid(), "group");
 
     // Choice: arrows to "Other, what?", Enter picks it, then type.
@@ -233,8 +235,11 @@ fn back_keeps_answers_and_unfinished_drafts() {
             ..
         }
     ));
-    // Back on the first question stays there.
+    // Back on the first question goes to the welcome screen; Start
+    // carries on with the answers.
     rig.tap(Target::Back);
+    assert!(matches!(rig.k.screen, Screen::Welcome { .. }));
+    rig.tap(Target::Start);
     assert_eq!(rig.qid(), "group");
     rig.tap(Target::Next);
     rig.tap(Target::Next);

@@ -75,6 +75,7 @@ fn demo_mode_ctrl_c_quits_after_saving_the_partial() {
 
     let mut rig = Rig::new(all_types(), None, false);
     rig.tap(Target::Lang(Lang::En));
+    rig.tap(Target::Start);
     rig.tap(Target::Item(0));
     let effects = rig.send(ctrl('c'));
     assert_eq!(effects.len(), 3, "{effects:?}");
