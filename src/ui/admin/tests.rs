@@ -105,3 +105,39 @@ fn an_over_long_terminal_name_is_refused_on_screen_and_not_stored() {
     assert!(!admin.message_is_error, "{:?}", admin.message);
     assert_eq!(admin.terminal, "kirjasto-1");
 }
+
+/// In the admin view's prompts Ctrl and Alt keys edit (Ctrl-U cuts to
+/// the start) or do nothing; they are never typed as letters, and the
+/// PIN prompt takes none of them as digits.
+#[test]
+fn ctrl_and_alt_keys_in_a_prompt_edit_and_never_type() {
+    use super::state::Mode;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+    let alt = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT);
+    let plain = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+    let mut a = admin(vec![row("pulssi", 1, Some(NOW))]);
+    a.key(plain('n'), NOW);
+    for c in "desk 2".chars() {
+        a.key(plain(c), NOW);
+    }
+    a.key(ctrl('w'), NOW);
+    a.key(alt('x'), NOW);
+    a.key(ctrl('u'), NOW);
+    a.key(plain('k'), NOW);
+    a.key(ctrl('a'), NOW);
+    a.key(plain('d'), NOW);
+    let Mode::Prompt { field, .. } = &a.mode else {
+        panic!("no prompt: {:?}", a.mode);
+    };
+    assert_eq!(field.text(), "dk");
+
+    let mut locked = Admin::new(true, "desk-1".into(), "owns the store".into());
+    locked.key(ctrl('u'), NOW);
+    locked.key(alt('1'), NOW);
+    locked.key(plain('1'), NOW);
+    let Mode::Pin { digits, .. } = &locked.mode else {
+        panic!("no PIN prompt: {:?}", locked.mode);
+    };
+    assert_eq!(digits, "1");
+}

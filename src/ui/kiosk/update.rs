@@ -4,6 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::field::TextField;
 use super::layout::Target;
 use super::msg::{Effect, Msg, Now, Submission};
 use super::state::{
@@ -385,6 +386,7 @@ fn question_input(k: &mut Kiosk, input: Msg) -> Vec<Effect> {
         Action::Focus(f) => a.focus = f,
         Action::Type(text) => edit(a, q, |field, max| field.insert(&text, max)),
         Action::Edit(op) => edit(a, q, op),
+        Action::Command(key) => edit(a, q, |field, _| field.command(&key)),
         Action::Activate(i) => {
             // Choosing by number also moves the focus there, so Enter next
             // confirms what was chosen.
@@ -414,6 +416,8 @@ enum Action {
     Focus(Focus),
     Type(String),
     Edit(fn(&mut super::field::TextField, usize)),
+    /// A Ctrl or Alt key for the field's own editing commands.
+    Command(KeyEvent),
     Activate(usize),
     ActivateAndNext(usize),
     Back,
@@ -463,11 +467,10 @@ fn key_action(
         (KeyCode::BackTab, Focus::Back) => Action::Focus(Focus::Next),
         // Text fields take characters and their own editing keys.
         (KeyCode::Enter, Focus::Item(_)) if editing => Action::Next,
-        (KeyCode::Char(c), Focus::Item(_))
-            if editing && !key.modifiers.contains(KeyModifiers::CONTROL) =>
-        {
-            Action::Type(c.to_string())
+        (KeyCode::Char(_), Focus::Item(_)) if editing && TextField::is_command(&key) => {
+            Action::Command(key)
         }
+        (KeyCode::Char(c), Focus::Item(_)) if editing => Action::Type(c.to_string()),
         (KeyCode::Backspace, Focus::Item(_)) if editing => Action::Edit(|f, _| f.backspace()),
         (KeyCode::Delete, Focus::Item(_)) if editing => Action::Edit(|f, _| f.delete()),
         (KeyCode::Home, Focus::Item(_)) if editing => Action::Edit(|f, _| f.home()),
@@ -649,35 +652,33 @@ fn prize_input(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
         Msg::Tap(Target::Next) => act = Do::Join,
         Msg::Tap(Target::Back) => act = Do::Skip,
         Msg::Paste(text) if on_field => form.fields[form.focus].1.insert(&text, CONTACT_MAX_LEN),
-        Msg::Key(key) => {
-            let plain = !key
-                .modifiers
-                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-            match key.code {
-                KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % (skip + 1),
-                KeyCode::BackTab | KeyCode::Up => {
-                    form.focus = form.focus.checked_sub(1).unwrap_or(skip)
-                }
-                KeyCode::Left | KeyCode::Right if !on_field => {
-                    form.focus = if form.focus == join { skip } else { join };
-                }
-                KeyCode::Enter if on_field => form.focus += 1,
-                KeyCode::Enter | KeyCode::Char(' ') if form.focus == join => act = Do::Join,
-                KeyCode::Enter | KeyCode::Char(' ') if form.focus == skip => act = Do::Skip,
-                KeyCode::Char(c) if on_field && plain => {
-                    form.fields[form.focus]
-                        .1
-                        .insert(&c.to_string(), CONTACT_MAX_LEN);
-                }
-                KeyCode::Backspace if on_field => form.fields[form.focus].1.backspace(),
-                KeyCode::Delete if on_field => form.fields[form.focus].1.delete(),
-                KeyCode::Left if on_field => form.fields[form.focus].1.left(),
-                KeyCode::Right if on_field => form.fields[form.focus].1.right(),
-                KeyCode::Home if on_field => form.fields[form.focus].1.home(),
-                KeyCode::End if on_field => form.fields[form.focus].1.end(),
-                _ => {}
+        Msg::Key(key) => match key.code {
+            KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % (skip + 1),
+            KeyCode::BackTab | KeyCode::Up => {
+                form.focus = form.focus.checked_sub(1).unwrap_or(skip)
             }
-        }
+            KeyCode::Left | KeyCode::Right if !on_field => {
+                form.focus = if form.focus == join { skip } else { join };
+            }
+            KeyCode::Enter if on_field => form.focus += 1,
+            KeyCode::Enter | KeyCode::Char(' ') if form.focus == join => act = Do::Join,
+            KeyCode::Enter | KeyCode::Char(' ') if form.focus == skip => act = Do::Skip,
+            KeyCode::Char(_) if on_field && TextField::is_command(&key) => {
+                form.fields[form.focus].1.command(&key);
+            }
+            KeyCode::Char(c) if on_field => {
+                form.fields[form.focus]
+                    .1
+                    .insert(&c.to_string(), CONTACT_MAX_LEN);
+            }
+            KeyCode::Backspace if on_field => form.fields[form.focus].1.backspace(),
+            KeyCode::Delete if on_field => form.fields[form.focus].1.delete(),
+            KeyCode::Left if on_field => form.fields[form.focus].1.left(),
+            KeyCode::Right if on_field => form.fields[form.focus].1.right(),
+            KeyCode::Home if on_field => form.fields[form.focus].1.home(),
+            KeyCode::End if on_field => form.fields[form.focus].1.end(),
+            _ => {}
+        },
         _ => {}
     }
     match act {
