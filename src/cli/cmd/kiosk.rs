@@ -36,7 +36,7 @@ pub struct KioskArgs {
     pub terminal: Option<String>,
 
     /// Seconds without input before the answers so far are saved as a
-    /// partial response and the screen resets.
+    /// partial response and the screen resets (10 to 3600).
     #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(10..=3600))]
     pub idle_timeout: u32,
 

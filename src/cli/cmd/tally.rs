@@ -7,7 +7,7 @@ use jiff::tz::TimeZone;
 
 use crate::cli::out::outln;
 use crate::cli::{CliError, Context, Exit, local_time, parse_date};
-use crate::core::sanitize::{strip, truncate_to_width};
+use crate::core::sanitize::{plural, strip, truncate_to_width};
 use crate::core::survey::Survey;
 use crate::core::tally::{GroupedTally, Grouping, Period, QuestionResult, TallyResult};
 use crate::remote::Access;
@@ -30,6 +30,7 @@ pub struct TallyArgs {
     #[arg(long, value_name = "ID")]
     pub survey: Option<String>,
 
+    /// How to print the tally.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
@@ -174,9 +175,9 @@ fn table(r: &TallyResult, survey: &Survey, heading: &str) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "{} ({heading}): {} responses",
+        "{} ({heading}): {}",
         strip(survey.title.get(lang), false),
-        r.responses
+        plural(r.responses, "response")
     );
     if r.partial > 0 && !r.include_partial {
         let _ = write!(out, ", {} partial left out", r.partial);
@@ -287,7 +288,7 @@ fn markdown(r: &TallyResult, survey: &Survey, heading: Option<&str>) -> String {
             let _ = writeln!(out, "\n---\n\n## {}\n", md(h));
         }
     }
-    let _ = write!(out, "{} responses", r.responses);
+    let _ = write!(out, "{}", plural(r.responses, "response"));
     if r.partial > 0 && !r.include_partial {
         let _ = write!(out, " ({} partial left out)", r.partial);
     }

@@ -9,6 +9,7 @@ use crossterm::event::Event;
 use super::state::{Action, Admin, SurveyRow};
 use super::view;
 use crate::core::diagnostic::SourceMap;
+use crate::core::sanitize::plural;
 use crate::core::tally::Grouping;
 use crate::core::validate::survey_from_bytes;
 use crate::remote::Access;
@@ -191,7 +192,8 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
             })
             .map(|rows| {
                 vec![format!(
-                    "Wrote {rows} responses of `{survey}` to {}.",
+                    "Wrote {} of `{survey}` to {}.",
+                    plural(rows, "response"),
                     path.display()
                 )]
             })
@@ -200,9 +202,9 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
         Action::ExportBundle(path) => bundle::export(access.read(), &[], None, now_ms(), &path)
             .map(|done| {
                 vec![format!(
-                    "Wrote {} responses and {} survey versions to {}.",
-                    done.responses,
-                    done.versions,
+                    "Wrote {} and {} to {}.",
+                    plural(done.responses, "response"),
+                    plural(done.versions, "survey version"),
                     path.display()
                 )]
             })
@@ -211,11 +213,11 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
             .and_then(|verified| access.import(&path, verified, now_ms()))
             .map(|done| {
                 vec![format!(
-                    "{}: {} new responses, {} already present, {} new survey versions.",
+                    "{}: {}, {} already present, {}.",
                     path.display(),
-                    done.responses_added,
+                    plural(done.responses_added, "new response"),
                     done.responses_present,
-                    done.versions_added
+                    plural(done.versions_added, "new survey version")
                 )]
             })
             .map_err(|e| bundle_error(&path, &e)),

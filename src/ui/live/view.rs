@@ -324,7 +324,10 @@ fn draw_question(
     if skip > 0 {
         line(
             &mut y,
-            &format!("({skip} earlier rows above; a taller terminal shows them)"),
+            &format!(
+                "({} above; a taller terminal shows them)",
+                plural(skip as u64, "earlier row")
+            ),
             theme.dim(),
         );
     }
