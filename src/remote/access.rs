@@ -77,6 +77,31 @@ impl Access {
         }
     }
 
+    /// Sets the admin PIN's hash. Owning the store, this replaces any PIN
+    /// (whoever can open the store's files can reset it); through a
+    /// running kiosk only where none is set, demo mode (false: a PIN is
+    /// set there, nothing changed).
+    pub fn set_pin(&self, hash: &str) -> Result<bool, StoreError> {
+        match self {
+            Access::Local(store) => store.set_pin_hash(hash).map(|()| true),
+            Access::Remote(client) => client.set_first_pin(hash),
+        }
+    }
+
+    /// Changes the admin PIN to `hash`, or clears it (`None`), if `old`
+    /// is right (see [`Store::change_pin`]); `old` counts as an attempt.
+    pub fn change_pin(
+        &self,
+        old: &str,
+        hash: Option<&str>,
+        now_ms: i64,
+    ) -> Result<PinCheck, StoreError> {
+        match self {
+            Access::Local(store) => store.change_pin(old, hash, now_ms),
+            Access::Remote(client) => client.change_pin(old, hash),
+        }
+    }
+
     pub fn set_terminal_name(&self, name: &str) -> Result<(), StoreError> {
         match self {
             Access::Local(store) => store.set_terminal_name(name),

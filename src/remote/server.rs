@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use super::place::{self, Place};
 
 use super::protocol::{
-    CHUNK_BYTES, Failure, FrameError, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, Reply, Request,
+    CHUNK_BYTES, EventV1, Failure, FrameError, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, Reply, Request,
     read_frame, write_frame,
 };
 use crate::core::validate::survey_from_str;
@@ -302,6 +302,14 @@ fn answer(request: Request, store: &Store, owner: &Owner) -> Reply {
         Request::CheckPin(attempt) => store
             .check_pin(&attempt, jiff::Timestamp::now().as_millisecond())
             .map(|c| Reply::Pin(c.into())),
+        Request::SetPin(hash) => store.set_first_pin(&hash).map(Reply::Flag),
+        Request::ChangePin { old, hash } => store
+            .change_pin(
+                &old,
+                hash.as_deref(),
+                jiff::Timestamp::now().as_millisecond(),
+            )
+            .map(|c| Reply::Pin(c.into())),
         Request::TerminalName => store.terminal_name().map(Reply::Text),
         Request::ShownVersion(id) => store
             .shown_version(&id)
@@ -395,7 +403,10 @@ fn watch(w: &mut impl io::Write, store: &Store, stop: &AtomicBool) -> io::Result
     write_frame(w, &Reply::Heartbeat, MAX_REPLY_BYTES)?;
     while !stop.load(Ordering::SeqCst) {
         let reply = match events.recv_timeout(HEARTBEAT) {
-            Ok(event) => Reply::Event((&event).into()),
+            Ok(event) => match EventV1::of(&event) {
+                Some(event) => Reply::Event(event),
+                None => continue,
+            },
             Err(RecvTimeoutError::Timeout) => Reply::Heartbeat,
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
         };

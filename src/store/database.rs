@@ -809,13 +809,71 @@ impl Store {
     /// anything but an argon2 PHC string is refused, so a stored PIN
     /// always verifies or fails cleanly.
     pub fn set_pin_hash(&self, hash: &str) -> Result<(), StoreError> {
-        if !pin::is_hash(hash) {
+        self.write_pin_hash(Some(hash))?;
+        self.watchers.notify(StoreEvent::PinChanged);
+        Ok(())
+    }
+
+    /// Sets the admin PIN only where none is set (demo mode): what `pin
+    /// set` may do through a running kiosk. False when a PIN is set (it
+    /// stays; changing it takes the old one, [`Store::change_pin`]).
+    pub fn set_first_pin(&self, hash: &str) -> Result<bool, StoreError> {
+        let _one_at_a_time = self.pin_lock();
+        if self.has_pin()? {
+            return Ok(false);
+        }
+        self.set_pin_hash(hash)?;
+        Ok(true)
+    }
+
+    /// Replaces the admin PIN with `new_hash`, or removes it (`None`: demo
+    /// mode), if `old` is the PIN set now. The old PIN is one attempt like
+    /// any other: a wrong one counts toward the lockout, and a locked
+    /// prompt refuses even the right one. `NoPin`: there was none, nothing
+    /// changed. Only `Right` changed it.
+    pub fn change_pin(
+        &self,
+        old: &str,
+        new_hash: Option<&str>,
+        now_ms: i64,
+    ) -> Result<PinCheck, StoreError> {
+        if let Some(hash) = new_hash
+            && !pin::is_hash(hash)
+        {
+            return Err(StoreError::Setting(
+                "the PIN hash is not an argon2 PHC string".into(),
+            ));
+        }
+        let _one_at_a_time = self.pin_lock();
+        let check = self.attempt_pin(old, now_ms)?;
+        if check == PinCheck::Right {
+            self.write_pin_hash(new_hash)?;
+            self.watchers.notify(StoreEvent::PinChanged);
+        }
+        Ok(check)
+    }
+
+    /// Attempts are checked, and PINs changed, one at a time.
+    fn pin_lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.pin_attempts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Stores a PIN hash, or removes it, and clears the count of wrong PINs.
+    fn write_pin_hash(&self, hash: Option<&str>) -> Result<(), StoreError> {
+        if let Some(hash) = hash
+            && !pin::is_hash(hash)
+        {
             return Err(StoreError::Setting(
                 "the PIN hash is not an argon2 PHC string".into(),
             ));
         }
         let mut batch = sled::Batch::default();
-        batch.insert(keys::META_PIN, hash.as_bytes());
+        match hash {
+            Some(hash) => batch.insert(keys::META_PIN, hash.as_bytes()),
+            None => batch.remove(keys::META_PIN),
+        }
         batch.remove(keys::META_PIN_LOCKOUT);
         let sled = self.sled_for_write()?;
         sled.meta
@@ -840,10 +898,12 @@ impl Store {
     /// every prompt (kiosk, `kioski admin`) and across restarts. Attempts
     /// are checked one at a time.
     pub fn check_pin(&self, attempt: &str, now_ms: i64) -> Result<PinCheck, StoreError> {
-        let _one_at_a_time = self
-            .pin_attempts
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _one_at_a_time = self.pin_lock();
+        self.attempt_pin(attempt, now_ms)
+    }
+
+    /// One attempt, counted; the caller holds [`Store::pin_lock`].
+    fn attempt_pin(&self, attempt: &str, now_ms: i64) -> Result<PinCheck, StoreError> {
         let Some(hash) = self.pin_hash()? else {
             return Ok(PinCheck::NoPin);
         };

@@ -17,6 +17,9 @@ pub enum StoreEvent {
     Imported,
     /// A survey was loaded or activated, or the terminal name changed.
     SurveysChanged,
+    /// The admin PIN was set, changed or cleared (the kiosk leaves or
+    /// enters demo mode). Never sent on the socket: no view needs it.
+    PinChanged,
 }
 
 /// The senders of every watcher; a watcher that has gone is dropped at

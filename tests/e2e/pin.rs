@@ -1,9 +1,15 @@
-//! `kioski pin set` with the PIN on standard input (not a terminal).
+//! `kioski pin set`, `pin change` and `pin clear`, with the PIN on
+//! standard input (not a terminal) or in a `--pin-file`, on a store of
+//! their own and through a running kiosk.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
 use kioski::core::pin;
 
+use crate::pty::{PtyKiosk, keys};
 use crate::store::with_store;
-use crate::support::{TempDir, kioski};
+use crate::support::{TempDir, kioski, short_store_dir};
 
 fn pin_hash(store: &std::path::Path) -> Option<String> {
     with_store(store, |s| s.pin_hash().unwrap())
@@ -96,4 +102,215 @@ fn a_bad_pin_is_refused_and_changes_nothing() {
     let run = kioski(["pin", "set"]).stdin("12345\n").run();
     run.expect_code(2).expect_store_untouched();
     insta::assert_snapshot!(transcript);
+}
+
+fn failures(store: &Path) -> u32 {
+    with_store(store, |s| s.pin_lockout().unwrap().failures)
+}
+
+/// A PIN file with `mode`.
+fn pin_file(dir: &TempDir, name: &str, text: &str, mode: u32) -> PathBuf {
+    let path = dir.write(name, text);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    path
+}
+
+#[test]
+fn pin_change_asks_the_old_pin_and_a_wrong_one_counts() {
+    let store = TempDir::new("pin-change");
+    kioski(["pin", "set"])
+        .stdin("482913\n")
+        .store(store.path())
+        .run()
+        .expect_code(0);
+    let before = pin_hash(store.path()).unwrap();
+    // A wrong old PIN: refused, nothing changed, and counted.
+    let run = kioski(["pin", "change"])
+        .stdin("000000\n135790\n")
+        .store(store.path())
+        .run();
+    run.expect_code(1);
+    assert!(run.stderr.contains("wrong PIN"), "{run}");
+    assert!(!run.stderr.contains("000000"), "{run}");
+    assert_eq!(pin_hash(store.path()).unwrap(), before);
+    assert_eq!(failures(store.path()), 1);
+    // A new PIN that breaks the rules changes nothing and is not an attempt.
+    let run = kioski(["pin", "change"])
+        .stdin("482913\n12\n")
+        .store(store.path())
+        .run();
+    run.expect_code(2);
+    assert_eq!(pin_hash(store.path()).unwrap(), before);
+    // The right old PIN: the new one holds, and the count starts over.
+    let run = kioski(["pin", "change"])
+        .stdin("482913\n135790\n")
+        .store(store.path())
+        .run();
+    run.expect_code(0);
+    assert_eq!(run.stdout, "The admin PIN is changed.\n", "{run}");
+    let after = pin_hash(store.path()).unwrap();
+    assert!(pin::verify("135790", &after));
+    assert!(!pin::verify("482913", &after));
+    assert_eq!(failures(store.path()), 0);
+    // Five wrong ones lock the prompt: the right one is then refused too.
+    for _ in 0..pin::PIN_TRIES {
+        kioski(["pin", "change"])
+            .stdin("000000\n111111\n")
+            .store(store.path())
+            .run()
+            .expect_code(1);
+    }
+    let run = kioski(["pin", "change"])
+        .stdin("135790\n111111\n")
+        .store(store.path())
+        .run();
+    run.expect_code(1);
+    assert!(run.stderr.contains("locked"), "{run}");
+    assert!(pin::verify("135790", &pin_hash(store.path()).unwrap()));
+    // Without a PIN there is nothing to change.
+    let fresh = TempDir::new("pin-change-none");
+    let run = kioski(["pin", "change"])
+        .stdin("482913\n135790\n")
+        .store(fresh.path())
+        .run();
+    run.expect_code(1);
+    assert!(run.stderr.contains("kioski pin set"), "{run}");
+}
+
+#[test]
+fn pin_clear_asks_the_pin_and_returns_to_demo_mode() {
+    let store = TempDir::new("pin-clear");
+    kioski(["pin", "set"])
+        .stdin("482913\n")
+        .store(store.path())
+        .run()
+        .expect_code(0);
+    let run = kioski(["pin", "clear"])
+        .stdin("482914\n")
+        .store(store.path())
+        .run();
+    run.expect_code(1);
+    assert!(pin_hash(store.path()).is_some());
+    assert_eq!(failures(store.path()), 1);
+    let run = kioski(["pin", "clear"])
+        .stdin("482913\n")
+        .store(store.path())
+        .run();
+    run.expect_code(0);
+    assert!(run.stdout.contains("demo mode"), "{run}");
+    assert_eq!(pin_hash(store.path()), None);
+    assert_eq!(failures(store.path()), 0);
+    // Clearing again: nothing to do, said so.
+    let run = kioski(["pin", "clear"]).stdin("").store(store.path()).run();
+    run.expect_code(0);
+    assert!(run.stdout.contains("No admin PIN is set"), "{run}");
+}
+
+#[test]
+fn the_pin_comes_from_a_private_pin_file() {
+    let store = TempDir::new("pin-file");
+    let files = TempDir::new("pin-file-files");
+    let first = pin_file(&files, "first", "482913\n", 0o600);
+    let second = pin_file(&files, "second", "135790", 0o400);
+    let open = pin_file(&files, "open", "482913\n", 0o644);
+    let two_lines = pin_file(&files, "two", "482913\n135790\n", 0o600);
+    let set = |file: &Path| {
+        kioski([
+            "pin".as_ref(),
+            "set".as_ref(),
+            "--pin-file".as_ref(),
+            file.as_os_str(),
+        ])
+        .store(store.path())
+        .run()
+    };
+    set(&first).expect_code(0);
+    assert!(pin::verify("482913", &pin_hash(store.path()).unwrap()));
+    // Anyone may read it: refused, with the fix.
+    let run = set(&open);
+    run.expect_code(2);
+    assert!(run.stderr.contains("chmod 600"), "{run}");
+    // Not one line, a directory, a FIFO, or missing: refused.
+    for bad in [
+        two_lines.clone(),
+        files.path().to_owned(),
+        PathBuf::from("/dev/null"),
+    ] {
+        let run = set(&bad);
+        run.expect_code(2);
+        assert!(run.stderr.contains("error: "), "{run}");
+    }
+    set(&files.path().join("none")).expect_code(2);
+    assert!(pin::verify("482913", &pin_hash(store.path()).unwrap()));
+    // change: the old PIN from one file, the new from another.
+    let run = kioski([
+        "pin".as_ref(),
+        "change".as_ref(),
+        "--old-pin-file".as_ref(),
+        first.as_os_str(),
+        "--pin-file".as_ref(),
+        second.as_os_str(),
+    ])
+    .store(store.path())
+    .run();
+    run.expect_code(0);
+    assert!(pin::verify("135790", &pin_hash(store.path()).unwrap()));
+    let run = kioski([
+        "pin".as_ref(),
+        "clear".as_ref(),
+        "--pin-file".as_ref(),
+        second.as_os_str(),
+    ])
+    .store(store.path())
+    .run();
+    run.expect_code(0);
+    assert_eq!(pin_hash(store.path()), None);
+}
+
+/// `pin set`, `change` and `clear` through a running kiosk, which leaves
+/// and enters demo mode at its next welcome screen.
+#[test]
+fn set_change_and_clear_through_a_running_kiosk() {
+    let (_tmp, store) = short_store_dir("kp-");
+    let mut k = PtyKiosk::start(&store);
+    k.wait_for_text("kioski pin set");
+    let run = kioski(["pin", "set"]).stdin("482913\n").store(&store).run();
+    run.expect_code(0);
+    // The demo banner goes; Ctrl-C no longer quits.
+    k.wait_for_gone("kioski pin set");
+    k.send(keys::CTRL_C);
+    k.wait_quiet(std::time::Duration::from_millis(300));
+    assert!(k.running(), "Ctrl-C quit a kiosk with a PIN");
+    // Set again through the kiosk: refused, the PIN stays.
+    let run = kioski(["pin", "set"]).stdin("111111\n").store(&store).run();
+    run.expect_code(1);
+    assert!(run.stderr.contains("kioski pin change"), "{run}");
+    // A wrong old PIN is refused and counted by the kiosk.
+    let run = kioski(["pin", "change"])
+        .stdin("000000\n135790\n")
+        .store(&store)
+        .run();
+    run.expect_code(1);
+    assert!(run.stderr.contains("1 wrong PIN"), "{run}");
+    let run = kioski(["pin", "change"])
+        .stdin("482913\n135790\n")
+        .store(&store)
+        .run();
+    run.expect_code(0);
+    // The new PIN opens the kiosk's prompt... and clearing brings demo
+    // mode back.
+    let run = kioski(["pin", "clear"])
+        .stdin("482913\n")
+        .store(&store)
+        .run();
+    run.expect_code(1);
+    let run = kioski(["pin", "clear"])
+        .stdin("135790\n")
+        .store(&store)
+        .run();
+    run.expect_code(0);
+    k.wait_for_text("kioski pin set");
+    k.send(keys::CTRL_C);
+    assert_eq!(k.wait_exit(), 0);
+    assert_eq!(pin_hash(&store), None);
 }

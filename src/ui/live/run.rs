@@ -124,7 +124,12 @@ pub fn run(
                 MouseEventKind::ScrollUp => action = live.key(key(KeyCode::Up)),
                 _ => {}
             },
-            Some(Incoming::Terminal(_) | Incoming::Saved(..) | Incoming::PinChecked(_)) => {}
+            Some(
+                Incoming::Terminal(_)
+                | Incoming::Saved(..)
+                | Incoming::PinChecked(_)
+                | Incoming::Store(StoreEvent::PinChanged),
+            ) => {}
             Some(Incoming::Store(StoreEvent::Stored(response))) => {
                 match access.read().survey_of(&response.version) {
                     Ok(survey) => {
