@@ -1733,6 +1733,55 @@ mod tests {
     }
 
     #[test]
+    fn changing_the_pin_takes_the_old_one_and_counts_a_wrong_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let events = store.watch();
+        let new = pin::hash("135790", &[6; 16]).unwrap();
+        // No PIN: nothing to change; a first PIN may be set.
+        assert_eq!(
+            store.change_pin("x", Some(&new), NOW).unwrap(),
+            PinCheck::NoPin
+        );
+        assert!(!store.has_pin().unwrap());
+        assert!(
+            store
+                .set_first_pin(&pin::hash("482913", &[4; 16]).unwrap())
+                .unwrap()
+        );
+        assert_eq!(events.try_recv(), Ok(StoreEvent::PinChanged));
+        // A PIN is set: set_first_pin changes nothing.
+        assert!(!store.set_first_pin(&new).unwrap());
+        assert!(pin::verify("482913", &store.pin_hash().unwrap().unwrap()));
+        // A wrong old PIN: refused and counted, no event.
+        assert!(matches!(
+            store.change_pin("000000", Some(&new), NOW).unwrap(),
+            PinCheck::Wrong { .. }
+        ));
+        assert_eq!(store.pin_lockout().unwrap().failures, 1);
+        assert!(pin::verify("482913", &store.pin_hash().unwrap().unwrap()));
+        assert!(events.try_recv().is_err());
+        // Not a hash: refused before any attempt.
+        assert!(store.change_pin("482913", Some("135790"), NOW).is_err());
+        assert_eq!(store.pin_lockout().unwrap().failures, 1);
+        // The right one: changed, the count starts over.
+        assert_eq!(
+            store.change_pin("482913", Some(&new), NOW).unwrap(),
+            PinCheck::Right
+        );
+        assert_eq!(store.pin_lockout().unwrap(), Lockout::default());
+        assert!(pin::verify("135790", &store.pin_hash().unwrap().unwrap()));
+        assert_eq!(events.try_recv(), Ok(StoreEvent::PinChanged));
+        // Cleared: demo mode.
+        assert_eq!(
+            store.change_pin("135790", None, NOW).unwrap(),
+            PinCheck::Right
+        );
+        assert_eq!(store.pin_hash().unwrap(), None);
+        assert_eq!(events.try_recv(), Ok(StoreEvent::PinChanged));
+    }
+
+    #[test]
     fn the_pin_lockout_survives_reopening_the_store() {
         let dir = tempfile::tempdir().unwrap();
         {
