@@ -378,7 +378,7 @@ impl PrizeFailures {
     fn log(&self) {
         if let Some(e) = &self.last {
             tracing::error!(
-                "{} prize-draw entries could not be stored; the last error: {e}",
+                "prize-draw entries not stored: {}; the last error: {e}",
                 self.count
             );
         }
