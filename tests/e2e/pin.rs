@@ -297,8 +297,7 @@ fn set_change_and_clear_through_a_running_kiosk() {
         .store(&store)
         .run();
     run.expect_code(0);
-    // The new PIN opens the kiosk's prompt... and clearing brings demo
-    // mode back.
+    // Clearing takes the PIN set now, and brings demo mode back.
     let run = kioski(["pin", "clear"])
         .stdin("482913\n")
         .store(&store)
@@ -310,7 +309,60 @@ fn set_change_and_clear_through_a_running_kiosk() {
         .run();
     run.expect_code(0);
     k.wait_for_text("kioski pin set");
-    k.send(keys::CTRL_C);
+    // In demo mode again, so `pin set` goes through once more; the
+    // kiosk's own prompt takes the PIN just set.
+    kioski(["pin", "set"])
+        .stdin("246810\n")
+        .store(&store)
+        .run()
+        .expect_code(0);
+    k.wait_for_gone("kioski pin set");
+    k.send(keys::EXIT_CHORD);
+    k.wait_quiet(std::time::Duration::from_millis(200));
+    k.send(b"246810");
+    k.wait_for_text("••••••");
+    k.send(keys::ENTER);
     assert_eq!(k.wait_exit(), 0);
-    assert_eq!(pin_hash(&store), None);
+    assert!(pin::verify("246810", &pin_hash(&store).unwrap()));
+}
+
+/// On a terminal the PINs are asked without echo: the current one once,
+/// the new one twice; two new PINs that differ change nothing.
+#[test]
+fn pin_change_on_a_terminal_asks_without_echo() {
+    let store = TempDir::new("pin-tty");
+    kioski(["pin", "set"])
+        .stdin("482913\n")
+        .store(store.path())
+        .run()
+        .expect_code(0);
+    let change = |new_again: &str| {
+        let mut p = PtyKiosk::builder(store.path())
+            .args(["pin", "change"])
+            .start();
+        // Typed once the prompt has turned echo off, as a person would.
+        let answer = |p: &PtyKiosk, prompt: &str, pin: &str| {
+            p.wait_for_text(prompt);
+            crate::support::wait_until("echo off", || p.stty().contains(" -echo "));
+            p.send(format!("{pin}\r").as_bytes());
+        };
+        answer(&p, "Current admin PIN:", "482913");
+        answer(&p, "New admin PIN:", "135790");
+        answer(&p, "The same PIN again:", new_again);
+        let code = p.wait_exit();
+        let text = p.text();
+        assert!(
+            !text.contains("482913") && !text.contains("135790"),
+            "echoed:\n{text}"
+        );
+        (code, text)
+    };
+    let (code, text) = change("135791");
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("the two PINs differ"), "{text}");
+    assert!(pin::verify("482913", &pin_hash(store.path()).unwrap()));
+    let (code, text) = change("135790");
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("The admin PIN is changed."), "{text}");
+    assert!(pin::verify("135790", &pin_hash(store.path()).unwrap()));
 }
