@@ -105,3 +105,40 @@ fn an_over_long_terminal_name_is_refused_on_screen_and_not_stored() {
     assert!(!admin.message_is_error, "{:?}", admin.message);
     assert_eq!(admin.terminal, "kirjasto-1");
 }
+
+/// Every theme: where each style lands, and a colour theme paints every
+/// cell itself.
+#[test]
+fn every_theme() {
+    use crate::ui::theme::{Scheme, Theme};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::style::Color;
+    let mut a = admin(vec![
+        row("palvelupiste", 12, Some(NOW)),
+        row("pulssi", 3, None),
+    ]);
+    a.mode = super::state::Mode::List;
+    for scheme in Scheme::ALL {
+        let theme = Theme {
+            scheme,
+            big_text: false,
+        };
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        terminal
+            .draw(|f| super::view::render(&a, NOW, theme, f.area(), f.buffer_mut()))
+            .unwrap();
+        let buf = terminal.backend().buffer();
+        if scheme != Scheme::Mono {
+            for p in buf.area.positions() {
+                let own = |c: Color| matches!(c, Color::Indexed(16..=255));
+                assert!(own(buf[p].fg) && own(buf[p].bg), "{scheme:?} at {p:?}");
+            }
+        }
+        let text = crate::ui::buffer_styles(buf);
+        let mut settings = insta::Settings::clone_current();
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.bind(|| insta::assert_snapshot!(format!("admin_theme_{}", scheme.name()), text));
+    }
+}
