@@ -151,20 +151,18 @@ impl Context {
     }
 }
 
-/// `--theme`: how the full-screen views are coloured.
+/// `--theme`: how the full-screen views are coloured (`ui::theme::Scheme`
+/// says what each looks like; no doc comments here, so `--help` stays one
+/// line per argument).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ThemeArg {
-    /// Light text on a near-black page (the default).
     Dark,
-    /// Dark text on a near-white page.
     Light,
-    /// White and yellow on black.
     Contrast,
-    /// No colours: reverse video, bold and underline only (as with NO_COLOR).
     Mono,
 }
 
-/// `--theme` if given; else mono when `NO_COLOR` is set or the terminal is
+/// `--theme` if given (even with `NO_COLOR` set); else mono when `NO_COLOR` is set or the terminal is
 /// dumb, else dark. The colour themes paint their own background, so the
 /// default looks the same on a light and a dark terminal. Big text except
 /// on the Linux console, whose font lacks the block characters.
@@ -180,6 +178,7 @@ pub fn theme_from_env(arg: Option<ThemeArg>) -> crate::ui::theme::Theme {
         None if no_color || term == "dumb" => Scheme::Mono,
         None => Scheme::Dark,
     };
+    crate::ui::term::allow_colour(scheme != Scheme::Mono);
     crate::ui::theme::Theme {
         scheme,
         big_text: term != "linux" && term != "dumb",

@@ -19,8 +19,8 @@ use crate::ui::term::TerminalGuard;
 #[derive(Debug, Args)]
 #[command(after_help = "Example:\n  kioski admin")]
 pub struct AdminArgs {
-    /// Colours: dark (default), light, contrast, or mono (no colours;
-    /// also when NO_COLOR is set and no --theme is given).
+    /// Colours (default: dark, which paints its own background; mono, no
+    /// colours, when NO_COLOR is set).
     #[arg(long, value_enum, value_name = "THEME")]
     pub theme: Option<crate::cli::ThemeArg>,
 }

@@ -43,8 +43,8 @@ pub struct KioskArgs {
     /// The language each respondent starts in (default: the survey's first).
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
-    /// Colours: dark (default), light, contrast, or mono (no colours;
-    /// also when NO_COLOR is set and no --theme is given).
+    /// Colours (default: dark, which paints its own background; mono, no
+    /// colours, when NO_COLOR is set).
     #[arg(long, value_enum, value_name = "THEME")]
     pub theme: Option<crate::cli::ThemeArg>,
 }

@@ -58,8 +58,8 @@ pub struct TallyArgs {
     /// p period, t free texts, q quit.
     #[arg(long, conflicts_with = "format")]
     pub live: bool,
-    /// The live view's colours: dark (default), light, contrast, or mono
-    /// (no colours; also when NO_COLOR is set and no --theme is given).
+    /// The live view's colours (default: dark, which paints its own
+    /// background; mono, no colours, when NO_COLOR is set).
     #[arg(long, value_enum, value_name = "THEME", requires = "live")]
     pub theme: Option<crate::cli::ThemeArg>,
 }

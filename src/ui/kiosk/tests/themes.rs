@@ -62,7 +62,18 @@ fn every_theme_on_welcome_and_question() {
 
 #[test]
 fn colour_themes_paint_every_cell_of_every_screen() {
-    let rigs = [("welcome", welcome()), ("question", question())];
+    let mut pin = Rig::new(desk(), Some(Lang::En), true);
+    pin.send(chord());
+    pin.type_text("12");
+    let mut idle = question();
+    idle.wait(IDLE_MS - 5_000);
+    assert!(idle.layout(80, 24).overlay.is_some() && pin.layout(80, 24).overlay.is_some());
+    let rigs = [
+        ("welcome", welcome()),
+        ("question", question()),
+        ("pin", pin),
+        ("countdown", idle),
+    ];
     for scheme in [Scheme::Dark, Scheme::Light, Scheme::Contrast] {
         for (name, rig) in &rigs {
             for (w, h) in SIZES {
