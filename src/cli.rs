@@ -151,13 +151,36 @@ impl Context {
     }
 }
 
-/// Colours unless `NO_COLOR` is set or the terminal is dumb; big text
-/// except on the Linux console, whose font lacks the block characters.
-pub fn theme_from_env() -> crate::ui::theme::Theme {
+/// `--theme`: how the full-screen views are coloured (`ui::theme::Scheme`
+/// says what each looks like; no doc comments here, so `--help` stays one
+/// line per argument).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ThemeArg {
+    Dark,
+    Light,
+    Contrast,
+    Mono,
+}
+
+/// `--theme` if given (even with `NO_COLOR` set); else mono when `NO_COLOR` is set or the terminal is
+/// dumb, else dark. The colour themes paint their own background, so the
+/// default looks the same on a light and a dark terminal. Big text except
+/// on the Linux console, whose font lacks the block characters.
+pub fn theme_from_env(arg: Option<ThemeArg>) -> crate::ui::theme::Theme {
+    use crate::ui::theme::Scheme;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let term = std::env::var("TERM").unwrap_or_default();
+    let scheme = match arg {
+        Some(ThemeArg::Dark) => Scheme::Dark,
+        Some(ThemeArg::Light) => Scheme::Light,
+        Some(ThemeArg::Contrast) => Scheme::Contrast,
+        Some(ThemeArg::Mono) => Scheme::Mono,
+        None if no_color || term == "dumb" => Scheme::Mono,
+        None => Scheme::Dark,
+    };
+    crate::ui::term::allow_colour(scheme != Scheme::Mono);
     crate::ui::theme::Theme {
-        color: !no_color && term != "dumb",
+        scheme,
         big_text: term != "linux" && term != "dumb",
     }
 }

@@ -55,4 +55,5 @@ mod settings;
 mod store;
 mod support;
 mod tally;
+mod theme;
 mod validate;

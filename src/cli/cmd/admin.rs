@@ -18,9 +18,14 @@ use crate::ui::term::TerminalGuard;
 /// Works while a kiosk runs on the store (through it) or on its own.
 #[derive(Debug, Args)]
 #[command(after_help = "Example:\n  kioski admin")]
-pub struct AdminArgs {}
+pub struct AdminArgs {
+    /// Colours (default: dark, which paints its own background; mono, no
+    /// colours, when NO_COLOR is set).
+    #[arg(long, value_enum, value_name = "THEME")]
+    pub theme: Option<crate::cli::ThemeArg>,
+}
 
-pub fn run(_args: &AdminArgs, ctx: &Context) -> Result<(), CliError> {
+pub fn run(args: &AdminArgs, ctx: &Context) -> Result<(), CliError> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(
             CliError::new(Exit::Usage, "the admin view needs a terminal.")
@@ -35,7 +40,7 @@ pub fn run(_args: &AdminArgs, ctx: &Context) -> Result<(), CliError> {
     };
     let setup = AdminSetup {
         utc_offset_ms: ctx.utc_offset_ms(),
-        theme: crate::cli::theme_from_env(),
+        theme: crate::cli::theme_from_env(args.theme),
         survey_files: admin::survey_files(Path::new("surveys")),
         default_terminal: crate::cli::paths::host_name(),
     };

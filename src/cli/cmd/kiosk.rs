@@ -43,6 +43,10 @@ pub struct KioskArgs {
     /// The language each respondent starts in (default: the survey's first).
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
+    /// Colours (default: dark, which paints its own background; mono, no
+    /// colours, when NO_COLOR is set).
+    #[arg(long, value_enum, value_name = "THEME")]
+    pub theme: Option<crate::cli::ThemeArg>,
 }
 
 /// `--terminal`: checked by the same rule as a stored response's terminal,
@@ -67,6 +71,7 @@ impl KioskArgs {
         self.survey.is_some()
             || self.terminal.is_some()
             || self.lang.is_some()
+            || self.theme.is_some()
             || self.idle_timeout != 60
     }
 }
@@ -130,7 +135,7 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
         idle_timeout_ms: i64::from(args.idle_timeout) * 1000,
         pin_set: store.has_pin()?,
         lockout: store.pin_lockout()?,
-        theme: crate::cli::theme_from_env(),
+        theme: crate::cli::theme_from_env(args.theme),
     };
     match run(&store, setup) {
         Ok(Ended::Left) => Ok(()),

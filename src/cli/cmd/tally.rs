@@ -59,6 +59,10 @@ pub struct TallyArgs {
     /// p period, t free texts, q quit.
     #[arg(long, conflicts_with = "format")]
     pub live: bool,
+    /// The live view's colours (default: dark, which paints its own
+    /// background; mono, no colours, when NO_COLOR is set).
+    #[arg(long, value_enum, value_name = "THEME", requires = "live")]
+    pub theme: Option<crate::cli::ThemeArg>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -164,7 +168,7 @@ fn live(args: &TallyArgs, ctx: &Context, grouping: Grouping) -> Result<(), CliEr
         survey: id,
         grouping,
         utc_offset_ms: ctx.utc_offset_ms(),
-        theme: crate::cli::theme_from_env(),
+        theme: crate::cli::theme_from_env(args.theme),
     };
     live::run(&mut guard, &events, &mut access, &dir, &setup).map_err(terminal_error)
 }

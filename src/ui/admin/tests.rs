@@ -141,3 +141,40 @@ fn ctrl_and_alt_keys_in_a_prompt_edit_and_never_type() {
     };
     assert_eq!(digits, "1");
 }
+
+/// Every theme: where each style lands, and a colour theme paints every
+/// cell itself.
+#[test]
+fn every_theme() {
+    use crate::ui::theme::{Scheme, Theme};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::style::Color;
+    let mut a = admin(vec![
+        row("palvelupiste", 12, Some(NOW)),
+        row("pulssi", 3, None),
+    ]);
+    a.mode = super::state::Mode::List;
+    for scheme in Scheme::ALL {
+        let theme = Theme {
+            scheme,
+            big_text: false,
+        };
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        terminal
+            .draw(|f| super::view::render(&a, NOW, theme, f.area(), f.buffer_mut()))
+            .unwrap();
+        let buf = terminal.backend().buffer();
+        if scheme != Scheme::Mono {
+            for p in buf.area.positions() {
+                let own = |c: Color| matches!(c, Color::Indexed(16..=255));
+                assert!(own(buf[p].fg) && own(buf[p].bg), "{scheme:?} at {p:?}");
+            }
+        }
+        let text = crate::ui::buffer_styles(buf);
+        let mut settings = insta::Settings::clone_current();
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.bind(|| insta::assert_snapshot!(format!("admin_theme_{}", scheme.name()), text));
+    }
+}

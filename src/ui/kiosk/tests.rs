@@ -12,6 +12,7 @@ mod lockdown;
 mod prize;
 mod rules;
 mod screens;
+mod themes;
 mod writer;
 
 use std::sync::Arc;
