@@ -12,7 +12,26 @@ use crate::store::with_store;
 use crate::support::{TempDir, kioski, short_store_dir};
 
 fn pin_hash(store: &std::path::Path) -> Option<String> {
-    with_store(store, |s| s.pin_hash().unwrap())
+    pin_state(store).0
+}
+
+/// The stored PIN hash and count of wrong PINs. The store is opened the
+/// way `with_store` does, but a lock held for a moment by this process (a
+/// test beside this one forking a child while its store was open) is
+/// waited out rather than failing the test.
+fn pin_state(store: &Path) -> (Option<String>, u32) {
+    for _ in 0..100 {
+        match kioski::store::Store::open(store, "e2e test") {
+            Ok(s) => return (s.pin_hash().unwrap(), s.pin_lockout().unwrap().failures),
+            Err(kioski::store::StoreError::InUse { .. }) => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("open the store with the library: {e}"),
+        }
+    }
+    with_store(store, |s| {
+        (s.pin_hash().unwrap(), s.pin_lockout().unwrap().failures)
+    })
 }
 
 #[test]
@@ -105,7 +124,7 @@ fn a_bad_pin_is_refused_and_changes_nothing() {
 }
 
 fn failures(store: &Path) -> u32 {
-    with_store(store, |s| s.pin_lockout().unwrap().failures)
+    pin_state(store).1
 }
 
 /// A PIN file with `mode`.
