@@ -260,6 +260,8 @@ impl View {
         if let Ok(Some(client)) = Client::connect(&self.dir) {
             self.server = None;
             self.access = Access::Remote(client);
+            // Through the kiosk now: when it stops, the store is free.
+            self.handed_at = None;
             return true;
         }
         if self
@@ -290,5 +292,127 @@ impl View {
 
     fn fixed_view(&self) -> bool {
         self.command.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::net::UnixStream;
+
+    use super::*;
+    use crate::remote::protocol::{MAX_REPLY_BYTES, MAX_REQUEST_BYTES, Reply, Request};
+    use crate::remote::protocol::{read_frame, write_frame};
+    use crate::remote::serve;
+
+    fn short_dir() -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix("ka-")
+            .tempdir_in("/tmp")
+            .unwrap()
+    }
+
+    /// One raw request to the socket of the store in `dir`.
+    fn ask(dir: &Path, request: &Request) -> Reply {
+        let mut conn = UnixStream::connect(place::find(dir)).unwrap();
+        write_frame(&mut conn, request, MAX_REQUEST_BYTES).unwrap();
+        read_frame(&mut conn, MAX_REPLY_BYTES).unwrap()
+    }
+
+    #[test]
+    fn a_view_hands_the_store_to_a_kiosk_goes_through_it_and_takes_it_back() {
+        let tmp = short_dir();
+        let dir = tmp.path().join("s");
+        let mut view = View::open(&dir, "tally --live", None).unwrap();
+        assert!(matches!(view.access(), Access::Local(_)));
+        let notices = view.access().watch().unwrap();
+
+        let kiosk = Arc::new(open_for_kiosk(&dir, "kiosk").unwrap());
+        assert!(view.handed_over());
+        // The view's notices end, which wakes its loop.
+        assert!(notices.recv().is_err());
+        // Its old store says what happened.
+        let err = view.access().read().active().unwrap_err();
+        assert!(err.to_string().contains("handed the store"), "{err}");
+
+        let server = serve(kiosk.clone(), "kiosk", None).unwrap();
+        assert!(view.reconnect());
+        match view.access() {
+            Access::Remote(client) => {
+                assert!(client.owner().contains("kiosk"), "{}", client.owner())
+            }
+            Access::Local(_) => panic!("the view took the store from the kiosk"),
+        }
+        assert_eq!(view.access().read().survey_entries().unwrap().len(), 0);
+
+        // The kiosk stops: the view owns the store again and serves it.
+        drop(server);
+        drop(kiosk);
+        // The kiosk's socket threads let go of its store a moment later.
+        let until = Instant::now() + Duration::from_secs(5);
+        while !view.reconnect() {
+            assert!(Instant::now() < until, "the view never took the store back");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(matches!(view.access(), Access::Local(_)));
+        let client = Client::connect(&dir)
+            .unwrap()
+            .expect("the view serves the store");
+        assert!(
+            client.owner().contains("tally --live"),
+            "{}",
+            client.owner()
+        );
+    }
+
+    #[test]
+    fn a_kiosk_never_hands_over_and_a_view_only_to_a_kiosk() {
+        let tmp = short_dir();
+        let dir = tmp.path().join("s");
+        let store = Arc::new(Store::open(&dir, "kiosk").unwrap());
+        let _server = serve(store.clone(), "kiosk", None).unwrap();
+        let reply = ask(
+            &dir,
+            &Request::HandOver {
+                command: "kiosk".into(),
+                pid: 1,
+            },
+        );
+        assert!(
+            matches!(&reply, Reply::Failed(f) if f.message.contains("does not hand the store over")),
+            "{reply:?}"
+        );
+        assert!(!store.handed_over());
+        drop(_server);
+        drop(store);
+
+        let view = View::open(&dir, "admin", None).unwrap();
+        let reply = ask(
+            &dir,
+            &Request::HandOver {
+                command: "tally --live".into(),
+                pid: 1,
+            },
+        );
+        assert!(
+            matches!(&reply, Reply::Failed(f) if f.message.contains("only to a kiosk")),
+            "{reply:?}"
+        );
+        assert!(!view.handed_over());
+    }
+
+    #[test]
+    fn a_kiosk_that_pinned_a_survey_is_heard_as_its_active_one() {
+        let tmp = short_dir();
+        let dir = tmp.path().join("s");
+        let store = Arc::new(Store::open(&dir, "kiosk").unwrap());
+        let role = Role {
+            hands_over: false,
+            shows: Some("pulssi".into()),
+        };
+        let _server = serve_as(store.clone(), "kiosk", role, None).unwrap();
+        let client = Client::connect(&dir).unwrap().unwrap();
+        assert_eq!(client.active().unwrap().as_deref(), Some("pulssi"));
+        // Nothing was stored as the active survey.
+        assert_eq!(store.active().unwrap(), None);
     }
 }

@@ -223,6 +223,11 @@ fn what_the_kiosk_shows_is_the_active_survey_and_the_default_of_tally_while_it_r
     let tally = w.ok(["tally", "--format", "json"]);
     let tally: Value = serde_json::from_str(&tally.stdout).expect("tally json");
     assert_eq!(tally["survey"], "pulssi", "`tally` counts another survey");
+    // Activating another survey is stored for the next start, and says
+    // that this kiosk keeps its own.
+    let run = w.ok(["activate", "palvelupiste"]);
+    assert!(run.stdout.contains("started with --survey pulssi"), "{run}");
+    assert_eq!(active(&w), ["pulssi"]);
 
     // The kiosk's choice was not stored: once it stops, the admin's
     // choice stands again.

@@ -165,7 +165,7 @@ fn not_offered(id: &str, l: Lang) -> CliError {
 /// What `--survey` asks for, checked before the store is opened.
 enum Wanted {
     /// A valid survey file: the survey and its text.
-    File(Survey, String),
+    File(Box<Survey>, String),
     /// A stored survey's id.
     Id(String),
     /// The active survey (or the demo on a brand-new store).
@@ -188,7 +188,7 @@ fn wanted_survey(args: &KioskArgs, lang: Option<Lang>) -> Result<Wanted, CliErro
             if let Some(l) = lang.filter(|l| !survey.languages.contains(l)) {
                 return Err(not_offered(&survey.id, l));
             }
-            Ok(Wanted::File(survey, source))
+            Ok(Wanted::File(Box::new(survey), source))
         }
         Err(failure) => {
             // anstream drops the styles when stderr is not a terminal

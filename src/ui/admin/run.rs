@@ -243,10 +243,14 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
             .map_err(|e| vec![format!("Cannot list the surveys: {e}.")]),
         Action::Activate(id) => access
             .activate(&id)
-            .map(|()| {
-                vec![format!(
+            .map(|()| match access.read().active() {
+                // A kiosk started with `--survey` keeps its survey.
+                Ok(Some(shown)) if shown != id => vec![format!(
+                    "`{id}` is now active; the running kiosk was started with --survey {shown} and shows it until it is restarted."
+                )],
+                _ => vec![format!(
                     "`{id}` is now active; the kiosk shows it from its next welcome screen."
-                )]
+                )],
             })
             .map_err(|e| vec![format!("Cannot activate `{id}`: {e}.")]),
         Action::Load(path) => load(access, &path),
