@@ -257,7 +257,10 @@ impl View {
         if self.handed_over() && self.handed_at.is_none() {
             self.handed_at = Some(Instant::now());
         }
-        if let Ok(Some(client)) = Client::connect(&self.dir) {
+        // While this view's own server still runs (the moment between
+        // handing over and closing its socket), what answers is itself.
+        let serving = self.server.as_ref().is_some_and(|s| !s.stopped());
+        if !serving && let Ok(Some(client)) = Client::connect(&self.dir) {
             self.server = None;
             self.access = Access::Remote(client);
             // Through the kiosk now: when it stops, the store is free.

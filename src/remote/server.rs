@@ -335,8 +335,8 @@ fn handle(
     }
 }
 
-/// A starting kiosk asks for the store: a clerk's view stops serving
-/// (its socket goes, so the kiosk can make its own) and closes the store
+/// A starting kiosk asks for the store: a clerk's view closes the store
+/// and stops serving (its socket goes, so the kiosk can make its own)
 /// before it answers `Done`; the view then goes on through the kiosk.
 /// Only a view hands over, and only to a kiosk.
 fn hand_over(store: &Store, owner: &Owner, shared: &Shared, command: &str, pid: u32) -> Reply {
@@ -357,9 +357,13 @@ fn hand_over(store: &Store, owner: &Owner, shared: &Shared, command: &str, pid: 
         ));
     }
     tracing::info!(kiosk = pid, "handing the store over to a starting kiosk");
-    shared.shut();
     match store.hand_over(HAND_OVER_WAIT) {
-        Ok(()) => Reply::Done,
+        Ok(()) => {
+            // Before the answer, so the kiosk can make its socket there.
+            shared.shut();
+            Reply::Done
+        }
+        // Nothing changed: the view still owns and serves the store.
         Err(e) => {
             tracing::warn!("cannot hand the store over: {e}");
             store_failure(&e)
