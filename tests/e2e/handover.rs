@@ -6,6 +6,8 @@
 //!   through the kiosk's socket, counting what the kiosk stores;
 //! - when that kiosk stops, the view takes the store back (it serves the
 //!   socket again) and still works, and the next kiosk gets it again;
+//! - after a reboot (a stale socket, a lock file naming a view) the kiosk
+//!   comes up;
 //! - `kiosk --survey X` is what `surveys` marks active and what `tally`
 //!   counts by default while it runs; a failing argument combination
 //!   stores nothing.
@@ -269,4 +271,24 @@ fn a_kiosk_refused_for_its_arguments_stores_nothing() {
         "the refused kiosk stored a survey: {:?}",
         w.surveys()
     );
+}
+
+#[test]
+fn after_a_reboot_the_kiosk_comes_up_whatever_was_left_open() {
+    let w = work();
+    w.ok(["load", "surveys/palvelupiste.toml"]);
+    // What a live view killed by a power cut leaves: its socket file
+    // (nothing listens on it) and its name in the lock file (no process
+    // holds the lock).
+    drop(std::os::unix::net::UnixListener::bind(w.store.join(SOCKET_FILE)).expect("bind"));
+    std::fs::write(
+        w.store.join("kioski.lock"),
+        "pid=999999\ncommand=tally --live\n",
+    )
+    .expect("write the lock file");
+    let mut k = start_kiosk(&w);
+    assert_eq!(w.owner_command(), "kiosk");
+    assert!(w.socket_is_served());
+    k.send(keys::CTRL_C);
+    assert_eq!(k.wait_exit(), 0);
 }
