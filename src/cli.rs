@@ -100,6 +100,29 @@ impl Context {
         crate::remote::serve(store.clone(), command, self.runtime_dir.as_deref())
     }
 
+    /// [`Context::serve`] with a [`crate::remote::Role`].
+    pub fn serve_as(
+        &self,
+        store: &std::sync::Arc<Store>,
+        command: &str,
+        role: crate::remote::Role,
+    ) -> std::io::Result<crate::remote::Server> {
+        crate::remote::serve_as(store.clone(), command, role, self.runtime_dir.as_deref())
+    }
+
+    /// Opens the store for a starting kiosk: a clerk's view that owns it
+    /// hands it over (see `remote::open_for_kiosk`).
+    pub fn open_kiosk_store(&self) -> Result<Store, CliError> {
+        self.in_store_dir(|dir| crate::remote::open_for_kiosk(dir, "kiosk"))
+    }
+
+    /// A clerk's view on the store (see `remote::View`).
+    pub fn view(&self, command: &str) -> Result<crate::remote::View, CliError> {
+        self.in_store_dir(|dir| {
+            crate::remote::View::open(dir, command, self.runtime_dir.as_deref())
+        })
+    }
+
     /// Opens the store for `command`, which other processes will see as
     /// its owner while it runs.
     pub fn open_store(&self, command: &str) -> Result<Store, CliError> {

@@ -179,6 +179,15 @@ impl Client {
         }
     }
 
+    /// Asks the clerk's view that owns the store to hand it over to this
+    /// kiosk; `Ok` once it has released the store.
+    pub fn hand_over(&self) -> Result<(), StoreError> {
+        self.done(&Request::HandOver {
+            command: "kiosk".into(),
+            pid: std::process::id(),
+        })
+    }
+
     pub fn set_terminal_name(&self, name: &str) -> Result<(), StoreError> {
         self.done(&Request::SetTerminalName(name.to_owned()))
     }

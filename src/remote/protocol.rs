@@ -83,6 +83,14 @@ pub enum Request {
     CheckPin(String),
     /// The version of a survey the kiosk shows, as hex text.
     ShownVersion(String),
+    /// A starting kiosk asks the clerk's view that owns the store to give
+    /// it up: the view answers `Done` once it has closed the store and
+    /// released its lock, and goes on through the kiosk's socket. Any
+    /// other owner refuses.
+    HandOver {
+        command: String,
+        pid: u32,
+    },
     /// Set the admin PIN (its argon2 hash, made by the client) only if
     /// none is set: the kiosk is in demo mode. Answered by `Flag`: false
     /// when a PIN is set (nothing changed).
@@ -118,6 +126,7 @@ impl Request {
             Request::HasPin => "has pin",
             Request::CheckPin(_) => "check pin",
             Request::ShownVersion(_) => "shown version",
+            Request::HandOver { .. } => "hand over",
             Request::SetPin(_) => "set pin",
             Request::ChangePin { .. } => "change pin",
         }

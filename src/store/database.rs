@@ -132,7 +132,10 @@ pub struct Store {
     /// How often sled was reopened after an error, for tests.
     #[cfg(test)]
     reopened: std::sync::atomic::AtomicU32,
-    _lock: StoreLock,
+    /// `None` once handed over to a kiosk (see [`Store::hand_over`]).
+    lock: Mutex<Option<StoreLock>>,
+    /// Handed over: sled is closed for good in this process.
+    handed_over: AtomicBool,
 }
 
 impl Store {
@@ -168,7 +171,8 @@ impl Store {
             failing_syncs: Default::default(),
             #[cfg(test)]
             reopened: Default::default(),
-            _lock: lock,
+            lock: Mutex::new(Some(lock)),
+            handed_over: AtomicBool::new(false),
         };
         Ok(store)
     }
@@ -197,6 +201,7 @@ impl Store {
             Some(sled) => Ok(sled),
             // Closed: the last reopen failed; this call tries once more,
             // and says why it failed (a full disk, most likely).
+            None if self.handed_over.load(Ordering::SeqCst) => Err(self.handed_over_error()),
             None => {
                 let failed = self.reopen();
                 let sled = self.sled.read().map_err(|_| poisoned())?.clone();
@@ -216,6 +221,9 @@ impl Store {
         let Ok(mut slot) = self.sled.write() else {
             return Some(poisoned());
         };
+        if self.handed_over.load(Ordering::SeqCst) {
+            return Some(self.handed_over_error());
+        }
         if !self.broken.load(Ordering::SeqCst) && slot.is_some() {
             return None; // another thread reopened it meanwhile
         }
@@ -281,6 +289,61 @@ impl Store {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Gives the store up for a kiosk that asked for it (through the
+    /// socket of the clerk's view that owns it): once no scan holds sled's
+    /// handles (waiting up to `wait`; new reads wait meanwhile), sled is
+    /// flushed and closed, every watcher's channel ends, and `kioski.lock`
+    /// is released. Every later call fails with a message that says so;
+    /// the view goes on through the kiosk's socket. On a timeout nothing
+    /// has changed.
+    pub fn hand_over(&self, wait: std::time::Duration) -> Result<(), StoreError> {
+        let until = std::time::Instant::now() + wait;
+        loop {
+            let mut slot = self.sled.write().map_err(|_| poisoned())?;
+            let busy = slot.as_ref().is_some_and(|s| Arc::strong_count(s) > 1);
+            if !busy {
+                self.handed_over.store(true, Ordering::SeqCst);
+                if let Some(sled) = slot.take()
+                    && let Err(e) = sled.db.flush()
+                {
+                    // Every write was synced when it was made.
+                    tracing::warn!("flush before the hand-over failed: {e}");
+                }
+                drop(slot);
+                self.watchers.close();
+                self.lock.lock().map_err(|_| poisoned())?.take();
+                tracing::info!("the store was handed over");
+                return Ok(());
+            }
+            drop(slot);
+            if std::time::Instant::now() >= until {
+                return Err(StoreError::Relayed {
+                    message: "a long reading still uses the store, so it cannot be handed over yet"
+                        .into(),
+                    hint: Some("try again in a moment".into()),
+                    store_problem: true,
+                });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
+    /// Whether [`Store::hand_over`] gave the store up.
+    pub fn handed_over(&self) -> bool {
+        self.handed_over.load(Ordering::SeqCst)
+    }
+
+    fn handed_over_error(&self) -> StoreError {
+        StoreError::Relayed {
+            message: format!(
+                "this process handed the store {} over to a starting kiosk",
+                self.dir.display()
+            ),
+            hint: Some("go through the kiosk: run the command again".into()),
+            store_problem: true,
+        }
     }
 
     /// Makes everything written so far durable: sled's flush, then an

@@ -32,6 +32,23 @@ impl fmt::Display for Owner {
     }
 }
 
+/// The commands of a clerk's views: while one owns a store, it hands
+/// the store over to a kiosk that asks (see `remote::access`).
+pub const VIEW_COMMANDS: [&str; 2] = ["tally --live", "admin"];
+
+impl Owner {
+    /// Whether the owner is a clerk's view, which hands the store over to
+    /// a starting kiosk.
+    pub fn is_view(&self) -> bool {
+        VIEW_COMMANDS.contains(&self.command.as_str())
+    }
+
+    /// Whether the owner is a kiosk (which never hands the store over).
+    pub fn is_kiosk(&self) -> bool {
+        self.command == "kiosk"
+    }
+}
+
 /// The held lock; dropping it (or exiting) releases the store.
 #[derive(Debug)]
 pub struct StoreLock {
@@ -124,6 +141,20 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+    }
+
+    #[test]
+    fn views_are_told_apart_from_kiosks_and_other_commands() {
+        let owner = |text: &str| parse_owner(text);
+        assert!(owner("pid=7\ncommand=tally --live\n").is_view());
+        assert!(owner("pid=7\ncommand=admin\n").is_view());
+        assert!(owner("pid=7\ncommand=kiosk\n").is_kiosk());
+        for other in ["kiosk", "tally", "load", "?"] {
+            assert!(
+                !owner(&format!("pid=7\ncommand={other}\n")).is_view(),
+                "{other}"
+            );
+        }
     }
 
     #[test]

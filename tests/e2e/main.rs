@@ -40,6 +40,7 @@ mod crash;
 mod disk;
 mod export;
 mod golden;
+mod handover;
 mod help;
 mod kiosk;
 mod live;

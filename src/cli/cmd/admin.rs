@@ -6,7 +6,6 @@ use std::path::Path;
 use clap::Args;
 
 use crate::cli::{CliError, Context, Exit};
-use crate::remote::Access;
 use crate::ui::admin::run::{self as admin, AdminSetup};
 use crate::ui::events::Events;
 use crate::ui::term::TerminalGuard;
@@ -32,12 +31,9 @@ pub fn run(args: &AdminArgs, ctx: &Context) -> Result<(), CliError> {
                 .with_hint("run it in a terminal window or over SSH with a TTY (ssh -t)"),
         );
     }
-    let mut access = ctx.access("admin")?;
-    // While this view owns the store, other commands go through it.
-    let _server = match &access {
-        Access::Local(store) => ctx.serve(store, "admin").ok(),
-        Access::Remote(_) => None,
-    };
+    // While this view owns the store, other commands go through it, and
+    // a starting kiosk is handed the store (remote::View).
+    let mut view = ctx.view("admin")?;
     let setup = AdminSetup {
         utc_offset_ms: ctx.utc_offset_ms(),
         theme: crate::cli::theme_from_env(args.theme),
@@ -48,6 +44,6 @@ pub fn run(args: &AdminArgs, ctx: &Context) -> Result<(), CliError> {
         |e: std::io::Error| CliError::new(Exit::Usage, format!("the terminal failed: {e}."));
     let mut guard = TerminalGuard::enter().map_err(terminal_error)?;
     let events = Events::start().map_err(terminal_error)?;
-    events.forward_store(access.watch()?);
-    admin::run(&mut guard, &events, &mut access, &setup).map_err(terminal_error)
+    events.forward_store(view.access().watch()?);
+    admin::run(&mut guard, &events, &mut view, &setup).map_err(terminal_error)
 }
