@@ -92,9 +92,15 @@ fn set(args: &SetArgs, ctx: &Context) -> Result<(), CliError> {
     let hash = new_hash(&read_new(args.pin_file.as_deref(), "pin set")?, "pin set")?;
     let access = ctx.access("pin set")?;
     if !access.set_pin(&hash)? {
+        let owner = match &access {
+            crate::remote::Access::Remote(client) => client.owner().to_owned(),
+            crate::remote::Access::Local(_) => "this command".to_owned(),
+        };
         return Err(CliError::new(
             Exit::Invalid,
-            "an admin PIN is set already at the running kiosk; nothing was changed.",
+            format!(
+                "an admin PIN is set already, and {owner} serves the store; nothing was changed."
+            ),
         )
         .with_hint("change it with `kioski pin change`, or remove it with `kioski pin clear`"));
     }
