@@ -72,17 +72,29 @@ pub fn acquire(dir: &Path, command: &str) -> Result<StoreLock, StoreError> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(&path).map_err(open_error)?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(TryLockError::WouldBlock) => {
-            let mut text = String::new();
-            let _ = file.read_to_string(&mut text);
-            return Err(StoreError::InUse {
-                dir: dir.to_owned(),
-                owner: parse_owner(&text),
-            });
+    let mut tries = 0;
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(TryLockError::WouldBlock) => {
+                let mut text = String::new();
+                let _ = file.rewind().and_then(|()| file.read_to_string(&mut text));
+                let owner = parse_owner(&text);
+                // Our own pid: this process closed the store a moment ago,
+                // but a child it was starting (fork, then exec) still held
+                // the lock's file for an instant. It is gone at the exec.
+                if owner.pid == Some(std::process::id()) && tries < 50 {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    continue;
+                }
+                return Err(StoreError::InUse {
+                    dir: dir.to_owned(),
+                    owner,
+                });
+            }
+            Err(TryLockError::Error(e)) => return Err(open_error(e)),
         }
-        Err(TryLockError::Error(e)) => return Err(open_error(e)),
     }
     let record = format!("pid={}\ncommand={command}\n", std::process::id());
     file.set_len(0)
