@@ -100,6 +100,29 @@ impl Context {
         crate::remote::serve(store.clone(), command, self.runtime_dir.as_deref())
     }
 
+    /// [`Context::serve`] with a [`crate::remote::Role`].
+    pub fn serve_as(
+        &self,
+        store: &std::sync::Arc<Store>,
+        command: &str,
+        role: crate::remote::Role,
+    ) -> std::io::Result<crate::remote::Server> {
+        crate::remote::serve_as(store.clone(), command, role, self.runtime_dir.as_deref())
+    }
+
+    /// Opens the store for a starting kiosk: a clerk's view that owns it
+    /// hands it over (see `remote::open_for_kiosk`).
+    pub fn open_kiosk_store(&self) -> Result<Store, CliError> {
+        self.in_store_dir(|dir| crate::remote::open_for_kiosk(dir, "kiosk"))
+    }
+
+    /// A clerk's view on the store (see `remote::View`).
+    pub fn view(&self, command: &str) -> Result<crate::remote::View, CliError> {
+        self.in_store_dir(|dir| {
+            crate::remote::View::open(dir, command, self.runtime_dir.as_deref())
+        })
+    }
+
     /// Opens the store for `command`, which other processes will see as
     /// its owner while it runs.
     pub fn open_store(&self, command: &str) -> Result<Store, CliError> {
@@ -151,13 +174,36 @@ impl Context {
     }
 }
 
-/// Colours unless `NO_COLOR` is set or the terminal is dumb; big text
-/// except on the Linux console, whose font lacks the block characters.
-pub fn theme_from_env() -> crate::ui::theme::Theme {
+/// `--theme`: how the full-screen views are coloured (`ui::theme::Scheme`
+/// says what each looks like; no doc comments here, so `--help` stays one
+/// line per argument).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ThemeArg {
+    Dark,
+    Light,
+    Contrast,
+    Mono,
+}
+
+/// `--theme` if given (even with `NO_COLOR` set); else mono when `NO_COLOR` is set or the terminal is
+/// dumb, else dark. The colour themes paint their own background, so the
+/// default looks the same on a light and a dark terminal. Big text except
+/// on the Linux console, whose font lacks the block characters.
+pub fn theme_from_env(arg: Option<ThemeArg>) -> crate::ui::theme::Theme {
+    use crate::ui::theme::Scheme;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let term = std::env::var("TERM").unwrap_or_default();
+    let scheme = match arg {
+        Some(ThemeArg::Dark) => Scheme::Dark,
+        Some(ThemeArg::Light) => Scheme::Light,
+        Some(ThemeArg::Contrast) => Scheme::Contrast,
+        Some(ThemeArg::Mono) => Scheme::Mono,
+        None if no_color || term == "dumb" => Scheme::Mono,
+        None => Scheme::Dark,
+    };
+    crate::ui::term::allow_colour(scheme != Scheme::Mono);
     crate::ui::theme::Theme {
-        color: !no_color && term != "dumb",
+        scheme,
         big_text: term != "linux" && term != "dumb",
     }
 }

@@ -14,6 +14,6 @@ pub mod place;
 pub mod protocol;
 mod server;
 
-pub use access::Access;
+pub use access::{Access, View, open_for_kiosk};
 pub use client::Client;
-pub use server::{Server, serve};
+pub use server::{Role, Server, serve, serve_as};

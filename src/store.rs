@@ -23,7 +23,7 @@ pub use database::{
     LoadOutcome, Store, StoredVersion, SurveyEntry, SurveyStats, VersionRef, io_reason,
 };
 pub use error::StoreError;
-pub use lock::Owner;
+pub use lock::{Owner, VIEW_COMMANDS};
 pub use read::{ReadStore, Responses, SurveyCache, SurveySummary};
 pub use regular_file::open_regular_file;
 pub use watch::StoreEvent;

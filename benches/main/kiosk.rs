@@ -13,14 +13,14 @@ use kioski::ui::kiosk::msg::Msg;
 use kioski::ui::kiosk::state::{Kiosk, Screen};
 use kioski::ui::kiosk::update::update;
 use kioski::ui::kiosk::view::View;
-use kioski::ui::theme::Theme;
+use kioski::ui::theme::{Scheme, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 const SURVEY: &str = include_str!("../../src/core/testdata/all_types.toml");
 const NOW: i64 = 1_750_000_000_000;
 const THEME: Theme = Theme {
-    color: true,
+    scheme: Scheme::Dark,
     big_text: true,
 };
 

@@ -57,7 +57,7 @@ pub enum AnswerError {
     OtherNotOffered,
     #[error("the text is empty")]
     EmptyText,
-    #[error("the text is longer than {max} characters")]
+    #[error("the text is longer than {}", crate::core::sanitize::plural(*max, "character"))]
     TooLong { max: u32 },
     #[error("the text holds control characters or surrounding spaces")]
     Unclean,
@@ -65,7 +65,7 @@ pub enum AnswerError {
     TooFew { min: u32 },
     #[error("choose at most {max}")]
     TooMany { max: u32 },
-    #[error("rank exactly {pick} options")]
+    #[error("rank exactly {}", crate::core::sanitize::plural(*pick, "option"))]
     WrongPickCount { pick: u32 },
     #[error("the answer must be between {min} and {max}")]
     OutOfRange { min: i64, max: i64 },

@@ -157,6 +157,37 @@ impl Client {
         }
     }
 
+    /// Has the owner set the admin PIN, only if none is set (false: one
+    /// is, and nothing changed).
+    pub fn set_first_pin(&self, hash: &str) -> Result<bool, StoreError> {
+        match self.ask(&Request::SetPin(hash.to_owned()))? {
+            Reply::Flag(set) => Ok(set),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Has the owner change (or, with `None`, clear) the admin PIN if
+    /// `old` is right; the owner counts `old` as an attempt.
+    pub fn change_pin(&self, old: &str, hash: Option<&str>) -> Result<PinCheck, StoreError> {
+        let request = Request::ChangePin {
+            old: old.to_owned(),
+            hash: hash.map(str::to_owned),
+        };
+        match self.ask(&request)? {
+            Reply::Pin(check) => Ok(check.into()),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Asks the clerk's view that owns the store to hand it over to this
+    /// kiosk; `Ok` once it has released the store.
+    pub fn hand_over(&self) -> Result<(), StoreError> {
+        self.done(&Request::HandOver {
+            command: "kiosk".into(),
+            pid: std::process::id(),
+        })
+    }
+
     pub fn set_terminal_name(&self, name: &str) -> Result<(), StoreError> {
         self.done(&Request::SetTerminalName(name.to_owned()))
     }

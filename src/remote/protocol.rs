@@ -83,6 +83,25 @@ pub enum Request {
     CheckPin(String),
     /// The version of a survey the kiosk shows, as hex text.
     ShownVersion(String),
+    /// A starting kiosk asks the clerk's view that owns the store to give
+    /// it up: the view answers `Done` once it has closed the store and
+    /// released its lock, and goes on through the kiosk's socket. Any
+    /// other owner refuses.
+    HandOver {
+        command: String,
+        pid: u32,
+    },
+    /// Set the admin PIN (its argon2 hash, made by the client) only if
+    /// none is set: the kiosk is in demo mode. Answered by `Flag`: false
+    /// when a PIN is set (nothing changed).
+    SetPin(String),
+    /// Change the admin PIN to `hash`, or clear it (`None`), if `old` is
+    /// the PIN set now; `old` counts as an attempt. Answered by `Pin`:
+    /// only `Right` changed it.
+    ChangePin {
+        old: String,
+        hash: Option<String>,
+    },
 }
 
 impl Request {
@@ -107,6 +126,9 @@ impl Request {
             Request::HasPin => "has pin",
             Request::CheckPin(_) => "check pin",
             Request::ShownVersion(_) => "shown version",
+            Request::HandOver { .. } => "hand over",
+            Request::SetPin(_) => "set pin",
+            Request::ChangePin { .. } => "change pin",
         }
     }
 }
@@ -302,13 +324,16 @@ impl From<ImportedV1> for Imported {
     }
 }
 
-impl From<&StoreEvent> for EventV1 {
-    fn from(e: &StoreEvent) -> Self {
-        match e {
+impl EventV1 {
+    /// The event as watchers on the socket get it; `None` for what only
+    /// the owner's own kiosk needs (a PIN change).
+    pub fn of(e: &StoreEvent) -> Option<EventV1> {
+        Some(match e {
             StoreEvent::Stored(r) => EventV1::Stored(Box::new(r.as_ref().into())),
             StoreEvent::Imported => EventV1::Imported,
             StoreEvent::SurveysChanged => EventV1::SurveysChanged,
-        }
+            StoreEvent::PinChanged => return None,
+        })
     }
 }
 

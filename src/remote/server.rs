@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use super::place::{self, Place};
 
 use super::protocol::{
-    CHUNK_BYTES, Failure, FrameError, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, Reply, Request,
+    CHUNK_BYTES, EventV1, Failure, FrameError, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, Reply, Request,
     read_frame, write_frame,
 };
 use crate::core::validate::survey_from_str;
@@ -43,19 +43,59 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// A watcher hears at least this often, so a gone client is noticed.
 const HEARTBEAT: Duration = Duration::from_secs(1);
 
+/// A view that hands its store over waits this long for a reading in
+/// progress to end.
+const HAND_OVER_WAIT: Duration = Duration::from_secs(5);
+
 /// The running server. Dropping it stops accepting and removes the socket.
 pub struct Server {
-    place: Place,
-    stop: Arc<AtomicBool>,
+    shared: Arc<Shared>,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
+/// What the server's threads and its handle share.
+struct Shared {
+    place: Place,
+    stop: AtomicBool,
+    /// The socket was removed: once only, since after a hand-over the
+    /// same path is the kiosk's socket.
+    removed: AtomicBool,
+}
+
+impl Shared {
+    /// Stops accepting and removes the socket (once).
+    fn shut(&self) {
+        if self.removed.swap(true, Ordering::SeqCst) {
+            return;
+        }
         self.stop.store(true, Ordering::SeqCst);
         // Wakes the accept loop so it sees the flag.
         let _ = UnixStream::connect(&self.place.socket);
         self.place.remove();
     }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.shared.shut();
+    }
+}
+
+impl Server {
+    /// Whether the server stopped by itself (it handed the store over).
+    pub fn stopped(&self) -> bool {
+        self.shared.stop.load(Ordering::SeqCst)
+    }
+}
+
+/// What the serving process does beyond answering requests.
+#[derive(Clone, Debug, Default)]
+pub struct Role {
+    /// A clerk's view: hands the store over to a kiosk that asks.
+    pub hands_over: bool,
+    /// The survey a kiosk started with `--survey` shows: while it runs,
+    /// other commands hear it as the active survey (the stored choice is
+    /// left as the admin made it).
+    pub shows: Option<String>,
 }
 
 /// Serves `store` on its socket: `kioski.sock` in its directory, or, when
@@ -65,6 +105,16 @@ impl Drop for Server {
 /// there is stale: this process holds the store's lock, so no one else
 /// serves it.
 pub fn serve(store: Arc<Store>, command: &str, runtime_dir: Option<&Path>) -> io::Result<Server> {
+    serve_as(store, command, Role::default(), runtime_dir)
+}
+
+/// [`serve`], for a kiosk or a clerk's view (see [`Role`]).
+pub fn serve_as(
+    store: Arc<Store>,
+    command: &str,
+    role: Role,
+    runtime_dir: Option<&Path>,
+) -> io::Result<Server> {
     let place = place::make(store.dir(), runtime_dir)?;
     let path = place.socket.clone();
     let listener = match UnixListener::bind(&path) {
@@ -74,19 +124,23 @@ pub fn serve(store: Arc<Store>, command: &str, runtime_dir: Option<&Path>) -> io
             return Err(e);
         }
     };
-    let stop = Arc::new(AtomicBool::new(false));
-    let server = Server {
+    let shared = Arc::new(Shared {
         place,
-        stop: stop.clone(),
+        stop: AtomicBool::new(false),
+        removed: AtomicBool::new(false),
+    });
+    let server = Server {
+        shared: shared.clone(),
     };
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
     let owner = Owner {
         command: command.to_owned(),
         pid: std::process::id(),
+        role,
     };
     std::thread::Builder::new()
         .name("kioski-socket".into())
-        .spawn(move || accept_loop(listener, store, owner, stop))?;
+        .spawn(move || accept_loop(listener, store, owner, shared))?;
     tracing::info!(socket = %path.display(), "serving the store to other kioski commands");
     Ok(server)
 }
@@ -95,13 +149,14 @@ pub fn serve(store: Arc<Store>, command: &str, runtime_dir: Option<&Path>) -> io
 struct Owner {
     command: String,
     pid: u32,
+    role: Role,
 }
 
-fn accept_loop(listener: UnixListener, store: Arc<Store>, owner: Owner, stop: Arc<AtomicBool>) {
+fn accept_loop(listener: UnixListener, store: Arc<Store>, owner: Owner, shared: Arc<Shared>) {
     let busy = Arc::new(AtomicUsize::new(0));
     let watchers = Arc::new(AtomicUsize::new(0));
     for conn in listener.incoming() {
-        if stop.load(Ordering::SeqCst) {
+        if shared.stop.load(Ordering::SeqCst) {
             return;
         }
         let mut conn = match conn {
@@ -130,11 +185,15 @@ fn accept_loop(listener: UnixListener, store: Arc<Store>, owner: Owner, stop: Ar
             continue;
         }
         let slot = Slot::take(&busy);
-        let (store, owner, watchers, stop) =
-            (store.clone(), owner.clone(), watchers.clone(), stop.clone());
+        let (store, owner, watchers, shared) = (
+            store.clone(),
+            owner.clone(),
+            watchers.clone(),
+            shared.clone(),
+        );
         let spawned = std::thread::Builder::new()
             .name("kioski-socket-conn".into())
-            .spawn(move || handle(conn, slot, &watchers, &store, &owner, &stop));
+            .spawn(move || handle(conn, slot, &watchers, &store, &owner, &shared));
         if let Err(e) = spawned {
             tracing::warn!("cannot start a socket thread: {e}");
         }
@@ -214,7 +273,7 @@ fn handle(
     watchers: &Arc<AtomicUsize>,
     store: &Store,
     owner: &Owner,
-    stop: &AtomicBool,
+    shared: &Shared,
 ) {
     let _ = conn.set_write_timeout(Some(WRITE_TIMEOUT));
     let mut reader = Deadline {
@@ -263,12 +322,52 @@ fn handle(
                 return;
             }
             let _watching = Slot::take(watchers);
-            watch(&mut w, store, stop)
+            watch(&mut w, store, &shared.stop)
+        }
+        Request::HandOver { command, pid } => {
+            let reply = hand_over(store, owner, shared, &command, pid);
+            write_frame(&mut w, &reply, MAX_REPLY_BYTES)
         }
         request => write_frame(&mut w, &answer(request, store, owner), MAX_REPLY_BYTES),
     };
     if let Err(e) = sent {
         tracing::debug!("socket: client went away: {e}");
+    }
+}
+
+/// A starting kiosk asks for the store: a clerk's view closes the store
+/// and stops serving (its socket goes, so the kiosk can make its own)
+/// before it answers `Done`; the view then goes on through the kiosk.
+/// Only a view hands over, and only to a kiosk.
+fn hand_over(store: &Store, owner: &Owner, shared: &Shared, command: &str, pid: u32) -> Reply {
+    let refuse = |why: String| {
+        Reply::Failed(failure(
+            why,
+            Some("stop that process first, or use another store with --store".into()),
+            true,
+        ))
+    };
+    if !owner.role.hands_over {
+        return refuse(format!("{} does not hand the store over", owner.describe()));
+    }
+    if command != "kiosk" {
+        return refuse(format!(
+            "{} hands the store over only to a kiosk",
+            owner.describe()
+        ));
+    }
+    tracing::info!(kiosk = pid, "handing the store over to a starting kiosk");
+    match store.hand_over(HAND_OVER_WAIT) {
+        Ok(()) => {
+            // Before the answer, so the kiosk can make its socket there.
+            shared.shut();
+            Reply::Done
+        }
+        // Nothing changed: the view still owns and serves the store.
+        Err(e) => {
+            tracing::warn!("cannot hand the store over: {e}");
+            store_failure(&e)
+        }
     }
 }
 
@@ -279,7 +378,11 @@ fn answer(request: Request, store: &Store, owner: &Owner) -> Reply {
             command: owner.command.clone(),
             pid: owner.pid,
         }),
-        Request::Active => store.active().map(Reply::Text),
+        // What a kiosk started with `--survey` shows, while it runs.
+        Request::Active => match &owner.role.shows {
+            Some(id) => Ok(Reply::Text(Some(id.clone()))),
+            None => store.active().map(Reply::Text),
+        },
         Request::SurveyEntries => store
             .survey_entries()
             .map(|es| Reply::Entries(es.iter().map(Into::into).collect())),
@@ -301,6 +404,14 @@ fn answer(request: Request, store: &Store, owner: &Owner) -> Reply {
         // a lock by claiming a later time.
         Request::CheckPin(attempt) => store
             .check_pin(&attempt, jiff::Timestamp::now().as_millisecond())
+            .map(|c| Reply::Pin(c.into())),
+        Request::SetPin(hash) => store.set_first_pin(&hash).map(Reply::Flag),
+        Request::ChangePin { old, hash } => store
+            .change_pin(
+                &old,
+                hash.as_deref(),
+                jiff::Timestamp::now().as_millisecond(),
+            )
             .map(|c| Reply::Pin(c.into())),
         Request::TerminalName => store.terminal_name().map(Reply::Text),
         Request::ShownVersion(id) => store
@@ -336,7 +447,7 @@ fn answer(request: Request, store: &Store, owner: &Owner) -> Reply {
                 Err(e) => bundle_failure(&e),
             };
         }
-        Request::Responses(_) | Request::Watch => unreachable_stream(),
+        Request::Responses(_) | Request::Watch | Request::HandOver { .. } => unreachable_stream(),
     };
     result.unwrap_or_else(|e| store_failure(&e))
 }
@@ -395,7 +506,10 @@ fn watch(w: &mut impl io::Write, store: &Store, stop: &AtomicBool) -> io::Result
     write_frame(w, &Reply::Heartbeat, MAX_REPLY_BYTES)?;
     while !stop.load(Ordering::SeqCst) {
         let reply = match events.recv_timeout(HEARTBEAT) {
-            Ok(event) => Reply::Event((&event).into()),
+            Ok(event) => match EventV1::of(&event) {
+                Some(event) => Reply::Event(event),
+                None => continue,
+            },
             Err(RecvTimeoutError::Timeout) => Reply::Heartbeat,
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
         };

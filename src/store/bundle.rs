@@ -99,7 +99,8 @@ pub enum BundleError {
     #[error("the bundle is damaged or incomplete: {0}")]
     Damaged(String),
     #[error(
-        "the bundle changed while it was being imported ({stored} of its responses were stored, each whole)"
+        "the bundle changed while it was being imported ({} of it stored, each whole)",
+        crate::core::sanitize::plural(*stored, "response")
     )]
     Changed { stored: u64 },
     #[error("survey version {0} in the bundle does not match its content")]

@@ -132,7 +132,10 @@ pub struct Store {
     /// How often sled was reopened after an error, for tests.
     #[cfg(test)]
     reopened: std::sync::atomic::AtomicU32,
-    _lock: StoreLock,
+    /// `None` once handed over to a kiosk (see [`Store::hand_over`]).
+    lock: Mutex<Option<StoreLock>>,
+    /// Handed over: sled is closed for good in this process.
+    handed_over: AtomicBool,
 }
 
 impl Store {
@@ -168,7 +171,8 @@ impl Store {
             failing_syncs: Default::default(),
             #[cfg(test)]
             reopened: Default::default(),
-            _lock: lock,
+            lock: Mutex::new(Some(lock)),
+            handed_over: AtomicBool::new(false),
         };
         Ok(store)
     }
@@ -197,6 +201,7 @@ impl Store {
             Some(sled) => Ok(sled),
             // Closed: the last reopen failed; this call tries once more,
             // and says why it failed (a full disk, most likely).
+            None if self.handed_over.load(Ordering::SeqCst) => Err(self.handed_over_error()),
             None => {
                 let failed = self.reopen();
                 let sled = self.sled.read().map_err(|_| poisoned())?.clone();
@@ -216,6 +221,9 @@ impl Store {
         let Ok(mut slot) = self.sled.write() else {
             return Some(poisoned());
         };
+        if self.handed_over.load(Ordering::SeqCst) {
+            return Some(self.handed_over_error());
+        }
         if !self.broken.load(Ordering::SeqCst) && slot.is_some() {
             return None; // another thread reopened it meanwhile
         }
@@ -281,6 +289,61 @@ impl Store {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Gives the store up for a kiosk that asked for it (through the
+    /// socket of the clerk's view that owns it): once no scan holds sled's
+    /// handles (waiting up to `wait`; new reads wait meanwhile), sled is
+    /// flushed and closed, every watcher's channel ends, and `kioski.lock`
+    /// is released. Every later call fails with a message that says so;
+    /// the view goes on through the kiosk's socket. On a timeout nothing
+    /// has changed.
+    pub fn hand_over(&self, wait: std::time::Duration) -> Result<(), StoreError> {
+        let until = std::time::Instant::now() + wait;
+        loop {
+            let mut slot = self.sled.write().map_err(|_| poisoned())?;
+            let busy = slot.as_ref().is_some_and(|s| Arc::strong_count(s) > 1);
+            if !busy {
+                self.handed_over.store(true, Ordering::SeqCst);
+                if let Some(sled) = slot.take()
+                    && let Err(e) = sled.db.flush()
+                {
+                    // Every write was synced when it was made.
+                    tracing::warn!("flush before the hand-over failed: {e}");
+                }
+                drop(slot);
+                self.watchers.close();
+                self.lock.lock().map_err(|_| poisoned())?.take();
+                tracing::info!("the store was handed over");
+                return Ok(());
+            }
+            drop(slot);
+            if std::time::Instant::now() >= until {
+                return Err(StoreError::Relayed {
+                    message: "a long reading still uses the store, so it cannot be handed over yet"
+                        .into(),
+                    hint: Some("try again in a moment".into()),
+                    store_problem: true,
+                });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
+    /// Whether [`Store::hand_over`] gave the store up.
+    pub fn handed_over(&self) -> bool {
+        self.handed_over.load(Ordering::SeqCst)
+    }
+
+    fn handed_over_error(&self) -> StoreError {
+        StoreError::Relayed {
+            message: format!(
+                "this process handed the store {} over to a starting kiosk",
+                self.dir.display()
+            ),
+            hint: Some("go through the kiosk: run the command again".into()),
+            store_problem: true,
+        }
     }
 
     /// Makes everything written so far durable: sled's flush, then an
@@ -809,13 +872,71 @@ impl Store {
     /// anything but an argon2 PHC string is refused, so a stored PIN
     /// always verifies or fails cleanly.
     pub fn set_pin_hash(&self, hash: &str) -> Result<(), StoreError> {
-        if !pin::is_hash(hash) {
+        self.write_pin_hash(Some(hash))?;
+        self.watchers.notify(StoreEvent::PinChanged);
+        Ok(())
+    }
+
+    /// Sets the admin PIN only where none is set (demo mode): what `pin
+    /// set` may do through a running kiosk. False when a PIN is set (it
+    /// stays; changing it takes the old one, [`Store::change_pin`]).
+    pub fn set_first_pin(&self, hash: &str) -> Result<bool, StoreError> {
+        let _one_at_a_time = self.pin_lock();
+        if self.has_pin()? {
+            return Ok(false);
+        }
+        self.set_pin_hash(hash)?;
+        Ok(true)
+    }
+
+    /// Replaces the admin PIN with `new_hash`, or removes it (`None`: demo
+    /// mode), if `old` is the PIN set now. The old PIN is one attempt like
+    /// any other: a wrong one counts toward the lockout, and a locked
+    /// prompt refuses even the right one. `NoPin`: there was none, nothing
+    /// changed. Only `Right` changed it.
+    pub fn change_pin(
+        &self,
+        old: &str,
+        new_hash: Option<&str>,
+        now_ms: i64,
+    ) -> Result<PinCheck, StoreError> {
+        if let Some(hash) = new_hash
+            && !pin::is_hash(hash)
+        {
+            return Err(StoreError::Setting(
+                "the PIN hash is not an argon2 PHC string".into(),
+            ));
+        }
+        let _one_at_a_time = self.pin_lock();
+        let check = self.attempt_pin(old, now_ms)?;
+        if check == PinCheck::Right {
+            self.write_pin_hash(new_hash)?;
+            self.watchers.notify(StoreEvent::PinChanged);
+        }
+        Ok(check)
+    }
+
+    /// Attempts are checked, and PINs changed, one at a time.
+    fn pin_lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.pin_attempts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Stores a PIN hash, or removes it, and clears the count of wrong PINs.
+    fn write_pin_hash(&self, hash: Option<&str>) -> Result<(), StoreError> {
+        if let Some(hash) = hash
+            && !pin::is_hash(hash)
+        {
             return Err(StoreError::Setting(
                 "the PIN hash is not an argon2 PHC string".into(),
             ));
         }
         let mut batch = sled::Batch::default();
-        batch.insert(keys::META_PIN, hash.as_bytes());
+        match hash {
+            Some(hash) => batch.insert(keys::META_PIN, hash.as_bytes()),
+            None => batch.remove(keys::META_PIN),
+        }
         batch.remove(keys::META_PIN_LOCKOUT);
         let sled = self.sled_for_write()?;
         sled.meta
@@ -840,10 +961,12 @@ impl Store {
     /// every prompt (kiosk, `kioski admin`) and across restarts. Attempts
     /// are checked one at a time.
     pub fn check_pin(&self, attempt: &str, now_ms: i64) -> Result<PinCheck, StoreError> {
-        let _one_at_a_time = self
-            .pin_attempts
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _one_at_a_time = self.pin_lock();
+        self.attempt_pin(attempt, now_ms)
+    }
+
+    /// One attempt, counted; the caller holds [`Store::pin_lock`].
+    fn attempt_pin(&self, attempt: &str, now_ms: i64) -> Result<PinCheck, StoreError> {
         let Some(hash) = self.pin_hash()? else {
             return Ok(PinCheck::NoPin);
         };
@@ -1670,6 +1793,55 @@ mod tests {
         }
         let store = open(&dir);
         assert_eq!(store.terminal_name().unwrap(), None);
+    }
+
+    #[test]
+    fn changing_the_pin_takes_the_old_one_and_counts_a_wrong_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let events = store.watch();
+        let new = pin::hash("135790", &[6; 16]).unwrap();
+        // No PIN: nothing to change; a first PIN may be set.
+        assert_eq!(
+            store.change_pin("x", Some(&new), NOW).unwrap(),
+            PinCheck::NoPin
+        );
+        assert!(!store.has_pin().unwrap());
+        assert!(
+            store
+                .set_first_pin(&pin::hash("482913", &[4; 16]).unwrap())
+                .unwrap()
+        );
+        assert_eq!(events.try_recv(), Ok(StoreEvent::PinChanged));
+        // A PIN is set: set_first_pin changes nothing.
+        assert!(!store.set_first_pin(&new).unwrap());
+        assert!(pin::verify("482913", &store.pin_hash().unwrap().unwrap()));
+        // A wrong old PIN: refused and counted, no event.
+        assert!(matches!(
+            store.change_pin("000000", Some(&new), NOW).unwrap(),
+            PinCheck::Wrong { .. }
+        ));
+        assert_eq!(store.pin_lockout().unwrap().failures, 1);
+        assert!(pin::verify("482913", &store.pin_hash().unwrap().unwrap()));
+        assert!(events.try_recv().is_err());
+        // Not a hash: refused before any attempt.
+        assert!(store.change_pin("482913", Some("135790"), NOW).is_err());
+        assert_eq!(store.pin_lockout().unwrap().failures, 1);
+        // The right one: changed, the count starts over.
+        assert_eq!(
+            store.change_pin("482913", Some(&new), NOW).unwrap(),
+            PinCheck::Right
+        );
+        assert_eq!(store.pin_lockout().unwrap(), Lockout::default());
+        assert!(pin::verify("135790", &store.pin_hash().unwrap().unwrap()));
+        assert_eq!(events.try_recv(), Ok(StoreEvent::PinChanged));
+        // Cleared: demo mode.
+        assert_eq!(
+            store.change_pin("135790", None, NOW).unwrap(),
+            PinCheck::Right
+        );
+        assert_eq!(store.pin_hash().unwrap(), None);
+        assert_eq!(events.try_recv(), Ok(StoreEvent::PinChanged));
     }
 
     #[test]

@@ -32,6 +32,23 @@ impl fmt::Display for Owner {
     }
 }
 
+/// The commands of a clerk's views: while one owns a store, it hands
+/// the store over to a kiosk that asks (see `remote::access`).
+pub const VIEW_COMMANDS: [&str; 2] = ["tally --live", "admin"];
+
+impl Owner {
+    /// Whether the owner is a clerk's view, which hands the store over to
+    /// a starting kiosk.
+    pub fn is_view(&self) -> bool {
+        VIEW_COMMANDS.contains(&self.command.as_str())
+    }
+
+    /// Whether the owner is a kiosk (which never hands the store over).
+    pub fn is_kiosk(&self) -> bool {
+        self.command == "kiosk"
+    }
+}
+
 /// The held lock; dropping it (or exiting) releases the store.
 #[derive(Debug)]
 pub struct StoreLock {
@@ -55,17 +72,29 @@ pub fn acquire(dir: &Path, command: &str) -> Result<StoreLock, StoreError> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(&path).map_err(open_error)?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(TryLockError::WouldBlock) => {
-            let mut text = String::new();
-            let _ = file.read_to_string(&mut text);
-            return Err(StoreError::InUse {
-                dir: dir.to_owned(),
-                owner: parse_owner(&text),
-            });
+    let mut tries = 0;
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(TryLockError::WouldBlock) => {
+                let mut text = String::new();
+                let _ = file.rewind().and_then(|()| file.read_to_string(&mut text));
+                let owner = parse_owner(&text);
+                // Our own pid: this process closed the store a moment ago,
+                // but a child it was starting (fork, then exec) still held
+                // the lock's file for an instant. It is gone at the exec.
+                if owner.pid == Some(std::process::id()) && tries < 50 {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    continue;
+                }
+                return Err(StoreError::InUse {
+                    dir: dir.to_owned(),
+                    owner,
+                });
+            }
+            Err(TryLockError::Error(e)) => return Err(open_error(e)),
         }
-        Err(TryLockError::Error(e)) => return Err(open_error(e)),
     }
     let record = format!("pid={}\ncommand={command}\n", std::process::id());
     file.set_len(0)
@@ -124,6 +153,20 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+    }
+
+    #[test]
+    fn views_are_told_apart_from_kiosks_and_other_commands() {
+        let owner = |text: &str| parse_owner(text);
+        assert!(owner("pid=7\ncommand=tally --live\n").is_view());
+        assert!(owner("pid=7\ncommand=admin\n").is_view());
+        assert!(owner("pid=7\ncommand=kiosk\n").is_kiosk());
+        for other in ["kiosk", "tally", "load", "?"] {
+            assert!(
+                !owner(&format!("pid=7\ncommand={other}\n")).is_view(),
+                "{other}"
+            );
+        }
     }
 
     #[test]

@@ -14,7 +14,8 @@ pub fn open_regular_file(path: &Path) -> io::Result<File> {
     check(&std::fs::metadata(path)?)?;
     let file = OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK)
+        // The flag's bits fit an i32 (O_NONBLOCK is 0o4000 on Linux).
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits().cast_signed())
         .open(path)?;
     check(&file.metadata()?)?;
     Ok(file)

@@ -17,27 +17,50 @@ pub enum StoreEvent {
     Imported,
     /// A survey was loaded or activated, or the terminal name changed.
     SurveysChanged,
+    /// The admin PIN was set, changed or cleared (the kiosk leaves or
+    /// enters demo mode). Never sent on the socket: no view needs it.
+    PinChanged,
 }
 
 /// The senders of every watcher; a watcher that has gone is dropped at
 /// the next notice.
-#[derive(Default)]
 pub(crate) struct Watchers {
-    senders: Mutex<Vec<Sender<StoreEvent>>>,
+    /// `None` once closed: the store was handed over.
+    senders: Mutex<Option<Vec<Sender<StoreEvent>>>>,
+}
+
+impl Default for Watchers {
+    fn default() -> Self {
+        Watchers {
+            senders: Mutex::new(Some(Vec::new())),
+        }
+    }
 }
 
 impl Watchers {
     pub(crate) fn watch(&self) -> Receiver<StoreEvent> {
         let (tx, rx) = mpsc::channel();
-        if let Ok(mut senders) = self.senders.lock() {
+        // A closed store's watcher hears nothing: its channel ends at once.
+        if let Ok(mut senders) = self.senders.lock()
+            && let Some(senders) = senders.as_mut()
+        {
             senders.push(tx);
         }
         rx
     }
 
     pub(crate) fn notify(&self, event: StoreEvent) {
-        if let Ok(mut senders) = self.senders.lock() {
+        if let Ok(mut senders) = self.senders.lock()
+            && let Some(senders) = senders.as_mut()
+        {
             senders.retain(|tx| tx.send(event.clone()).is_ok());
+        }
+    }
+
+    /// Ends every watcher's channel, now and for later watchers.
+    pub(crate) fn close(&self) {
+        if let Ok(mut senders) = self.senders.lock() {
+            senders.take();
         }
     }
 }

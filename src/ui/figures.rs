@@ -1,7 +1,7 @@
 //! A tally's figures in words and bars, shared by `kioski tally`'s table
 //! and markdown and the live view, so both say the same thing.
 
-use crate::core::sanitize::strip;
+use crate::core::sanitize::{plural, strip};
 use crate::core::survey::Survey;
 use crate::core::tally::{Detail, QuestionResult};
 
@@ -75,7 +75,7 @@ pub fn headline(q: &QuestionResult) -> Option<(String, f64)> {
         Detail::Nps { nps, .. } => nps.map(|n| (format!("NPS {n:+.0}"), (n + 100.0) / 200.0)),
         Detail::YesNo { yes_share } => yes_share.map(|y| (format!("yes {:.0} %", y * 100.0), y)),
         Detail::Number { mean, .. } => mean.map(|m| (format!("mean {m:.2}"), 0.0)),
-        Detail::Text { answers } => Some((format!("{} answers", answers.len()), 0.0)),
+        Detail::Text { answers } => Some((plural(answers.len() as u64, "answer"), 0.0)),
         _ => {
             let (key, pct) = q.percent.iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
             Some((format!("{key} {pct:.0} %"), pct / 100.0))

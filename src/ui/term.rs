@@ -15,6 +15,14 @@ use ratatui::backend::CrosstermBackend;
 
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
+/// Lets the terminal backend write colours, or not. crossterm drops every
+/// colour while `NO_COLOR` is set; a theme chosen with `--theme` wins over
+/// `NO_COLOR` (as no-color.org allows), so it has to say so. Process-wide:
+/// set once, before the first frame.
+pub fn allow_colour(allowed: bool) {
+    crossterm::style::force_color_output(allowed);
+}
+
 /// Raw mode, alternate screen, hidden cursor, mouse capture and bracketed
 /// paste, undone in reverse order when dropped. `ratatui::restore` alone
 /// would leave mouse capture on.

@@ -4,8 +4,8 @@
 //! - a response answered at the kiosk reaches the live view within a
 //!   second (the latency from the thank-you screen is printed; run with
 //!   `-- --nocapture`); `g` and `p` regroup; `q` restores the terminal;
-//! - a live view whose kiosk stops says so and finds the next kiosk by
-//!   itself;
+//! - a live view whose kiosk stops says so, takes the store back, and
+//!   goes through the next kiosk by itself;
 //! - the admin view asks for the PIN, lists the surveys with their counts,
 //!   loads (and shows a bad file's problems as `file:line:col` lines),
 //!   activates (the kiosk's welcome changes) and names the terminal (the
@@ -289,13 +289,13 @@ fn the_live_view_says_when_its_kiosk_stops_and_finds_the_next_one() {
     live.assert_shows(&format!("`kioski kiosk` (pid {first_pid}) stopped"));
     live.assert_hides("live through");
     live.assert_shows(&format!("{n} responses"));
-    // It did not take the store: nothing serves it now.
-    assert!(
-        !w.socket_is_served(),
-        "something serves the store after the kiosk quit"
-    );
+    // The view takes the store back and serves it; the next kiosk is
+    // handed it (tests/e2e/handover.rs).
+    live.wait_for_text("this view owns the store");
+    assert!(w.socket_is_served(), "the view serves no socket");
 
-    // A new kiosk: the view finds it without a key press. The socket,
+    // A new kiosk: the view hands the store over and goes through it
+    // without a key press. The kiosk's socket,
     // the kiosk's welcome and the view's header are watched at once.
     let started_at = Instant::now();
     let mut k = PtyKiosk::builder(&w.store).size(80, 12).start();
@@ -304,7 +304,9 @@ fn the_live_view_says_when_its_kiosk_stops_and_finds_the_next_one() {
     let (mut served_at, mut welcome_at, mut through_at) = (None, None, None);
     while served_at.is_none() || welcome_at.is_none() || through_at.is_none() {
         let now = Instant::now();
-        if served_at.is_none() && w.socket_is_served() {
+        let kiosk_owns = std::fs::read_to_string(w.store.join("kioski.lock"))
+            .is_ok_and(|t| t.contains("command=kiosk\n"));
+        if served_at.is_none() && kiosk_owns && w.socket_is_served() {
             served_at = Some(now);
         }
         if welcome_at.is_none() && k.screen(|s| s.contents().contains("Aloita")) {

@@ -22,5 +22,11 @@ pub fn run(args: &ActivateArgs, ctx: &Context) -> Result<(), CliError> {
         args.id,
         version.hash.short()
     )?;
+    // A kiosk started with `--survey` keeps its survey until it stops.
+    if let Some(shown) = access.read().active()?.filter(|a| *a != args.id) {
+        outln!(
+            "The running kiosk was started with --survey {shown} and shows it until it is restarted."
+        )?;
+    }
     Ok(())
 }

@@ -6,7 +6,6 @@ use std::path::Path;
 use clap::Args;
 
 use crate::cli::{CliError, Context, Exit};
-use crate::remote::Access;
 use crate::ui::admin::run::{self as admin, AdminSetup};
 use crate::ui::events::Events;
 use crate::ui::term::TerminalGuard;
@@ -18,24 +17,26 @@ use crate::ui::term::TerminalGuard;
 /// Works while a kiosk runs on the store (through it) or on its own.
 #[derive(Debug, Args)]
 #[command(after_help = "Example:\n  kioski admin")]
-pub struct AdminArgs {}
+pub struct AdminArgs {
+    /// Colours (default: dark, which paints its own background; mono, no
+    /// colours, when NO_COLOR is set).
+    #[arg(long, value_enum, value_name = "THEME")]
+    pub theme: Option<crate::cli::ThemeArg>,
+}
 
-pub fn run(_args: &AdminArgs, ctx: &Context) -> Result<(), CliError> {
+pub fn run(args: &AdminArgs, ctx: &Context) -> Result<(), CliError> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(
             CliError::new(Exit::Usage, "the admin view needs a terminal.")
                 .with_hint("run it in a terminal window or over SSH with a TTY (ssh -t)"),
         );
     }
-    let mut access = ctx.access("admin")?;
-    // While this view owns the store, other commands go through it.
-    let _server = match &access {
-        Access::Local(store) => ctx.serve(store, "admin").ok(),
-        Access::Remote(_) => None,
-    };
+    // While this view owns the store, other commands go through it, and
+    // a starting kiosk is handed the store (remote::View).
+    let mut view = ctx.view("admin")?;
     let setup = AdminSetup {
         utc_offset_ms: ctx.utc_offset_ms(),
-        theme: crate::cli::theme_from_env(),
+        theme: crate::cli::theme_from_env(args.theme),
         survey_files: admin::survey_files(Path::new("surveys")),
         default_terminal: crate::cli::paths::host_name(),
     };
@@ -43,6 +44,6 @@ pub fn run(_args: &AdminArgs, ctx: &Context) -> Result<(), CliError> {
         |e: std::io::Error| CliError::new(Exit::Usage, format!("the terminal failed: {e}."));
     let mut guard = TerminalGuard::enter().map_err(terminal_error)?;
     let events = Events::start().map_err(terminal_error)?;
-    events.forward_store(access.watch()?);
-    admin::run(&mut guard, &events, &mut access, &setup).map_err(terminal_error)
+    events.forward_store(view.access().watch()?);
+    admin::run(&mut guard, &events, &mut view, &setup).map_err(terminal_error)
 }

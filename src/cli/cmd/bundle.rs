@@ -50,6 +50,7 @@ pub struct ExportArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "Example:\n  kioski bundle import kirjasto-1.kioski kirjasto-2.kioski")]
 pub struct ImportArgs {
+    /// Bundle files made by `kioski bundle export` on any terminal.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }

@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 
 use crate::cli::out::noteln;
 use crate::cli::{CliError, Context, write_atomically};
+use crate::core::sanitize::plural;
 use crate::store::export::{self, Format as StoreFormat};
 
 /// Export responses: one row per response, one column per question
@@ -23,6 +24,7 @@ pub struct ExportArgs {
     #[arg(long, value_name = "ID")]
     pub survey: Option<String>,
 
+    /// The file format: one row (CSV) or one object (JSON Lines) per response.
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     pub format: Format,
 
@@ -61,7 +63,11 @@ pub fn run(args: &ExportArgs, ctx: &Context) -> Result<(), CliError> {
     match &args.out {
         Some(path) => {
             let rows = write_atomically(path, |w| Ok(export::export(store, &id, format, w)?))?;
-            noteln!("Wrote {rows} responses of `{id}` to {}.", path.display());
+            noteln!(
+                "Wrote {} of `{id}` to {}.",
+                plural(rows, "response"),
+                path.display()
+            );
         }
         None => {
             let mut out = crate::cli::out::raw();

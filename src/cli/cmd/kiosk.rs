@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use crate::cli::survey_file;
 use crate::cli::{CliError, Context, Exit};
 use crate::core::demo::DEMO_SOURCE;
-use crate::core::survey::Lang;
+use crate::core::survey::{Lang, Survey};
 use crate::core::validate::survey_from_str;
 use crate::store::ReadStore as _;
 use crate::store::Store;
@@ -36,13 +36,17 @@ pub struct KioskArgs {
     pub terminal: Option<String>,
 
     /// Seconds without input before the answers so far are saved as a
-    /// partial response and the screen resets.
+    /// partial response and the screen resets (10 to 3600).
     #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(10..=3600))]
     pub idle_timeout: u32,
 
     /// The language each respondent starts in (default: the survey's first).
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
+    /// Colours (default: dark, which paints its own background; mono, no
+    /// colours, when NO_COLOR is set).
+    #[arg(long, value_enum, value_name = "THEME")]
+    pub theme: Option<crate::cli::ThemeArg>,
 }
 
 /// `--terminal`: checked by the same rule as a stored response's terminal,
@@ -67,6 +71,7 @@ impl KioskArgs {
         self.survey.is_some()
             || self.terminal.is_some()
             || self.lang.is_some()
+            || self.theme.is_some()
             || self.idle_timeout != 60
     }
 }
@@ -76,13 +81,34 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
         return Err(CliError::new(Exit::Usage, "the kiosk needs a terminal.")
             .with_hint("run it in a terminal window or over SSH with a TTY (ssh -t)"));
     }
-    let store = Arc::new(ctx.open_store("kiosk")?);
+    let lang = args.lang.map(|l| match l {
+        LangArg::Fi => Lang::Fi,
+        LangArg::Sv => Lang::Sv,
+        LangArg::En => Lang::En,
+    });
+    // Every argument is checked before anything is stored: a survey file
+    // is read and checked (with `--lang`) before the store is opened.
+    let wanted = wanted_survey(args, lang)?;
+    // A clerk's view that owns the store hands it over (remote::access).
+    let store = Arc::new(ctx.open_kiosk_store()?);
     crate::cli::logging::to_store_dir(store.dir());
+    // A kiosk started with `--survey` shows that survey, and other
+    // commands hear it as the active one while it runs; the stored
+    // choice (`activate`) stays as the admin made it.
+    let pinned = match &wanted {
+        Wanted::File(survey, _) => Some(survey.id.clone()),
+        Wanted::Id(id) => Some(id.clone()),
+        Wanted::Active => None,
+    };
     // Other commands (tally, export, load, activate, admin) go through
     // this process while it owns the store.
     // A kiosk that nothing can reach would keep every other command
     // locked out of its store, so it does not start.
-    let _server = ctx.serve(&store, "kiosk").map_err(|e| {
+    let role = crate::remote::Role {
+        hands_over: false,
+        shows: pinned.clone(),
+    };
+    let _server = ctx.serve_as(&store, "kiosk", role).map_err(|e| {
         tracing::error!("cannot serve the store on its socket: {e}");
         CliError::new(
             Exit::Store,
@@ -95,30 +121,21 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
             "use a store directory with a shorter path (--store DIR), or set XDG_RUNTIME_DIR",
         )
     })?;
-    let id = choose_survey(&store, args, ctx)?;
+    let id = choose_survey(&store, wanted, ctx)?;
+    let version = store.shown(&id)?;
+    if let Some(l) = lang.filter(|l| !version.survey.languages.contains(l)) {
+        return Err(not_offered(&id, l));
+    }
     // Recorded, so that a bundle imported while the kiosk runs cannot
     // change it (a store from before such records, or a survey that only
     // came in a bundle).
     if let Err(e) = store.record_shown(&id) {
         tracing::warn!("cannot record the version shown of `{id}`: {e}");
     }
-    let version = store.shown(&id)?;
-    let lang = args.lang.map(|l| match l {
-        LangArg::Fi => Lang::Fi,
-        LangArg::Sv => Lang::Sv,
-        LangArg::En => Lang::En,
-    });
-    if let Some(l) = lang.filter(|l| !version.survey.languages.contains(l)) {
-        return Err(CliError::new(
-            Exit::Usage,
-            format!("survey `{id}` is not offered in `{l}`."),
-        )
-        .with_hint("leave out --lang, or add the language to the survey file"));
-    }
     let setup = Setup {
         survey: Arc::new(version.survey.clone()),
         version: version.hash,
-        pinned: args.survey.as_ref().map(|_| id.clone()),
+        pinned,
         terminal: match &args.terminal {
             Some(name) => name.clone(),
             None => store
@@ -130,7 +147,7 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
         idle_timeout_ms: i64::from(args.idle_timeout) * 1000,
         pin_set: store.has_pin()?,
         lockout: store.pin_lockout()?,
-        theme: crate::cli::theme_from_env(),
+        theme: crate::cli::theme_from_env(args.theme),
     };
     match run(&store, setup) {
         Ok(Ended::Left) => Ok(()),
@@ -142,33 +159,65 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
     }
 }
 
-/// The survey to show: a file (validated and loaded), an id, the active
-/// one, or on a brand-new store the built-in demo.
-fn choose_survey(store: &Store, args: &KioskArgs, ctx: &Context) -> Result<String, CliError> {
-    if let Some(given) = &args.survey {
-        let path = Path::new(given);
-        if given.ends_with(".toml") || path.is_file() {
-            let file = survey_file::read(path);
-            return match file.outcome {
-                Ok((survey, source)) => {
-                    store.load(&survey, &source, ctx.now_ms)?;
-                    Ok(survey.id)
-                }
-                Err(failure) => {
-                    // anstream drops the styles when stderr is not a terminal
-                    // or NO_COLOR is set, as `validate` does.
-                    let _ = std::io::Write::write_all(
-                        &mut anstream::stderr().lock(),
-                        failure.text.as_bytes(),
-                    );
-                    Err(CliError::invalid(format!(
-                        "{} is not a valid survey; the kiosk did not start.",
-                        file.name
-                    )))
-                }
-            };
+fn not_offered(id: &str, l: Lang) -> CliError {
+    CliError::new(
+        Exit::Usage,
+        format!("survey `{id}` is not offered in `{l}`."),
+    )
+    .with_hint("leave out --lang, or add the language to the survey file")
+}
+
+/// What `--survey` asks for, checked before the store is opened.
+enum Wanted {
+    /// A valid survey file: the survey and its text.
+    File(Box<Survey>, String),
+    /// A stored survey's id.
+    Id(String),
+    /// The active survey (or the demo on a brand-new store).
+    Active,
+}
+
+/// Reads and checks a survey file given to `--survey` (and `--lang`
+/// against its languages), storing nothing.
+fn wanted_survey(args: &KioskArgs, lang: Option<Lang>) -> Result<Wanted, CliError> {
+    let Some(given) = &args.survey else {
+        return Ok(Wanted::Active);
+    };
+    let path = Path::new(given);
+    if !(given.ends_with(".toml") || path.is_file()) {
+        return Ok(Wanted::Id(given.clone()));
+    }
+    let file = survey_file::read(path);
+    match file.outcome {
+        Ok((survey, source)) => {
+            if let Some(l) = lang.filter(|l| !survey.languages.contains(l)) {
+                return Err(not_offered(&survey.id, l));
+            }
+            Ok(Wanted::File(Box::new(survey), source))
         }
-        return Ok(given.clone());
+        Err(failure) => {
+            // anstream drops the styles when stderr is not a terminal
+            // or NO_COLOR is set, as `validate` does.
+            let _ =
+                std::io::Write::write_all(&mut anstream::stderr().lock(), failure.text.as_bytes());
+            Err(CliError::invalid(format!(
+                "{} is not a valid survey; the kiosk did not start.",
+                file.name
+            )))
+        }
+    }
+}
+
+/// The survey to show: a file (loaded), an id, the active one, or on a
+/// brand-new store the built-in demo.
+fn choose_survey(store: &Store, wanted: Wanted, ctx: &Context) -> Result<String, CliError> {
+    match wanted {
+        Wanted::File(survey, source) => {
+            store.load(&survey, &source, ctx.now_ms)?;
+            return Ok(survey.id);
+        }
+        Wanted::Id(id) => return Ok(id),
+        Wanted::Active => {}
     }
     if let Some(active) = store.active()? {
         return Ok(active);

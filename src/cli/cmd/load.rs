@@ -8,6 +8,7 @@ use clap::Args;
 use crate::cli::out::outln;
 use crate::cli::survey_file::{self, SurveyFile};
 use crate::cli::{CliError, Context, Exit};
+use crate::core::sanitize::plural;
 
 /// Validate survey files, then store each as a new version of its survey.
 ///
@@ -39,8 +40,8 @@ pub fn run(args: &LoadArgs, ctx: &Context) -> Result<(), CliError> {
         return Err(CliError::new(
             Exit::Invalid,
             format!(
-                "{invalid} of {} files invalid; nothing was loaded.",
-                files.len()
+                "{invalid} of {} invalid; nothing was loaded.",
+                plural(files.len() as u64, "file")
             ),
         )
         .with_hint("fix the problems above, then load again"));

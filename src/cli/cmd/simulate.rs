@@ -7,6 +7,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::cli::out::outln;
 use crate::cli::{CliError, Context};
+use crate::core::sanitize::plural;
 use crate::core::simulate::{Setup, respondent};
 use crate::store::ReadStore as _;
 
@@ -119,7 +120,10 @@ pub fn run(args: &SimulateArgs, ctx: &Context) -> Result<(), CliError> {
         Ok::<_, CliError>(())
     })();
     bar.finish_and_clear();
-    let told = outln!("Stored {stored} simulated responses to `{id}` (seed {seed}).");
+    let told = outln!(
+        "Stored {} to `{id}` (seed {seed}).",
+        plural(stored, "simulated response")
+    );
     result?;
     told
 }

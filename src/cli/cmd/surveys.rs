@@ -11,13 +11,16 @@ use crate::cli::{CliError, Context, local_time};
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  kioski surveys\n  kioski surveys --format json")]
 pub struct SurveysArgs {
+    /// How to print the list: a table for people, JSON for scripts.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Aligned columns, for people.
     Table,
+    /// One JSON array of surveys, for scripts.
     Json,
 }
 

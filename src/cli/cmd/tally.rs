@@ -7,10 +7,9 @@ use jiff::tz::TimeZone;
 
 use crate::cli::out::outln;
 use crate::cli::{CliError, Context, Exit, local_time, parse_date};
-use crate::core::sanitize::{strip, truncate_to_width};
+use crate::core::sanitize::{plural, strip, truncate_to_width};
 use crate::core::survey::Survey;
 use crate::core::tally::{GroupedTally, Grouping, Period, QuestionResult, TallyResult};
-use crate::remote::Access;
 use crate::ui::events::Events;
 use crate::ui::figures::{option_label, summary};
 use crate::ui::live::run::{self as live, LiveSetup};
@@ -30,6 +29,7 @@ pub struct TallyArgs {
     #[arg(long, value_name = "ID")]
     pub survey: Option<String>,
 
+    /// How to print the tally.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
@@ -58,6 +58,10 @@ pub struct TallyArgs {
     /// p period, t free texts, q quit.
     #[arg(long, conflicts_with = "format")]
     pub live: bool,
+    /// The live view's colours (default: dark, which paints its own
+    /// background; mono, no colours, when NO_COLOR is set).
+    #[arg(long, value_enum, value_name = "THEME", requires = "live")]
+    pub theme: Option<crate::cli::ThemeArg>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -142,30 +146,26 @@ fn live(args: &TallyArgs, ctx: &Context, grouping: Grouping) -> Result<(), CliEr
                 .with_hint("run it in a terminal window, or leave out --live for a printed tally"),
         );
     }
-    let mut access = ctx.access("tally --live")?;
-    let id = ctx.survey_or_active(access.read(), args.survey.as_deref())?;
-    let latest = access.read().latest(&id)?;
+    // While this view owns the store, other commands go through it, and
+    // a starting kiosk is handed the store (remote::View).
+    let mut view = ctx.view("tally --live")?;
+    let id = ctx.survey_or_active(view.access().read(), args.survey.as_deref())?;
+    let latest = view.access().read().latest(&id)?;
     GroupedTally::new(&latest.survey, grouping.clone()).map_err(|e| {
         CliError::new(Exit::Usage, format!("{e}.")).with_hint("group by a choice or yesno question")
     })?;
-    // While this view owns the store, other commands go through it.
-    let _server = match &access {
-        Access::Local(store) => ctx.serve(store, "tally --live").ok(),
-        Access::Remote(_) => None,
-    };
-    let dir = access.dir().to_owned();
     let terminal_error =
         |e: std::io::Error| CliError::new(Exit::Usage, format!("the terminal failed: {e}."));
     let mut guard = TerminalGuard::enter().map_err(terminal_error)?;
     let events = Events::start().map_err(terminal_error)?;
-    events.forward_store(access.watch()?);
+    events.forward_store(view.access().watch()?);
     let setup = LiveSetup {
         survey: id,
         grouping,
         utc_offset_ms: ctx.utc_offset_ms(),
-        theme: crate::cli::theme_from_env(),
+        theme: crate::cli::theme_from_env(args.theme),
     };
-    live::run(&mut guard, &events, &mut access, &dir, &setup).map_err(terminal_error)
+    live::run(&mut guard, &events, &mut view, &setup).map_err(terminal_error)
 }
 
 /// One tally as aligned text with bars.
@@ -174,9 +174,9 @@ fn table(r: &TallyResult, survey: &Survey, heading: &str) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "{} ({heading}): {} responses",
+        "{} ({heading}): {}",
         strip(survey.title.get(lang), false),
-        r.responses
+        plural(r.responses, "response")
     );
     if r.partial > 0 && !r.include_partial {
         let _ = write!(out, ", {} partial left out", r.partial);
@@ -287,7 +287,7 @@ fn markdown(r: &TallyResult, survey: &Survey, heading: Option<&str>) -> String {
             let _ = writeln!(out, "\n---\n\n## {}\n", md(h));
         }
     }
-    let _ = write!(out, "{} responses", r.responses);
+    let _ = write!(out, "{}", plural(r.responses, "response"));
     if r.partial > 0 && !r.include_partial {
         let _ = write!(out, " ({} partial left out)", r.partial);
     }

@@ -10,6 +10,7 @@ use crate::cli::out;
 use crate::cli::report::{self, Problem};
 use crate::cli::survey_file::{self, SurveyFile};
 use crate::cli::{CliError, Exit};
+use crate::core::sanitize::plural;
 use crate::core::survey::Survey;
 
 /// Check survey files and report every problem with its line and column.
@@ -72,10 +73,10 @@ pub fn ok_line(name: &str, survey: &Survey) -> String {
     let n = survey.questions.len();
     let langs: Vec<&str> = survey.languages.iter().map(|l| l.code()).collect();
     format!(
-        "{name}: ok: `{}` in {}, {n} question{}\n",
+        "{name}: ok: `{}` in {}, {}\n",
         survey.id,
         langs.join(", "),
-        if n == 1 { "" } else { "s" }
+        plural(n as u64, "question")
     )
 }
 
@@ -153,11 +154,10 @@ fn print_text(files: &[SurveyFile]) -> io::Result<()> {
     if invalid > 0 {
         writeln!(
             err,
-            "{}: {invalid} of {} file{} invalid, {problems} problem{} in all.",
+            "{}: {invalid} of {} invalid, {} in all.",
             report::error_label(),
-            files.len(),
-            if files.len() == 1 { "" } else { "s" },
-            if problems == 1 { "" } else { "s" },
+            plural(files.len() as u64, "file"),
+            plural(problems as u64, "problem"),
         )?;
     }
     Ok(())

@@ -9,9 +9,10 @@ use crossterm::event::Event;
 use super::state::{Action, Admin, SurveyRow};
 use super::view;
 use crate::core::diagnostic::SourceMap;
+use crate::core::sanitize::plural;
 use crate::core::tally::Grouping;
 use crate::core::validate::survey_from_bytes;
-use crate::remote::Access;
+use crate::remote::{Access, View};
 use crate::store::bundle::{self, BundleError};
 use crate::store::export::{self, ExportError};
 use crate::store::{StoreError, StoreEvent};
@@ -56,19 +57,42 @@ pub fn survey_rows(access: &Access) -> Result<Vec<SurveyRow>, StoreError> {
     Ok(rows.collect())
 }
 
+/// Where the view's figures come from, for its header.
+fn source_of(access: &Access) -> String {
+    match access {
+        Access::Local(_) => "owns the store (no kiosk runs on it)".to_owned(),
+        Access::Remote(client) => format!("through {}", client.owner()),
+    }
+}
+
+/// How often a view whose kiosk stopped looks for the store again (and
+/// takes it back when no kiosk runs).
+const RECONNECT: Duration = Duration::from_secs(2);
+
+/// How often a view that handed its store over looks for the kiosk's
+/// socket, which comes up a moment later.
+const HANDED: Duration = Duration::from_millis(200);
+
+/// Whether the view still reaches the store, or looks for it again.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    Fine,
+    /// It handed the store to a starting kiosk.
+    Handed,
+    /// The kiosk it went through stopped.
+    Lost,
+}
+
 /// Runs the admin view until the admin quits. The caller has forwarded
-/// `access`'s store notices into `events` and entered the terminal.
+/// the view's store notices into `events` and entered the terminal.
 pub fn run(
     guard: &mut TerminalGuard,
     events: &Events,
-    access: &mut Access,
+    view: &mut View,
     setup: &AdminSetup,
 ) -> std::io::Result<()> {
-    let dir = access.dir().to_owned();
-    let source = match &*access {
-        Access::Local(_) => "owns the store (no kiosk runs on it)".to_owned(),
-        Access::Remote(client) => format!("through {}", client.owner()),
-    };
+    let source = source_of(view.access());
+    let access = view.access();
     let terminal = access
         .read()
         .terminal_name()
@@ -80,6 +104,8 @@ pub fn run(
     let mut admin = Admin::new(pin_set, terminal, source);
     admin.survey_files = setup.survey_files.clone();
     let mut read_at = Instant::now();
+    let mut reach = Reach::Fine;
+    let mut last_try = Instant::now();
     let mut action = if matches!(admin.mode, super::state::Mode::List) {
         Action::Refresh
     } else {
@@ -92,7 +118,8 @@ pub fn run(
             Action::CheckPin(attempt) => {
                 // The owner verifies (argon2, about 0.2 s) and keeps the
                 // count; this view waits for it, as for any other action.
-                let check = access
+                let check = view
+                    .access()
                     .check_pin(&attempt, now_ms())
                     .map_err(|e| e.to_string());
                 action = admin.pin_checked(check, now_ms());
@@ -108,12 +135,13 @@ pub fn run(
                     utc_offset_ms: setup.utc_offset_ms,
                     theme: setup.theme,
                 };
-                live::run(guard, events, access, &dir, &live_setup)?;
+                live::run(guard, events, view, &live_setup)?;
+                admin.source = source_of(view.access());
                 action = Action::Refresh;
                 continue;
             }
             other => {
-                carry_out(other, access, &mut admin);
+                carry_out(other, view.access(), &mut admin);
                 read_at = Instant::now();
             }
         }
@@ -122,12 +150,47 @@ pub fn run(
             let area = frame.area();
             view::render(&admin, now, setup.theme, area, frame.buffer_mut());
         })?;
-        let timeout = admin
-            .lockout
-            .until_ms
-            .filter(|t| *t > now)
-            .map(|_| Duration::from_secs(1));
-        match events.next(timeout) {
+        let timeout = match reach {
+            Reach::Handed => Some(HANDED),
+            Reach::Lost => Some(RECONNECT),
+            Reach::Fine => admin
+                .lockout
+                .until_ms
+                .filter(|t| *t > now)
+                .map(|_| Duration::from_secs(1)),
+        };
+        let incoming = events.next(timeout);
+        // A view whose kiosk stopped, or that handed the store to a
+        // starting kiosk, reaches it again: through the new owner, or by
+        // taking the store back when no kiosk runs.
+        let due = match reach {
+            Reach::Fine => false,
+            Reach::Handed => true,
+            Reach::Lost => last_try.elapsed() >= RECONNECT,
+        };
+        if due {
+            last_try = Instant::now();
+            if view.reconnect() {
+                match view.access().watch() {
+                    Ok(rx) => {
+                        events.forward_store(rx);
+                        admin.source = source_of(view.access());
+                        if reach == Reach::Lost {
+                            admin.say(
+                                vec![format!("Reached the store again: {}.", admin.source)],
+                                false,
+                            );
+                        }
+                        reach = Reach::Fine;
+                        if matches!(admin.mode, super::state::Mode::List) {
+                            action = Action::Refresh;
+                        }
+                    }
+                    Err(e) => tracing::warn!("admin view: cannot watch the store again: {e}"),
+                }
+            }
+        }
+        match incoming {
             None => {}
             Some(Incoming::Signal(_)) | Some(Incoming::InputClosed(_)) => return Ok(()),
             Some(Incoming::Terminal(Event::Key(key))) => action = admin.key(key, now_ms()),
@@ -149,13 +212,21 @@ pub fn run(
                     action = Action::Refresh;
                 }
             }
-            Some(Incoming::StoreGone) => admin.say(
-                vec![
-                    "The kiosk that owned the store stopped; quit and start `kioski admin` again."
-                        .into(),
-                ],
-                true,
-            ),
+            Some(Incoming::StoreGone) if view.handed_over() => {
+                tracing::info!("admin view: handed the store over to a kiosk");
+                reach = Reach::Handed;
+            }
+            Some(Incoming::StoreGone) => {
+                reach = Reach::Lost;
+                last_try = Instant::now();
+                admin.say(
+                    vec![
+                        "The kiosk that owned the store stopped; this view reaches the store again in a moment."
+                            .into(),
+                    ],
+                    true,
+                );
+            }
         }
     }
 }
@@ -173,10 +244,14 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
             .map_err(|e| vec![format!("Cannot list the surveys: {e}.")]),
         Action::Activate(id) => access
             .activate(&id)
-            .map(|()| {
-                vec![format!(
+            .map(|()| match access.read().active() {
+                // A kiosk started with `--survey` keeps its survey.
+                Ok(Some(shown)) if shown != id => vec![format!(
+                    "`{id}` is now active; the running kiosk was started with --survey {shown} and shows it until it is restarted."
+                )],
+                _ => vec![format!(
                     "`{id}` is now active; the kiosk shows it from its next welcome screen."
-                )]
+                )],
             })
             .map_err(|e| vec![format!("Cannot activate `{id}`: {e}.")]),
         Action::Load(path) => load(access, &path),
@@ -191,7 +266,8 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
             })
             .map(|rows| {
                 vec![format!(
-                    "Wrote {rows} responses of `{survey}` to {}.",
+                    "Wrote {} of `{survey}` to {}.",
+                    plural(rows, "response"),
                     path.display()
                 )]
             })
@@ -200,9 +276,9 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
         Action::ExportBundle(path) => bundle::export(access.read(), &[], None, now_ms(), &path)
             .map(|done| {
                 vec![format!(
-                    "Wrote {} responses and {} survey versions to {}.",
-                    done.responses,
-                    done.versions,
+                    "Wrote {} and {} to {}.",
+                    plural(done.responses, "response"),
+                    plural(done.versions, "survey version"),
                     path.display()
                 )]
             })
@@ -211,11 +287,11 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
             .and_then(|verified| access.import(&path, verified, now_ms()))
             .map(|done| {
                 vec![format!(
-                    "{}: {} new responses, {} already present, {} new survey versions.",
+                    "{}: {}, {} already present, {}.",
                     path.display(),
-                    done.responses_added,
+                    plural(done.responses_added, "new response"),
                     done.responses_present,
-                    done.versions_added
+                    plural(done.versions_added, "new survey version")
                 )]
             })
             .map_err(|e| bundle_error(&path, &e)),

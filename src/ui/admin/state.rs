@@ -226,8 +226,12 @@ impl Admin {
             KeyCode::Backspace => {
                 digits.pop();
             }
+            // Ctrl and Alt keys are never digits.
             KeyCode::Char(c)
-                if !locked && !c.is_control() && digits.chars().count() < pin::MAX_PIN_LEN =>
+                if !locked
+                    && !c.is_control()
+                    && !TextField::is_command(&key)
+                    && digits.chars().count() < pin::MAX_PIN_LEN =>
             {
                 digits.push(c);
                 *wrong = false;
@@ -389,6 +393,7 @@ impl Admin {
             KeyCode::Right => field.right(),
             KeyCode::Home => field.home(),
             KeyCode::End => field.end(),
+            KeyCode::Char(_) if TextField::is_command(&key) => field.command(&key),
             KeyCode::Char(c) if !c.is_control() => field.insert(&c.to_string(), FIELD_MAX),
             _ => {}
         }

@@ -105,3 +105,76 @@ fn an_over_long_terminal_name_is_refused_on_screen_and_not_stored() {
     assert!(!admin.message_is_error, "{:?}", admin.message);
     assert_eq!(admin.terminal, "kirjasto-1");
 }
+
+/// In the admin view's prompts Ctrl and Alt keys edit (Ctrl-U cuts to
+/// the start) or do nothing; they are never typed as letters, and the
+/// PIN prompt takes none of them as digits.
+#[test]
+fn ctrl_and_alt_keys_in_a_prompt_edit_and_never_type() {
+    use super::state::Mode;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+    let alt = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT);
+    let plain = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+    let mut a = admin(vec![row("pulssi", 1, Some(NOW))]);
+    a.key(plain('n'), NOW);
+    for c in "desk 2".chars() {
+        a.key(plain(c), NOW);
+    }
+    a.key(ctrl('w'), NOW);
+    a.key(alt('x'), NOW);
+    a.key(ctrl('u'), NOW);
+    a.key(plain('k'), NOW);
+    a.key(ctrl('a'), NOW);
+    a.key(plain('d'), NOW);
+    let Mode::Prompt { field, .. } = &a.mode else {
+        panic!("no prompt: {:?}", a.mode);
+    };
+    assert_eq!(field.text(), "dk");
+
+    let mut locked = Admin::new(true, "desk-1".into(), "owns the store".into());
+    locked.key(ctrl('u'), NOW);
+    locked.key(alt('1'), NOW);
+    locked.key(plain('1'), NOW);
+    let Mode::Pin { digits, .. } = &locked.mode else {
+        panic!("no PIN prompt: {:?}", locked.mode);
+    };
+    assert_eq!(digits, "1");
+}
+
+/// Every theme: where each style lands, and a colour theme paints every
+/// cell itself.
+#[test]
+fn every_theme() {
+    use crate::ui::theme::{Scheme, Theme};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::style::Color;
+    let mut a = admin(vec![
+        row("palvelupiste", 12, Some(NOW)),
+        row("pulssi", 3, None),
+    ]);
+    a.mode = super::state::Mode::List;
+    for scheme in Scheme::ALL {
+        let theme = Theme {
+            scheme,
+            big_text: false,
+        };
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        terminal
+            .draw(|f| super::view::render(&a, NOW, theme, f.area(), f.buffer_mut()))
+            .unwrap();
+        let buf = terminal.backend().buffer();
+        if scheme != Scheme::Mono {
+            for p in buf.area.positions() {
+                let own = |c: Color| matches!(c, Color::Indexed(16..=255));
+                assert!(own(buf[p].fg) && own(buf[p].bg), "{scheme:?} at {p:?}");
+            }
+        }
+        let text = crate::ui::buffer_styles(buf);
+        let mut settings = insta::Settings::clone_current();
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.bind(|| insta::assert_snapshot!(format!("admin_theme_{}", scheme.name()), text));
+    }
+}

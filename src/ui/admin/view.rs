@@ -11,6 +11,7 @@ use crate::ui::theme::Theme;
 use crate::ui::wrap::wrap;
 
 pub fn render(admin: &Admin, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buffer) {
+    buf.set_style(area, theme.base());
     let w = area.width as usize;
     if w < 20 || area.height < 8 {
         buf.set_string(

@@ -1,6 +1,10 @@
 //! A one-line or multi-line text field: the text, a cursor, and edits
 //! that keep both valid. Pasted text is cleaned and bounded here, so no
 //! control character or escape sequence ever reaches the answer.
+//! Keys held with Ctrl or Alt are editing commands as in readline
+//! ([`TextField::command`]), never text.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::core::sanitize;
 
@@ -93,6 +97,88 @@ impl TextField {
     pub fn end(&mut self) {
         self.cursor = self.len();
     }
+
+    /// Whether `key` is a command for the field rather than text: a
+    /// character held with Ctrl or Alt. (Ctrl and Alt together on a
+    /// character that is not a letter is AltGr on some systems, e.g. `@`
+    /// on a Finnish keyboard: that is text.)
+    pub fn is_command(key: &KeyEvent) -> bool {
+        let KeyCode::Char(c) = key.code else {
+            return false;
+        };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = key.modifiers.contains(KeyModifiers::ALT);
+        match (ctrl, alt) {
+            (true, true) => c.is_ascii_alphabetic(),
+            (false, false) => false,
+            _ => true,
+        }
+    }
+
+    /// Runs a Ctrl or Alt key as readline does: Ctrl-A/E start and end,
+    /// Ctrl-B/F a character back and on, Ctrl-D and Ctrl-H delete, Ctrl-U
+    /// and Ctrl-K cut to the start and to the end, Ctrl-W the word before
+    /// the cursor; Alt-B/F a word back and on, Alt-D the word after. Any
+    /// other such key does nothing: it is never typed.
+    pub fn command(&mut self, key: &KeyEvent) {
+        let KeyCode::Char(c) = key.code else {
+            return;
+        };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = key.modifiers.contains(KeyModifiers::ALT);
+        match (ctrl, alt, c.to_ascii_lowercase()) {
+            (true, false, 'a') => self.home(),
+            (true, false, 'e') => self.end(),
+            (true, false, 'b') => self.left(),
+            (true, false, 'f') => self.right(),
+            (true, false, 'd') => self.delete(),
+            (true, false, 'h') => self.backspace(),
+            (true, false, 'u') => self.cut(0, self.cursor),
+            (true, false, 'k') => self.cut(self.cursor, self.len()),
+            (true, false, 'w') => self.cut(self.word_start(), self.cursor),
+            (false, true, 'b') => self.cursor = self.word_start(),
+            (false, true, 'f') => self.cursor = self.word_end(),
+            (false, true, 'd') => self.cut(self.cursor, self.word_end()),
+            _ => {}
+        }
+    }
+
+    /// Removes the characters `from..to` and leaves the cursor at `from`.
+    fn cut(&mut self, from: usize, to: usize) {
+        if from >= to {
+            return;
+        }
+        let (a, b) = (self.byte_at(from), self.byte_at(to));
+        self.text.replace_range(a..b, "");
+        self.cursor = from;
+    }
+
+    /// Where the word before the cursor starts (spaces before it skipped),
+    /// as readline's Ctrl-W and Alt-B find it.
+    fn word_start(&self) -> usize {
+        let chars: Vec<char> = self.text.chars().collect();
+        let mut i = self.cursor;
+        while i > 0 && !chars[i - 1].is_alphanumeric() {
+            i -= 1;
+        }
+        while i > 0 && chars[i - 1].is_alphanumeric() {
+            i -= 1;
+        }
+        i
+    }
+
+    /// Where the word after the cursor ends, as Alt-F and Alt-D find it.
+    fn word_end(&self) -> usize {
+        let chars: Vec<char> = self.text.chars().collect();
+        let mut i = self.cursor;
+        while i < chars.len() && !chars[i].is_alphanumeric() {
+            i += 1;
+        }
+        while i < chars.len() && chars[i].is_alphanumeric() {
+            i += 1;
+        }
+        i
+    }
 }
 
 #[cfg(test)]
@@ -123,5 +209,79 @@ mod tests {
         assert_eq!(f.text(), "abc xxxxxx");
         f.insert("more", 10);
         assert_eq!(f.len(), 10);
+    }
+
+    fn ctrl(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+    }
+
+    fn alt(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT)
+    }
+
+    /// Runs `keys` on a field holding `text` with the cursor at `at`.
+    fn after(text: &str, at: usize, keys: &[KeyEvent]) -> (String, usize) {
+        let mut f = TextField::with_text(text);
+        f.cursor = at;
+        for key in keys {
+            assert!(TextField::is_command(key), "{key:?}");
+            f.command(key);
+        }
+        (f.text().to_owned(), f.cursor())
+    }
+
+    #[test]
+    fn ctrl_keys_edit_as_in_readline() {
+        let s = |t: &str, c| (t.to_owned(), c);
+        assert_eq!(after("hyvä päivä", 4, &[ctrl('a')]), s("hyvä päivä", 0));
+        assert_eq!(after("hyvä päivä", 4, &[ctrl('e')]), s("hyvä päivä", 10));
+        assert_eq!(after("hyvä päivä", 5, &[ctrl('u')]), s("päivä", 0));
+        assert_eq!(after("hyvä päivä", 4, &[ctrl('k')]), s("hyvä", 4));
+        assert_eq!(after("hyvä päivä", 10, &[ctrl('w')]), s("hyvä ", 5));
+        assert_eq!(after("hyvä päivä  ", 12, &[ctrl('w')]), s("hyvä ", 5));
+        assert_eq!(after("hyvä päivä", 10, &[ctrl('w'), ctrl('w')]), s("", 0));
+        assert_eq!(
+            after("ab", 1, &[ctrl('b'), ctrl('f'), ctrl('d')]),
+            s("a", 1)
+        );
+        assert_eq!(after("ab", 1, &[ctrl('h')]), s("b", 0));
+        // At the edges nothing breaks.
+        assert_eq!(after("", 0, &[ctrl('u'), ctrl('k'), ctrl('w')]), s("", 0));
+        assert_eq!(
+            after("ab", 0, &[ctrl('u'), ctrl('w'), ctrl('h')]),
+            s("ab", 0)
+        );
+        assert_eq!(after("ab", 2, &[ctrl('k'), ctrl('d')]), s("ab", 2));
+    }
+
+    #[test]
+    fn alt_keys_move_and_cut_by_word() {
+        let s = |t: &str, c| (t.to_owned(), c);
+        assert_eq!(after("yksi kaksi", 10, &[alt('b')]), s("yksi kaksi", 5));
+        assert_eq!(after("yksi kaksi", 0, &[alt('f')]), s("yksi kaksi", 4));
+        assert_eq!(after("yksi kaksi", 4, &[alt('f')]), s("yksi kaksi", 10));
+        assert_eq!(after("yksi kaksi", 4, &[alt('d')]), s("yksi", 4));
+    }
+
+    #[test]
+    fn other_ctrl_and_alt_keys_are_never_typed() {
+        let mut f = TextField::with_text("ok");
+        for key in [ctrl('x'), ctrl('z'), alt('u'), alt('x'), alt('1')] {
+            assert!(TextField::is_command(&key), "{key:?}");
+            f.command(&key);
+        }
+        assert_eq!((f.text(), f.cursor()), ("ok", 2));
+        // Plain and shifted characters are text, and so is AltGr's `@`
+        // where it arrives as Ctrl+Alt.
+        for key in [
+            KeyEvent::new(KeyCode::Char('u'), KeyModifiers::NONE),
+            KeyEvent::new(KeyCode::Char('U'), KeyModifiers::SHIFT),
+            KeyEvent::new(
+                KeyCode::Char('@'),
+                KeyModifiers::CONTROL | KeyModifiers::ALT,
+            ),
+        ] {
+            assert!(!TextField::is_command(&key), "{key:?}");
+        }
     }
 }

@@ -126,7 +126,7 @@ fn run_loop(
             .map(|d| Duration::from_millis((d - now).max(0) as u64));
         let mut msgs = Vec::new();
         let mut take = |incoming: Incoming, msgs: &mut Vec<Msg>| match incoming {
-            Incoming::Store(StoreEvent::SurveysChanged) => changed = true,
+            Incoming::Store(StoreEvent::SurveysChanged | StoreEvent::PinChanged) => changed = true,
             Incoming::Signal(n) => {
                 signal.get_or_insert(n);
                 msgs.push(Msg::Shutdown);
@@ -159,6 +159,7 @@ fn run_loop(
         if changed && kiosk.is_idle() {
             changed = false;
             follow_store(store, setup, &mut kiosk);
+            follow_pin(store, &mut kiosk, clock.now());
         }
     }
 }
@@ -377,7 +378,7 @@ impl PrizeFailures {
     fn log(&self) {
         if let Some(e) = &self.last {
             tracing::error!(
-                "{} prize-draw entries could not be stored; the last error: {e}",
+                "prize-draw entries not stored: {}; the last error: {e}",
                 self.count
             );
         }
@@ -404,6 +405,21 @@ fn follow_store(store: &Store, setup: &mut Setup, kiosk: &mut Kiosk) {
         }
         Ok(_) => {}
         Err(e) => tracing::warn!("cannot read survey `{id}`: {e}"),
+    }
+}
+
+/// A PIN set, changed or cleared (`kioski pin` through the socket): the
+/// kiosk leaves or enters demo mode, and shows the count as it stands.
+fn follow_pin(store: &Store, kiosk: &mut Kiosk, now: Now) {
+    match (store.has_pin(), store.pin_lockout()) {
+        (Ok(set), Ok(lockout)) => {
+            if set != kiosk.pin_set {
+                tracing::info!(pin_set = set, "the admin PIN changed");
+            }
+            kiosk.pin_set = set;
+            kiosk.lockout = now.lockout_on_mono(lockout);
+        }
+        (Err(e), _) | (_, Err(e)) => tracing::warn!("cannot read the admin PIN's state: {e}"),
     }
 }
 

@@ -13,6 +13,7 @@ mod lockdown;
 mod prize;
 mod rules;
 mod screens;
+mod themes;
 mod writer;
 
 use std::sync::Arc;

@@ -5,6 +5,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::keys::{self, Cmd, Dir, EditOp, TYPE_MS};
+use super::field::TextField;
 use super::layout::Target;
 use super::msg::{Effect, Msg, Now, Submission};
 use super::state::{
@@ -431,6 +432,9 @@ fn question_input(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
         Msg::Tap(Target::Next) => Action::Next,
         Msg::Tap(Target::Lang(lang)) => Action::Lang(lang),
         Msg::Paste(text) if editing => Action::Type(text),
+        // Ctrl and Alt keys on a text field are its editing commands
+        // (or nothing), never typed.
+        Msg::Key(key) if editing && TextField::is_command(&key) => Action::Command(key),
         Msg::Key(key) => match cmd {
             Some(Cmd::Digit) => match key.code {
                 KeyCode::Char(c) => Action::Digit(c as usize - '0' as usize),
@@ -460,6 +464,7 @@ fn question_input(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
             EditOp::Right => field.right(),
         }),
         Action::Digit(d) => type_digit(a, q, d, now, texts),
+        Action::Command(key) => edit(a, q, |field, _| field.command(&key)),
         Action::Activate(i) => {
             // Choosing by number also moves the focus there.
             a.focus = Focus::Item(i);
@@ -506,6 +511,8 @@ enum Action {
     Type(String),
     Edit(EditOp),
     Digit(usize),
+    /// A Ctrl or Alt key for the field's own editing commands.
+    Command(KeyEvent),
     Activate(usize),
     ActivateAndNext(usize),
     Lang(Lang),
@@ -762,35 +769,33 @@ fn prize_input(k: &mut Kiosk, input: Msg, now: i64) -> Vec<Effect> {
         Msg::Tap(Target::Next) => act = Do::Join,
         Msg::Tap(Target::Back) => act = Do::Skip,
         Msg::Paste(text) if on_field => form.fields[form.focus].1.insert(&text, CONTACT_MAX_LEN),
-        Msg::Key(key) => {
-            let plain = !key
-                .modifiers
-                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-            match key.code {
-                KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % (skip + 1),
-                KeyCode::BackTab | KeyCode::Up => {
-                    form.focus = form.focus.checked_sub(1).unwrap_or(skip)
-                }
-                KeyCode::Left | KeyCode::Right if !on_field => {
-                    form.focus = if form.focus == join { skip } else { join };
-                }
-                KeyCode::Enter if on_field => form.focus += 1,
-                KeyCode::Enter | KeyCode::Char(' ') if form.focus == join => act = Do::Join,
-                KeyCode::Enter | KeyCode::Char(' ') if form.focus == skip => act = Do::Skip,
-                KeyCode::Char(c) if on_field && plain => {
-                    form.fields[form.focus]
-                        .1
-                        .insert(&c.to_string(), CONTACT_MAX_LEN);
-                }
-                KeyCode::Backspace if on_field => form.fields[form.focus].1.backspace(),
-                KeyCode::Delete if on_field => form.fields[form.focus].1.delete(),
-                KeyCode::Left if on_field => form.fields[form.focus].1.left(),
-                KeyCode::Right if on_field => form.fields[form.focus].1.right(),
-                KeyCode::Home if on_field => form.fields[form.focus].1.home(),
-                KeyCode::End if on_field => form.fields[form.focus].1.end(),
-                _ => {}
+        Msg::Key(key) => match key.code {
+            KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % (skip + 1),
+            KeyCode::BackTab | KeyCode::Up => {
+                form.focus = form.focus.checked_sub(1).unwrap_or(skip)
             }
-        }
+            KeyCode::Left | KeyCode::Right if !on_field => {
+                form.focus = if form.focus == join { skip } else { join };
+            }
+            KeyCode::Enter if on_field => form.focus += 1,
+            KeyCode::Enter | KeyCode::Char(' ') if form.focus == join => act = Do::Join,
+            KeyCode::Enter | KeyCode::Char(' ') if form.focus == skip => act = Do::Skip,
+            KeyCode::Char(_) if on_field && TextField::is_command(&key) => {
+                form.fields[form.focus].1.command(&key);
+            }
+            KeyCode::Char(c) if on_field => {
+                form.fields[form.focus]
+                    .1
+                    .insert(&c.to_string(), CONTACT_MAX_LEN);
+            }
+            KeyCode::Backspace if on_field => form.fields[form.focus].1.backspace(),
+            KeyCode::Delete if on_field => form.fields[form.focus].1.delete(),
+            KeyCode::Left if on_field => form.fields[form.focus].1.left(),
+            KeyCode::Right if on_field => form.fields[form.focus].1.right(),
+            KeyCode::Home if on_field => form.fields[form.focus].1.home(),
+            KeyCode::End if on_field => form.fields[form.focus].1.end(),
+            _ => {}
+        },
         _ => {}
     }
     match act {

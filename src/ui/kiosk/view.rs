@@ -26,6 +26,7 @@ pub struct View<'a> {
 
 impl Widget for &View<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        buf.set_style(area, self.theme.base());
         let l = self.layout;
         if l.too_small {
             too_small(area, buf);
@@ -95,11 +96,7 @@ fn lines(r: Rect, text: &[String], style: Style, buf: &mut Buffer) {
 
 /// A button's style: reverse video and underline when it has the focus.
 fn button_style(th: Theme, focused: bool) -> Style {
-    if focused {
-        th.selected().patch(th.focused())
-    } else {
-        th.button()
-    }
+    th.button_at(focused)
 }
 
 /// A button: a bordered box when it is 3 rows high, `[ label ]` otherwise.
@@ -147,14 +144,7 @@ impl View<'_> {
         }
         lines(l.intro, &l.intro_lines, th.text(), buf);
         for (i, (lang, r)) in l.langs.iter().enumerate() {
-            let mut style = if *lang == k.lang {
-                th.selected()
-            } else {
-                th.button()
-            };
-            if focus == i {
-                style = style.patch(th.focused());
-            }
+            let style = th.choice(*lang == k.lang, focus == i, th.button());
             button(*r, Texts::of(*lang).language, style, buf);
         }
         if let Some(r) = l.start {
@@ -309,10 +299,7 @@ impl View<'_> {
             }
             _ => return,
         };
-        let mut style = if selected { th.selected() } else { th.text() };
-        if focused {
-            style = style.patch(th.focused());
-        }
+        let style = th.choice(selected, focused, th.text());
         let row = matches!(
             q.kind,
             QuestionKind::Rating { .. } | QuestionKind::Nps | QuestionKind::YesNo
@@ -509,6 +496,7 @@ impl View<'_> {
         Clear.render(r, buf);
         let block = Block::default()
             .borders(Borders::ALL)
+            .style(th.base())
             .border_style(th.notice());
         let inner = block.inner(r);
         block.render(r, buf);

@@ -1,7 +1,6 @@
 //! The live view's loop: count once, then fold in what the store
 //! announces, redraw, and follow the clerk's keys and clicks.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,7 +9,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers, MouseButton, Mous
 use super::state::{Action, Live, Source};
 use super::view::{self, Hit, Hits};
 use crate::core::tally::Grouping;
-use crate::remote::{Access, Client};
+use crate::remote::{Access, View};
 use crate::store::{StoreError, StoreEvent};
 use crate::ui::events::{Events, Incoming};
 use crate::ui::term::TerminalGuard;
@@ -27,8 +26,13 @@ pub struct LiveSetup {
 /// How often the view redraws with nothing happening (the clock, today).
 const REDRAW: Duration = Duration::from_secs(20);
 
-/// How often a view whose kiosk stopped looks for it again.
+/// How often a view whose kiosk stopped looks for it again (and takes
+/// the store back when none runs).
 const RECONNECT: Duration = Duration::from_secs(2);
+
+/// How often a view that handed its store over looks for the kiosk's
+/// socket, which comes up a moment later.
+const HANDED: Duration = Duration::from_millis(200);
 
 fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
@@ -88,11 +92,10 @@ pub fn count(access: &Access, setup: &LiveSetup, grouping: Grouping) -> Result<L
 pub fn run(
     guard: &mut TerminalGuard,
     events: &Events,
-    access: &mut Access,
-    dir: &Path,
+    view: &mut View,
     setup: &LiveSetup,
 ) -> std::io::Result<()> {
-    let mut live = match count(access, setup, setup.grouping.clone()) {
+    let mut live = match count(view.access(), setup, setup.grouping.clone()) {
         Ok(live) => live,
         Err(e) => {
             tracing::warn!("live view cannot count: {e}");
@@ -101,11 +104,20 @@ pub fn run(
     };
     let mut last_try = Instant::now();
     let mut note: Option<String> = None;
+    // This view handed its store to a starting kiosk and goes on through
+    // it as soon as the kiosk serves; the figures stay meanwhile.
+    let mut handed = false;
     loop {
         live.result();
         let hits = draw(guard, &live, setup, note.as_deref())?;
         let lost = matches!(live.source, Source::Lost(_));
-        let timeout = if lost { RECONNECT } else { REDRAW };
+        let timeout = if handed {
+            HANDED
+        } else if lost {
+            RECONNECT
+        } else {
+            REDRAW
+        };
         let incoming = events.next(Some(timeout));
         let mut action = Action::None;
         match incoming {
@@ -124,9 +136,14 @@ pub fn run(
                 MouseEventKind::ScrollUp => action = live.key(key(KeyCode::Up)),
                 _ => {}
             },
-            Some(Incoming::Terminal(_) | Incoming::Saved(..) | Incoming::PinChecked(_)) => {}
+            Some(
+                Incoming::Terminal(_)
+                | Incoming::Saved(..)
+                | Incoming::PinChecked(_)
+                | Incoming::Store(StoreEvent::PinChanged),
+            ) => {}
             Some(Incoming::Store(StoreEvent::Stored(response))) => {
-                match access.read().survey_of(&response.version) {
+                match view.access().read().survey_of(&response.version) {
                     Ok(survey) => {
                         live.accept(&response, &survey);
                     }
@@ -137,7 +154,8 @@ pub fn run(
                 action = Action::Regroup(live.grouping().clone())
             }
             Some(Incoming::Store(StoreEvent::SurveysChanged)) => {
-                let newer = access
+                let newer = view
+                    .access()
                     .read()
                     .latest(&setup.survey)
                     .map(|v| v.hash != live.version);
@@ -146,18 +164,28 @@ pub fn run(
                 }
             }
             Some(Incoming::StoreGone) => {
-                if let Source::Through(owner) = &live.source {
+                if view.handed_over() {
+                    tracing::info!("live view: handed the store over to a kiosk");
+                    handed = true;
+                } else if let Source::Through(owner) = &live.source {
                     tracing::info!("live view: {owner} stopped");
                     live.source = Source::Lost(owner.clone());
                 }
             }
         }
-        // A view whose kiosk stopped looks for a new one, but never takes
-        // the store itself: that would keep the kiosk from starting again.
-        if matches!(live.source, Source::Lost(_)) && last_try.elapsed() >= RECONNECT {
+        // A view whose kiosk stopped looks for a new one, and takes the
+        // store back when none runs (a kiosk starting later is handed it).
+        let due = if handed {
+            true
+        } else {
+            matches!(live.source, Source::Lost(_)) && last_try.elapsed() >= RECONNECT
+        };
+        let mut reconnected = false;
+        if due {
             last_try = Instant::now();
-            if let Ok(Some(client)) = Client::connect(dir) {
-                *access = Access::Remote(client);
+            if view.reconnect() {
+                handed = false;
+                reconnected = true;
                 action = Action::Reload;
             }
         }
@@ -167,11 +195,11 @@ pub fn run(
             Action::Regroup(grouping) => Some(grouping),
             Action::Reload => {
                 let lost = matches!(live.source, Source::Lost(_));
-                if lost || matches!(access, Access::Remote(_)) {
-                    if let Ok(Some(client)) = Client::connect(dir) {
-                        *access = Access::Remote(client);
+                if reconnected || lost || matches!(view.access(), Access::Remote(_)) {
+                    if !reconnected {
+                        view.reconnect();
                     }
-                    match access.watch() {
+                    match view.access().watch() {
                         Ok(rx) => {
                             events.forward_store(rx);
                             Some(live.grouping().clone())
@@ -188,7 +216,7 @@ pub fn run(
         };
         if let Some(grouping) = regroup {
             draw(guard, &live, setup, Some("Counting…"))?;
-            match count(access, setup, grouping) {
+            match count(view.access(), setup, grouping) {
                 Ok(mut fresh) => {
                     fresh.carry_view_from(&live);
                     live = fresh;

@@ -68,6 +68,7 @@ pub fn title_bar(buf: &mut Buffer, area: Rect, title: (&str, Style), source: (&s
 
 /// Draws the view; returns where its clickable things are.
 pub fn render(live: &Live, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buffer) -> Hits {
+    buf.set_style(area, theme.base());
     let mut hits = Hits::default();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(
@@ -143,11 +144,7 @@ pub fn render(live: &Live, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buff
     Sparkline::default()
         .data(&per_hour)
         .max(peak.max(1))
-        .style(if theme.color {
-            theme.title()
-        } else {
-            Style::new()
-        })
+        .style(theme.gauge())
         .render(Rect::new(area.x, area.y + 3, hours as u16, 2), buf);
 
     // Footer: the keys, each clickable.
@@ -324,7 +321,10 @@ fn draw_question(
     if skip > 0 {
         line(
             &mut y,
-            &format!("({skip} earlier rows above; a taller terminal shows them)"),
+            &format!(
+                "({} above; a taller terminal shows them)",
+                plural(skip as u64, "earlier row")
+            ),
             theme.dim(),
         );
     }

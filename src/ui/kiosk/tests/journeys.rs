@@ -382,3 +382,28 @@ fn progress_counts_shown_questions_only() {
     let p = rig.answering().walk.progress(&rig.k.survey);
     assert_eq!((p.position, p.total), (5, 9));
 }
+
+/// Ctrl and Alt keys in a text field edit it (Ctrl-U cuts to the start,
+/// Ctrl-A goes home) or do nothing; they are never typed as letters.
+#[test]
+fn ctrl_and_alt_keys_edit_a_text_field_and_never_type() {
+    use crossterm::event::KeyModifiers;
+    let mut rig = Rig::started(Lang::En);
+    rig.skip_to("why");
+    rig.type_text("too slow");
+    rig.send(ctrl('w'));
+    rig.send(key_with(KeyCode::Char('x'), KeyModifiers::ALT));
+    rig.send(ctrl('z'));
+    match rig.draft() {
+        Draft::Text { field } => assert_eq!((field.text(), field.cursor()), ("too ", 4)),
+        d => panic!("{d:?}"),
+    }
+    rig.send(ctrl('u'));
+    rig.type_text("fast");
+    rig.send(ctrl('a'));
+    rig.type_text("very ");
+    match rig.draft() {
+        Draft::Text { field } => assert_eq!((field.text(), field.cursor()), ("very fast", 5)),
+        d => panic!("{d:?}"),
+    }
+}

@@ -10,6 +10,7 @@ use ratatui::style::Modifier;
 
 use super::*;
 use crate::ui::kiosk::state::Focus;
+use crate::ui::theme::Scheme;
 
 /// Snapshots `build(lang)` in Finnish and English at every size, as
 /// `{name}_{lang}_{w}x{h}`.
@@ -82,7 +83,7 @@ fn welcome_swedish() {
 #[test]
 fn welcome_big_title() {
     let big = Theme {
-        color: false,
+        scheme: Scheme::Mono,
         big_text: true,
     };
     for (w, h) in [(80, 24), (200, 60)] {

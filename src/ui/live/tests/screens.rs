@@ -238,3 +238,36 @@ fn the_footer_never_runs_past_the_edge() {
         }
     }
 }
+
+/// Every theme: where each style lands, and a colour theme paints every
+/// cell itself.
+#[test]
+fn every_theme() {
+    use crate::ui::theme::Scheme;
+    use ratatui::style::Color;
+    let d = Desk::new();
+    for scheme in Scheme::ALL {
+        let theme = Theme {
+            scheme,
+            big_text: false,
+        };
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        terminal
+            .draw(|f| {
+                view::render(&d.live, NOW, theme, f.area(), f.buffer_mut());
+            })
+            .unwrap();
+        let buf = terminal.backend().buffer();
+        if scheme != Scheme::Mono {
+            for p in buf.area.positions() {
+                let own = |c: Color| matches!(c, Color::Indexed(16..=255));
+                assert!(own(buf[p].fg) && own(buf[p].bg), "{scheme:?} at {p:?}");
+            }
+        }
+        let text = crate::ui::buffer_styles(buf);
+        let mut settings = Settings::clone_current();
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.bind(|| insta::assert_snapshot!(format!("live_theme_{}", scheme.name()), text));
+    }
+}
