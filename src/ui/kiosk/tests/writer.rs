@@ -202,7 +202,9 @@ fn a_slow_partial_is_not_taken_for_the_next_respondents_save() {
         rig.now.into()
     ));
     assert!(matches!(rig.k.screen, Screen::Welcome { .. }));
+    // The next respondent: English shown first, then Start.
     rig.tap(Target::Lang(Lang::En));
+    rig.tap(Target::Start);
     let effects = rig.finish();
     run_effects(&mut rig.k, &setup, &writer, effects, rig.now.into());
     assert_eq!(rig.k.screen, Screen::Saving);
