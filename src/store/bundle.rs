@@ -143,7 +143,7 @@ pub struct Exported {
 }
 
 /// What an import did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Imported {
     pub versions_added: u64,
     pub responses_added: u64,

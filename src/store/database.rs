@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::codec::CodecError;
@@ -70,7 +69,7 @@ pub struct LoadOutcome {
 }
 
 /// Response counts and times of one survey.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SurveyStats {
     pub complete: u64,
     pub partial: u64,

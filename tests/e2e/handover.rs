@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use kioski::remote::protocol::SOCKET_FILE;
 use serde_json::Value;
 
+use crate::live::live_count;
 use crate::pty::{PtyKiosk, keys};
 use crate::support::{Run, kioski, short_store_dir};
 
@@ -78,17 +79,6 @@ fn start_kiosk(w: &Work) -> PtyKiosk {
     });
     assert!(k.running(), "the kiosk stopped");
     k
-}
-
-/// The number of responses the live view's second row counts.
-fn live_count(s: &vt100::Screen) -> Option<u64> {
-    let row = s.rows(0, s.size().1.get()).nth(1)?;
-    let (n, rest) = row.split_once(' ')?;
-    if rest.starts_with("response") {
-        n.parse().ok()
-    } else {
-        None
-    }
 }
 
 /// One complete palvelupiste response in English at the kiosk.

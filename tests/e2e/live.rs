@@ -127,7 +127,7 @@ fn press(k: &PtyKiosk, bytes: &[u8], then: &str) {
 
 /// The number of responses the live view's second row counts
 /// ("401 responses · 14 today · …").
-fn live_count(s: &vt100::Screen) -> Option<u64> {
+pub fn live_count(s: &vt100::Screen) -> Option<u64> {
     let row = s.rows(0, s.size().1.get()).nth(1)?;
     let (n, rest) = row.split_once(' ')?;
     if rest.starts_with("response") {
