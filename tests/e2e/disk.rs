@@ -229,7 +229,7 @@ fn a_kiosk_whose_disk_fills_tells_the_respondent_and_goes_on_once_freed() {
     k.wait_for_text("Aloita");
     // One respondent: start, grade, yes, no comment.
     let respond = |k: &PtyKiosk| {
-        k.send(b"3");
+        k.send(b"3\r");
         k.wait_for_text("How did your visit go today?");
         k.send(b"5\r");
         k.wait_for_text("Did you get what you came for?");
@@ -293,7 +293,7 @@ fn log_writes_that_fail_never_reach_the_screen() {
         .args(["kiosk", "--survey", "surveys/pulssi.toml"])
         .start();
     k.wait_for_text("Aloita");
-    k.send(b"3");
+    k.send(b"3\r");
     k.wait_for_text("How did your visit go today?");
     k.send(b"5\r");
     k.wait_for_text("Did you get what you came for?");

@@ -86,7 +86,10 @@ fn start_kiosk(w: &Work) -> PtyKiosk {
 fn respond(k: &PtyKiosk) {
     k.wait_for_text("Aloita");
     for (key, then) in [
-        (&b"3"[..], "Overall, how would you rate our service today?"),
+        (
+            &b"3\r"[..],
+            "Overall, how would you rate our service today?",
+        ),
         (b"4\r", "Did you get everything sorted in one visit?"),
         (b"1\r", "How has our service changed since last year?"),
         (b"1\r", "How likely are you to recommend our service"),

@@ -149,7 +149,7 @@ fn wait_live_count(live: &PtyKiosk) -> u64 {
 #[track_caller]
 fn palvelupiste_until_last(k: &PtyKiosk) {
     k.wait_for_text("Aloita");
-    press(k, b"3", "Overall, how would you rate our service today?");
+    press(k, b"3\r", "Overall, how would you rate our service today?");
     press(k, b"4\r", "Did you get everything sorted in one visit?");
     press(k, b"1\r", "How has our service changed since last year?");
     press(k, b"1\r", "How likely are you to recommend our service");
@@ -525,7 +525,7 @@ fn the_admin_view_works_through_a_running_kiosk() {
     admin.send(DOWN);
     admin.wait_for("pulssi selected", |s| admin_selected(s, "pulssi"));
     // A respondent answers pulssi.
-    press(&k, b"3", "How did your visit go today?");
+    press(&k, b"3\r", "How did your visit go today?");
     press(&k, b"5\r", "Did you get what you came for?");
     press(&k, b"1\r", "Thank you! Have a nice day.");
     // The admin's list counts it.

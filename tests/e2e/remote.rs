@@ -394,7 +394,7 @@ fn load_and_activate_reach_the_screen_at_the_next_welcome_only() {
     k.assert_hides("Palvelupisteen asiakaskysely");
 
     // Mid-survey: an activate does not change the question on screen.
-    k.send(b"3");
+    k.send(b"3\r");
     k.wait_for_text("How did your visit go today?");
     w.ok(["activate", "palvelupiste"]);
     // The next key presses still answer pulssi: the rating picks a grade
@@ -475,7 +475,7 @@ fn garbage_on_the_socket_leaves_the_kiosk_responsive() {
     w.ok(["activate", "all-types"]);
     w.ok(["simulate", "--respondents", "40", "--seed", "5"]);
     let mut k = start_kiosk(&w, 80, 24);
-    k.send(b"2");
+    k.send(b"2\r");
     k.wait_for_text("Who are you?");
     let tally = w.ok(["tally", "--format", "json"]).stdout;
     let mut probe = Probe {

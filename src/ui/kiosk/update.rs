@@ -4,8 +4,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::keys::{self, Cmd, Dir, EditOp, TYPE_MS};
 use super::field::TextField;
+use super::keys::{self, Cmd, Dir, EditOp, TYPE_MS};
 use super::layout::Target;
 use super::msg::{Effect, Msg, Now, Submission};
 use super::state::{
