@@ -13,6 +13,7 @@ pub mod flow;
 pub mod parse;
 pub mod pin;
 pub mod response;
+pub mod retention;
 pub mod sanitize;
 pub mod simulate;
 pub mod stats;

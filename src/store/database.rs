@@ -29,7 +29,7 @@ use crate::core::version::VersionHash;
 const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The sled database's directory inside the store directory.
-const SLED_DIR: &str = "db";
+const SLED_DIR: &str = super::rewrite::DB_DIR;
 
 /// One loaded version of a survey. Stored as its text, hash and load time
 /// (`record::VersionV2`); the `Survey` is rebuilt from the text on read.
@@ -79,14 +79,14 @@ pub struct SurveyStats {
 
 /// sled's handles on one opening of the database: swapped whole when the
 /// store reopens after an I/O error.
-struct Sled {
-    db: sled::Db,
-    meta: sled::Tree,
-    versions: sled::Tree,
-    surveys: sled::Tree,
-    responses: sled::Tree,
+pub(super) struct Sled {
+    pub(super) db: sled::Db,
+    pub(super) meta: sled::Tree,
+    pub(super) versions: sled::Tree,
+    pub(super) surveys: sled::Tree,
+    pub(super) responses: sled::Tree,
     /// Survey id -> the version (32 bytes) the kiosk shows of it.
-    shown: sled::Tree,
+    pub(super) shown: sled::Tree,
     /// sled's data file, for the `fdatasync` after each flush.
     data_file: File,
 }
@@ -104,24 +104,24 @@ struct Sled {
 /// scan holds the old ones and the disk has room. Reads go on meanwhile.
 /// Our `kioski.lock` stays held throughout.
 pub struct Store {
-    dir: PathBuf,
+    pub(super) dir: PathBuf,
     /// `None` while closed: reopening after an error failed (the disk is
     /// still full); the next call tries again.
-    sled: RwLock<Option<Arc<Sled>>>,
+    pub(super) sled: RwLock<Option<Arc<Sled>>>,
     /// An I/O error was seen: reopen at the next write.
     broken: AtomicBool,
     /// Held across every read-modify-write.
-    writing: Mutex<()>,
+    pub(super) writing: Mutex<()>,
     /// The version each survey showed when a store without `shown`
     /// records was opened (one written before they existed): kept until
     /// the first change writes them, so that a later import cannot move
     /// them.
-    unrecorded: Mutex<HashMap<String, VersionHash>>,
+    pub(super) unrecorded: Mutex<HashMap<String, VersionHash>>,
     /// Prize-draw contacts: a file of their own, apart from the answers.
     prizes: Prizes,
     /// Surveys by version, decoded once.
     cache: SurveyCache,
-    watchers: Watchers,
+    pub(super) watchers: Watchers,
     /// Held for one whole PIN attempt (read, verify, store), so attempts
     /// from the kiosk and the socket at once are counted one by one.
     pin_attempts: Mutex<()>,
@@ -151,6 +151,18 @@ impl Store {
         }
         private::create_dir(dir)?;
         let lock = lock::acquire(dir, command)?;
+        // A rewrite cut short by a crash is finished or undone first, so
+        // sled opens the old store or the new one, never a mix.
+        match super::rewrite::recover(dir) {
+            Ok(super::rewrite::Recovered::Nothing) => {}
+            Ok(done) => tracing::warn!("a rewrite of the store was cut short: {done:?}"),
+            Err(e) => {
+                return Err(open_error(format!(
+                    "a rewrite cut short cannot be finished ({})",
+                    io_reason(&e)
+                )));
+            }
+        }
         let sled = open_again(dir)?;
         private::tighten(dir)?;
         let prizes = Prizes::new(dir);
@@ -173,12 +185,19 @@ impl Store {
             lock: Mutex::new(Some(lock)),
             handed_over: AtomicBool::new(false),
         };
+        // A delete whose rewrite did not happen (a crash, a long reading)
+        // leaves its bytes in the files until this one.
+        if store.rewrite_due()? {
+            if let Err(e) = store.rewrite() {
+                tracing::warn!("the rewrite due after a delete failed again: {e}");
+            }
+        }
         Ok(store)
     }
 
     /// The sled handles for a write: after an I/O error, sled is opened
     /// again first (see [`Store`]), once the disk has room for it.
-    fn sled_for_write(&self) -> Result<Arc<Sled>, StoreError> {
+    pub(super) fn sled_for_write(&self) -> Result<Arc<Sled>, StoreError> {
         if self.broken.load(Ordering::SeqCst) {
             if let Some(e) = self.reopen() {
                 return Err(e);
@@ -194,7 +213,7 @@ impl Store {
     /// The sled handles for a read. Reads go on through handles that a
     /// write error broke (sled keeps failing writes, not reads), so a full
     /// disk stops only writes.
-    fn sled(&self) -> Result<Arc<Sled>, StoreError> {
+    pub(super) fn sled(&self) -> Result<Arc<Sled>, StoreError> {
         let current = self.sled.read().map_err(|_| poisoned())?.clone();
         match current {
             Some(sled) => Ok(sled),
@@ -253,13 +272,13 @@ impl Store {
     }
 
     /// A sled error of a read, noting an I/O error for [`Store::reopen`].
-    fn read_failed(&self, e: sled::Error) -> StoreError {
+    pub(super) fn read_failed(&self, e: sled::Error) -> StoreError {
         self.note(&e);
         read_error(e)
     }
 
     /// A sled error of a write, noting an I/O error for [`Store::reopen`].
-    fn write_failed(&self, e: sled::Error) -> StoreError {
+    pub(super) fn write_failed(&self, e: sled::Error) -> StoreError {
         self.note(&e);
         write_error(e)
     }
@@ -272,7 +291,7 @@ impl Store {
 
     /// The guard of every read-modify-write. Shown versions of an old
     /// store that are not yet recorded are written first.
-    fn writing(&self, sled: &Sled) -> Result<MutexGuard<'_, ()>, StoreError> {
+    pub(super) fn writing(&self, sled: &Sled) -> Result<MutexGuard<'_, ()>, StoreError> {
         let writing = self.writing.lock().map_err(|_| poisoned())?;
         let mut unrecorded = self.unrecorded.lock().map_err(|_| poisoned())?;
         // Each goes into the tree before it leaves the map, so a reader
@@ -353,7 +372,7 @@ impl Store {
         self.sync_handles(&*self.sled_for_write()?)
     }
 
-    fn sync_handles(&self, sled: &Sled) -> Result<(), StoreError> {
+    pub(super) fn sync_handles(&self, sled: &Sled) -> Result<(), StoreError> {
         #[cfg(test)]
         if self
             .failing_syncs
@@ -509,7 +528,7 @@ impl Store {
         self.active_in(&*self.sled()?)
     }
 
-    fn active_in(&self, sled: &Sled) -> Result<Option<String>, StoreError> {
+    pub(super) fn active_in(&self, sled: &Sled) -> Result<Option<String>, StoreError> {
         let value = sled
             .meta
             .get(keys::META_ACTIVE)
@@ -572,7 +591,7 @@ impl Store {
         self.entry_in(&*self.sled()?, id)
     }
 
-    fn entry_in(&self, sled: &Sled, id: &str) -> Result<Option<SurveyEntry>, StoreError> {
+    pub(super) fn entry_in(&self, sled: &Sled, id: &str) -> Result<Option<SurveyEntry>, StoreError> {
         match sled
             .surveys
             .get(id.as_bytes())
@@ -1038,7 +1057,7 @@ impl Store {
 }
 
 /// A record of `tree` in the store `dir` that does not decode, named.
-fn record_error(dir: &Path, tree: &'static str, key: &[u8], error: CodecError) -> StoreError {
+pub(super) fn record_error(dir: &Path, tree: &'static str, key: &[u8], error: CodecError) -> StoreError {
     match error {
         CodecError::Newer { found, newest } => StoreError::Newer {
             dir: dir.to_owned(),
@@ -1057,7 +1076,7 @@ fn record_error(dir: &Path, tree: &'static str, key: &[u8], error: CodecError) -
     }
 }
 
-fn encode_error(e: CodecError) -> StoreError {
+pub(super) fn encode_error(e: CodecError) -> StoreError {
     StoreError::Write(e.to_string())
 }
 
@@ -1203,7 +1222,7 @@ fn open_handles(dir: &Path) -> Result<Sled, StoreError> {
 /// hold sled's lock on `db/db`, and sled's background threads may keep it
 /// for a moment after the drop: that refusal is tried again for up to a
 /// second. Any other failure is returned at once.
-fn open_again(dir: &Path) -> Result<Sled, StoreError> {
+pub(super) fn open_again(dir: &Path) -> Result<Sled, StoreError> {
     let mut tries = 0;
     loop {
         match open_handles(dir) {
@@ -1264,7 +1283,7 @@ const STILL_HELD: &str = "its database is still held by this process's previous 
 /// a store from disk, and reported as a damaged store. The panic message
 /// is silenced on this thread for the call ([`silently`]) so no backtrace
 /// reaches the user.
-fn open_sled(dir: &Path, path: &Path) -> Result<sled::Db, StoreError> {
+pub(super) fn open_sled(dir: &Path, path: &Path) -> Result<sled::Db, StoreError> {
     let damaged = |reason: String| StoreError::Damaged {
         dir: dir.to_owned(),
         reason,
@@ -1359,7 +1378,7 @@ fn open_io_error(dir: &Path, e: &std::io::Error) -> StoreError {
     }
 }
 
-fn poisoned() -> StoreError {
+pub(super) fn poisoned() -> StoreError {
     StoreError::Write("a thread failed while it held the store (a bug in kioski)".into())
 }
 

@@ -35,6 +35,10 @@ pub const META_TERMINAL: &[u8] = b"terminal";
 /// Wrong admin PINs in a row and the lock they earned: `u32` LE failures,
 /// then `i64` LE Unix milliseconds the lock ends (0: not locked).
 pub const META_PIN_LOCKOUT: &[u8] = b"pin_lockout";
+/// Set (one byte, 1) before a delete and left out of the rewritten
+/// database: while it is there, a rewrite is due, and the next open runs
+/// it (a crash between the delete and the rewrite leaves the bytes behind).
+pub const META_REWRITE_DUE: &[u8] = b"rewrite_due";
 
 /// The layout of trees and keys this kioski writes. 2: survey versions may
 /// be version records of format 2 (text only); a format 1 store (release

@@ -1,0 +1,480 @@
+//! Deleting responses and surveys for real: the records go, then the
+//! database is rewritten so that their bytes leave the files
+//! (`rewrite.rs`; docs/store.md, "Deleting for real").
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::database::{Sled, Store, open_again, open_sled, poisoned, record_error};
+use super::error::{StoreError, write_error};
+use super::keys;
+use super::record;
+use super::rewrite::{self, Step};
+use super::watch::StoreEvent;
+use crate::core::retention::Selection;
+
+/// How long a rewrite waits for readings in progress (a long export
+/// through the socket) to let go of sled's handles.
+const REWRITE_WAIT: Duration = Duration::from_secs(10);
+
+/// What a delete of responses did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Deleted {
+    pub responses: u64,
+    /// False when the rewrite failed or had to wait (the records are gone
+    /// from every reading; their bytes leave the files at the next open).
+    pub rewritten: bool,
+}
+
+/// What `delete --all` did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SurveyDeleted {
+    pub versions: u64,
+    pub responses: u64,
+    /// It was the active survey (no survey is active now).
+    pub was_active: bool,
+    pub rewritten: bool,
+}
+
+/// What one rewrite did, for the log and docs/performance.md.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rewritten {
+    pub records: u64,
+    pub bytes_before: u64,
+    pub bytes_after: u64,
+    pub millis: u64,
+}
+
+impl Store {
+    /// Deletes the responses of survey `id` that `selection` takes (all
+    /// its filters at once), then rewrites the database so that their
+    /// bytes leave the files. Responses stored meanwhile are never taken:
+    /// the keys are chosen by one scan, and only those are removed.
+    pub fn delete_responses(&self, id: &str, selection: &Selection) -> Result<Deleted, StoreError> {
+        if selection.is_empty() {
+            return Err(StoreError::Setting(
+                "a delete needs at least one filter".into(),
+            ));
+        }
+        let responses = {
+            let sled = self.sled_for_write()?;
+            if self.entry_in(&sled, id)?.is_none() {
+                return Err(StoreError::UnknownSurvey(id.to_owned()));
+            }
+            let mut batch = sled::Batch::default();
+            let mut n = 0u64;
+            for item in sled.responses.scan_prefix(keys::survey_prefix(id)) {
+                let (key, value) = item.map_err(|e| self.read_failed(e))?;
+                let response = record::decode_response(&value)
+                    .map_err(|e| record_error(&self.dir, keys::RESPONSES, &key, e))?;
+                if selection.matches(&response) {
+                    batch.remove(key);
+                    n += 1;
+                }
+            }
+            if n == 0 {
+                return Ok(Deleted {
+                    responses: 0,
+                    rewritten: true,
+                });
+            }
+            self.mark_rewrite_due(&sled)?;
+            sled.responses
+                .apply_batch(batch)
+                .map_err(|e| self.write_failed(e))?;
+            self.sync_handles(&sled)?;
+            n
+        };
+        self.watchers.notify(StoreEvent::Imported);
+        tracing::info!(survey = id, deleted = responses, "responses deleted");
+        Ok(Deleted {
+            responses,
+            rewritten: self.rewrite_logged(),
+        })
+    }
+
+    /// Deletes survey `id` whole: its responses, versions, entry and shown
+    /// version, and the active mark if it was the active survey (then no
+    /// survey is active); then rewrites the database.
+    pub fn delete_survey(&self, id: &str) -> Result<SurveyDeleted, StoreError> {
+        let mut done = SurveyDeleted::default();
+        {
+            let sled = self.sled_for_write()?;
+            let _writing = self.writing(&sled)?;
+            let entry = self
+                .entry_in(&sled, id)?
+                .ok_or_else(|| StoreError::UnknownSurvey(id.to_owned()))?;
+            self.mark_rewrite_due(&sled)?;
+            let mut batch = sled::Batch::default();
+            for item in sled.responses.scan_prefix(keys::survey_prefix(id)).keys() {
+                batch.remove(item.map_err(|e| self.read_failed(e))?);
+                done.responses += 1;
+            }
+            sled.responses
+                .apply_batch(batch)
+                .map_err(|e| self.write_failed(e))?;
+            for v in &entry.versions {
+                sled.versions
+                    .remove(v.hash.0)
+                    .map_err(|e| self.write_failed(e))?;
+                done.versions += 1;
+            }
+            sled.shown
+                .remove(id.as_bytes())
+                .map_err(|e| self.write_failed(e))?;
+            done.was_active = self.active_in(&sled)?.as_deref() == Some(id);
+            if done.was_active {
+                sled.meta
+                    .remove(keys::META_ACTIVE)
+                    .map_err(|e| self.write_failed(e))?;
+            }
+            // The entry last: a survey listed always has its versions.
+            sled.surveys
+                .remove(id.as_bytes())
+                .map_err(|e| self.write_failed(e))?;
+            self.unrecorded.lock().map_err(|_| poisoned())?.remove(id);
+            self.sync_handles(&sled)?;
+        }
+        self.watchers.notify(StoreEvent::SurveysChanged);
+        tracing::info!(
+            survey = id,
+            responses = done.responses,
+            versions = done.versions,
+            "survey deleted"
+        );
+        done.rewritten = self.rewrite_logged();
+        Ok(done)
+    }
+
+    fn mark_rewrite_due(&self, sled: &Sled) -> Result<(), StoreError> {
+        sled.meta
+            .insert(keys::META_REWRITE_DUE, &[1u8])
+            .map_err(|e| self.write_failed(e))?;
+        self.sync_handles(sled)
+    }
+
+    /// Whether a rewrite is due (a delete was not followed by one).
+    pub fn rewrite_due(&self) -> Result<bool, StoreError> {
+        self.sled()?
+            .meta
+            .contains_key(keys::META_REWRITE_DUE)
+            .map_err(|e| self.read_failed(e))
+    }
+
+    /// A rewrite, its failure logged: the delete it follows stands.
+    fn rewrite_logged(&self) -> bool {
+        match self.rewrite() {
+            Ok(done) => {
+                tracing::info!(
+                    records = done.records,
+                    bytes_before = done.bytes_before,
+                    bytes_after = done.bytes_after,
+                    ms = done.millis,
+                    "store rewritten"
+                );
+                true
+            }
+            Err(e) => {
+                tracing::warn!("the store could not be rewritten now (at the next open): {e}");
+                false
+            }
+        }
+    }
+
+    /// Copies every live record into a fresh database and swaps it in
+    /// (see `rewrite.rs`), so that deleted records leave the files. Every
+    /// other use of the store in this process waits meanwhile; our
+    /// `kioski.lock` stays held throughout.
+    pub fn rewrite(&self) -> Result<Rewritten, StoreError> {
+        self.rewrite_until(None)
+    }
+
+    /// [`Store::rewrite`], stopped after `stop` as a crash would (tests).
+    pub(super) fn rewrite_until(&self, stop: Option<Step>) -> Result<Rewritten, StoreError> {
+        let started = Instant::now();
+        let _writing = self.writing.lock().map_err(|_| poisoned())?;
+        let until = started + REWRITE_WAIT;
+        let mut slot = loop {
+            let slot = self.sled.write().map_err(|_| poisoned())?;
+            if slot.as_ref().is_none_or(|s| Arc::strong_count(s) == 1) {
+                break slot;
+            }
+            drop(slot);
+            if Instant::now() >= until {
+                return Err(StoreError::Relayed {
+                    message: "a long reading still uses the store, so it cannot be rewritten yet"
+                        .into(),
+                    hint: Some("try again in a moment".into()),
+                    store_problem: true,
+                });
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let old = match slot.take() {
+            Some(old) => old,
+            None => Arc::new(open_again(&self.dir)?),
+        };
+        let failed = |e: std::io::Error| StoreError::Write(format!("rewriting the store: {e}"));
+        let db_dir = self.dir.join(rewrite::DB_DIR);
+        let new_dir = self.dir.join(rewrite::NEW_DIR);
+        let bytes_before = rewrite::size_of(&db_dir);
+        let copied = (|| {
+            if new_dir.exists() {
+                std::fs::remove_dir_all(&new_dir).map_err(failed)?;
+            }
+            let new = open_sled(&self.dir, &new_dir)?;
+            let cut = (stop == Some(Step::Copying)).then_some(1);
+            let records = rewrite::copy_trees(
+                &old.db,
+                &new,
+                |tree, key| tree == keys::META.as_bytes() && key == keys::META_REWRITE_DUE,
+                cut,
+            )
+            .map_err(write_error)?;
+            new.flush().map_err(write_error)?;
+            drop(new);
+            rewrite::wait_released(&new_dir.join("db"), REWRITE_WAIT).map_err(failed)?;
+            if stop == Some(Step::Copying) {
+                return Ok(records);
+            }
+            rewrite::sync_tree(&new_dir).map_err(failed)?;
+            if stop != Some(Step::Copied) {
+                rewrite::mark_complete(&new_dir).map_err(failed)?;
+            }
+            Ok(records)
+        })();
+        let records = match copied {
+            Ok(records) => records,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&new_dir);
+                *slot = Some(old);
+                return Err(e);
+            }
+        };
+        if matches!(stop, Some(Step::Copying | Step::Copied | Step::Marked)) {
+            // A crash here leaves the old store and the new copy: the
+            // old one goes on, as `recover` makes it at the next open.
+            *slot = Some(old);
+            return Ok(Rewritten::default());
+        }
+        // sled's lock on its data file goes with its last handle, a moment
+        // after the drop; the swap waits for it, so no thread of the old
+        // database still writes while its directory goes.
+        drop(old);
+        rewrite::wait_released(&db_dir.join("db"), REWRITE_WAIT).map_err(failed)?;
+        if let Err(e) = rewrite::swap(&self.dir, stop) {
+            tracing::warn!("the rewrite's swap failed: {e}");
+            rewrite::recover(&self.dir).map_err(failed)?;
+            *slot = Some(Arc::new(open_again(&self.dir)?));
+            return Err(failed(e));
+        }
+        if stop.is_some() {
+            return Ok(Rewritten::default());
+        }
+        *slot = Some(Arc::new(open_again(&self.dir)?));
+        Ok(Rewritten {
+            records,
+            bytes_before,
+            bytes_after: rewrite::size_of(&db_dir),
+            millis: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::answer::Answer;
+    use crate::core::response::Response;
+    use crate::core::validate::survey_from_str;
+    use std::path::Path;
+
+    const NOTE: &str = "id = \"muistio\"\nlanguages = [\"en\"]\ntitle = { en = \"Notes\" }\nthanks = { en = \"Thanks\" }\n\n[[question]]\nid = \"note\"\ntype = \"text\"\nrequired = true\ntext = { en = \"Anything?\" }\n";
+    const NOW: i64 = 1_790_000_000_000;
+
+    fn note(store: &Store, n: u128, text: &str, complete: bool) -> Response {
+        let survey = survey_from_str(NOTE).unwrap();
+        let version = store.load(&survey, NOTE, NOW).unwrap().hash;
+        let r = Response {
+            id: uuid::Uuid::from_u128((0x0190_0000_0000_7000_8000_u128 << 48) + n),
+            survey: "muistio".into(),
+            version,
+            terminal: "t".into(),
+            lang: survey.languages[0],
+            started_ms: NOW,
+            submitted_ms: NOW + 1,
+            complete,
+            answers: [("note".to_owned(), Answer::Text(text.into()))].into(),
+            simulated: false,
+            suspect: false,
+        };
+        store.submit(&r).unwrap();
+        r
+    }
+
+    fn files_contain(dir: &Path, needle: &str) -> bool {
+        std::fs::read_dir(dir).unwrap().flatten().any(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                files_contain(&path, needle)
+            } else {
+                std::fs::read(&path)
+                    .unwrap()
+                    .windows(needle.len())
+                    .any(|w| w == needle.as_bytes())
+            }
+        })
+    }
+
+    fn texts(store: &Store) -> Vec<String> {
+        store
+            .responses("muistio")
+            .map(|r| match &r.unwrap().answers["note"] {
+                Answer::Text(t) => t.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_delete_leaves_no_byte_of_the_deleted_answer_in_any_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "test").unwrap();
+        note(&store, 1, "keep-alpha-1f", true);
+        note(&store, 2, "gone-bravo-2e", false);
+        note(&store, 3, "keep-charlie-3d", true);
+        assert!(files_contain(dir.path(), "gone-bravo-2e"));
+        let partial = Selection {
+            partial: true,
+            ..Selection::default()
+        };
+        let done = store.delete_responses("muistio", &partial).unwrap();
+        assert_eq!(done.responses, 1);
+        assert!(done.rewritten);
+        assert!(!files_contain(dir.path(), "gone-bravo-2e"));
+        assert!(files_contain(dir.path(), "keep-alpha-1f"));
+        // The store goes on as before, in this process and the next.
+        note(&store, 4, "keep-delta-4c", true);
+        assert_eq!(
+            texts(&store),
+            ["keep-alpha-1f", "keep-charlie-3d", "keep-delta-4c"]
+        );
+        assert!(!store.rewrite_due().unwrap());
+        drop(store);
+        let store = Store::open(dir.path(), "test").unwrap();
+        assert_eq!(texts(&store).len(), 3);
+        assert_eq!(store.active().unwrap().as_deref(), Some("muistio"));
+    }
+
+    /// A rewrite cut after each of its steps (as a crash would cut it)
+    /// opens to a whole store with every kept record, and the deleted
+    /// bytes leave the files at that open.
+    #[test]
+    fn a_rewrite_cut_at_any_step_opens_to_the_old_or_the_new_store() {
+        for stop in [
+            Step::Copying,
+            Step::Copied,
+            Step::Marked,
+            Step::OldMoved,
+            Step::NewMoved,
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open(dir.path(), "test").unwrap();
+            note(&store, 1, "keep-alpha-1f", true);
+            let gone = note(&store, 2, "gone-bravo-2e", false);
+            note(&store, 3, "keep-charlie-3d", true);
+            {
+                let sled = store.sled().unwrap();
+                store.mark_rewrite_due(&sled).unwrap();
+                sled.responses
+                    .remove(keys::response("muistio", &gone.id))
+                    .unwrap();
+                store.sync_handles(&sled).unwrap();
+            }
+            store.rewrite_until(Some(stop)).unwrap();
+            drop(store);
+            let store = Store::open(dir.path(), "test").unwrap();
+            assert_eq!(
+                texts(&store),
+                ["keep-alpha-1f", "keep-charlie-3d"],
+                "cut at {stop:?}"
+            );
+            assert!(!store.rewrite_due().unwrap(), "cut at {stop:?}");
+            for left in [rewrite::NEW_DIR, rewrite::OLD_DIR] {
+                assert!(!dir.path().join(left).exists(), "{left} after {stop:?}");
+            }
+            assert!(
+                !files_contain(dir.path(), "gone-bravo-2e"),
+                "cut at {stop:?}"
+            );
+            note(&store, 4, "keep-delta-4c", true);
+            assert_eq!(texts(&store).len(), 3, "cut at {stop:?}");
+        }
+    }
+
+    #[test]
+    fn delete_all_takes_the_survey_and_its_active_mark() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "test").unwrap();
+        note(&store, 1, "alpha-note-91", true);
+        note(&store, 2, "bravo-note-92", false);
+        let done = store.delete_survey("muistio").unwrap();
+        assert_eq!(
+            done,
+            SurveyDeleted {
+                versions: 1,
+                responses: 2,
+                was_active: true,
+                rewritten: true
+            }
+        );
+        assert!(store.survey_entries().unwrap().is_empty());
+        assert_eq!(store.active().unwrap(), None);
+        assert_eq!(store.responses("muistio").count(), 0);
+        assert!(!files_contain(dir.path(), "alpha-note-91"));
+        assert!(!files_contain(dir.path(), "Anything?"));
+        assert!(matches!(
+            store.delete_survey("muistio"),
+            Err(StoreError::UnknownSurvey(_))
+        ));
+    }
+
+    /// Threads that submit while deletes and rewrites run lose nothing:
+    /// each submit waits for the rewrite, or lands before it and is copied.
+    #[test]
+    fn submits_during_a_rewrite_are_all_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path(), "test").unwrap());
+        let template = note(&store, 1, "first", false);
+        let writer = {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                let mut ids = Vec::new();
+                for n in 0..300u128 {
+                    let mut r = template.clone();
+                    r.id = uuid::Uuid::from_u128((0x0191_0000_0000_7000_8000_u128 << 48) + n);
+                    r.complete = true;
+                    store.submit(&r).unwrap();
+                    ids.push(r.id);
+                }
+                ids
+            })
+        };
+        let partial = Selection {
+            partial: true,
+            ..Selection::default()
+        };
+        let mut rewrites = 0;
+        while !writer.is_finished() {
+            store.delete_responses("muistio", &partial).unwrap();
+            store.rewrite().unwrap();
+            rewrites += 1;
+        }
+        let ids = writer.join().unwrap();
+        assert!(rewrites > 1);
+        for id in ids {
+            assert!(store.has_response("muistio", &id).unwrap(), "{id} was lost");
+        }
+        assert_eq!(store.responses("muistio").count(), 300);
+    }
+}
