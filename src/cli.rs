@@ -3,6 +3,7 @@
 
 mod args;
 mod cmd;
+pub mod confirm;
 mod error;
 mod exit;
 mod logging;
@@ -78,6 +79,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Bundle(args)) => cmd::bundle::run(args, &ctx),
         Some(Command::Pin(args)) => cmd::pin::run(args, &ctx),
         Some(Command::Admin(args)) => cmd::admin::run(args, &ctx),
+        Some(Command::Delete(args)) => cmd::delete::run(args, &ctx),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod atomic;
 pub mod bundle;
 pub mod codec;
 mod database;
+mod delete;
 mod error;
 pub mod export;
 pub mod keys;
@@ -17,11 +18,13 @@ pub mod prizes;
 mod read;
 pub mod record;
 mod regular_file;
+pub mod rewrite;
 mod watch;
 
 pub use database::{
     LoadOutcome, Store, StoredVersion, SurveyEntry, SurveyStats, VersionRef, io_reason,
 };
+pub use delete::{Deleted, Rewritten, SurveyDeleted};
 pub use error::StoreError;
 pub use lock::{Owner, VIEW_COMMANDS};
 pub use read::{ReadStore, Responses, SurveyCache, SurveySummary};

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use super::cmd::activate::ActivateArgs;
 use super::cmd::admin::AdminArgs;
 use super::cmd::bundle::BundleArgs;
+use super::cmd::delete::DeleteArgs;
 use super::cmd::export::ExportArgs;
 use super::cmd::kiosk::KioskArgs;
 use super::cmd::load::LoadArgs;
@@ -49,5 +50,6 @@ pub enum Command {
     Export(ExportArgs),
     Bundle(BundleArgs),
     Pin(PinArgs),
+    Delete(DeleteArgs),
     Admin(AdminArgs),
 }

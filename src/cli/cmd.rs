@@ -3,6 +3,7 @@
 pub mod activate;
 pub mod admin;
 pub mod bundle;
+pub mod delete;
 pub mod export;
 pub mod kiosk;
 pub mod load;

@@ -10,9 +10,10 @@ use super::client::Client;
 use super::place;
 use super::server::{Role, Server, serve_as};
 use crate::core::pin::PinCheck;
+use crate::core::retention::Selection;
 use crate::core::survey::Survey;
 use crate::store::bundle::{self, BundleError, Imported, Verified};
-use crate::store::{LoadOutcome, ReadStore, Store, StoreError, StoreEvent};
+use crate::store::{Deleted, LoadOutcome, ReadStore, Store, StoreError, StoreEvent, SurveyDeleted};
 
 pub enum Access {
     /// This process owns the store.
@@ -122,6 +123,27 @@ impl Access {
         match self {
             Access::Local(store) => bundle::import_verified(store, path, verified, now_ms),
             Access::Remote(client) => client.import(path, now_ms),
+        }
+    }
+
+    /// Deletes the responses of `survey` that `selection` takes, where
+    /// the store is, and rewrites it so their bytes leave its files.
+    pub fn delete_responses(
+        &self,
+        survey: &str,
+        selection: &Selection,
+    ) -> Result<Deleted, StoreError> {
+        match self {
+            Access::Local(store) => store.delete_responses(survey, selection),
+            Access::Remote(client) => client.delete_responses(survey, selection),
+        }
+    }
+
+    /// Deletes survey `id` whole (refused by a kiosk that shows it).
+    pub fn delete_survey(&self, id: &str) -> Result<SurveyDeleted, StoreError> {
+        match self {
+            Access::Local(store) => store.delete_survey(id),
+            Access::Remote(client) => client.delete_survey(id),
         }
     }
 

@@ -13,12 +13,13 @@ use super::protocol::{
 };
 use crate::core::pin::PinCheck;
 use crate::core::response::Response;
+use crate::core::retention::Selection;
 use crate::core::survey::Survey;
 use crate::core::version::VersionHash;
 use crate::store::bundle::{BundleError, Imported};
 use crate::store::{
-    LoadOutcome, ReadStore, Responses, Store, StoreError, StoreEvent, StoredVersion, SurveyCache,
-    SurveyEntry, SurveyStats,
+    Deleted, LoadOutcome, ReadStore, Responses, Store, StoreError, StoreEvent, StoredVersion,
+    SurveyCache, SurveyDeleted, SurveyEntry, SurveyStats,
 };
 
 /// How long a single answer may take (a stats scan of a big store).
@@ -130,6 +131,30 @@ impl Client {
     fn done(&self, request: &Request) -> Result<(), StoreError> {
         match self.ask(request)? {
             Reply::Done => Ok(()),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Asks the owner to delete the responses `selection` takes.
+    pub fn delete_responses(
+        &self,
+        survey: &str,
+        selection: &Selection,
+    ) -> Result<Deleted, StoreError> {
+        let request = Request::DeleteResponses {
+            survey: survey.to_owned(),
+            selection: selection.into(),
+        };
+        match self.ask(&request)? {
+            Reply::Deleted(d) => Ok(d.into()),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Asks the owner to delete survey `id` whole.
+    pub fn delete_survey(&self, id: &str) -> Result<SurveyDeleted, StoreError> {
+        match self.ask(&Request::DeleteSurvey(id.to_owned()))? {
+            Reply::SurveyDeleted(d) => Ok(d.into()),
             other => Err(unexpected(&other)),
         }
     }

@@ -19,11 +19,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::canonical::SurveyV1;
 use crate::core::pin::{Lockout, PinCheck};
+use crate::core::retention::Selection;
 use crate::core::version::VersionHash;
 use crate::store::bundle::Imported;
 use crate::store::codec;
 use crate::store::record::{ResponseV1, StoredVersionV1, SurveyEntryV1};
-use crate::store::{LoadOutcome, StoreEvent, StoredVersion, SurveyStats};
+use crate::store::{Deleted, LoadOutcome, StoreEvent, StoredVersion, SurveyDeleted, SurveyStats};
 
 /// Changes whenever a message changes shape.
 pub const PROTOCOL: u16 = 1;
@@ -102,6 +103,101 @@ pub enum Request {
         old: String,
         hash: Option<String>,
     },
+    /// Delete the responses of `survey` that every given filter takes,
+    /// then rewrite the store so their bytes leave its files. Answered by
+    /// `Deleted`.
+    DeleteResponses {
+        survey: String,
+        selection: SelectionV1,
+    },
+    /// Delete a survey whole: versions, responses, shown and active mark
+    /// (`delete --all`). Answered by `SurveyDeleted`; refused for the
+    /// survey a running kiosk shows.
+    DeleteSurvey(String),
+}
+
+/// The filters of a delete, on the wire (they combine with AND).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelectionV1 {
+    pub before_ms: Option<i64>,
+    pub partial: bool,
+    pub simulated: bool,
+}
+
+impl From<&Selection> for SelectionV1 {
+    fn from(s: &Selection) -> Self {
+        SelectionV1 {
+            before_ms: s.before_ms,
+            partial: s.partial,
+            simulated: s.simulated,
+        }
+    }
+}
+
+impl From<SelectionV1> for Selection {
+    fn from(s: SelectionV1) -> Self {
+        Selection {
+            before_ms: s.before_ms,
+            partial: s.partial,
+            simulated: s.simulated,
+        }
+    }
+}
+
+/// What a delete of responses did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedV1 {
+    pub responses: u64,
+    pub rewritten: bool,
+}
+
+/// What a delete of a whole survey did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyDeletedV1 {
+    pub versions: u64,
+    pub responses: u64,
+    pub was_active: bool,
+    pub rewritten: bool,
+}
+
+impl From<&Deleted> for DeletedV1 {
+    fn from(d: &Deleted) -> Self {
+        DeletedV1 {
+            responses: d.responses,
+            rewritten: d.rewritten,
+        }
+    }
+}
+
+impl From<DeletedV1> for Deleted {
+    fn from(d: DeletedV1) -> Self {
+        Deleted {
+            responses: d.responses,
+            rewritten: d.rewritten,
+        }
+    }
+}
+
+impl From<&SurveyDeleted> for SurveyDeletedV1 {
+    fn from(d: &SurveyDeleted) -> Self {
+        SurveyDeletedV1 {
+            versions: d.versions,
+            responses: d.responses,
+            was_active: d.was_active,
+            rewritten: d.rewritten,
+        }
+    }
+}
+
+impl From<SurveyDeletedV1> for SurveyDeleted {
+    fn from(d: SurveyDeletedV1) -> Self {
+        SurveyDeleted {
+            versions: d.versions,
+            responses: d.responses,
+            was_active: d.was_active,
+            rewritten: d.rewritten,
+        }
+    }
 }
 
 impl Request {
@@ -129,6 +225,8 @@ impl Request {
             Request::HandOver { .. } => "hand over",
             Request::SetPin(_) => "set pin",
             Request::ChangePin { .. } => "change pin",
+            Request::DeleteResponses { .. } => "delete responses",
+            Request::DeleteSurvey(_) => "delete survey",
         }
     }
 }
@@ -158,6 +256,8 @@ pub enum Reply {
     // Added after release 0.1, at the end.
     Flag(bool),
     Pin(PinCheckV1),
+    Deleted(DeletedV1),
+    SurveyDeleted(SurveyDeletedV1),
 }
 
 /// What a PIN attempt came to, on the wire.

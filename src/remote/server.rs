@@ -447,9 +447,41 @@ fn answer(request: Request, store: &Store, owner: &Owner) -> Reply {
                 Err(e) => bundle_failure(&e),
             };
         }
+        Request::DeleteResponses { survey, selection } => store
+            .delete_responses(&survey, &selection.into())
+            .map(|d| Reply::Deleted((&d).into())),
+        Request::DeleteSurvey(id) => {
+            if let Some(refused) = refuse_deleting_shown(store, owner, &id) {
+                return refused;
+            }
+            store
+                .delete_survey(&id)
+                .map(|d| Reply::SurveyDeleted((&d).into()))
+        }
         Request::Responses(_) | Request::Watch | Request::HandOver { .. } => unreachable_stream(),
     };
     result.unwrap_or_else(|e| store_failure(&e))
+}
+
+/// A running kiosk's survey is not deleted under it: the one it was
+/// started with (`--survey`), or the active one it follows.
+fn refuse_deleting_shown(store: &Store, owner: &Owner, id: &str) -> Option<Reply> {
+    let shown = match &owner.role.shows {
+        Some(shown) => Some(shown.clone()),
+        None if owner.command == "kiosk" => store.active().ok().flatten(),
+        None => None,
+    };
+    (shown.as_deref() == Some(id)).then(|| {
+        Reply::Failed(failure(
+            format!("{} shows the survey `{id}`", owner.describe()),
+            Some(if owner.role.shows.is_some() {
+                "stop the kiosk first, then delete it".into()
+            } else {
+                "activate another survey first (`kioski activate ID`), or stop the kiosk".into()
+            }),
+            false,
+        ))
+    })
 }
 
 /// Streamed requests never reach [`answer`]; said so rather than panicking.

@@ -187,10 +187,10 @@ impl Store {
         };
         // A delete whose rewrite did not happen (a crash, a long reading)
         // leaves its bytes in the files until this one.
-        if store.rewrite_due()? {
-            if let Err(e) = store.rewrite() {
-                tracing::warn!("the rewrite due after a delete failed again: {e}");
-            }
+        if store.rewrite_due()?
+            && let Err(e) = store.rewrite()
+        {
+            tracing::warn!("the rewrite due after a delete failed again: {e}");
         }
         Ok(store)
     }
@@ -591,7 +591,11 @@ impl Store {
         self.entry_in(&*self.sled()?, id)
     }
 
-    pub(super) fn entry_in(&self, sled: &Sled, id: &str) -> Result<Option<SurveyEntry>, StoreError> {
+    pub(super) fn entry_in(
+        &self,
+        sled: &Sled,
+        id: &str,
+    ) -> Result<Option<SurveyEntry>, StoreError> {
         match sled
             .surveys
             .get(id.as_bytes())
@@ -1057,7 +1061,12 @@ impl Store {
 }
 
 /// A record of `tree` in the store `dir` that does not decode, named.
-pub(super) fn record_error(dir: &Path, tree: &'static str, key: &[u8], error: CodecError) -> StoreError {
+pub(super) fn record_error(
+    dir: &Path,
+    tree: &'static str,
+    key: &[u8],
+    error: CodecError,
+) -> StoreError {
     match error {
         CodecError::Newer { found, newest } => StoreError::Newer {
             dir: dir.to_owned(),

@@ -37,6 +37,7 @@
 mod abuse;
 mod bundle;
 mod crash;
+mod delete;
 mod disk;
 mod export;
 mod golden;
