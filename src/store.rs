@@ -11,6 +11,7 @@ mod database;
 mod delete;
 mod error;
 pub mod export;
+pub mod keep;
 pub mod keys;
 mod lock;
 mod private;

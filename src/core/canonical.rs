@@ -86,8 +86,14 @@ impl Extension {
     }
 }
 
-/// The keys added since version 1, oldest first. Empty so far.
-pub const EXTENSIONS: &[Extension] = &[];
+/// The keys added since version 1, oldest first.
+pub const EXTENSIONS: &[Extension] = &[
+    // Issue 13: how long responses are kept; absent means for good.
+    Extension {
+        key: "keep_days",
+        at: ExtensionAt::Survey(|s| s.keep_days.map(Json::from)),
+    },
+];
 
 // ---- the frozen version 1 shapes -----------------------------------------
 

@@ -101,6 +101,7 @@ pub struct SurveyDoc {
     pub intro: Option<LabelDoc>,
     pub thanks: Option<LabelDoc>,
     pub population: Option<Sp<i64>>,
+    pub keep_days: Option<Sp<i64>>,
     pub prize_draw: Option<PrizeDrawDoc>,
     pub questions: Vec<QuestionDoc>,
     /// Whether a `question` key was present at all (even if malformed).
@@ -108,13 +109,14 @@ pub struct SurveyDoc {
     pub bad_keys: Vec<String>,
 }
 
-const SURVEY_KEYS: [&str; 8] = [
+const SURVEY_KEYS: [&str; 9] = [
     "id",
     "languages",
     "title",
     "intro",
     "thanks",
     "population",
+    "keep_days",
     "prize_draw",
     "question",
 ];
@@ -443,6 +445,7 @@ impl Parser<'_> {
             intro: self.label(root, "intro", "`intro`".into()),
             thanks: self.label(root, "thanks", "`thanks`".into()),
             population: self.int(root, "population"),
+            keep_days: self.int(root, "keep_days"),
             prize_draw: None,
             questions: Vec::new(),
             has_question_key: self.get(root, "question").is_some(),

@@ -84,9 +84,15 @@ pub struct Survey {
     pub thanks: Option<Label>,
     /// How many people were invited, for the response rate.
     pub population: Option<u32>,
+    /// Responses older than this many days are deleted for good (by the
+    /// store's owner, at start and daily); `None` keeps them.
+    pub keep_days: Option<u32>,
     pub prize_draw: Option<PrizeDraw>,
     pub questions: Vec<Question>,
 }
+
+/// The range `keep_days` takes: a day to ten years.
+pub const KEEP_DAYS: std::ops::RangeInclusive<u32> = 1..=3650;
 
 impl Survey {
     /// The language a kiosk starts in.

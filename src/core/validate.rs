@@ -12,8 +12,8 @@ use super::parse::{self, ConditionDoc, LabelDoc, OptionDoc, QuestionDoc, Sp, Sur
 use super::sanitize::{first_forbidden, plural, quote};
 use super::suggest::closest;
 use super::survey::{
-    ContactField, DEFAULT_MAX_LEN, Label, Lang, MAX_MAX_LEN, OTHER_OPTION, PrizeDraw, Question,
-    QuestionKind, QuestionOption, Survey,
+    ContactField, DEFAULT_MAX_LEN, KEEP_DAYS, Label, Lang, MAX_MAX_LEN, OTHER_OPTION, PrizeDraw,
+    Question, QuestionKind, QuestionOption, Survey,
 };
 
 /// Largest survey file accepted. Real surveys are a few kilobytes; this
@@ -205,6 +205,24 @@ impl Validator<'_> {
             }
             n
         });
+        let keep_days = doc.keep_days.as_ref().and_then(|k| {
+            let n = u32::try_from(k.value)
+                .ok()
+                .filter(|n| KEEP_DAYS.contains(n));
+            if n.is_none() {
+                self.error(
+                    k.span,
+                    format!(
+                        "`keep_days` must be a whole number of days from {} to {}, not {}",
+                        KEEP_DAYS.start(),
+                        KEEP_DAYS.end(),
+                        k.value
+                    ),
+                    "set how many days responses are kept (e.g. 365), or remove it to keep them",
+                );
+            }
+            n
+        });
         let prize_draw = doc.prize_draw.as_ref().map(|p| self.prize_draw(p));
         let questions = self.questions(doc);
 
@@ -215,6 +233,7 @@ impl Validator<'_> {
             intro: intro.map(|l| l.ok_or(())).transpose().ok()?,
             thanks: thanks.map(|l| l.ok_or(())).transpose().ok()?,
             population,
+            keep_days,
             prize_draw: prize_draw.transpose().ok()?,
             questions: questions?,
         })

@@ -196,6 +196,20 @@ mod tests {
         }
     }
 
+    /// `keep_days` (issue 13) joins the hash only when set: every survey
+    /// without it keeps the hash it had.
+    #[test]
+    fn keep_days_changes_the_version_only_when_set() {
+        let plain = survey_from_str(PULSE).unwrap();
+        let kept = survey_from_str(&format!("keep_days = 30\n{PULSE}")).unwrap();
+        assert_eq!(kept.keep_days, Some(30));
+        assert_ne!(VersionHash::of(&plain), VersionHash::of(&kept));
+        assert_eq!(
+            crate::core::canonical::form_with(&plain, &[]),
+            crate::core::canonical::form(&plain)
+        );
+    }
+
     #[test]
     fn hex_round_trips() {
         let h = VersionHash::of(&survey_from_str(PULSE).unwrap());

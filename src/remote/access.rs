@@ -277,6 +277,8 @@ impl View {
                 Ok(server) => self.server = Some(server),
                 Err(e) => tracing::warn!("the view cannot serve the store: {e}"),
             }
+            // The owner deletes what `keep_days` no longer keeps.
+            crate::store::keep::spawn(store, || jiff::Timestamp::now().as_millisecond());
         }
     }
 

@@ -370,3 +370,65 @@ fn delete_simulated_responses_keeps_the_real_ones() {
     assert!(!files_contain(&store, b"Robot-2-e41"));
     assert!(files_contain(&store, b"Keep-me-Alpha-8f31"));
 }
+
+/// `keep_days = 60`: a kiosk started on the store deletes what is older
+/// (and logs only the count); a delete then goes through the running
+/// kiosk, which keeps running.
+#[test]
+fn a_starting_kiosk_deletes_what_keep_days_no_longer_keeps() {
+    use crate::pty::PtyKiosk;
+    let (tmp, store) = short_store_dir("kd-");
+    let source = std::fs::read_to_string("surveys/pulssi.toml").unwrap();
+    let file = tmp.path().join("pulssi.toml");
+    std::fs::write(&file, format!("keep_days = 60\n{source}")).unwrap();
+    ok(&store, &["load", file.to_str().unwrap()]);
+    ok(
+        &store,
+        &["simulate", "--respondents", "300", "--seed", "9", "--bulk"],
+    );
+    let cut = jiff::Timestamp::now().as_millisecond() - 60 * 86_400_000;
+    let submitted = |r: &Value| {
+        r["submitted"]
+            .as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+            .as_millisecond()
+    };
+    let before = rows(&store, "pulssi");
+    let young = before.iter().filter(|r| submitted(r) >= cut).count();
+    assert!(young > 0 && young < before.len());
+
+    let kiosk = PtyKiosk::start(&store);
+    crate::support::wait_until("the kiosk applied keep_days", || {
+        let run = kioski(["export", "--survey", "pulssi", "--format", "jsonl"])
+            .store(&store)
+            .run();
+        run.code == Some(0) && run.stdout.lines().count() == young
+    });
+    assert!(rows(&store, "pulssi").iter().all(|r| submitted(r) >= cut));
+    let log = std::fs::read_to_string(store.join("kioski.log")).unwrap();
+    assert!(log.contains("keep_days"), "{log}");
+
+    let partial = rows(&store, "pulssi")
+        .iter()
+        .filter(|r| is_partial(r))
+        .count();
+    let run = ok(
+        &store,
+        &["delete", "--survey", "pulssi", "--partial", "--yes"],
+    );
+    assert!(
+        run.stdout.contains(&format!("Deleted {partial} ")),
+        "{}",
+        run.stdout
+    );
+    // Through the kiosk: it still owns the store and answers.
+    let run = kioski(["delete", "--survey", "pulssi", "--all", "--yes"])
+        .store(&store)
+        .run();
+    run.expect_code(1);
+    assert!(run.stderr.contains("shows the survey"), "{}", run.stderr);
+    assert_eq!(rows(&store, "pulssi").len(), young - partial);
+    drop(kiosk);
+}

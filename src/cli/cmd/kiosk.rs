@@ -121,6 +121,8 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
             "use a store directory with a shorter path (--store DIR), or set XDG_RUNTIME_DIR",
         )
     })?;
+    // The owner deletes what `keep_days` no longer keeps, now and daily.
+    crate::store::keep::spawn(&store, || jiff::Timestamp::now().as_millisecond());
     let id = choose_survey(&store, wanted, ctx)?;
     let version = store.shown(&id)?;
     if let Some(l) = lang.filter(|l| !version.survey.languages.contains(l)) {
