@@ -432,3 +432,29 @@ fn a_starting_kiosk_deletes_what_keep_days_no_longer_keeps() {
     assert_eq!(rows(&store, "pulssi").len(), young - partial);
     drop(kiosk);
 }
+
+/// On a terminal the delete asks: `n` (or anything but y/yes) keeps
+/// everything, `y` deletes.
+#[test]
+fn on_a_terminal_delete_asks_and_only_yes_deletes() {
+    use crate::pty::PtyKiosk;
+    let (_tmp, store) = short_store_dir("kd-");
+    notes(&store);
+    let ask = |answer: &[u8]| {
+        let mut run = PtyKiosk::builder(&store)
+            .args(["delete", "--survey", "muistio", "--partial"])
+            .start();
+        run.wait_for_text("[y/N]");
+        run.send(answer);
+        let code = run.wait_exit();
+        (code, run.text())
+    };
+    let (code, screen) = ask(b"n\r");
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("Nothing was deleted."), "{screen}");
+    assert_eq!(rows(&store, "muistio").len(), 3);
+    let (code, screen) = ask(b"y\r");
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("Deleted 1 response"), "{screen}");
+    assert_eq!(rows(&store, "muistio").len(), 2);
+}
