@@ -328,11 +328,15 @@ fn delete_through_a_running_owner_loses_no_new_answer() {
             stored
         })
     };
+    let count = || db.responses("muistio").count();
+    crate::support::wait_until("answers arrive", || count() > 10);
+    let before = count();
     let run = ok(
         &store,
         &["delete", "--survey", "muistio", "--partial", "--yes"],
     );
     assert!(run.stdout.contains("Deleted 1 "), "{}", run.stdout);
+    assert!(count() > before, "no answer arrived while the delete ran");
     stop.store(true, Ordering::SeqCst);
     let stored = writer.join().unwrap();
 

@@ -63,6 +63,11 @@ pub fn run(args: &DeleteArgs, ctx: &Context) -> Result<(), CliError> {
         .with_hint("for example `kioski delete --survey ID --simulated`"));
     }
     let access = ctx.access("delete")?;
+    // What was deleted, and the rewrite's figures, stay on record (counts
+    // only); through a kiosk, the kiosk logs them.
+    if matches!(access, crate::remote::Access::Local(_)) {
+        crate::cli::logging::to_store_dir(access.dir());
+    }
     let id = &args.survey;
     let Some(entry) = access.read().survey_entry(id)? else {
         return Err(CliError::invalid(format!("no survey `{id}` in the store."))
