@@ -91,6 +91,23 @@ pub(super) struct Sled {
     data_file: File,
 }
 
+/// sled's handles for a write, with the write gate held for as long as
+/// they are: a rewrite (`delete.rs`) waits for every write in progress
+/// and holds new ones back while it copies, so nothing written lands in
+/// the old copy after it was read. Reads never take the gate.
+pub(super) struct ForWrite<'a> {
+    sled: Arc<Sled>,
+    _gate: std::sync::RwLockReadGuard<'a, ()>,
+}
+
+impl std::ops::Deref for ForWrite<'_> {
+    type Target = Sled;
+
+    fn deref(&self) -> &Sled {
+        &self.sled
+    }
+}
+
 /// An open store. Only one process holds one at a time (see `lock`).
 ///
 /// Thread-safe: socket threads share it. Every read-modify-write of the
@@ -112,6 +129,9 @@ pub struct Store {
     broken: AtomicBool,
     /// Held across every read-modify-write.
     pub(super) writing: Mutex<()>,
+    /// Read by every write for its whole length ([`ForWrite`]); written
+    /// by a rewrite while it copies.
+    pub(super) gate: RwLock<()>,
     /// The version each survey showed when a store without `shown`
     /// records was opened (one written before they existed): kept until
     /// the first change writes them, so that a later import cannot move
@@ -173,6 +193,7 @@ impl Store {
             sled: RwLock::new(Some(Arc::new(sled))),
             broken: AtomicBool::new(false),
             writing: Mutex::new(()),
+            gate: RwLock::new(()),
             unrecorded: Mutex::new(unrecorded),
             prizes,
             cache: SurveyCache::default(),
@@ -197,7 +218,7 @@ impl Store {
 
     /// The sled handles for a write: after an I/O error, sled is opened
     /// again first (see [`Store`]), once the disk has room for it.
-    pub(super) fn sled_for_write(&self) -> Result<Arc<Sled>, StoreError> {
+    pub(super) fn sled_for_write(&self) -> Result<ForWrite<'_>, StoreError> {
         if self.broken.load(Ordering::SeqCst) {
             if let Some(e) = self.reopen() {
                 return Err(e);
@@ -207,7 +228,11 @@ impl Store {
                 return Err(StoreError::DiskFull);
             }
         }
-        self.sled()
+        let gate = self.gate.read().map_err(|_| poisoned())?;
+        Ok(ForWrite {
+            sled: self.sled()?,
+            _gate: gate,
+        })
     }
 
     /// The sled handles for a read. Reads go on through handles that a

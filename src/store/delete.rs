@@ -236,28 +236,11 @@ impl Store {
     /// [`Store::rewrite`], stopped after `stop` as a crash would (tests).
     pub(super) fn rewrite_until(&self, stop: Option<Step>) -> Result<Rewritten, StoreError> {
         let started = Instant::now();
-        let _writing = self.writing.lock().map_err(|_| poisoned())?;
-        let until = started + REWRITE_WAIT;
-        let mut slot = loop {
-            let slot = self.sled.write().map_err(|_| poisoned())?;
-            if slot.as_ref().is_none_or(|s| Arc::strong_count(s) == 1) {
-                break slot;
-            }
-            drop(slot);
-            if Instant::now() >= until {
-                return Err(StoreError::Relayed {
-                    message: "a long reading still uses the store, so it cannot be rewritten yet"
-                        .into(),
-                    hint: Some("try again in a moment".into()),
-                    store_problem: true,
-                });
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        let old = match slot.take() {
-            Some(old) => old,
-            None => Arc::new(open_again(&self.dir)?),
-        };
+        // Every write in progress ends first, and new ones wait until the
+        // new database is in place; reads go on through the old handles,
+        // which nothing changes meanwhile.
+        let _gate = self.gate.write().map_err(|_| poisoned())?;
+        let old = self.sled()?;
         let failed = |e: std::io::Error| StoreError::Write(format!("rewriting the store: {e}"));
         let db_dir = self.dir.join(rewrite::DB_DIR);
         let new_dir = self.dir.join(rewrite::NEW_DIR);
@@ -291,20 +274,40 @@ impl Store {
             Ok(records) => records,
             Err(e) => {
                 let _ = std::fs::remove_dir_all(&new_dir);
-                *slot = Some(old);
                 return Err(e);
             }
         };
         if matches!(stop, Some(Step::Copying | Step::Copied | Step::Marked)) {
-            // A crash here leaves the old store and the new copy: the
-            // old one goes on, as `recover` makes it at the next open.
-            *slot = Some(old);
+            // A crash here leaves the old store and the new copy: the old
+            // one goes on, as `recover` makes it at the next open.
             return Ok(Rewritten::default());
         }
+        // The swap: from here reads wait too, once the readings still
+        // using the old handles (a scan in progress) have ended.
+        let until = Instant::now() + REWRITE_WAIT;
+        let mut slot = loop {
+            let slot = self.sled.write().map_err(|_| poisoned())?;
+            // The slot's handle and `old`: nobody else's.
+            if slot.as_ref().is_none_or(|s| Arc::strong_count(s) <= 2) {
+                break slot;
+            }
+            drop(slot);
+            if Instant::now() >= until {
+                let _ = std::fs::remove_dir_all(&new_dir);
+                return Err(StoreError::Relayed {
+                    message: "a long reading still uses the store, so it cannot be rewritten yet"
+                        .into(),
+                    hint: Some("try again in a moment".into()),
+                    store_problem: true,
+                });
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        drop(slot.take());
+        drop(old);
         // sled's lock on its data file goes with its last handle, a moment
         // after the drop; the swap waits for it, so no thread of the old
         // database still writes while its directory goes.
-        drop(old);
         rewrite::wait_released(&db_dir.join("db"), REWRITE_WAIT).map_err(failed)?;
         if let Err(e) = rewrite::swap(&self.dir, stop) {
             tracing::warn!("the rewrite's swap failed: {e}");
