@@ -48,6 +48,7 @@ mod locations;
 mod owner;
 mod pin;
 mod pipe;
+mod prize;
 mod private;
 mod pty;
 mod races;
