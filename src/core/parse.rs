@@ -90,6 +90,7 @@ pub struct PrizeDrawDoc {
     pub text: Option<LabelDoc>,
     pub privacy: Option<LabelDoc>,
     pub fields: Option<Sp<Vec<Sp<String>>>>,
+    pub delete_after: Option<Sp<String>>,
     pub bad_keys: Vec<String>,
 }
 
@@ -118,7 +119,7 @@ const SURVEY_KEYS: [&str; 8] = [
     "prize_draw",
     "question",
 ];
-const PRIZE_DRAW_KEYS: [&str; 3] = ["text", "privacy", "fields"];
+const PRIZE_DRAW_KEYS: [&str; 4] = ["text", "privacy", "fields", "delete_after"];
 const COMMON_QUESTION_KEYS: [&str; 5] = ["id", "type", "text", "required", "show_if"];
 
 /// The keys a question of each type takes besides the common ones.
@@ -461,6 +462,7 @@ impl Parser<'_> {
                         text: self.label(t, "text", "`prize_draw.text`".into()),
                         privacy: self.label(t, "privacy", "`prize_draw.privacy`".into()),
                         fields: self.string_list(t, "fields"),
+                        delete_after: self.string(t, "delete_after"),
                         bad_keys: Vec::new(),
                     };
                     prize_draw.bad_keys = std::mem::replace(&mut self.bad, outer);

@@ -273,7 +273,7 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
             })
             .map_err(|e| vec![format!("Cannot export to {}: {e}.", path.display())])
         }
-        Action::ExportBundle(path) => bundle::export(access.read(), &[], None, now_ms(), &path)
+        Action::ExportBundle(path) => bundle::export(access.read(), &[], None, now_ms(), &path, &[])
             .map(|done| {
                 vec![format!(
                     "Wrote {} and {} to {}.",
