@@ -179,9 +179,9 @@ fn syntax_error(e: toml_span::Error, source: &str) -> Diagnostic {
         K::DuplicateKey { .. } => Some("each key may appear once in a table; remove or rename one"),
         K::DuplicateTable { .. } => Some("use [[question]] (double brackets) for each question"),
         K::RedefineAsArray => Some("use [[question]] (double brackets) for every question"),
-        K::InvalidNumber => {
-            Some("numbers are whole numbers like 5; dates and times are not used in survey files")
-        }
+        K::InvalidNumber => Some(
+            "numbers are whole numbers like 5; a date goes in quotes, e.g. delete_after = \"2026-06-30\"",
+        ),
         K::UnterminatedString => Some("close the string with the same quote it starts with"),
         K::Wanted { .. } | K::Unexpected(_) => {
             Some("survey files are TOML: `key = value` lines and [table] headers")

@@ -492,7 +492,7 @@ impl Validator<'_> {
                 _ => {
                     self.error(
                         d.span,
-                        format!("`delete_after` {} is not a date", quote(&d.value)),
+                        format!("`delete_after` is not a real date: {}", quote(&d.value)),
                         "write the last day the contacts are kept as YYYY-MM-DD, e.g. \"2026-06-30\"",
                     );
                     Err(())

@@ -113,7 +113,8 @@ fn count(args: &CountArgs, ctx: &Context) -> Result<(), CliError> {
     let access = ctx.access("prize count")?;
     let mut counts = access.prize_counts()?;
     if let Some(id) = &args.survey {
-        counts.retain(|k, _| k == id);
+        let n = counts.get(id).copied().unwrap_or(0);
+        counts = std::iter::once((id.clone(), n)).collect();
     }
     match (args.format, &args.survey) {
         (Format::Json, _) => {
