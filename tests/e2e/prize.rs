@@ -520,3 +520,62 @@ fn purging_a_migrated_store_says_where_old_bytes_may_linger() {
     let lingers = files_contain(&store.join("db"), b"Virtanen");
     eprintln!("after purge, the migrated contact lingers in sled's files: {lingers}");
 }
+
+/// The admin view's prize screen on the real binary, beside a running
+/// kiosk: the count, a draw with a typed seed that gives the winner
+/// `kioski prize draw` gives, and a purge after `y`.
+#[test]
+fn the_admin_view_draws_and_purges_beside_a_running_kiosk() {
+    let (tmp, store) = short_store_dir("kp-");
+    load(&store, tmp.path(), "arvonta", "");
+    let names: Vec<String> = (0..5).map(|i| format!("Person {i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    add_entries(&store, "arvonta", &names);
+    let out = tmp.path().join("w.txt");
+    ok(
+        &store,
+        [
+            "prize",
+            "draw",
+            "--survey",
+            "arvonta",
+            "--winners",
+            "1",
+            "--seed",
+            "joulu",
+            "--out",
+            &out.to_string_lossy(),
+        ],
+    );
+    let winner = winners(&out).remove(0);
+
+    let mut kiosk = PtyKiosk::start(&store);
+    kiosk.wait_for_text("Start ▶");
+    let mut admin = PtyKiosk::builder(&store)
+        .args(["admin"])
+        .size(100, 30)
+        .start();
+    admin.wait_for_text("p prize draw");
+    admin.send(b"p");
+    admin.wait_for_text("Prize draw of `arvonta`");
+    admin.wait_for_text("arvonta: 5");
+    admin.send(b"joulu");
+    admin.wait_for_text("Seed: joulu");
+    admin.send(keys::ENTER);
+    admin.wait_for_text(&format!("1. name: {winner}"));
+    // Ctrl-X asks, y purges.
+    admin.send(&[0x18]);
+    admin.wait_for_text("for good?");
+    admin.send(b"y");
+    admin.wait_for_text("Deleted 5 prize-draw entries");
+    assert!(!files_contain(&store, b"Person 0"));
+    let log = std::fs::read_to_string(store.join("kioski.log")).unwrap_or_default();
+    assert!(!log.contains(&winner), "the winner reached the log:\n{log}");
+    admin.send(keys::ESC);
+    admin.wait_for_text("p prize draw");
+    admin.send(b"q");
+    assert_eq!(admin.wait_exit(), 0);
+    assert!(kiosk.running());
+    kiosk.send(keys::CTRL_C);
+    assert_eq!(kiosk.wait_exit(), 0);
+}
