@@ -13,6 +13,7 @@ use super::cmd::export::ExportArgs;
 use super::cmd::kiosk::KioskArgs;
 use super::cmd::load::LoadArgs;
 use super::cmd::pin::PinArgs;
+use super::cmd::prize::PrizeArgs;
 use super::cmd::simulate::SimulateArgs;
 use super::cmd::surveys::SurveysArgs;
 use super::cmd::tally::TallyArgs;
@@ -52,4 +53,5 @@ pub enum Command {
     Pin(PinArgs),
     Delete(DeleteArgs),
     Admin(AdminArgs),
+    Prize(PrizeArgs),
 }
