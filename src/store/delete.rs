@@ -527,4 +527,75 @@ mod tests {
         }
         assert_eq!(store.responses("muistio").count(), ids.len());
     }
+
+    fn pulse_store(dir: &Path, n: usize, keep: Option<u32>) -> Store {
+        use crate::core::simulate::{Setup, respondent};
+        use rand::SeedableRng;
+        let source = include_str!("../../surveys/pulssi.toml");
+        let source = match keep {
+            Some(days) => format!("keep_days = {days}\n{source}"),
+            None => source.to_owned(),
+        };
+        let store = Store::open(dir, "test").unwrap();
+        let survey = survey_from_str(&source).unwrap();
+        let version = store.load(&survey, &source, NOW).unwrap().hash;
+        let setup = Setup {
+            survey: &survey,
+            version,
+            terminal: "t",
+            now_ms: NOW,
+            utc_offset_ms: 0,
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let all: Vec<Response> = (0..n)
+            .map(|i| respondent(&mut rng, &setup, i as f64 / n as f64))
+            .collect();
+        store.submit_many(&all).unwrap();
+        store
+    }
+
+    /// Reads go on while the rewrite copies: one finishes while
+    /// `db.new/` is still being written.
+    #[test]
+    fn reads_go_on_while_a_rewrite_copies() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(pulse_store(dir.path(), 40_000, None));
+        let rewriting = {
+            let store = store.clone();
+            std::thread::spawn(move || store.rewrite().unwrap())
+        };
+        let new = dir.path().join(rewrite::NEW_DIR);
+        while !new.exists() && !rewriting.is_finished() {
+            std::thread::yield_now();
+        }
+        assert_eq!(store.active().unwrap().as_deref(), Some("pulssi"));
+        let copying = new.exists() && !new.join(rewrite::COMPLETE).exists();
+        rewriting.join().unwrap();
+        assert!(copying, "the read waited for the whole rewrite");
+        assert_eq!(store.responses("pulssi").count(), 40_000);
+    }
+
+    #[test]
+    fn keep_days_deletes_only_what_is_older() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = pulse_store(dir.path(), 500, Some(90));
+        let cut = NOW - 90 * crate::core::retention::DAY_MS;
+        let old = store
+            .responses("pulssi")
+            .filter(|r| r.as_ref().unwrap().submitted_ms < cut)
+            .count() as u64;
+        assert!(old > 0 && old < 500);
+        assert_eq!(store.apply_keep_days(NOW).unwrap(), old);
+        assert!(
+            store
+                .responses("pulssi")
+                .all(|r| r.unwrap().submitted_ms >= cut)
+        );
+        assert_eq!(store.apply_keep_days(NOW).unwrap(), 0);
+        // A survey without the key keeps everything.
+        let dir = tempfile::tempdir().unwrap();
+        let store = pulse_store(dir.path(), 100, None);
+        assert_eq!(store.apply_keep_days(NOW + 10_000 * 86_400_000).unwrap(), 0);
+        assert_eq!(store.responses("pulssi").count(), 100);
+    }
 }
