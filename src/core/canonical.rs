@@ -22,7 +22,8 @@ use serde_json::Value as Json;
 
 use super::condition::{CmpOp, Condition, Value};
 use super::survey::{
-    ContactField, Label, Lang, PrizeDraw, Question, QuestionKind, QuestionOption, Survey,
+    ContactField, KioskRules, Label, Lang, PrizeDraw, Question, QuestionKind, QuestionOption,
+    Survey,
 };
 
 /// Bumped only if version 1's rule itself ever had to change, so that old
@@ -86,8 +87,18 @@ impl Extension {
     }
 }
 
-/// The keys added since version 1, oldest first. Empty so far.
-pub const EXTENSIONS: &[Extension] = &[];
+/// The keys added since version 1, oldest first.
+pub const EXTENSIONS: &[Extension] = &[
+    // `[kiosk] min_seconds` (issue 13), as `"kiosk": {"min_seconds": N}`
+    // when N is not the default.
+    Extension {
+        key: "kiosk",
+        at: ExtensionAt::Survey(|s| {
+            (s.kiosk != KioskRules::default())
+                .then(|| serde_json::json!({ "min_seconds": s.kiosk.min_seconds }))
+        }),
+    },
+];
 
 // ---- the frozen version 1 shapes -----------------------------------------
 

@@ -73,6 +73,9 @@ pub struct LoadOutcome {
 pub struct SurveyStats {
     pub complete: u64,
     pub partial: u64,
+    /// Of all responses, how many are flagged suspect and simulated.
+    pub suspect: u64,
+    pub simulated: u64,
     pub first_ms: Option<i64>,
     pub last_ms: Option<i64>,
 }
@@ -643,17 +646,61 @@ impl Store {
     // ---- responses --------------------------------------------------
 
     /// Checks and stores one response, and returns only once it is durable.
+    /// A complete response that repeats the previous one on its terminal
+    /// too soon is stored flagged suspect (`core::suspect`; the previous
+    /// one is looked up here, so the rule holds across restarts and for
+    /// every process that submits).
     pub fn submit(&self, response: &Response) -> Result<(), StoreError> {
+        let survey = self.survey_of(&response.version)?;
         self.check(response)?;
-        let bytes = record::encode_response(response).map_err(encode_error)?;
         let sled = self.sled_for_write()?;
-        sled.responses
-            .insert(keys::response(&response.survey, &response.id), bytes)
-            .map_err(|e| self.write_failed(e))?;
+        let min_seconds = survey.kiosk.min_seconds;
+        let mut stored = response.clone();
+        {
+            // The look-up and the insert are one step, so two submits at
+            // once cannot both miss each other.
+            let guard = (response.complete && min_seconds > 0)
+                .then(|| self.writing(&sled))
+                .transpose()?;
+            if guard.is_some() && !stored.suspect {
+                stored.suspect = self.repeats_previous(&sled, &stored, min_seconds)?;
+            }
+            let bytes = record::encode_response(&stored).map_err(encode_error)?;
+            sled.responses
+                .insert(keys::response(&stored.survey, &stored.id), bytes)
+                .map_err(|e| self.write_failed(e))?;
+        }
         self.sync_handles(&sled)?;
-        self.watchers
-            .notify(StoreEvent::Stored(Box::new(response.clone())));
+        self.watchers.notify(StoreEvent::Stored(Box::new(stored)));
         Ok(())
+    }
+
+    /// Whether `next` repeats the last complete response before it on its
+    /// terminal within `min_seconds`: a backward scan of only the responses
+    /// stored in that window (keys start with the submit time).
+    fn repeats_previous(
+        &self,
+        sled: &Sled,
+        next: &Response,
+        min_seconds: u32,
+    ) -> Result<bool, StoreError> {
+        let from = keys::responses_since(
+            &next.survey,
+            crate::core::suspect::window_start_ms(next, min_seconds),
+        );
+        let to = keys::response(&next.survey, &next.id);
+        for item in sled.responses.range(from..to).rev() {
+            let (key, value) = item.map_err(|e| self.read_failed(e))?;
+            let previous = Store::decode_response_record(&self.dir, &key, &value)?;
+            if previous.complete && previous.terminal == next.terminal {
+                return Ok(crate::core::suspect::repeats_too_soon(
+                    &previous,
+                    next,
+                    min_seconds,
+                ));
+            }
+        }
+        Ok(false)
     }
 
     /// Checks and stores many responses in one atomic batch, then makes
@@ -1526,6 +1573,78 @@ mod tests {
         let stats = store.stats("palvelupiste").unwrap();
         assert_eq!(stats.complete + stats.partial, 50);
         assert!(stats.first_ms <= stats.last_ms);
+    }
+
+    /// A complete response to pulssi on `terminal` at `ms` with `grade`.
+    fn graded(store: &Store, terminal: &str, ms: i64, grade: u8) -> Response {
+        use crate::core::answer::Answer;
+        Response {
+            id: crate::core::response::time_ordered_id(&mut rand::rng(), ms),
+            survey: "pulssi".into(),
+            version: store.latest("pulssi").unwrap().hash,
+            terminal: terminal.into(),
+            lang: crate::core::survey::Lang::Fi,
+            started_ms: ms - 2_000,
+            submitted_ms: ms,
+            complete: true,
+            answers: [("visit".to_owned(), Answer::Rating(grade))].into(),
+            simulated: false,
+            suspect: false,
+        }
+    }
+
+    fn suspects(store: &Store) -> Vec<bool> {
+        store
+            .responses("pulssi")
+            .map(|r| r.unwrap().suspect)
+            .collect()
+    }
+
+    #[test]
+    fn a_quick_repeat_of_the_same_answers_on_one_terminal_is_stored_as_suspect() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = open(&dir);
+            store
+                .load(&survey_from_str(PULSE).unwrap(), PULSE, NOW)
+                .unwrap();
+            store.submit(&graded(&store, "desk-1", NOW, 5)).unwrap();
+            store
+                .submit(&graded(&store, "desk-1", NOW + 2_000, 5))
+                .unwrap();
+            // Another terminal, and other answers, are other people.
+            store
+                .submit(&graded(&store, "desk-2", NOW + 3_000, 5))
+                .unwrap();
+            store
+                .submit(&graded(&store, "desk-1", NOW + 4_000, 4))
+                .unwrap();
+        }
+        // The rule finds the previous response in the store: it holds
+        // across a restart of the kiosk.
+        let store = open(&dir);
+        store
+            .submit(&graded(&store, "desk-1", NOW + 6_000, 4))
+            .unwrap();
+        // Ten seconds or more later is a new person.
+        store
+            .submit(&graded(&store, "desk-1", NOW + 16_000, 4))
+            .unwrap();
+        assert_eq!(suspects(&store), [false, true, false, false, true, false],);
+        assert_eq!(store.stats("pulssi").unwrap().suspect, 2);
+    }
+
+    #[test]
+    fn min_seconds_0_turns_the_suspect_rule_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let text = format!("{PULSE}\n[kiosk]\nmin_seconds = 0\n");
+        store
+            .load(&survey_from_str(&text).unwrap(), &text, NOW)
+            .unwrap();
+        store.submit(&graded(&store, "desk-1", NOW, 5)).unwrap();
+        store.submit(&graded(&store, "desk-1", NOW + 1, 5)).unwrap();
+        assert_eq!(suspects(&store), [false, false]);
     }
 
     #[test]

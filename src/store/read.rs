@@ -160,6 +160,8 @@ pub trait ReadStore {
             } else {
                 stats.partial += 1;
             }
+            stats.suspect += u64::from(r.suspect);
+            stats.simulated += u64::from(r.simulated);
             stats.first_ms = Some(
                 stats
                     .first_ms
