@@ -3,6 +3,7 @@
 
 mod args;
 mod cmd;
+pub mod confirm;
 mod error;
 mod exit;
 mod logging;

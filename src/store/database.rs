@@ -1183,6 +1183,17 @@ impl ReadStore for Store {
     fn shown_version(&self, id: &str) -> Result<Option<VersionHash>, StoreError> {
         Store::shown_version(self, id)
     }
+    /// Only a flagged response is written as format 2: a look at each
+    /// record's first byte, no decoding, stopping at the first.
+    fn holds_flagged(&self, id: &str) -> Result<bool, StoreError> {
+        for item in self.scan(id) {
+            let (_, value) = item?;
+            if value.first().is_some_and(|f| *f >= 2) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
 }
 
 /// `meta/pin_lockout`: failures (u32 LE), then the lock's end (i64 LE, 0

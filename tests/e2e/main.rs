@@ -39,6 +39,7 @@ mod bundle;
 mod crash;
 mod disk;
 mod export;
+mod flags;
 mod golden;
 mod handover;
 mod help;
