@@ -79,6 +79,15 @@ fn quick_identical_responses_at_the_kiosk_are_stored_suspect_and_left_out_of_tal
     for digit in [b"1", b"1", b"1", b"2"] {
         answer(&k, digit);
     }
+    // Through the running kiosk too.
+    let surveys = surveys_json(dir.path());
+    assert_eq!(surveys[0]["suspect"], 2, "{surveys:?}");
+    let tally = json(dir.path(), &["tally", "--format", "json"]);
+    assert_eq!(
+        (&tally["responses"], &tally["suspect"]),
+        (&2.into(), &2.into()),
+        "{tally}"
+    );
     k.send(keys::CTRL_C);
     assert_eq!(k.wait_exit(), 0);
 
