@@ -128,6 +128,10 @@ pub struct Store {
     /// Held for one whole PIN attempt (read, verify, store), so attempts
     /// from the kiosk and the socket at once are counted one by one.
     pin_attempts: Mutex<()>,
+    /// Held across a submit's suspect look-up and its insert, so two
+    /// submits at once cannot both miss each other. Its own lock, not
+    /// `writing`: a kiosk's submit never waits for a bundle import.
+    submitting: Mutex<()>,
     /// Syncs that fail as a full disk would, for tests of the recovery.
     #[cfg(test)]
     failing_syncs: std::sync::atomic::AtomicU32,
@@ -169,6 +173,7 @@ impl Store {
             cache: SurveyCache::default(),
             watchers: Watchers::default(),
             pin_attempts: Mutex::new(()),
+            submitting: Mutex::new(()),
             #[cfg(test)]
             failing_syncs: Default::default(),
             #[cfg(test)]
@@ -659,9 +664,11 @@ impl Store {
         {
             // The look-up and the insert are one step, so two submits at
             // once cannot both miss each other.
-            let guard = (response.complete && min_seconds > 0)
-                .then(|| self.writing(&sled))
-                .transpose()?;
+            let guard = (response.complete && min_seconds > 0).then(|| {
+                self.submitting
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+            });
             if guard.is_some() && !stored.suspect {
                 stored.suspect = self.repeats_previous(&sled, &stored, min_seconds)?;
             }
@@ -688,10 +695,15 @@ impl Store {
             &next.survey,
             crate::core::suspect::window_start_ms(next, min_seconds),
         );
-        let to = keys::response(&next.survey, &next.id);
+        // Up to the end of `next`'s millisecond: one stored just before it
+        // in the same millisecond may have a larger id.
+        let to = keys::responses_since(&next.survey, next.submitted_ms.saturating_add(1));
         for item in sled.responses.range(from..to).rev() {
             let (key, value) = item.map_err(|e| self.read_failed(e))?;
             let previous = Store::decode_response_record(&self.dir, &key, &value)?;
+            if previous.id == next.id || previous.submitted_ms > next.submitted_ms {
+                continue;
+            }
             if previous.complete && previous.terminal == next.terminal {
                 return Ok(crate::core::suspect::repeats_too_soon(
                     &previous,
@@ -1643,6 +1655,26 @@ mod tests {
             .unwrap();
         assert_eq!(suspects(&store), [false, true, false, false, true, false],);
         assert_eq!(store.stats("pulssi").unwrap().suspect, 2);
+    }
+
+    #[test]
+    fn of_identical_submits_at_once_only_the_first_stored_is_not_suspect() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        store
+            .load(&survey_from_str(PULSE).unwrap(), PULSE, NOW)
+            .unwrap();
+        // The same millisecond: ids in random order against the order
+        // they are stored in.
+        let all: Vec<Response> = (0..8).map(|_| graded(&store, "desk-1", NOW, 5)).collect();
+        std::thread::scope(|s| {
+            for r in &all {
+                let store = &store;
+                s.spawn(move || store.submit(r).unwrap());
+            }
+        });
+        let plain = suspects(&store).iter().filter(|s| !**s).count();
+        assert_eq!(plain, 1, "{:?}", suspects(&store));
     }
 
     #[test]
