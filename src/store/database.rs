@@ -695,9 +695,11 @@ impl Store {
             &next.survey,
             crate::core::suspect::window_start_ms(next, min_seconds),
         );
-        // Up to the end of `next`'s millisecond: one stored just before it
-        // in the same millisecond may have a larger id.
-        let to = keys::responses_since(&next.survey, next.submitted_ms.saturating_add(1));
+        // Up to the end of `next`'s millisecond (one stored just before it
+        // in the same millisecond may have a larger id), or to its own key
+        // if its id is later than its submit time.
+        let to = keys::responses_since(&next.survey, next.submitted_ms.saturating_add(1))
+            .max(keys::response(&next.survey, &next.id));
         for item in sled.responses.range(from..to).rev() {
             let (key, value) = item.map_err(|e| self.read_failed(e))?;
             let previous = Store::decode_response_record(&self.dir, &key, &value)?;

@@ -189,7 +189,7 @@ fn table(r: &TallyResult, survey: &Survey, heading: &str) -> String {
     if r.partial > 0 && !r.include_partial {
         let _ = write!(out, ", {} partial left out", r.partial);
     }
-    for flagged in flagged(r) {
+    for flagged in flagged(r, true) {
         let _ = write!(out, ", {flagged}");
     }
     if let (Some(rate), Some(pop)) = (r.response_rate, r.population) {
@@ -244,13 +244,14 @@ fn question(out: &mut String, q: &QuestionResult, survey: &Survey) {
 /// What a tally says about its flagged responses, when it has any:
 /// suspect ones left out (or counted, with --include-suspect), and how
 /// many of those counted are simulated.
-fn flagged(r: &TallyResult) -> Vec<String> {
+/// With `hint`, how to count the left-out ones.
+fn flagged(r: &TallyResult, hint: bool) -> Vec<String> {
     let mut out = Vec::new();
     if r.suspect > 0 {
-        let what = if r.include_suspect {
-            "counted"
-        } else {
-            "left out (--include-suspect counts them)"
+        let what = match (r.include_suspect, hint) {
+            (true, _) => "counted",
+            (false, true) => "left out (--include-suspect counts them)",
+            (false, false) => "left out",
         };
         out.push(format!("{} suspect {what}", r.suspect));
     }
@@ -344,7 +345,7 @@ fn markdown(r: &TallyResult, survey: &Survey, heading: Option<&str>) -> String {
     if r.partial > 0 && !r.include_partial {
         let _ = write!(out, " ({} partial left out)", r.partial);
     }
-    for flagged in flagged(r) {
+    for flagged in flagged(r, false) {
         let _ = write!(out, " ({flagged})");
     }
     if let (Some(rate), Some(pop)) = (r.response_rate, r.population) {
