@@ -702,7 +702,16 @@ impl Store {
             .max(keys::response(&next.survey, &next.id));
         for item in sled.responses.range(from..to).rev() {
             let (key, value) = item.map_err(|e| self.read_failed(e))?;
-            let previous = Store::decode_response_record(&self.dir, &key, &value)?;
+            // A record that cannot be read never keeps a response from
+            // being stored: it is passed over (and reported by the reads
+            // that need it).
+            let previous = match Store::decode_response_record(&self.dir, &key, &value) {
+                Ok(previous) => previous,
+                Err(e) => {
+                    tracing::warn!("suspect check passes over a record: {e}");
+                    continue;
+                }
+            };
             if previous.id == next.id || previous.submitted_ms > next.submitted_ms {
                 continue;
             }
@@ -1677,6 +1686,27 @@ mod tests {
         });
         let plain = suspects(&store).iter().filter(|s| !**s).count();
         assert_eq!(plain, 1, "{:?}", suspects(&store));
+    }
+
+    #[test]
+    fn a_damaged_record_in_the_window_never_keeps_a_response_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        store
+            .load(&survey_from_str(PULSE).unwrap(), PULSE, NOW)
+            .unwrap();
+        let first = graded(&store, "desk-1", NOW, 5);
+        store
+            .sled_for_write()
+            .unwrap()
+            .responses
+            .insert(keys::response("pulssi", &first.id), &[1u8, 0xff, 0xff][..])
+            .unwrap();
+        store
+            .submit(&graded(&store, "desk-1", NOW + 1_000, 5))
+            .unwrap();
+        assert!(store.has_response("pulssi", &first.id).unwrap());
+        assert_eq!(store.responses("pulssi").filter(Result::is_ok).count(), 1);
     }
 
     #[test]
