@@ -89,6 +89,10 @@ impl Extension {
 
 /// The keys added since version 1, oldest first.
 pub const EXTENSIONS: &[Extension] = &[
+    Extension {
+        key: "prize_draw_delete_after",
+        at: ExtensionAt::Survey(prize_delete_after),
+    },
     // `[kiosk] min_seconds` (issue 13), as `"kiosk": {"min_seconds": N}`
     // when N is not the default.
     Extension {
@@ -99,6 +103,12 @@ pub const EXTENSIONS: &[Extension] = &[
         }),
     },
 ];
+
+/// `[prize_draw] delete_after`, as `"YYYY-MM-DD"`, when set.
+fn prize_delete_after(s: &Survey) -> Option<Json> {
+    let day = s.prize_draw.as_ref()?.delete_after?;
+    Some(Json::String(day.to_string()))
+}
 
 // ---- the frozen version 1 shapes -----------------------------------------
 

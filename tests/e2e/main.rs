@@ -50,6 +50,7 @@ mod owner;
 mod pin;
 mod pipe;
 mod private;
+mod prize;
 mod pty;
 mod races;
 mod remote;
