@@ -191,3 +191,144 @@ fn every_option_of_a_long_list_can_be_reached_at_the_smallest_size() {
         rig.press(crossterm::event::KeyCode::Down);
     }
 }
+
+/// Every screen of [`every_screen`], plus the prize form, the screens
+/// after the last question, and the two overlays.
+fn every_screen_and_more() -> Vec<(String, Rig)> {
+    let mut out = every_screen();
+    out.push(("prize form".to_owned(), super::prize::on_the_form()));
+    let mut rig = Rig::new(desk(), Some(Lang::En), true);
+    rig.tap(Target::Start);
+    rig.finish();
+    out.push(("saving".to_owned(), rig));
+    for (name, reply) in [("thanks", Ok(())), ("failed", Err("disk full".to_owned()))] {
+        let mut rig = Rig::new(desk(), Some(Lang::En), true);
+        rig.tap(Target::Start);
+        rig.finish();
+        rig.send(Msg::Saved(reply));
+        out.push((name.to_owned(), rig));
+    }
+    let mut rig = Rig::started(Lang::En);
+    rig.wait(IDLE_MS - 2_000);
+    out.push(("countdown".to_owned(), rig));
+    let mut rig = Rig::new(desk(), Some(Lang::En), true);
+    rig.send(chord());
+    out.push(("pin prompt".to_owned(), rig));
+    out
+}
+
+/// What a screen may be tapped on, each with a text its button shows.
+fn allowed(rig: &Rig, target: Target) -> Option<String> {
+    let k = &rig.k;
+    let t = crate::ui::strings::Texts::of(k.lang);
+    if k.pin.is_some() || k.counting_down(rig.now).is_some() {
+        return None;
+    }
+    match (&k.screen, target) {
+        (Screen::Welcome { .. }, Target::Lang(l)) if k.survey.languages.contains(&l) => {
+            Some(crate::ui::strings::Texts::of(l).language.to_owned())
+        }
+        (Screen::Welcome { .. }, Target::Start) => Some(t.start.to_owned()),
+        (Screen::Question(_), Target::Lang(l)) if l != k.lang => {
+            Some(crate::ui::strings::Texts::of(l).language.to_owned())
+        }
+        (Screen::Question(_), Target::Back) => Some(t.back.to_owned()),
+        (Screen::Question(_), Target::Next) => Some(t.next.to_owned()),
+        (Screen::Question(a), Target::Item(i)) => {
+            let q = a.question(&k.survey)?;
+            if i >= crate::ui::kiosk::state::item_count(q) {
+                return None;
+            }
+            Some(match q.kind {
+                QuestionKind::Number { .. } | QuestionKind::Text { .. } => "┌".to_owned(),
+                QuestionKind::Rating { .. } => (i + 1).to_string(),
+                QuestionKind::Nps => i.to_string(),
+                QuestionKind::YesNo => [t.yes, t.no][i].to_owned(),
+                _ => format!("{} ", i + 1),
+            })
+        }
+        (Screen::Prize(form), Target::Item(i)) => {
+            let (field, _) = form.fields.get(i)?;
+            Some(t.contact[*field as usize].to_owned())
+        }
+        (Screen::Prize(_), Target::Back) => Some(t.prize_skip.to_owned()),
+        // Join's label may be cut at the smallest size; its first word shows.
+        (Screen::Prize(_), Target::Next) => t.prize_join.split(' ').next().map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// The targets a screen must offer wherever it is drawn.
+fn required(rig: &Rig) -> Vec<Target> {
+    let k = &rig.k;
+    if k.pin.is_some() || k.counting_down(rig.now).is_some() {
+        return Vec::new();
+    }
+    match &k.screen {
+        Screen::Welcome { .. } => k
+            .survey
+            .languages
+            .iter()
+            .map(|l| Target::Lang(*l))
+            .chain([Target::Start])
+            .collect(),
+        Screen::Question(a) => {
+            let focused = match a.focus {
+                crate::ui::kiosk::state::Focus::Item(i) => i,
+                _ => 0,
+            };
+            vec![Target::Item(focused), Target::Back, Target::Next]
+        }
+        Screen::Prize(form) => (0..form.fields.len())
+            .map(Target::Item)
+            .chain([Target::Back, Target::Next])
+            .collect(),
+        Screen::Saving | Screen::Thanks { .. } | Screen::Failed { .. } => Vec::new(),
+    }
+}
+
+#[test]
+fn every_screen_can_be_tapped_exactly_on_its_drawn_buttons() {
+    let sizes = [(40, 12), (60, 20), (80, 24), (120, 40), (200, 60)];
+    for (name, rig) in every_screen_and_more() {
+        for (w, h) in sizes {
+            let l = rig.layout(w, h);
+            let terminal = rig.draw(w, h);
+            let buf = terminal.backend().buffer();
+            // Every cell of the screen, grouped by what a tap there gives.
+            let mut cells: Vec<(Target, Vec<(u16, u16)>)> = Vec::new();
+            for y in 0..h {
+                for x in 0..w {
+                    let Some(target) = l.hit(x, y) else { continue };
+                    match cells.iter_mut().find(|(t, _)| *t == target) {
+                        Some((_, at)) => at.push((x, y)),
+                        None => cells.push((target, vec![(x, y)])),
+                    }
+                }
+            }
+            for target in required(&rig) {
+                assert!(
+                    cells.iter().any(|(t, _)| *t == target),
+                    "{name} {w}x{h}: {target:?} cannot be tapped"
+                );
+            }
+            for (target, at) in &cells {
+                let label = allowed(&rig, *target).unwrap_or_else(|| {
+                    panic!("{name} {w}x{h}: a tap at {:?} gives {target:?}", at[0])
+                });
+                // One solid rectangle, and the button's label drawn in it.
+                let x0 = at.iter().map(|p| p.0).min().unwrap();
+                let y0 = at.iter().map(|p| p.1).min().unwrap();
+                let x1 = at.iter().map(|p| p.0).max().unwrap();
+                let y1 = at.iter().map(|p| p.1).max().unwrap();
+                let r = Rect::new(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+                assert_eq!(at.len(), r.area() as usize, "{name} {w}x{h} {target:?}");
+                let text: String = r.positions().map(|p| buf[p].symbol().to_owned()).collect();
+                assert!(
+                    text.contains(&label),
+                    "{name} {w}x{h} {target:?}: {label:?} is not drawn in {r:?}: {text:?}"
+                );
+            }
+        }
+    }
+}
