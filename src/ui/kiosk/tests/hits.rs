@@ -9,19 +9,16 @@ fn centre(r: Rect) -> (u16, u16) {
     (r.x + r.width / 2, r.y + r.height / 2)
 }
 
-/// Every tappable rect of a layout with what a tap there should give.
-fn targets(l: &Layout) -> Vec<(Target, Rect)> {
-    let mut out: Vec<(Target, Rect)> = l
-        .langs
-        .iter()
-        .map(|(lang, r)| (Target::Lang(*lang), *r))
-        .collect();
-    out.extend(l.start.map(|r| (Target::Start, r)));
-    out.extend(l.items.iter().map(|(i, r)| (Target::Item(*i), *r)));
-    out.extend(l.field.map(|r| (Target::Item(0), r)));
-    out.extend(l.back.map(|r| (Target::Back, r)));
-    out.extend(l.next.map(|r| (Target::Next, r)));
-    out
+/// The title of a screen: the survey's, the question, the prize offer or
+/// the message.
+fn title(l: &Layout) -> Rect {
+    match l {
+        Layout::TooSmall => Rect::default(),
+        Layout::Welcome(_, w) => w.title.rect,
+        Layout::Question(_, q) => q.title.rect,
+        Layout::Prize(_, p) => p.title.rect,
+        Layout::Message(_, m) => m.text.rect,
+    }
 }
 
 /// Every screen a respondent sees on the every-type survey, plus the
@@ -70,7 +67,7 @@ fn a_tap_at_the_centre_of_a_drawn_rect_hits_it() {
     for (name, rig) in every_screen() {
         for (w, h) in SIZES {
             let l = rig.layout(w, h);
-            let targets = targets(&l);
+            let targets = l.targets();
             assert!(!targets.is_empty(), "{name} {w}x{h}");
             for (target, r) in targets {
                 assert!(r.width > 0 && r.height > 0, "{name} {w}x{h} {target:?}");
@@ -94,7 +91,8 @@ fn a_tap_on_an_option_does_what_the_hit_says() {
     for (w, h) in SIZES {
         let mut rig = Rig::started(Lang::En);
         let l = rig.layout(w, h);
-        let (_, r) = l.items.iter().find(|(i, _)| *i == 1).unwrap();
+        let q = rig.question_layout(w, h);
+        let (_, r) = q.items().iter().find(|(i, _)| *i == 1).unwrap();
         let (x, y) = centre(*r);
         let target = l.hit(x, y).unwrap();
         rig.tap(target);
@@ -105,7 +103,7 @@ fn a_tap_on_an_option_does_what_the_hit_says() {
                 ..
             }
         ));
-        let (x, y) = centre(l.next.unwrap());
+        let (x, y) = centre(q.next);
         rig.tap(l.hit(x, y).unwrap());
         assert_eq!(rig.qid(), "channels", "{w}x{h}");
     }
@@ -115,10 +113,11 @@ fn a_tap_on_an_option_does_what_the_hit_says() {
 fn taps_miss_outside_buttons_and_under_overlays() {
     let rig = Rig::started(Lang::En);
     let l = rig.layout(80, 24);
+    let q = rig.question_layout(80, 24);
     // The progress line and the question text are not buttons.
-    let (x, y) = centre(l.header.unwrap());
+    let (x, y) = centre(q.header);
     assert_eq!(l.hit(x, y), None);
-    let (x, y) = centre(l.title);
+    let (x, y) = centre(q.title.rect);
     assert_eq!(l.hit(x, y), None);
     assert_eq!(l.hit(200, 200), None);
     // Too small: nothing to hit.
@@ -127,8 +126,8 @@ fn taps_miss_outside_buttons_and_under_overlays() {
     let mut rig = Rig::started(Lang::En);
     rig.wait(IDLE_MS - 2_000);
     let l = rig.layout(80, 24);
-    assert!(l.overlay.is_some());
-    assert!(l.items.iter().all(|(_, r)| {
+    assert!(l.overlay().is_some());
+    assert!(rig.question_layout(80, 24).items().iter().all(|(_, r)| {
         let (x, y) = centre(*r);
         l.hit(x, y).is_none()
     }));
@@ -150,7 +149,7 @@ fn drawn_rects_stay_inside_the_screen_and_never_overlap() {
         for (w, h) in sizes {
             let l = rig.layout(w, h);
             let area = Rect::new(0, 0, w, h);
-            let targets = targets(&l);
+            let targets = l.targets();
             for (t, r) in &targets {
                 assert_eq!(r.intersection(area), *r, "{name} {w}x{h} {t:?} {r:?}");
             }
@@ -168,7 +167,7 @@ fn drawn_rects_stay_inside_the_screen_and_never_overlap() {
             // The text sits above the options and clear of the buttons.
             for (t, r) in &targets {
                 if matches!(t, Target::Item(_)) {
-                    assert!(!r.intersects(l.title), "{name} {w}x{h} {t:?}");
+                    assert!(!r.intersects(title(&l)), "{name} {w}x{h} {t:?}");
                 }
             }
         }
@@ -182,11 +181,10 @@ fn every_option_of_a_long_list_can_be_reached_at_the_smallest_size() {
     rig.skip_to("group");
     // Moving down scrolls the list so the focused option is drawn.
     for i in 0..5 {
-        let l = rig.layout(40, 12);
+        let items = rig.question_layout(40, 12).items().to_vec();
         assert!(
-            l.items.iter().any(|(j, _)| *j == i),
-            "option {i} is not drawn: {:?}",
-            l.items
+            items.iter().any(|(j, _)| *j == i),
+            "option {i} is not drawn: {items:?}"
         );
         rig.press(crossterm::event::KeyCode::Down);
     }
