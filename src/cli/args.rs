@@ -12,6 +12,7 @@ use super::cmd::export::ExportArgs;
 use super::cmd::kiosk::KioskArgs;
 use super::cmd::load::LoadArgs;
 use super::cmd::pin::PinArgs;
+use super::cmd::prize::PrizeArgs;
 use super::cmd::simulate::SimulateArgs;
 use super::cmd::surveys::SurveysArgs;
 use super::cmd::tally::TallyArgs;
@@ -50,4 +51,5 @@ pub enum Command {
     Bundle(BundleArgs),
     Pin(PinArgs),
     Admin(AdminArgs),
+    Prize(PrizeArgs),
 }

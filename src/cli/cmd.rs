@@ -7,6 +7,7 @@ pub mod export;
 pub mod kiosk;
 pub mod load;
 pub mod pin;
+pub mod prize;
 pub mod simulate;
 pub mod surveys;
 pub mod tally;

@@ -49,6 +49,7 @@ mod owner;
 mod pin;
 mod pipe;
 mod private;
+mod prize;
 mod pty;
 mod races;
 mod remote;

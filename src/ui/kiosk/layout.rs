@@ -600,11 +600,15 @@ fn prize(body: Rect, k: &Kiosk, fields: usize, roomy: bool) -> Option<PrizeLayou
         1
     };
     let privacy_rows = rest.height.saturating_sub(field_h * fields as u16 + 1);
-    let privacy = wrap_rows(
-        draw.privacy.get(k.lang),
-        rest.width as usize,
-        privacy_rows as usize,
-    );
+    let privacy = match draw.delete_after {
+        Some(day) => format!(
+            "{} {}",
+            draw.privacy.get(k.lang),
+            t.kept_until(&day.to_string())
+        ),
+        None => draw.privacy.get(k.lang).to_owned(),
+    };
+    let privacy = wrap_rows(&privacy, rest.width as usize, privacy_rows as usize);
     let [privacy_rect, _, list] = rest.layout(&Split::vertical([
         Length(privacy.len() as u16),
         Length(1),
