@@ -20,6 +20,7 @@ pub mod simulate;
 pub mod stats;
 pub mod suggest;
 pub mod survey;
+pub mod suspect;
 pub mod tally;
 #[cfg(test)]
 mod testdata;

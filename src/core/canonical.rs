@@ -22,7 +22,8 @@ use serde_json::Value as Json;
 
 use super::condition::{CmpOp, Condition, Value};
 use super::survey::{
-    ContactField, Label, Lang, PrizeDraw, Question, QuestionKind, QuestionOption, Survey,
+    ContactField, KioskRules, Label, Lang, PrizeDraw, Question, QuestionKind, QuestionOption,
+    Survey,
 };
 
 /// Bumped only if version 1's rule itself ever had to change, so that old
@@ -91,6 +92,15 @@ pub const EXTENSIONS: &[Extension] = &[
     Extension {
         key: "prize_draw_delete_after",
         at: ExtensionAt::Survey(prize_delete_after),
+    },
+    // `[kiosk] min_seconds` (issue 13), as `"kiosk": {"min_seconds": N}`
+    // when N is not the default.
+    Extension {
+        key: "kiosk",
+        at: ExtensionAt::Survey(|s| {
+            (s.kiosk != KioskRules::default())
+                .then(|| serde_json::json!({ "min_seconds": s.kiosk.min_seconds }))
+        }),
     },
     // Issue 13: how long responses are kept; absent means for good.
     Extension {

@@ -94,6 +94,12 @@ pub struct PrizeDrawDoc {
     pub bad_keys: Vec<String>,
 }
 
+#[derive(Clone, Debug)]
+pub struct KioskDoc {
+    pub span: Span,
+    pub min_seconds: Option<Sp<i64>>,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct SurveyDoc {
     pub id: Option<Sp<String>>,
@@ -104,13 +110,14 @@ pub struct SurveyDoc {
     pub population: Option<Sp<i64>>,
     pub keep_days: Option<Sp<i64>>,
     pub prize_draw: Option<PrizeDrawDoc>,
+    pub kiosk: Option<KioskDoc>,
     pub questions: Vec<QuestionDoc>,
     /// Whether a `question` key was present at all (even if malformed).
     pub has_question_key: bool,
     pub bad_keys: Vec<String>,
 }
 
-const SURVEY_KEYS: [&str; 9] = [
+const SURVEY_KEYS: [&str; 10] = [
     "id",
     "languages",
     "title",
@@ -119,9 +126,11 @@ const SURVEY_KEYS: [&str; 9] = [
     "population",
     "keep_days",
     "prize_draw",
+    "kiosk",
     "question",
 ];
 const PRIZE_DRAW_KEYS: [&str; 4] = ["text", "privacy", "fields", "delete_after"];
+const KIOSK_KEYS: [&str; 1] = ["min_seconds"];
 const COMMON_QUESTION_KEYS: [&str; 5] = ["id", "type", "text", "required", "show_if"];
 
 /// The keys a question of each type takes besides the common ones.
@@ -448,12 +457,14 @@ impl Parser<'_> {
             population: self.int(root, "population"),
             keep_days: self.int(root, "keep_days"),
             prize_draw: None,
+            kiosk: None,
             questions: Vec::new(),
             has_question_key: self.get(root, "question").is_some(),
             bad_keys: Vec::new(),
         };
         let prize_draw = self.get(root, "prize_draw");
         let question = self.get(root, "question");
+        let kiosk = self.get(root, "kiosk");
         if let Some(v) = prize_draw {
             match v.as_table() {
                 Some(t) => {
@@ -472,6 +483,21 @@ impl Parser<'_> {
                     doc.prize_draw = Some(prize_draw);
                 }
                 None => self.wrong_type("prize_draw", v, "a [prize_draw] table"),
+            }
+        }
+        if let Some(v) = kiosk {
+            match v.as_table() {
+                Some(t) => {
+                    self.unknown_keys(t, &KIOSK_KEYS, "[kiosk]");
+                    self.allowed = KIOSK_KEYS.to_vec();
+                    let outer = std::mem::take(&mut self.bad);
+                    doc.kiosk = Some(KioskDoc {
+                        span: span_of(v),
+                        min_seconds: self.int(t, "min_seconds"),
+                    });
+                    self.bad = outer;
+                }
+                None => self.wrong_type("kiosk", v, "a [kiosk] table"),
             }
         }
         if let Some(v) = question {

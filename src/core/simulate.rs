@@ -100,7 +100,7 @@ pub fn respondent(rng: &mut impl Rng, setup: &Setup<'_>, progress: f64) -> Respo
         submitted_ms,
         complete: complete && all_required,
         answers,
-        simulated: false,
+        simulated: true,
         suspect: false,
     }
 }

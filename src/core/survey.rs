@@ -88,7 +88,32 @@ pub struct Survey {
     /// store's owner, at start and daily); `None` keeps them.
     pub keep_days: Option<u32>,
     pub prize_draw: Option<PrizeDraw>,
+    /// How the kiosk treats this survey's respondents (`[kiosk]`).
+    pub kiosk: KioskRules,
     pub questions: Vec<Question>,
+}
+
+/// The `[kiosk]` table: how a kiosk treats this survey's respondents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KioskRules {
+    /// A complete response with the same answers as the previous complete
+    /// one on the same terminal, less than this many seconds after it, is
+    /// stored as suspect (see `core::suspect`); 0 turns the rule off.
+    pub min_seconds: u32,
+}
+
+/// `min_seconds` when the survey does not set it.
+pub const DEFAULT_MIN_SECONDS: u32 = 10;
+/// The largest `min_seconds`: an hour; more would flag honest repeat
+/// visitors at a quiet desk.
+pub const MAX_MIN_SECONDS: u32 = 3600;
+
+impl Default for KioskRules {
+    fn default() -> Self {
+        KioskRules {
+            min_seconds: DEFAULT_MIN_SECONDS,
+        }
+    }
 }
 
 /// The range `keep_days` takes: a day to ten years.

@@ -19,7 +19,8 @@
 //! total as well.
 //!
 //! Partial responses (the respondent walked away) are counted in `partial`
-//! and left out of everything else unless the tally includes them.
+//! and left out of everything else unless the tally includes them; suspect
+//! responses (`core::suspect`) likewise in `suspect`.
 
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
@@ -661,6 +662,8 @@ pub enum Folded {
     Counted,
     /// A partial response, counted in `partial` only.
     SkippedPartial,
+    /// A suspect response, counted in `suspect` only.
+    SkippedSuspect,
     /// A response to another survey: ignored.
     OtherSurvey,
     /// Submitted outside `since..until`: ignored.
@@ -690,8 +693,13 @@ struct VersionSlot {
 pub struct Tally {
     schema: Arc<Schema>,
     include_partial: bool,
+    include_suspect: bool,
     /// Responses whose answers are in the tally.
     responses: u64,
+    /// Suspect responses seen (in `responses` only with `include_suspect`).
+    suspect: u64,
+    /// Simulated responses among `responses`.
+    simulated: u64,
     /// Complete responses among them.
     complete: u64,
     /// Partial responses seen (in `responses` only with `include_partial`).
@@ -717,7 +725,10 @@ impl Tally {
             questions: schema.questions.iter().map(QState::new).collect(),
             schema,
             include_partial,
+            include_suspect: false,
             responses: 0,
+            suspect: 0,
+            simulated: 0,
             complete: 0,
             partial: 0,
             versions: Vec::new(),
@@ -746,6 +757,13 @@ impl Tally {
 
     pub fn include_partial(&self) -> bool {
         self.include_partial
+    }
+
+    /// The same tally, counting suspect responses too when `yes` (they
+    /// are left out by default).
+    pub fn including_suspect(mut self, yes: bool) -> Tally {
+        self.include_suspect = yes;
+        self
     }
 
     /// Adds one response. `survey_of_its_version` is the survey version the
@@ -791,6 +809,12 @@ impl Tally {
     }
 
     fn fold_at(&mut self, slot: usize, r: &Response) -> Folded {
+        if r.suspect {
+            self.suspect += 1;
+            if !self.include_suspect {
+                return Folded::SkippedSuspect;
+            }
+        }
         if r.complete {
             self.complete += 1;
         } else {
@@ -800,6 +824,7 @@ impl Tally {
             }
         }
         self.responses += 1;
+        self.simulated += u64::from(r.simulated);
         let version = &mut self.versions[slot];
         version.responses += 1;
         version.first_ms = version.first_ms.min(r.submitted_ms);
@@ -822,7 +847,9 @@ impl Tally {
         {
             return Err(MergeError::DifferentSurvey);
         }
-        if self.include_partial != other.include_partial {
+        if self.include_partial != other.include_partial
+            || self.include_suspect != other.include_suspect
+        {
             return Err(MergeError::DifferentOptions);
         }
         self.merge_unchecked(other);
@@ -833,6 +860,8 @@ impl Tally {
         self.responses += other.responses;
         self.complete += other.complete;
         self.partial += other.partial;
+        self.suspect += other.suspect;
+        self.simulated += other.simulated;
         for v in other.versions {
             match self.slot(v.hash) {
                 Some(i) => {
@@ -860,6 +889,9 @@ impl Tally {
             responses: self.responses,
             partial: self.partial,
             include_partial: self.include_partial,
+            suspect: self.suspect,
+            include_suspect: self.include_suspect,
+            simulated: self.simulated,
             population: self.schema.population,
             response_rate: self
                 .schema

@@ -12,8 +12,9 @@ use super::parse::{self, ConditionDoc, LabelDoc, OptionDoc, QuestionDoc, Sp, Sur
 use super::sanitize::{first_forbidden, plural, quote};
 use super::suggest::closest;
 use super::survey::{
-    ContactField, DEFAULT_MAX_LEN, KEEP_DAYS, Label, Lang, MAX_MAX_LEN, OTHER_OPTION, PrizeDraw,
-    Question, QuestionKind, QuestionOption, Survey,
+    ContactField, DEFAULT_MAX_LEN, DEFAULT_MIN_SECONDS, KEEP_DAYS, KioskRules, Label, Lang,
+    MAX_MAX_LEN, MAX_MIN_SECONDS, OTHER_OPTION, PrizeDraw, Question, QuestionKind, QuestionOption,
+    Survey,
 };
 
 /// Largest survey file accepted. Real surveys are a few kilobytes; this
@@ -111,6 +112,7 @@ fn is_blank(doc: &SurveyDoc) -> bool {
         && doc.intro.is_none()
         && !doc.has_question_key
         && doc.prize_draw.is_none()
+        && doc.kiosk.is_none()
 }
 
 struct Validator<'a> {
@@ -224,6 +226,10 @@ impl Validator<'_> {
             n
         });
         let prize_draw = doc.prize_draw.as_ref().map(|p| self.prize_draw(p));
+        let kiosk = doc
+            .kiosk
+            .as_ref()
+            .map_or(Ok(KioskRules::default()), |k| self.kiosk(k));
         let questions = self.questions(doc);
 
         Some(Survey {
@@ -235,6 +241,7 @@ impl Validator<'_> {
             population,
             keep_days,
             prize_draw: prize_draw.transpose().ok()?,
+            kiosk: kiosk.ok()?,
             questions: questions?,
         })
     }
@@ -444,6 +451,32 @@ impl Validator<'_> {
             return None;
         }
         Some(s.clone())
+    }
+
+    fn kiosk(&mut self, doc: &parse::KioskDoc) -> Result<KioskRules, ()> {
+        let mut rules = KioskRules::default();
+        if let Some(m) = &doc.min_seconds {
+            match u32::try_from(m.value)
+                .ok()
+                .filter(|n| *n <= MAX_MIN_SECONDS)
+            {
+                Some(n) => rules.min_seconds = n,
+                None => {
+                    self.error(
+                        m.span,
+                        format!(
+                            "`min_seconds` must be 0 to {MAX_MIN_SECONDS}, not {}",
+                            m.value
+                        ),
+                        format!(
+                            "the seconds within which a repeat of the same answers is flagged suspect (default {DEFAULT_MIN_SECONDS}; 0 turns it off)"
+                        ),
+                    );
+                    return Err(());
+                }
+            }
+        }
+        Ok(rules)
     }
 
     fn prize_draw(&mut self, doc: &parse::PrizeDrawDoc) -> Result<PrizeDraw, ()> {

@@ -150,6 +150,20 @@ mod tests {
         assert_ne!(form_with(&pulse, &used), form(&pulse));
     }
 
+    #[test]
+    fn kiosk_min_seconds_joins_the_hash_only_off_its_default() {
+        let pulse = survey_from_str(PULSE).unwrap();
+        let with = |n: u32| {
+            let text = format!("{PULSE}\n[kiosk]\nmin_seconds = {n}\n");
+            VersionHash::of(&survey_from_str(&text).unwrap())
+        };
+        let empty = survey_from_str(&format!("{PULSE}\n[kiosk]\n")).unwrap();
+        assert_eq!(VersionHash::of(&empty), VersionHash::of(&pulse));
+        assert_eq!(with(10), VersionHash::of(&pulse));
+        assert_ne!(with(5), VersionHash::of(&pulse));
+        assert_ne!(with(0), with(5));
+    }
+
     /// `[prize_draw] delete_after` joins the canonical form only when set:
     /// the surveys above keep their hashes, a date makes a new version,
     /// and another date another one.

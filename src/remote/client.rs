@@ -383,8 +383,8 @@ impl ReadStore for Client {
     }
 
     fn stats(&self, id: &str) -> Result<SurveyStats, StoreError> {
-        match self.ask(&Request::Stats(id.to_owned()))? {
-            Reply::Stats(s) => Ok(s.into()),
+        match self.ask(&Request::FlaggedStats(id.to_owned()))? {
+            Reply::FlaggedStats(s) => Ok(s.into()),
             other => Err(unexpected(&other)),
         }
     }

@@ -24,7 +24,7 @@ use crate::core::version::VersionHash;
 use crate::store::bundle::Imported;
 use crate::store::codec;
 use crate::store::prizes::PrizeEntryV1;
-use crate::store::record::{ResponseV1, StoredVersionV1, SurveyEntryV1};
+use crate::store::record::{ResponseV1, ResponseV2, StoredVersionV1, SurveyEntryV1};
 use crate::store::{Deleted, LoadOutcome, StoreEvent, StoredVersion, SurveyDeleted, SurveyStats};
 
 /// Changes whenever a message changes shape.
@@ -119,6 +119,9 @@ pub enum Request {
         path: PathBuf,
         now_ms: i64,
     },
+    /// `Stats` with the suspect and simulated counts, answered by
+    /// `FlaggedStats` (`Stats`'s reply is protocol 1's frozen shape).
+    FlaggedStats(String),
     /// Delete the responses of `survey` that every given filter takes,
     /// then rewrite the store so their bytes leave its files. Answered by
     /// `Deleted`.
@@ -245,6 +248,7 @@ impl Request {
             Request::PrizeEntries(_) => "prize entries",
             Request::PurgePrizes(_) => "purge prizes",
             Request::ImportWithPrizes { .. } => "import with prizes",
+            Request::FlaggedStats(_) => "flagged stats",
             Request::DeleteResponses { .. } => "delete responses",
             Request::DeleteSurvey(_) => "delete survey",
         }
@@ -285,6 +289,7 @@ pub enum Reply {
         prizes_added: u64,
         prizes_present: u64,
     },
+    FlaggedStats(StatsV2),
     Deleted(DeletedV1),
     SurveyDeleted(SurveyDeletedV1),
 }
@@ -364,6 +369,17 @@ pub struct StatsV1 {
     pub last_ms: Option<i64>,
 }
 
+/// Response counts and times of one survey, with its flagged responses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatsV2 {
+    pub complete: u64,
+    pub partial: u64,
+    pub first_ms: Option<i64>,
+    pub last_ms: Option<i64>,
+    pub suspect: u64,
+    pub simulated: u64,
+}
+
 /// What a `Load` did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoadedV1 {
@@ -387,6 +403,10 @@ pub enum EventV1 {
     Stored(Box<ResponseV1>),
     Imported,
     SurveysChanged,
+    // Added after release 0.1, at the end.
+    /// A response stored with a flag set (an unflagged one is `Stored`,
+    /// as release 0.1 sent it).
+    StoredFlagged(Box<ResponseV2>),
 }
 
 impl From<&SurveyStats> for StatsV1 {
@@ -407,6 +427,34 @@ impl From<StatsV1> for SurveyStats {
             partial: s.partial,
             first_ms: s.first_ms,
             last_ms: s.last_ms,
+            suspect: 0,
+            simulated: 0,
+        }
+    }
+}
+
+impl From<&SurveyStats> for StatsV2 {
+    fn from(s: &SurveyStats) -> Self {
+        StatsV2 {
+            complete: s.complete,
+            partial: s.partial,
+            first_ms: s.first_ms,
+            last_ms: s.last_ms,
+            suspect: s.suspect,
+            simulated: s.simulated,
+        }
+    }
+}
+
+impl From<StatsV2> for SurveyStats {
+    fn from(s: StatsV2) -> Self {
+        SurveyStats {
+            complete: s.complete,
+            partial: s.partial,
+            first_ms: s.first_ms,
+            last_ms: s.last_ms,
+            suspect: s.suspect,
+            simulated: s.simulated,
         }
     }
 }
@@ -459,6 +507,9 @@ impl EventV1 {
     /// the owner's own kiosk needs (a PIN change).
     pub fn of(e: &StoreEvent) -> Option<EventV1> {
         Some(match e {
+            StoreEvent::Stored(r) if r.simulated || r.suspect => {
+                EventV1::StoredFlagged(Box::new(r.as_ref().into()))
+            }
             StoreEvent::Stored(r) => EventV1::Stored(Box::new(r.as_ref().into())),
             StoreEvent::Imported => EventV1::Imported,
             StoreEvent::SurveysChanged => EventV1::SurveysChanged,
@@ -471,6 +522,7 @@ impl From<EventV1> for StoreEvent {
     fn from(e: EventV1) -> Self {
         match e {
             EventV1::Stored(r) => StoreEvent::Stored(Box::new((*r).into())),
+            EventV1::StoredFlagged(r) => StoreEvent::Stored(Box::new((*r).into())),
             EventV1::Imported => StoreEvent::Imported,
             EventV1::SurveysChanged => StoreEvent::SurveysChanged,
         }

@@ -393,6 +393,9 @@ fn answer(request: Request, store: &Store, owner: &Owner) -> Reply {
             .version(&VersionHash(hash))
             .map(|v| Reply::Version(v.as_ref().map(|v| Box::new(v.into())))),
         Request::Stats(id) => ReadStore::stats(store, &id).map(|s| Reply::Stats((&s).into())),
+        Request::FlaggedStats(id) => {
+            ReadStore::stats(store, &id).map(|s| Reply::FlaggedStats((&s).into()))
+        }
         // Release 0.1's clients asked for the hash; it never leaves now.
         Request::PinHash => Ok(Reply::Failed(failure(
             "this kiosk checks PIN attempts itself and never hands out the PIN hash".into(),

@@ -73,6 +73,9 @@ pub struct LoadOutcome {
 pub struct SurveyStats {
     pub complete: u64,
     pub partial: u64,
+    /// Of all responses, how many are flagged suspect and simulated.
+    pub suspect: u64,
+    pub simulated: u64,
     pub first_ms: Option<i64>,
     pub last_ms: Option<i64>,
 }
@@ -145,6 +148,10 @@ pub struct Store {
     /// Held for one whole PIN attempt (read, verify, store), so attempts
     /// from the kiosk and the socket at once are counted one by one.
     pin_attempts: Mutex<()>,
+    /// Held across a submit's suspect look-up and its insert, so two
+    /// submits at once cannot both miss each other. Its own lock, not
+    /// `writing`: a kiosk's submit never waits for a bundle import.
+    submitting: Mutex<()>,
     /// Syncs that fail as a full disk would, for tests of the recovery.
     #[cfg(test)]
     failing_syncs: std::sync::atomic::AtomicU32,
@@ -199,6 +206,7 @@ impl Store {
             cache: SurveyCache::default(),
             watchers: Watchers::default(),
             pin_attempts: Mutex::new(()),
+            submitting: Mutex::new(()),
             #[cfg(test)]
             failing_syncs: Default::default(),
             #[cfg(test)]
@@ -691,17 +699,79 @@ impl Store {
     // ---- responses --------------------------------------------------
 
     /// Checks and stores one response, and returns only once it is durable.
+    /// A complete response that repeats the previous one on its terminal
+    /// too soon is stored flagged suspect (`core::suspect`; the previous
+    /// one is looked up here, so the rule holds across restarts and for
+    /// every process that submits).
     pub fn submit(&self, response: &Response) -> Result<(), StoreError> {
+        let survey = self.survey_of(&response.version)?;
         self.check(response)?;
-        let bytes = record::encode_response(response).map_err(encode_error)?;
         let sled = self.sled_for_write()?;
-        sled.responses
-            .insert(keys::response(&response.survey, &response.id), bytes)
-            .map_err(|e| self.write_failed(e))?;
+        let min_seconds = survey.kiosk.min_seconds;
+        let mut stored = response.clone();
+        {
+            // The look-up and the insert are one step, so two submits at
+            // once cannot both miss each other.
+            let guard = (response.complete && min_seconds > 0).then(|| {
+                self.submitting
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+            });
+            if guard.is_some() && !stored.suspect {
+                stored.suspect = self.repeats_previous(&sled, &stored, min_seconds)?;
+            }
+            let bytes = record::encode_response(&stored).map_err(encode_error)?;
+            sled.responses
+                .insert(keys::response(&stored.survey, &stored.id), bytes)
+                .map_err(|e| self.write_failed(e))?;
+        }
         self.sync_handles(&sled)?;
-        self.watchers
-            .notify(StoreEvent::Stored(Box::new(response.clone())));
+        self.watchers.notify(StoreEvent::Stored(Box::new(stored)));
         Ok(())
+    }
+
+    /// Whether `next` repeats the last complete response before it on its
+    /// terminal within `min_seconds`: a backward scan of only the responses
+    /// stored in that window (keys start with the submit time).
+    fn repeats_previous(
+        &self,
+        sled: &Sled,
+        next: &Response,
+        min_seconds: u32,
+    ) -> Result<bool, StoreError> {
+        let from = keys::responses_since(
+            &next.survey,
+            crate::core::suspect::window_start_ms(next, min_seconds),
+        );
+        // Up to the end of `next`'s millisecond (one stored just before it
+        // in the same millisecond may have a larger id), or to its own key
+        // if its id is later than its submit time.
+        let to = keys::responses_since(&next.survey, next.submitted_ms.saturating_add(1))
+            .max(keys::response(&next.survey, &next.id));
+        for item in sled.responses.range(from..to).rev() {
+            let (key, value) = item.map_err(|e| self.read_failed(e))?;
+            // A record that cannot be read never keeps a response from
+            // being stored: it is passed over (and reported by the reads
+            // that need it).
+            let previous = match Store::decode_response_record(&self.dir, &key, &value) {
+                Ok(previous) => previous,
+                Err(e) => {
+                    tracing::warn!("suspect check passes over a record: {e}");
+                    continue;
+                }
+            };
+            if previous.id == next.id || previous.submitted_ms > next.submitted_ms {
+                continue;
+            }
+            if previous.complete && previous.terminal == next.terminal {
+                return Ok(crate::core::suspect::repeats_too_soon(
+                    &previous,
+                    next,
+                    min_seconds,
+                ));
+            }
+        }
+        Ok(false)
     }
 
     /// Checks and stores many responses in one atomic batch, then makes
@@ -1257,6 +1327,17 @@ impl ReadStore for Store {
     fn shown_version(&self, id: &str) -> Result<Option<VersionHash>, StoreError> {
         Store::shown_version(self, id)
     }
+    /// Only a flagged response is written as format 2: a look at each
+    /// record's first byte, no decoding, stopping at the first.
+    fn holds_flagged(&self, id: &str) -> Result<bool, StoreError> {
+        for item in self.scan(id) {
+            let (_, value) = item?;
+            if value.first().is_some_and(|f| *f >= 2) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
 }
 
 /// `meta/pin_lockout`: failures (u32 LE), then the lock's end (i64 LE, 0
@@ -1647,6 +1728,119 @@ mod tests {
         let stats = store.stats("palvelupiste").unwrap();
         assert_eq!(stats.complete + stats.partial, 50);
         assert!(stats.first_ms <= stats.last_ms);
+    }
+
+    /// A complete response to pulssi on `terminal` at `ms` with `grade`.
+    fn graded(store: &Store, terminal: &str, ms: i64, grade: u8) -> Response {
+        use crate::core::answer::Answer;
+        Response {
+            id: crate::core::response::time_ordered_id(&mut rand::rng(), ms),
+            survey: "pulssi".into(),
+            version: store.latest("pulssi").unwrap().hash,
+            terminal: terminal.into(),
+            lang: crate::core::survey::Lang::Fi,
+            started_ms: ms - 2_000,
+            submitted_ms: ms,
+            complete: true,
+            answers: [("visit".to_owned(), Answer::Rating(grade))].into(),
+            simulated: false,
+            suspect: false,
+        }
+    }
+
+    fn suspects(store: &Store) -> Vec<bool> {
+        store
+            .responses("pulssi")
+            .map(|r| r.unwrap().suspect)
+            .collect()
+    }
+
+    #[test]
+    fn a_quick_repeat_of_the_same_answers_on_one_terminal_is_stored_as_suspect() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = open(&dir);
+            store
+                .load(&survey_from_str(PULSE).unwrap(), PULSE, NOW)
+                .unwrap();
+            store.submit(&graded(&store, "desk-1", NOW, 5)).unwrap();
+            store
+                .submit(&graded(&store, "desk-1", NOW + 2_000, 5))
+                .unwrap();
+            // Another terminal, and other answers, are other people.
+            store
+                .submit(&graded(&store, "desk-2", NOW + 3_000, 5))
+                .unwrap();
+            store
+                .submit(&graded(&store, "desk-1", NOW + 4_000, 4))
+                .unwrap();
+        }
+        // The rule finds the previous response in the store: it holds
+        // across a restart of the kiosk.
+        let store = open(&dir);
+        store
+            .submit(&graded(&store, "desk-1", NOW + 6_000, 4))
+            .unwrap();
+        // Ten seconds or more later is a new person.
+        store
+            .submit(&graded(&store, "desk-1", NOW + 16_000, 4))
+            .unwrap();
+        assert_eq!(suspects(&store), [false, true, false, false, true, false],);
+        assert_eq!(store.stats("pulssi").unwrap().suspect, 2);
+    }
+
+    #[test]
+    fn of_identical_submits_at_once_only_the_first_stored_is_not_suspect() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        store
+            .load(&survey_from_str(PULSE).unwrap(), PULSE, NOW)
+            .unwrap();
+        // The same millisecond: ids in random order against the order
+        // they are stored in.
+        let all: Vec<Response> = (0..8).map(|_| graded(&store, "desk-1", NOW, 5)).collect();
+        std::thread::scope(|s| {
+            for r in &all {
+                let store = &store;
+                s.spawn(move || store.submit(r).unwrap());
+            }
+        });
+        let plain = suspects(&store).iter().filter(|s| !**s).count();
+        assert_eq!(plain, 1, "{:?}", suspects(&store));
+    }
+
+    #[test]
+    fn a_damaged_record_in_the_window_never_keeps_a_response_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        store
+            .load(&survey_from_str(PULSE).unwrap(), PULSE, NOW)
+            .unwrap();
+        let first = graded(&store, "desk-1", NOW, 5);
+        store
+            .sled_for_write()
+            .unwrap()
+            .responses
+            .insert(keys::response("pulssi", &first.id), &[1u8, 0xff, 0xff][..])
+            .unwrap();
+        store
+            .submit(&graded(&store, "desk-1", NOW + 1_000, 5))
+            .unwrap();
+        assert!(store.has_response("pulssi", &first.id).unwrap());
+        assert_eq!(store.responses("pulssi").filter(Result::is_ok).count(), 1);
+    }
+
+    #[test]
+    fn min_seconds_0_turns_the_suspect_rule_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let text = format!("{PULSE}\n[kiosk]\nmin_seconds = 0\n");
+        store
+            .load(&survey_from_str(&text).unwrap(), &text, NOW)
+            .unwrap();
+        store.submit(&graded(&store, "desk-1", NOW, 5)).unwrap();
+        store.submit(&graded(&store, "desk-1", NOW + 1, 5)).unwrap();
+        assert_eq!(suspects(&store), [false, false]);
     }
 
     #[test]

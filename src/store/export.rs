@@ -2,7 +2,8 @@
 //! JSON Lines, one row per response, streamed from the store.
 //!
 //! Columns: `id, survey, version, terminal, language, started, submitted,
-//! complete`, then per question: choice `q` (+ `q.other`), multi one 0/1
+//! complete` (then `simulated, suspect` when any response to the survey
+//! has a flag set), then per question: choice `q` (+ `q.other`), multi one 0/1
 //! column per option `q.OPTION` (+ `q.other`), ranking `q.1` … `q.PICK`,
 //! text and numbers `q`, yesno `q` as 1/0. Questions come in the order of
 //! the newest version; questions only older versions had follow.
@@ -142,6 +143,9 @@ const FIXED: [&str; 8] = [
     "complete",
 ];
 
+/// After `complete` when any response to the survey is flagged.
+const FLAGS: [&str; 2] = ["simulated", "suspect"];
+
 /// Writes every response to survey `id`; returns the number of rows.
 pub fn export(
     store: &(impl ReadStore + ?Sized),
@@ -167,6 +171,9 @@ pub fn export(
             _ => zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
         }
     };
+    // The flag columns only when the survey has flagged responses, so an
+    // export without them is what it always was.
+    let flags = store.holds_flagged(id)?;
     let row = |r: &Response| -> Vec<Cell> {
         let fixed = [
             Cell::Text(r.id.to_string()),
@@ -178,13 +185,16 @@ pub fn export(
             Cell::Text(time(r.submitted_ms)),
             Cell::Bool(r.complete),
         ];
+        let flagged = [Cell::Bool(r.simulated), Cell::Bool(r.suspect)];
         fixed
             .into_iter()
+            .chain(flagged.into_iter().filter(|_| flags))
             .chain(columns.iter().map(|c| c.cell(r)))
             .collect()
     };
     let headers: Vec<String> = FIXED
         .iter()
+        .chain(FLAGS.iter().filter(|_| flags))
         .map(|s| (*s).to_owned())
         .chain(columns.iter().map(Column::header))
         .collect();

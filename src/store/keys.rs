@@ -53,6 +53,15 @@ pub fn response(survey: &str, id: &Uuid) -> Vec<u8> {
     key
 }
 
+/// The first key a response to `survey` submitted at or after Unix
+/// millisecond `ms` can have: UUID v7 starts with its time, big-endian.
+pub fn responses_since(survey: &str, ms: i64) -> Vec<u8> {
+    let mut key = survey_prefix(survey);
+    let ms = u64::try_from(ms).unwrap_or(0).min((1 << 48) - 1);
+    key.extend_from_slice(&ms.to_be_bytes()[2..]);
+    key
+}
+
 /// The prefix shared by every response to `survey`.
 pub fn survey_prefix(survey: &str) -> Vec<u8> {
     let mut key = Vec::with_capacity(survey.len() + 17);

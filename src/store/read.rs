@@ -150,6 +150,13 @@ pub trait ReadStore {
             .collect()
     }
 
+    /// Whether any response to survey `id` is flagged simulated or
+    /// suspect (exports add the flag columns only then).
+    fn holds_flagged(&self, id: &str) -> Result<bool, StoreError> {
+        let s = self.stats(id)?;
+        Ok(s.suspect + s.simulated > 0)
+    }
+
     /// Counts and first and last submit times of survey `id`.
     fn stats(&self, id: &str) -> Result<SurveyStats, StoreError> {
         let mut stats = SurveyStats::default();
@@ -160,6 +167,8 @@ pub trait ReadStore {
             } else {
                 stats.partial += 1;
             }
+            stats.suspect += u64::from(r.suspect);
+            stats.simulated += u64::from(r.simulated);
             stats.first_ms = Some(
                 stats
                     .first_ms

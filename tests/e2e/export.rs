@@ -16,7 +16,9 @@ use crate::support::{TempDir, kioski};
 
 /// The columns `export` writes for `surveys/palvelupiste.toml`: the fixed
 /// ones, then one per question (choice with "other": two).
-const PALVELUPISTE_COLUMNS: [&str; 15] = [
+/// The columns of an export of simulated responses: they are flagged, so
+/// `simulated` and `suspect` follow `complete`.
+const PALVELUPISTE_COLUMNS: [&str; 17] = [
     "id",
     "survey",
     "version",
@@ -25,6 +27,8 @@ const PALVELUPISTE_COLUMNS: [&str; 15] = [
     "started",
     "submitted",
     "complete",
+    "simulated",
+    "suspect",
     "overall",
     "one_visit",
     "compared",
@@ -193,6 +197,7 @@ fn simulate_2000_then_export_csv_and_jsonl() {
         assert_eq!(&r[col("terminal")], "simulated");
         assert!(["fi", "sv", "en"].contains(&&r[col("language")]));
         assert!(["0", "1"].contains(&&r[col("complete")]));
+        assert_eq!(&r[col("simulated")], "1");
         assert!(r[col("started")] <= r[col("submitted")], "{r:?}");
         let overall = &r[col("overall")];
         assert!(

@@ -40,6 +40,7 @@ mod crash;
 mod delete;
 mod disk;
 mod export;
+mod flags;
 mod golden;
 mod handover;
 mod help;

@@ -182,6 +182,8 @@ fn load_surveys_and_activate_journey() {
             "latest",
             "complete",
             "partial",
+            // Shown only when some are: all of these are simulated.
+            "simulated",
             "first_response",
             "last_response",
             "active"

@@ -5,6 +5,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::cli::confirm::confirm;
 use crate::cli::out::outln;
 use crate::cli::{CliError, Context};
 use crate::core::sanitize::plural;
@@ -15,6 +16,10 @@ use crate::store::ReadStore as _;
 const BATCH: usize = 50_000;
 
 /// Store synthetic, valid responses: for demos, load tests and benchmarks.
+///
+/// Each is flagged simulated: tallies and exports say how many they hold,
+/// and `kioski delete --simulated` removes them. Into a survey that
+/// already holds real responses it asks first (or --yes).
 ///
 /// Respondents follow the survey's flow and conditions; grades lean to 4-5,
 /// a few walk away (partial responses), open answers come from a phrase
@@ -47,6 +52,11 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "NAME", default_value = "simulated", value_parser = super::kiosk::terminal_name)]
     pub terminal: String,
 
+    /// Go ahead without asking when the survey already holds real
+    /// (not simulated) responses.
+    #[arg(long)]
+    pub yes: bool,
+
     /// Print each response id once it is durable (for the crash test).
     #[arg(long, hide = true)]
     pub print_ids: bool,
@@ -55,6 +65,20 @@ pub struct SimulateArgs {
 pub fn run(args: &SimulateArgs, ctx: &Context) -> Result<(), CliError> {
     let store = ctx.open_store("simulate")?;
     let id = ctx.survey_or_active(&store, args.survey.as_deref())?;
+    if holds_real(&store, &id)?
+        && !confirm(
+            &format!(
+                "`{id}` already holds real responses; simulated ones would be stored beside them (flagged simulated). Store {}?",
+                plural(args.respondents, "simulated response")
+            ),
+            args.yes,
+        )
+        .map_err(|e| e.with_hint(format!(
+            "`{id}` holds real responses: pass --yes to add simulated ones beside them, or simulate into another store with --store"
+        )))?
+    {
+        return outln!("Nothing was stored.");
+    }
     // The version the kiosk shows: simulated respondents answer what a
     // real one would.
     let version = store.shown(&id)?;
@@ -126,4 +150,15 @@ pub fn run(args: &SimulateArgs, ctx: &Context) -> Result<(), CliError> {
     );
     result?;
     told
+}
+
+/// Whether survey `id` holds a response a person gave (one not made by
+/// `simulate`); stops at the first.
+fn holds_real(store: &crate::store::Store, id: &str) -> Result<bool, CliError> {
+    for r in store.responses(id) {
+        if !r?.simulated {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

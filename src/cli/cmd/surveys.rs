@@ -6,8 +6,9 @@ use serde::Serialize;
 use crate::cli::out::{self, outln};
 use crate::cli::{CliError, Context, local_time};
 
-/// List stored surveys: versions, response counts, first and last response,
-/// and which one the kiosk shows.
+/// List stored surveys: versions, response counts (with the suspect and
+/// simulated ones, when there are any), first and last response, and
+/// which one the kiosk shows.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  kioski surveys\n  kioski surveys --format json")]
 pub struct SurveysArgs {
@@ -38,6 +39,12 @@ struct Row {
     shown_number: usize,
     complete: u64,
     partial: u64,
+    /// Flagged responses, in the JSON only when there are any (so a store
+    /// without them lists as it always did).
+    #[serde(skip_serializing_if = "is_zero")]
+    suspect: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    simulated: u64,
     first_response: Option<String>,
     last_response: Option<String>,
     active: bool,
@@ -61,6 +68,8 @@ pub fn run(args: &SurveysArgs, ctx: &Context) -> Result<(), CliError> {
                 .map_or(0, |i| i + 1),
             complete: s.stats.complete,
             partial: s.stats.partial,
+            suspect: s.stats.suspect,
+            simulated: s.stats.simulated,
             first_response: s.stats.first_ms.map(local_time),
             last_response: s.stats.last_ms.map(local_time),
             active: s.active,
@@ -80,13 +89,20 @@ pub fn run(args: &SurveysArgs, ctx: &Context) -> Result<(), CliError> {
             outln!("hint: load one with `kioski load surveys/palvelupiste.toml`")?;
         }
         Format::Table => {
-            let header = [
-                "", "ID", "TITLE", "VERSIONS", "COMPLETE", "PARTIAL", "FIRST", "LAST",
-            ];
+            // The flag columns only when some survey has flagged responses.
+            let suspect = rows.iter().any(|r| r.suspect > 0);
+            let simulated = rows.iter().any(|r| r.simulated > 0);
+            let mut header = vec!["", "ID", "TITLE", "VERSIONS", "COMPLETE", "PARTIAL"];
+            header.extend(suspect.then_some("SUSPECT"));
+            header.extend(simulated.then_some("SIMULATED"));
+            header.extend(["FIRST", "LAST"]);
             let mut table: Vec<Vec<String>> =
                 vec![header.iter().map(|s| (*s).to_owned()).collect()];
             for r in &rows {
-                table.push(vec![
+                let mut flags = Vec::new();
+                flags.extend(suspect.then(|| r.suspect.to_string()));
+                flags.extend(simulated.then(|| r.simulated.to_string()));
+                let mut row = vec![
                     if r.active { "*".into() } else { String::new() },
                     r.id.clone(),
                     crate::core::sanitize::truncate_to_width(&r.title, 32),
@@ -98,15 +114,28 @@ pub fn run(args: &SurveysArgs, ctx: &Context) -> Result<(), CliError> {
                     },
                     r.complete.to_string(),
                     r.partial.to_string(),
+                ];
+                row.extend(flags);
+                row.extend([
                     r.first_response.clone().unwrap_or_else(|| "-".into()),
                     r.last_response.clone().unwrap_or_else(|| "-".into()),
                 ]);
+                table.push(row);
             }
             out::text(&align(&table))?;
             outln!("* active: the survey the kiosk shows")?;
+            if suspect {
+                outln!(
+                    "SUSPECT: quick repeats of the same answers on one terminal, left out of tallies unless --include-suspect"
+                )?;
+            }
         }
     }
     Ok(())
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Columns padded to their widest cell.

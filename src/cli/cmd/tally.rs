@@ -18,8 +18,10 @@ use crate::ui::term::TerminalGuard;
 /// Tally a survey's responses: counts and percentages per option, means,
 /// top-2-box, NPS, yes shares, and the newest text answers.
 ///
-/// Complete responses only, unless --include-partial. Responses to older
-/// versions count where a question's id and type still match.
+/// Complete responses only, unless --include-partial; suspect responses
+/// (quick repeats of the same answers on one terminal) are left out and
+/// counted, unless --include-suspect. Responses to older versions count
+/// where a question's id and type still match.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  kioski tally\n  kioski tally --survey palvelupiste --by group --format json\n  kioski tally --period month --since 2026-01-01"
@@ -53,6 +55,11 @@ pub struct TallyArgs {
     #[arg(long)]
     pub include_partial: bool,
 
+    /// Count suspect responses too: quick repeats of the same answers on
+    /// one terminal, flagged when stored (see `[kiosk] min_seconds`).
+    #[arg(long)]
+    pub include_suspect: bool,
+
     /// A full-screen view that follows new responses as they arrive (also
     /// while a kiosk runs on the store). Keys: ←→ question, g group by,
     /// p period, t free texts, q quit.
@@ -84,6 +91,7 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
         since_ms: args.since.as_deref().map(parse_date).transpose()?,
         until_ms: args.until.as_deref().map(parse_date).transpose()?,
         include_partial: args.include_partial,
+        include_suspect: args.include_suspect,
     };
     if args.live {
         return live(args, ctx, grouping);
@@ -181,6 +189,9 @@ fn table(r: &TallyResult, survey: &Survey, heading: &str) -> String {
     if r.partial > 0 && !r.include_partial {
         let _ = write!(out, ", {} partial left out", r.partial);
     }
+    for flagged in flagged(r, true) {
+        let _ = write!(out, ", {flagged}");
+    }
     if let (Some(rate), Some(pop)) = (r.response_rate, r.population) {
         let _ = write!(out, ", response rate {:.0} % of {pop}", rate * 100.0);
     }
@@ -230,8 +241,31 @@ fn question(out: &mut String, q: &QuestionResult, survey: &Survey) {
     }
 }
 
+/// What a tally says about its flagged responses, when it has any:
+/// suspect ones left out (or counted, with --include-suspect), and how
+/// many of those counted are simulated.
+/// With `hint`, how to count the left-out ones.
+fn flagged(r: &TallyResult, hint: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    if r.suspect > 0 {
+        let what = match (r.include_suspect, hint) {
+            (true, _) => "counted",
+            (false, true) => "left out (--include-suspect counts them)",
+            (false, false) => "left out",
+        };
+        out.push(format!("{} suspect {what}", r.suspect));
+    }
+    if r.simulated > 0 {
+        out.push(format!("{} simulated", r.simulated));
+    }
+    out
+}
+
 /// The long CSV: survey, group, period, question, type, option, count,
-/// percent, answered. The total has an empty group and period.
+/// percent, answered. The total has an empty group and period. A tally
+/// with flagged responses ends each part with rows of type
+/// `suspect_left_out` (or `suspect_counted`) and `simulated`, their count
+/// in `count`.
 fn csv(result: &crate::core::tally::GroupedResult) -> Result<String, csv::Error> {
     use crate::store::export::neutralise;
     let mut w = csv::WriterBuilder::new()
@@ -265,6 +299,26 @@ fn csv(result: &crate::core::tally::GroupedResult) -> Result<String, csv::Error>
                 ])?;
             }
         }
+        let suspect = if r.include_suspect {
+            "suspect_counted"
+        } else {
+            "suspect_left_out"
+        };
+        for (kind, count) in [(suspect, r.suspect), ("simulated", r.simulated)] {
+            if count > 0 {
+                w.write_record([
+                    neutralise(&r.survey),
+                    neutralise(group.unwrap_or("")),
+                    neutralise(period.unwrap_or("")),
+                    String::new(),
+                    kind.to_owned(),
+                    String::new(),
+                    count.to_string(),
+                    String::new(),
+                    String::new(),
+                ])?;
+            }
+        }
     }
     let bytes = w
         .into_inner()
@@ -290,6 +344,9 @@ fn markdown(r: &TallyResult, survey: &Survey, heading: Option<&str>) -> String {
     let _ = write!(out, "{}", plural(r.responses, "response"));
     if r.partial > 0 && !r.include_partial {
         let _ = write!(out, " ({} partial left out)", r.partial);
+    }
+    for flagged in flagged(r, false) {
+        let _ = write!(out, " ({flagged})");
     }
     if let (Some(rate), Some(pop)) = (r.response_rate, r.population) {
         let _ = write!(out, ", response rate {:.0} % of {pop}", rate * 100.0);

@@ -95,6 +95,8 @@ pub struct Grouping {
     /// ...and before this.
     pub until_ms: Option<i64>,
     pub include_partial: bool,
+    /// Count suspect responses too (left out by default).
+    pub include_suspect: bool,
 }
 
 impl Default for Grouping {
@@ -106,6 +108,7 @@ impl Default for Grouping {
             since_ms: None,
             until_ms: None,
             include_partial: false,
+            include_suspect: false,
         }
     }
 }
@@ -184,7 +187,8 @@ impl GroupedTally {
             }
         };
         Ok(GroupedTally {
-            empty: Tally::of_schema(schema, grouping.include_partial),
+            empty: Tally::of_schema(schema, grouping.include_partial)
+                .including_suspect(grouping.include_suspect),
             grouping,
             by,
             plans: Vec::new(),

@@ -16,6 +16,17 @@ pub struct TallyResult {
     /// Partial responses seen, whether counted or not.
     pub partial: u64,
     pub include_partial: bool,
+    /// Suspect responses seen (see `core::suspect`), counted in
+    /// `responses` only when `include_suspect`. These three keys are in
+    /// the JSON only when set, so a tally without flagged responses has
+    /// the shape it always had.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub suspect: u64,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub include_suspect: bool,
+    /// Of `responses`, how many `kioski simulate` made.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub simulated: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub population: Option<u32>,
     /// Complete responses per person invited (`population`), 0..; partial
@@ -31,6 +42,10 @@ pub struct TallyResult {
     /// answered first, each with what of it was left out.
     pub versions: Vec<VersionResult>,
     pub questions: Vec<QuestionResult>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl TallyResult {

@@ -747,6 +747,7 @@ fn grouped_known_answers() {
         since_ms: Some(1_735_862_400_000),
         until_ms: None,
         include_partial: false,
+        include_suspect: false,
     };
     let mut g = GroupedTally::new(&survey, grouping).unwrap();
     let folded: Vec<Folded> = responses.iter().map(|r| g.fold(r, &survey)).collect();
@@ -827,6 +828,7 @@ fn arb_grouping(which: usize) -> impl Strategy<Value = Grouping> {
                 since_ms: since.map(|d| NOW_MS - 366 * day_ms + d * day_ms),
                 until_ms: until.map(|d| NOW_MS - 366 * day_ms + d * day_ms),
                 include_partial,
+                include_suspect: false,
             }
         })
 }
@@ -947,5 +949,50 @@ proptest! {
         let mut merged = grouped(survey, &grouping, a);
         merged.merge(grouped(survey, &grouping, b)).unwrap();
         prop_assert_eq!(merged.results(), result);
+    }
+}
+
+#[test]
+fn suspect_responses_are_left_out_unless_asked_for_and_counted_either_way() {
+    let (survey, responses) = known();
+    let mut flagged: Vec<Response> = responses.clone();
+    // Three of the complete ones suspect, two simulated (one of them also
+    // suspect).
+    for r in flagged.iter_mut().filter(|r| r.complete).take(3) {
+        r.suspect = true;
+    }
+    flagged[2].simulated = true;
+    flagged[5].simulated = true;
+    let complete = responses.iter().filter(|r| r.complete).count() as u64;
+    let tally = |include_suspect: bool| {
+        let grouping = Grouping {
+            include_suspect,
+            ..Grouping::default()
+        };
+        let mut t = GroupedTally::new(&survey, grouping).unwrap();
+        for r in &flagged {
+            t.fold(r, &survey);
+        }
+        t.results().total
+    };
+    let without = tally(false);
+    assert_eq!(without.responses, complete - 3);
+    assert_eq!((without.suspect, without.include_suspect), (3, false));
+    assert_eq!(without.simulated, 1);
+    let with = tally(true);
+    assert_eq!(with.responses, complete);
+    assert_eq!((with.suspect, with.include_suspect), (3, true));
+    assert_eq!(with.simulated, 2);
+    let json = serde_json::to_value(&without).unwrap();
+    assert_eq!(json["suspect"], json!(3));
+    assert_eq!(json["simulated"], json!(1));
+    // A tally with no flagged responses has the shape it always had.
+    let mut plain = Tally::new(&survey);
+    for r in &responses {
+        plain.fold(r, &survey);
+    }
+    let json = serde_json::to_value(plain.results()).unwrap();
+    for key in ["suspect", "simulated", "include_suspect"] {
+        assert!(json.get(key).is_none(), "{key}");
     }
 }

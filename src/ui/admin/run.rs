@@ -49,6 +49,7 @@ pub fn survey_rows(access: &Access) -> Result<Vec<SurveyRow>, StoreError> {
             latest: s.shown.short(),
             complete: s.stats.complete,
             partial: s.stats.partial,
+            suspect: s.stats.suspect,
             last_ms: s.stats.last_ms,
             active: s.active,
             id: s.entry.id,

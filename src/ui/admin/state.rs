@@ -26,6 +26,8 @@ pub struct SurveyRow {
     pub latest: String,
     pub complete: u64,
     pub partial: u64,
+    /// Of them, flagged suspect (quick repeats on one terminal).
+    pub suspect: u64,
     /// The newest submit time the counts include.
     pub last_ms: Option<i64>,
     pub active: bool,
@@ -225,6 +227,7 @@ impl Admin {
         } else {
             row.partial += 1;
         }
+        row.suspect += u64::from(r.suspect);
         true
     }
 

@@ -29,6 +29,7 @@ fn row(id: &str, complete: u64, last_ms: Option<i64>) -> SurveyRow {
         latest: "abc".to_owned(),
         complete,
         partial: 0,
+        suspect: 0,
         last_ms,
         active: true,
     }
@@ -179,6 +180,36 @@ fn every_theme() {
         settings.set_omit_expression(true);
         settings.bind(|| insta::assert_snapshot!(format!("admin_theme_{}", scheme.name()), text));
     }
+}
+
+/// The list shows a suspect column once a survey has suspect responses,
+/// and counts an announced suspect one in it.
+#[test]
+fn the_list_counts_suspect_responses() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let text = |a: &Admin| {
+        let mut terminal = Terminal::new(TestBackend::new(100, 24)).unwrap();
+        let theme = crate::ui::theme::Theme {
+            scheme: crate::ui::theme::Scheme::Mono,
+            big_text: false,
+        };
+        terminal
+            .draw(|f| super::view::render(a, NOW, theme, f.area(), f.buffer_mut()))
+            .unwrap();
+        let buf = terminal.backend().buffer().clone();
+        buf.content.iter().map(|c| c.symbol()).collect::<String>()
+    };
+    let mut a = admin(vec![row("desk", 5, Some(NOW))]);
+    a.mode = super::state::Mode::List;
+    assert!(!text(&a).contains("SUSPECT"));
+    let mut r = response("desk", NOW + 1000, 1);
+    r.suspect = true;
+    assert!(a.accept(&r));
+    assert_eq!((a.rows[0].complete, a.rows[0].suspect), (6, 1));
+    let shown = text(&a);
+    assert!(shown.contains("SUSPECT"), "{shown}");
+    assert!(shown.contains("       6        0        1"), "{shown}");
 }
 
 fn screen_text(a: &Admin) -> String {

@@ -68,10 +68,15 @@ pub fn render(admin: &Admin, now_ms: i64, theme: Theme, area: Rect, buf: &mut Bu
     }
 
     // The survey list.
-    let header = format!(
+    // A suspect column only when some survey has suspect responses.
+    let suspect = admin.rows.iter().any(|r| r.suspect > 0);
+    let mut header = format!(
         "  {:<16} {:<28} {:>8} {:>9} {:>8}",
         "ID", "TITLE", "VERSIONS", "COMPLETE", "PARTIAL"
     );
+    if suspect {
+        header.push_str(&format!(" {:>8}", "SUSPECT"));
+    }
     buf.set_string(area.x, y, truncate_to_width(&header, w), theme.dim());
     y += 1;
     if admin.rows.is_empty() {
@@ -100,6 +105,11 @@ pub fn render(admin: &Admin, now_ms: i64, theme: Theme, area: Rect, buf: &mut Bu
             row.complete,
             row.partial,
         );
+        let line = if suspect {
+            format!("{line} {:>8}", row.suspect)
+        } else {
+            line
+        };
         let style = if i == admin.selected {
             theme.selected()
         } else {

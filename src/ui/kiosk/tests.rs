@@ -24,7 +24,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 
-use super::layout::{self, Layout, Target};
+use super::layout::{self, Answer, Layout, QuestionLayout, Target, WelcomeLayout};
 use super::msg::{Effect, Msg, Submission};
 use super::state::{Answering, Draft, Kiosk, Screen};
 use super::update::update;
@@ -236,6 +236,30 @@ impl Rig {
         layout::compute(Rect::new(0, 0, width, height), &self.k, theme, self.now)
     }
 
+    /// The question screen's layout; panics on any other screen.
+    pub fn question_layout(&self, width: u16, height: u16) -> QuestionLayout {
+        match self.layout(width, height) {
+            Layout::Question(_, q) => q,
+            other => panic!("not a question layout: {other:?}"),
+        }
+    }
+
+    /// The welcome screen's layout; panics on any other screen.
+    pub fn welcome_layout(&self, width: u16, height: u16) -> WelcomeLayout {
+        match self.layout(width, height) {
+            Layout::Welcome(_, w) => w,
+            other => panic!("not a welcome layout: {other:?}"),
+        }
+    }
+
+    /// Whether a tap somewhere on the screen gives `target`.
+    pub fn can_tap(&self, width: u16, height: u16, target: Target) -> bool {
+        self.layout(width, height)
+            .targets()
+            .iter()
+            .any(|(t, _)| *t == target)
+    }
+
     /// Draws one frame exactly as the loop does, into a test terminal.
     pub fn draw(&self, width: u16, height: u16) -> Terminal<TestBackend> {
         self.draw_with(width, height, Theme::PLAIN)
@@ -262,6 +286,14 @@ impl Rig {
     pub fn screen_text(&self, width: u16, height: u16) -> String {
         let terminal = self.draw(width, height);
         crate::ui::buffer_text(terminal.backend().buffer())
+    }
+}
+
+/// The text or number field of a question layout; panics on options.
+pub fn field_rect(q: &QuestionLayout) -> Rect {
+    match q.answer {
+        Answer::Field { field, .. } => field,
+        ref other => panic!("not a field: {other:?}"),
     }
 }
 

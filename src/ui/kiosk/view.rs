@@ -1,4 +1,5 @@
-//! Draws the kiosk from its state and the layout. Reads only.
+//! Draws the kiosk from its state and the layout: each screen from its
+//! own layout arm. Reads only.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
@@ -8,7 +9,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 use tui_big_text::{BigText, PixelSize};
 
 use super::keys;
-use super::layout::{Layout, back_label, next_label};
+use super::layout::{
+    Answer, Layout, Lines, PrizeLayout, QuestionLayout, WelcomeLayout, back_label, next_label,
+};
 use super::state::{Answering, Draft, Focus, Kiosk, PrizeForm, Screen};
 use crate::core::sanitize::{strip, truncate_to_width, width};
 use crate::core::survey::{Question, QuestionKind};
@@ -27,15 +30,14 @@ pub struct View<'a> {
 impl Widget for &View<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         buf.set_style(area, self.theme.base());
-        let l = self.layout;
-        if l.too_small {
+        let Some(chrome) = self.layout.chrome() else {
             too_small(area, buf);
             return;
-        }
+        };
         let k = self.kiosk;
         let t = Texts::of(k.lang);
         let th = self.theme;
-        if let Some(r) = l.banner {
+        if let Some(r) = chrome.banner {
             let long = width(t.demo_banner) <= r.width as usize;
             let text = if long {
                 t.demo_banner
@@ -48,16 +50,19 @@ impl Widget for &View<'_> {
                 .render(r, buf);
         }
 
-        match &k.screen {
-            Screen::Welcome { focus } => self.welcome(*focus, buf),
-            Screen::Question(a) => self.question(a, buf),
-            Screen::Prize(form) => self.prize(form, buf),
-            Screen::Saving | Screen::Failed { .. } => {
-                lines(l.title, &l.title_lines, th.question(), buf)
+        // The layout is computed for this frame's screen; another screen's
+        // arm is never drawn.
+        match (self.layout, &k.screen) {
+            (Layout::Welcome(_, l), Screen::Welcome { focus }) => self.welcome(l, *focus, buf),
+            (Layout::Question(_, l), Screen::Question(a)) => self.question(l, a, buf),
+            (Layout::Prize(_, l), Screen::Prize(form)) => self.prize(l, form, buf),
+            (Layout::Message(_, l), _) => {
+                let style = if l.thanks { th.title() } else { th.question() };
+                centred_lines(&l.text, style, buf);
             }
-            Screen::Thanks { .. } => lines(l.title, &l.title_lines, th.title(), buf),
+            _ => {}
         }
-        if let Some(r) = l.overlay {
+        if let Some(r) = chrome.overlay {
             self.overlay(r, buf);
         }
     }
@@ -94,6 +99,11 @@ fn lines(r: Rect, text: &[String], style: Style, buf: &mut Buffer) {
         .render(r, buf);
 }
 
+/// Wrapped lines, centred in their rect.
+fn centred_lines(l: &Lines, style: Style, buf: &mut Buffer) {
+    lines(l.rect, &l.lines, style, buf);
+}
+
 /// A button's style: reverse video and underline when it has the focus.
 fn button_style(th: Theme, focused: bool) -> Style {
     th.button_at(focused)
@@ -123,12 +133,13 @@ fn button(r: Rect, label: &str, style: Style, buf: &mut Buffer) {
 }
 
 impl View<'_> {
-    fn welcome(&self, focus: usize, buf: &mut Buffer) {
-        let (k, l, th) = (self.kiosk, self.layout, self.theme);
+    fn welcome(&self, l: &WelcomeLayout, focus: usize, buf: &mut Buffer) {
+        let (k, th) = (self.kiosk, self.theme);
         let t = Texts::of(k.lang);
         if l.big_title {
             let text: Vec<Line> = l
-                .title_lines
+                .title
+                .lines
                 .iter()
                 .map(|s| Line::from(s.clone()))
                 .collect();
@@ -138,19 +149,19 @@ impl View<'_> {
                 .lines(text)
                 .centered()
                 .build()
-                .render(l.title, buf);
+                .render(l.title.rect, buf);
         } else {
-            lines(l.title, &l.title_lines, th.title(), buf);
+            centred_lines(&l.title, th.title(), buf);
         }
-        lines(l.intro, &l.intro_lines, th.text(), buf);
+        if let Some(intro) = &l.intro {
+            centred_lines(intro, th.text(), buf);
+        }
         for (i, (lang, r)) in l.langs.iter().enumerate() {
             let style = th.choice(*lang == k.lang, focus == i, th.button());
             button(*r, Texts::of(*lang).language, style, buf);
         }
-        if let Some(r) = l.start {
-            let style = button_style(th, focus == l.langs.len());
-            button(r, &format!("{} ▶", t.start), style, buf);
-        }
+        let style = button_style(th, focus == l.langs.len());
+        button(l.start, &format!("{} ▶", t.start), style, buf);
         if let Some(r) = l.footer {
             // Drawn from the key table the welcome screen's keys go by.
             let table = keys::welcome(&k.survey.languages, t);
@@ -162,8 +173,8 @@ impl View<'_> {
         }
     }
 
-    fn question(&self, a: &Answering, buf: &mut Buffer) {
-        let (k, l, th) = (self.kiosk, self.layout, self.theme);
+    fn question(&self, l: &QuestionLayout, a: &Answering, buf: &mut Buffer) {
+        let (k, th) = (self.kiosk, self.theme);
         let t = Texts::of(k.lang);
         let Some(q) = a.question(&k.survey) else {
             return;
@@ -171,20 +182,21 @@ impl View<'_> {
         let Some(draft) = a.draft(&k.survey) else {
             return;
         };
-        if let Some(r) = l.header {
-            let p = a.walk.progress(&k.survey);
-            let label = format!("{} / {}  ", p.position, p.total);
-            let bar_w = (r.width as usize).saturating_sub(width(&label));
-            let filled = bar_w * p.position / p.total.max(1);
-            let bar = format!("{}{}", "█".repeat(filled), "░".repeat(bar_w - filled));
-            Paragraph::new(Line::from(vec![
-                Span::styled(label, th.question()),
-                Span::styled(bar, th.gauge()),
-            ]))
-            .render(r, buf);
-        }
+        // The progress line.
+        let r = l.header;
+        let p = a.walk.progress(&k.survey);
+        let label = format!("{} / {}  ", p.position, p.total);
+        let bar_w = (r.width as usize).saturating_sub(width(&label));
+        let filled = bar_w * p.position / p.total.max(1);
+        let bar = format!("{}{}", "█".repeat(filled), "░".repeat(bar_w - filled));
+        Paragraph::new(Line::from(vec![
+            Span::styled(label, th.question()),
+            Span::styled(bar, th.gauge()),
+        ]))
+        .render(r, buf);
         let text: Vec<Line> = l
-            .title_lines
+            .title
+            .lines
             .iter()
             .map(|s| Line::from(s.clone()))
             .collect();
@@ -194,42 +206,43 @@ impl View<'_> {
                 .style(th.question())
                 .lines(text)
                 .build()
-                .render(l.title, buf);
+                .render(l.title.rect, buf);
         } else {
             Paragraph::new(text)
                 .style(th.question())
-                .render(l.title, buf);
+                .render(l.title.rect, buf);
         }
 
-        for &(i, r) in &l.items {
-            self.item(q, draft, i, r, a.focus == Focus::Item(i), buf);
+        let (items, tall, labels): (&[(usize, Rect)], bool, Option<Rect>) = match &l.answer {
+            Answer::List { items, tall } => (items, *tall, None),
+            Answer::Row { items, labels } => (items, false, *labels),
+            Answer::Field { field, labels } => {
+                self.field(q, draft, *field, buf);
+                (&[], false, *labels)
+            }
+        };
+        for &(i, r) in items {
+            self.item(q, draft, (i, r), tall, a.focus == Focus::Item(i), buf);
         }
-        if let Some(r) = l.field {
-            self.field(q, draft, r, buf);
-        }
-        if let Some(r) = l.labels {
+        if let Some(r) = labels {
             self.labels(q, draft, r, buf);
         }
-        if let Some(r) = l.notice {
-            let (text, style) = match &a.notice {
-                Some(n) => (n.clone(), th.notice()),
-                // A number being typed, until it is chosen.
-                None => match a.typed {
-                    Some(typed) => (format!("{} …", typed.number), th.dim()),
-                    None => (hint(q, t, r.width as usize), th.dim()),
-                },
-            };
-            Paragraph::new(truncate_to_width(&text, r.width as usize))
-                .style(style)
-                .render(r, buf);
-        }
+        // Why Next did nothing, or a hint.
+        let r = l.notice;
+        let (text, style) = match &a.notice {
+            Some(n) => (n.clone(), th.notice()),
+            // A number being typed, until it is chosen.
+            None => match a.typed {
+                Some(typed) => (format!("{} …", typed.number), th.dim()),
+                None => (hint(q, t, r.width as usize), th.dim()),
+            },
+        };
+        Paragraph::new(truncate_to_width(&text, r.width as usize))
+            .style(style)
+            .render(r, buf);
         let focus_style = |f: Focus| button_style(th, a.focus == f);
-        if let Some(r) = l.back {
-            button(r, &back_label(t), focus_style(Focus::Back), buf);
-        }
-        if let Some(r) = l.next {
-            button(r, &next_label(t), focus_style(Focus::Next), buf);
-        }
+        button(l.back, &back_label(t), focus_style(Focus::Back), buf);
+        button(l.next, &next_label(t), focus_style(Focus::Next), buf);
         // The other languages, tappable (F2 does the same).
         for (lang, r) in &l.langs {
             button(*r, Texts::of(*lang).language, th.button(), buf);
@@ -244,16 +257,17 @@ impl View<'_> {
         }
     }
 
+    /// Option or grade `i` in `r`; a `tall` option is a bordered box.
     fn item(
         &self,
         q: &Question,
         draft: &Draft,
-        i: usize,
-        r: Rect,
+        (i, r): (usize, Rect),
+        tall: bool,
         focused: bool,
         buf: &mut Buffer,
     ) {
-        let (k, l, th) = (self.kiosk, self.layout, self.theme);
+        let (k, th) = (self.kiosk, self.theme);
         let t = Texts::of(k.lang);
         let options = q.kind.options();
         let label = |i: usize| -> String {
@@ -316,7 +330,7 @@ impl View<'_> {
             return;
         }
         let marker = if focused { "▶ " } else { "  " };
-        let inner = if l.tall_items {
+        let inner = if tall {
             let block = Block::default().borders(Borders::ALL).border_style(style);
             let inner = block.inner(r);
             block.render(r, buf);
@@ -433,17 +447,20 @@ impl View<'_> {
         }
     }
 
-    fn prize(&self, form: &PrizeForm, buf: &mut Buffer) {
-        let (k, l, th) = (self.kiosk, self.layout, self.theme);
+    fn prize(&self, l: &PrizeLayout, form: &PrizeForm, buf: &mut Buffer) {
+        let (k, th) = (self.kiosk, self.theme);
         let t = Texts::of(k.lang);
-        lines(l.title, &l.title_lines, th.title(), buf);
+        centred_lines(&l.title, th.title(), buf);
         let privacy: Vec<Line> = l
-            .intro_lines
+            .privacy
+            .lines
             .iter()
             .map(|s| Line::from(s.clone()))
             .collect();
-        Paragraph::new(privacy).style(th.dim()).render(l.intro, buf);
-        for &(i, r) in &l.items {
+        Paragraph::new(privacy)
+            .style(th.dim())
+            .render(l.privacy.rect, buf);
+        for &(i, r) in &l.fields {
             let Some((field, text)) = form.fields.get(i) else {
                 continue;
             };
@@ -471,23 +488,19 @@ impl View<'_> {
                     .render(r, buf);
             }
         }
-        if let (Some(r), Some(notice)) = (l.notice, &form.notice) {
-            Paragraph::new(truncate_to_width(notice, r.width as usize))
+        if let Some(notice) = &form.notice {
+            Paragraph::new(truncate_to_width(notice, l.notice.width as usize))
                 .style(th.notice())
-                .render(r, buf);
+                .render(l.notice, buf);
         }
         let style = |f: usize| button_style(th, form.focus == f);
-        if let Some(r) = l.back {
-            button(r, t.prize_skip, style(form.skip_focus()), buf);
-        }
-        if let Some(r) = l.next {
-            button(
-                r,
-                &format!("{} ▶", t.prize_join),
-                style(form.join_focus()),
-                buf,
-            );
-        }
+        button(l.skip, t.prize_skip, style(form.skip_focus()), buf);
+        button(
+            l.join,
+            &format!("{} ▶", t.prize_join),
+            style(form.join_focus()),
+            buf,
+        );
     }
 
     fn overlay(&self, r: Rect, buf: &mut Buffer) {

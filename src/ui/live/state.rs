@@ -191,7 +191,9 @@ impl Live {
         let g = self.tally.grouping();
         let in_range = g.since_ms.is_none_or(|t| response.submitted_ms >= t)
             && g.until_ms.is_none_or(|t| response.submitted_ms < t);
-        if in_range && (response.complete || g.include_partial) {
+        let counted =
+            (response.complete || g.include_partial) && (!response.suspect || g.include_suspect);
+        if in_range && counted {
             let hour = (response.submitted_ms + self.utc_offset_ms).div_euclid(HOUR_MS);
             let h = self.hours.entry(hour).or_insert_with(|| Hour {
                 n: 0,

@@ -117,6 +117,17 @@ pub fn render(live: &Live, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buff
             }
         ));
     }
+    if result.suspect > 0 {
+        counts.push_str(&format!(
+            " · {} suspect {}",
+            result.suspect,
+            if result.include_suspect {
+                "counted"
+            } else {
+                "left out"
+            }
+        ));
+    }
     if let (Some(rate), Some(pop)) = (result.response_rate, result.population) {
         counts.push_str(&format!(" · {:.0} % of {pop}", rate * 100.0));
     }

@@ -188,10 +188,12 @@ fn the_language_switches_on_a_question_by_key_and_by_tap() {
             ..
         }
     ));
-    let layout = rig.layout(80, 24);
-    let (lang, r) = layout.langs[0];
+    let (lang, r) = rig.question_layout(80, 24).langs[0];
     assert_eq!(lang, Lang::Fi, "the other language is offered");
-    assert_eq!(layout.hit(r.x, r.y), Some(Target::Lang(Lang::Fi)));
+    assert_eq!(
+        rig.layout(80, 24).hit(r.x, r.y),
+        Some(Target::Lang(Lang::Fi))
+    );
     rig.tap(Target::Lang(Lang::Fi));
     assert_eq!(rig.k.lang, Lang::Fi);
 }
@@ -200,7 +202,7 @@ fn the_language_switches_on_a_question_by_key_and_by_tap() {
 fn back_on_the_first_question_returns_to_the_welcome_screen_and_keeps_the_answer() {
     let mut rig = Rig::started(Lang::En);
     rig.press(KeyCode::Char('2'));
-    assert!(rig.layout(80, 24).back.is_some(), "Back is drawn");
+    assert!(rig.can_tap(80, 24, Target::Back), "Back is drawn");
     rig.press(KeyCode::PageUp);
     assert!(matches!(rig.k.screen, Screen::Welcome { .. }));
     assert!(!rig.k.is_idle(), "a respondent is still there");

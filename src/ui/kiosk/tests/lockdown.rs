@@ -107,7 +107,7 @@ fn the_chord_opens_the_pin_prompt_and_esc_closes_it() {
     rig.tap(Target::Item(0));
     assert!(rig.send(chord()).is_empty());
     assert_eq!(rig.k.pin, Some(PinPrompt::default()));
-    assert!(rig.layout(80, 24).overlay.is_some());
+    assert!(rig.layout(80, 24).overlay().is_some());
     // Keys go to the prompt, not to the question beneath.
     rig.press(KeyCode::Char('2'));
     assert!(matches!(

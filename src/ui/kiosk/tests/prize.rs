@@ -18,7 +18,7 @@ fn promise() -> Arc<Survey> {
 }
 
 /// A rig on the prize form: survey answered, response stored.
-fn on_the_form() -> Rig {
+pub(super) fn on_the_form() -> Rig {
     let mut rig = Rig::new(promise(), Some(Lang::En), true);
     rig.press(KeyCode::Enter);
     let effects = rig.finish();

@@ -317,10 +317,10 @@ fn failed_screen() {
 fn too_small() {
     let rig = at(Lang::En, "channels");
     for (w, h) in [(39, 12), (40, 11), (20, 5)] {
-        assert!(rig.layout(w, h).too_small, "{w}x{h}");
+        assert_eq!(rig.layout(w, h), Layout::TooSmall, "{w}x{h}");
         snap(&format!("too_small_{w}x{h}"), &rig, w, h);
     }
-    assert!(!rig.layout(40, 12).too_small);
+    assert_ne!(rig.layout(40, 12), Layout::TooSmall);
 }
 
 // --- Selection without colour, cell by cell -----------------------------
@@ -335,9 +335,9 @@ fn none_have(buf: &Buffer, r: Rect, m: Modifier) -> bool {
     r.positions().all(|p| !buf[p].modifier.contains(m))
 }
 
-fn item_rect(layout: &Layout, i: usize) -> Rect {
+fn item_rect(layout: &QuestionLayout, i: usize) -> Rect {
     layout
-        .items
+        .items()
         .iter()
         .find(|(j, _)| *j == i)
         .map(|(_, r)| *r)
@@ -356,7 +356,7 @@ fn chosen_option_is_reverse_video_in_every_cell() {
         // Focus moves off the options, so only the choice is marked.
         rig.press(KeyCode::Tab);
         assert_eq!(rig.answering().focus, Focus::Next);
-        let layout = rig.layout(w, h);
+        let layout = rig.question_layout(w, h);
         let terminal = rig.draw(w, h);
         let buf = terminal.backend().buffer();
         let picked = item_rect(&layout, 1);
@@ -367,7 +367,7 @@ fn chosen_option_is_reverse_video_in_every_cell() {
         }
         assert!(row_text(buf, picked).contains("(•)"), "{w}x{h}");
         // The focused Next button is reverse video and underlined too.
-        let next = layout.next.unwrap();
+        let next = layout.next;
         assert!(all_have(buf, next, Modifier::REVERSED), "{w}x{h}");
         assert!(all_have(buf, next, Modifier::UNDERLINED), "{w}x{h}");
     }
@@ -378,7 +378,7 @@ fn focused_item_is_marked_and_underlined() {
     for (w, h) in SIZES {
         let mut rig = Rig::started(Lang::Fi);
         rig.press(KeyCode::Down);
-        let layout = rig.layout(w, h);
+        let layout = rig.question_layout(w, h);
         let terminal = rig.draw(w, h);
         let buf = terminal.backend().buffer();
         let focused = item_rect(&layout, 1);
@@ -398,7 +398,7 @@ fn chosen_grade_is_reverse_video_in_every_cell() {
         let mut rig = at(Lang::En, "overall");
         rig.press(KeyCode::Char('4'));
         rig.press(KeyCode::Tab);
-        let layout = rig.layout(w, h);
+        let layout = rig.question_layout(w, h);
         let terminal = rig.draw(w, h);
         let buf = terminal.backend().buffer();
         assert!(
@@ -419,7 +419,7 @@ fn multi_and_ranking_choices_are_reverse_video() {
     rig.tap(Target::Item(2));
     rig.press(KeyCode::Tab);
     for (w, h) in SIZES {
-        let layout = rig.layout(w, h);
+        let layout = rig.question_layout(w, h);
         let terminal = rig.draw(w, h);
         let buf = terminal.backend().buffer();
         for (i, on) in [(0, true), (1, false), (2, true), (3, false)] {
@@ -431,7 +431,7 @@ fn multi_and_ranking_choices_are_reverse_video() {
     rig.tap(Target::Next);
     rig.tap(Target::Item(2));
     rig.press(KeyCode::Tab);
-    let layout = rig.layout(80, 24);
+    let layout = rig.question_layout(80, 24);
     let terminal = rig.draw(80, 24);
     let buf = terminal.backend().buffer();
     assert!(all_have(buf, item_rect(&layout, 2), Modifier::REVERSED));
@@ -443,7 +443,7 @@ fn multi_and_ranking_choices_are_reverse_video() {
 fn welcome_language_in_use_is_reverse_video() {
     let rig = Rig::new(desk(), Some(Lang::Sv), true);
     for (w, h) in SIZES {
-        let layout = rig.layout(w, h);
+        let layout = rig.welcome_layout(w, h);
         let terminal = rig.draw(w, h);
         let buf = terminal.backend().buffer();
         for (lang, r) in &layout.langs {
@@ -459,10 +459,10 @@ fn text_cursor_cell_is_reverse_video() {
     rig.type_text("abcdef");
     rig.presses(&[KeyCode::Left, KeyCode::Left]);
     for (w, h) in SIZES {
-        let layout = rig.layout(w, h);
+        let layout = rig.question_layout(w, h);
         let terminal = rig.draw(w, h);
         let buf = terminal.backend().buffer();
-        let field = layout.field.unwrap();
+        let field = field_rect(&layout);
         let reversed: Vec<String> = field
             .positions()
             .filter(|p| buf[*p].modifier.contains(Modifier::REVERSED))
@@ -528,10 +528,10 @@ fn text_cursor_stays_in_view_after_home() {
     rig.skip_to("improve");
     rig.type_text(&"pitkä jono ja hidas palvelu ".repeat(8));
     rig.press(KeyCode::Home);
-    let layout = rig.layout(40, 12);
+    let layout = rig.question_layout(40, 12);
     let terminal = rig.draw(40, 12);
     let buf = terminal.backend().buffer();
-    let field = layout.field.unwrap();
+    let field = field_rect(&layout);
     let cursor: Vec<String> = field
         .positions()
         .filter(|p| buf[*p].modifier.contains(Modifier::REVERSED))

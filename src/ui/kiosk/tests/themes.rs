@@ -67,7 +67,7 @@ fn colour_themes_paint_every_cell_of_every_screen() {
     pin.type_text("12");
     let mut idle = question();
     idle.wait(IDLE_MS - 5_000);
-    assert!(idle.layout(80, 24).overlay.is_some() && pin.layout(80, 24).overlay.is_some());
+    assert!(idle.layout(80, 24).overlay().is_some() && pin.layout(80, 24).overlay().is_some());
     let rigs = [
         ("welcome", welcome()),
         ("question", question()),

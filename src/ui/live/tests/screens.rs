@@ -271,3 +271,21 @@ fn every_theme() {
         settings.bind(|| insta::assert_snapshot!(format!("live_theme_{}", scheme.name()), text));
     }
 }
+
+#[test]
+fn the_header_counts_suspect_responses_left_out() {
+    let survey = desk();
+    let mut responses = simulated(&survey, 5, 20, 0);
+    for r in responses.iter_mut().filter(|r| r.complete).take(3) {
+        r.suspect = true;
+    }
+    let live = scanned(&survey, grouping(0), 0, &responses);
+    let text = screen_text(&live, 120, 30);
+    assert!(text.contains("3 suspect left out"), "{text}");
+    let with = Grouping {
+        include_suspect: true,
+        ..grouping(0)
+    };
+    let live = scanned(&survey, with, 0, &responses);
+    assert!(screen_text(&live, 120, 30).contains("3 suspect counted"));
+}
