@@ -462,3 +462,25 @@ fn on_a_terminal_delete_asks_and_only_yes_deletes() {
     assert!(screen.contains("Deleted 1 response"), "{screen}");
     assert_eq!(rows(&store, "muistio").len(), 2);
 }
+
+/// `simulate` flags what it makes, so `delete --simulated` takes all of
+/// it and nothing else.
+#[test]
+fn delete_simulated_takes_what_simulate_made() {
+    let (_tmp, store) = short_store_dir("kd-");
+    notes(&store);
+    fill(&store, "pulssi", 120, 4);
+    let run = ok(
+        &store,
+        &["delete", "--survey", "pulssi", "--simulated", "--yes"],
+    );
+    assert!(run.stdout.contains("simulated: 120"), "{}", run.stdout);
+    assert!(run.stdout.contains("Deleted 120 "), "{}", run.stdout);
+    assert!(rows(&store, "pulssi").is_empty());
+    let run = ok(
+        &store,
+        &["delete", "--survey", "muistio", "--simulated", "--yes"],
+    );
+    assert!(run.stdout.contains("Nothing to delete."), "{}", run.stdout);
+    assert_eq!(rows(&store, "muistio").len(), 3);
+}
