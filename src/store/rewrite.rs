@@ -80,6 +80,7 @@ pub fn recover(dir: &Path) -> io::Result<Recovered> {
     if !db.exists() && old.exists() {
         if new.join(COMPLETE).exists() {
             std::fs::rename(&new, &db)?;
+            std::fs::remove_file(db.join(COMPLETE))?;
             done = Recovered::FinishedNew;
         } else {
             std::fs::rename(&old, &db)?;
@@ -222,4 +223,51 @@ pub fn size_of(dir: &Path) -> u64 {
             _ => e.metadata().map_or(0, |m| m.len()),
         })
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Makes the named database directories, each holding a file that
+    /// says which it is; `marked` puts the marker in `db.new/`.
+    fn layout(dirs: &[&str], marked: bool) -> tempfile::TempDir {
+        let tmp = tempfile::tempdir().unwrap();
+        for d in dirs {
+            std::fs::create_dir(tmp.path().join(d)).unwrap();
+            std::fs::write(tmp.path().join(d).join("which"), d).unwrap();
+        }
+        if marked {
+            std::fs::write(tmp.path().join(NEW_DIR).join(COMPLETE), "").unwrap();
+        }
+        tmp
+    }
+
+    fn which(dir: &Path) -> String {
+        std::fs::read_to_string(dir.join(DB_DIR).join("which")).unwrap()
+    }
+
+    fn only_db(dir: &Path) -> bool {
+        dir.join(DB_DIR).exists() && !dir.join(NEW_DIR).exists() && !dir.join(OLD_DIR).exists()
+    }
+
+    #[test]
+    fn recover_follows_its_table() {
+        let cases: [(&[&str], bool, Recovered, &str); 5] = [
+            (&[DB_DIR], false, Recovered::Nothing, DB_DIR),
+            (&[DB_DIR, NEW_DIR], true, Recovered::KeptOld, DB_DIR),
+            (&[OLD_DIR, NEW_DIR], true, Recovered::FinishedNew, NEW_DIR),
+            (&[OLD_DIR, NEW_DIR], false, Recovered::KeptOld, OLD_DIR),
+            (&[DB_DIR, OLD_DIR], false, Recovered::RemovedOld, DB_DIR),
+        ];
+        for (dirs, marked, done, kept) in cases {
+            let tmp = layout(dirs, marked);
+            assert_eq!(recover(tmp.path()).unwrap(), done, "{dirs:?}");
+            assert!(only_db(tmp.path()), "{dirs:?}");
+            assert_eq!(which(tmp.path()), kept, "{dirs:?}");
+            assert!(!tmp.path().join(DB_DIR).join(COMPLETE).exists());
+            // Recovering again changes nothing.
+            assert_eq!(recover(tmp.path()).unwrap(), Recovered::Nothing);
+        }
+    }
 }
