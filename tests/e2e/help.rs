@@ -17,6 +17,13 @@ fn validate_help() {
 }
 
 #[test]
+fn delete_help() {
+    let run = kioski(["delete", "--help"]).run();
+    run.expect_code(0).expect_store_untouched();
+    insta::assert_snapshot!(run.to_string());
+}
+
+#[test]
 fn help_mentions_an_example() {
     for args in [vec!["--help"], vec!["validate", "--help"]] {
         let run = kioski(args).run();
