@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::canonical::SurveyV1;
 use crate::core::pin::{Lockout, PinCheck};
 use crate::core::version::VersionHash;
+use crate::store::backup::Counts;
 use crate::store::bundle::Imported;
 use crate::store::codec;
 use crate::store::record::{ResponseV1, StoredVersionV1, SurveyEntryV1};
@@ -102,6 +103,13 @@ pub enum Request {
         old: String,
         hash: Option<String>,
     },
+    /// Write a backup of the whole store to `path` (absolute), mode 0600:
+    /// the owner writes it itself, so the PIN hash and the prize-draw
+    /// contacts never cross the socket. Answered by `BackedUp`.
+    Backup {
+        path: PathBuf,
+        now_ms: i64,
+    },
 }
 
 impl Request {
@@ -129,6 +137,7 @@ impl Request {
             Request::HandOver { .. } => "hand over",
             Request::SetPin(_) => "set pin",
             Request::ChangePin { .. } => "change pin",
+            Request::Backup { .. } => "backup",
         }
     }
 }
@@ -158,6 +167,39 @@ pub enum Reply {
     // Added after release 0.1, at the end.
     Flag(bool),
     Pin(PinCheckV1),
+    /// What a `Backup` wrote.
+    BackedUp(BackedUpV1),
+}
+
+/// What a `Backup` wrote, counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackedUpV1 {
+    pub surveys: u64,
+    pub versions: u64,
+    pub responses: u64,
+    pub prizes: u64,
+}
+
+impl From<&Counts> for BackedUpV1 {
+    fn from(c: &Counts) -> Self {
+        BackedUpV1 {
+            surveys: c.surveys,
+            versions: c.versions,
+            responses: c.responses,
+            prizes: c.prizes,
+        }
+    }
+}
+
+impl From<BackedUpV1> for Counts {
+    fn from(c: BackedUpV1) -> Self {
+        Counts {
+            surveys: c.surveys,
+            versions: c.versions,
+            responses: c.responses,
+            prizes: c.prizes,
+        }
+    }
 }
 
 /// What a PIN attempt came to, on the wire.

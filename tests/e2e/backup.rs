@@ -23,7 +23,11 @@ fn full_store(work: &TempDir) -> PathBuf {
     let store = work.path().join("a");
     copy_dir(&crate_root().join("tests/data/golden/store"), &store);
     let tilat = std::fs::read_to_string(crate_root().join("surveys/tilat.toml")).unwrap();
-    let edited = tilat.replacen("How well do our premises work?", "How do our premises work?", 1);
+    let edited = tilat.replacen(
+        "How well do our premises work?",
+        "How do our premises work?",
+        1,
+    );
     assert_ne!(edited, tilat, "the edit changes the survey");
     let v3 = work.write("tilat-v3.toml", edited);
     kioski(["load", &v3.to_string_lossy()])
@@ -72,7 +76,14 @@ fn outputs(store: &Path) -> Vec<(String, String)> {
         take(&["export", "--survey", &id, "--format", "csv"]);
         take(&["export", "--survey", &id, "--format", "csv", "--excel"]);
         take(&["export", "--survey", &id, "--format", "jsonl"]);
-        take(&["tally", "--survey", &id, "--format", "json", "--include-partial"]);
+        take(&[
+            "tally",
+            "--survey",
+            &id,
+            "--format",
+            "json",
+            "--include-partial",
+        ]);
         take(&["tally", "--survey", &id]);
     }
     out
@@ -138,8 +149,16 @@ fn a_backup_restored_into_an_empty_store_is_the_same_store() {
     let wrong = pin_file(&work, "w.pin", "111111");
     let right = pin_file(&work, "r.pin", PIN);
     let (w, r) = (wrong.to_string_lossy(), right.to_string_lossy());
-    run_on(&b, &["pin", "change", "--old-pin-file", &w, "--pin-file", &r]).expect_code(1);
-    run_on(&b, &["pin", "change", "--old-pin-file", &r, "--pin-file", &r]).expect_code(0);
+    run_on(
+        &b,
+        &["pin", "change", "--old-pin-file", &w, "--pin-file", &r],
+    )
+    .expect_code(1);
+    run_on(
+        &b,
+        &["pin", "change", "--old-pin-file", &r, "--pin-file", &r],
+    )
+    .expect_code(0);
 
     // The restored store backs up to a file that restores the same again.
     let again = work.path().join("again.backup");
