@@ -59,6 +59,11 @@ pub struct Response {
     /// False when the respondent walked away (idle timeout, shutdown).
     pub complete: bool,
     pub answers: Answers,
+    /// Made by `kioski simulate`, not by a person: counted apart, deletable.
+    pub simulated: bool,
+    /// Looks like ballot-stuffing (see docs/store.md, "Suspect
+    /// responses"): kept and exported, but left out of tallies by default.
+    pub suspect: bool,
 }
 
 /// A response id: UUID v7 from the submit time `ms`, so ids sort in time

@@ -100,6 +100,8 @@ pub fn respondent(rng: &mut impl Rng, setup: &Setup<'_>, progress: f64) -> Respo
         submitted_ms,
         complete: complete && all_required,
         answers,
+        simulated: false,
+        suspect: false,
     }
 }
 

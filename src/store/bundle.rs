@@ -9,7 +9,7 @@
 //! record*                          kind u8, length u32, body
 //!   kind 1 header                  codec: BundleHeader
 //!   kind 2 survey version          codec: BundleVersion (source text, not the model)
-//!   kind 3 response                codec: record::ResponseV1
+//!   kind 3 response                codec: record::ResponseV1 (V2 if flagged)
 //! 0xFF, SHA-256 of all bytes before the 0xFF
 //! ```
 //!

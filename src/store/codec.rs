@@ -95,6 +95,8 @@ mod tests {
             submitted_ms: 1_700_000_030_000,
             complete: true,
             answers: answers.into_iter().collect(),
+            simulated: false,
+            suspect: false,
         }
     }
 
@@ -118,10 +120,15 @@ mod tests {
 
     proptest! {
         #[test]
-        fn responses_round_trip(answers in prop::collection::vec(("[a-z_]{1,8}", arb_answer()), 0..10)) {
-            let r = response(answers);
+        fn responses_round_trip(
+            answers in prop::collection::vec(("[a-z_]{1,8}", arb_answer()), 0..10),
+            simulated in any::<bool>(),
+            suspect in any::<bool>(),
+        ) {
+            let r = Response { simulated, suspect, ..response(answers) };
             let bytes = encode_response(&r).unwrap();
-            prop_assert_eq!(bytes[0], 1);
+            // Format 2 only when a flag needs it.
+            prop_assert_eq!(bytes[0], if simulated || suspect { 2 } else { 1 });
             prop_assert_eq!(decode_response(&bytes).unwrap(), r);
         }
 
@@ -142,12 +149,12 @@ mod tests {
     #[test]
     fn a_newer_format_is_refused_not_misread() {
         let mut bytes = encode_response(&response(vec![])).unwrap();
-        bytes[0] = 2;
+        bytes[0] = 3;
         assert_eq!(
             decode_response(&bytes),
             Err(CodecError::Newer {
-                found: 2,
-                newest: 1
+                found: 3,
+                newest: 2
             })
         );
         assert_eq!(decode_response(&[]), Err(CodecError::Empty));

@@ -8,7 +8,7 @@
 //!
 //! | record | formats read | written |
 //! |---|---|---|
-//! | response | 1 ([`ResponseV1`]) | 1 |
+//! | response | 1 ([`ResponseV1`]), 2 ([`ResponseV2`]: with flags) | 1 when no flag is set, else 2 |
 //! | survey entry | 1 ([`SurveyEntryV1`]) | 1 |
 //! | survey version | 1 ([`StoredVersionV1`]: with the model of the day), 2 ([`VersionV2`]: source text only) | 2 |
 //!
@@ -39,6 +39,24 @@ pub struct ResponseV1 {
     pub submitted_ms: i64,
     pub complete: bool,
     pub answers: BTreeMap<String, AnswerV1>,
+}
+
+/// A response, format 2: format 1's fields, then its flags. Written only
+/// when a flag is set, so an unflagged response stays format 1, byte for
+/// byte, and an older kioski refuses only the records it cannot represent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseV2 {
+    pub id: Uuid,
+    pub survey: String,
+    pub version: [u8; 32],
+    pub terminal: String,
+    pub lang: LangV1,
+    pub started_ms: i64,
+    pub submitted_ms: i64,
+    pub complete: bool,
+    pub answers: BTreeMap<String, AnswerV1>,
+    pub simulated: bool,
+    pub suspect: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,14 +117,21 @@ const VERSION_FORMATS: (u8, u8) = (1, 2);
 
 // ---- encode and decode ---------------------------------------------------
 
+/// Writes a response as format 1 when it has no flag set (as release 0.1
+/// did), else as format 2.
 pub fn encode_response(r: &Response) -> Result<Vec<u8>, CodecError> {
-    codec::encode(1, &ResponseV1::from(r))
+    if r.simulated || r.suspect {
+        codec::encode(2, &ResponseV2::from(r))
+    } else {
+        codec::encode(1, &ResponseV1::from(r))
+    }
 }
 
 pub fn decode_response(bytes: &[u8]) -> Result<Response, CodecError> {
-    let (format, body) = codec::split(bytes, 1)?;
+    let (format, body) = codec::split(bytes, 2)?;
     match format {
         1 => codec::decode_body::<ResponseV1>(body).map(Response::from),
+        2 => codec::decode_body::<ResponseV2>(body).map(Response::from),
         found => Err(CodecError::Unknown { found }),
     }
 }
@@ -176,7 +201,48 @@ impl From<ResponseV1> for Response {
             submitted_ms: r.submitted_ms,
             complete: r.complete,
             answers: r.answers.into_iter().map(|(q, a)| (q, a.into())).collect(),
+            simulated: false,
+            suspect: false,
         }
+    }
+}
+
+impl From<&Response> for ResponseV2 {
+    fn from(r: &Response) -> Self {
+        let v1 = ResponseV1::from(r);
+        ResponseV2 {
+            id: v1.id,
+            survey: v1.survey,
+            version: v1.version,
+            terminal: v1.terminal,
+            lang: v1.lang,
+            started_ms: v1.started_ms,
+            submitted_ms: v1.submitted_ms,
+            complete: v1.complete,
+            answers: v1.answers,
+            simulated: r.simulated,
+            suspect: r.suspect,
+        }
+    }
+}
+
+impl From<ResponseV2> for Response {
+    fn from(r: ResponseV2) -> Self {
+        let (simulated, suspect) = (r.simulated, r.suspect);
+        let mut response = Response::from(ResponseV1 {
+            id: r.id,
+            survey: r.survey,
+            version: r.version,
+            terminal: r.terminal,
+            lang: r.lang,
+            started_ms: r.started_ms,
+            submitted_ms: r.submitted_ms,
+            complete: r.complete,
+            answers: r.answers,
+        });
+        response.simulated = simulated;
+        response.suspect = suspect;
+        response
     }
 }
 
@@ -231,6 +297,30 @@ mod tests {
         assert_eq!(response.terminal, "kirjasto-1");
         assert!(!response.answers.is_empty());
         assert_eq!(encode_response(&response).unwrap(), GOLDEN_RESPONSE);
+    }
+
+    #[test]
+    fn a_flagged_response_is_format_2_and_keeps_its_flags() {
+        let plain = decode_response(GOLDEN_RESPONSE).unwrap();
+        for (simulated, suspect) in [(true, false), (false, true), (true, true)] {
+            let flagged = Response {
+                simulated,
+                suspect,
+                ..plain.clone()
+            };
+            let bytes = encode_response(&flagged).unwrap();
+            assert_eq!(bytes[0], 2);
+            assert_eq!(decode_response(&bytes).unwrap(), flagged);
+        }
+        let mut newer = encode_response(&plain).unwrap();
+        newer[0] = 3;
+        assert_eq!(
+            decode_response(&newer),
+            Err(CodecError::Newer {
+                found: 3,
+                newest: 2
+            })
+        );
     }
 
     #[test]

@@ -678,9 +678,9 @@ fn hostile_bundles_are_refused_quickly() {
         .bytes(),
         |e| matches!(e, BundleError::Damaged(_)),
     ));
-    // A record written by a newer kioski (its format byte is 2).
+    // A record written by a newer kioski (its format byte is 3).
     let mut newer = kioski::store::record::encode_response(&responses[0]).unwrap();
-    newer[0] = 2;
+    newer[0] = 3;
     cases.push((
         "newer-record",
         Craft::new(vec![
@@ -689,7 +689,7 @@ fn hostile_bundles_are_refused_quickly() {
             record(3, &newer),
         ])
         .bytes(),
-        |e| matches!(e, BundleError::NewerRecord(2)),
+        |e| matches!(e, BundleError::NewerRecord(3)),
     ));
     cases.push((
         "no-header",

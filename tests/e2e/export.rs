@@ -399,6 +399,8 @@ fn formula_injection_is_neutralised_in_csv_only() {
             ]
             .into_iter()
             .collect(),
+            simulated: false,
+            suspect: false,
         };
         let rs = [
             response(

@@ -374,6 +374,8 @@ fn response(survey: &Survey, i: u128, ms: i64, complete: bool, answers: Answers)
         submitted_ms: ms,
         complete,
         answers,
+        simulated: false,
+        suspect: false,
     }
 }
 

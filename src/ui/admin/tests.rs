@@ -46,6 +46,8 @@ fn response(survey: &str, ms: i64, seed: u64) -> Response {
         submitted_ms: ms,
         complete: true,
         answers: Answers::new(),
+        simulated: false,
+        suspect: false,
     }
 }
 

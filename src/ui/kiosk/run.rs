@@ -470,5 +470,7 @@ fn response_of(kiosk: &Kiosk, setup: &Setup, s: Submission, wall_ms: i64) -> Res
         submitted_ms: wall_ms,
         complete: s.complete,
         answers: s.answers,
+        simulated: false,
+        suspect: false,
     }
 }

@@ -101,6 +101,8 @@ pub fn bare(survey: &Survey, ms: i64, complete: bool, answers: Answers) -> Respo
         submitted_ms: ms,
         complete,
         answers,
+        simulated: false,
+        suspect: false,
     }
 }
 
