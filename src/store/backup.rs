@@ -1012,8 +1012,11 @@ mod tests {
         }
     }
 
+    /// A record's kind and body.
+    type Framed = (u8, Vec<u8>);
+
     /// A backup file made of these records, with its checksum.
-    fn framed(records: &[(u8, Vec<u8>)]) -> Vec<u8> {
+    fn framed(records: &[Framed]) -> Vec<u8> {
         let mut bytes = MAGIC.to_vec();
         bytes.extend_from_slice(&FORMAT.to_le_bytes());
         for (kind, body) in records {
@@ -1044,7 +1047,7 @@ mod tests {
             .iter()
             .position(|(k, _)| *k == KIND_RESPONSE)
             .unwrap();
-        let cases: Vec<(&str, Vec<(u8, Vec<u8>)>)> = vec![
+        let cases: Vec<(&str, Vec<Framed>)> = vec![
             ("appears twice", {
                 let mut r = records.clone();
                 r.insert(first_response, r[first_response].clone());
