@@ -177,6 +177,13 @@ fn restore_refuses_a_store_that_holds_anything() {
     let file = work.path().join("a.backup");
     run_on(&a, &["backup", "--out", &file.to_string_lossy()]).expect_code(0);
 
+    // A backup inside the store directory would go with the store.
+    let inside = a.join("db").join("a.backup");
+    let run = run_on(&a, &["backup", "--out", &inside.to_string_lossy()]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("inside the store directory"), "{run}");
+    assert!(!inside.exists());
+
     let b = work.path().join("b");
     run_on(&b, &["load", "surveys/tilat.toml"]).expect_code(0);
     let before = outputs(&b);

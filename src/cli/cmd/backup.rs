@@ -1,12 +1,12 @@
 //! `kioski backup --out FILE`: everything this terminal holds, in one
 //! checked file, through a running kiosk too.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use crate::cli::out::outln;
-use crate::cli::{CliError, Context};
+use crate::cli::{CliError, Context, Exit};
 use crate::core::sanitize::plural;
 
 /// Write a backup of the whole store into one checked, private file.
@@ -29,6 +29,17 @@ pub struct BackupArgs {
 
 pub fn run(args: &BackupArgs, ctx: &Context) -> Result<(), CliError> {
     let access = ctx.access("backup")?;
+    if inside(&args.out, access.dir()) {
+        return Err(CliError::new(
+            Exit::Usage,
+            format!(
+                "{} is inside the store directory {}, which a backup is meant to outlive; nothing was written.",
+                args.out.display(),
+                access.dir().display()
+            ),
+        )
+        .with_hint("write the backup elsewhere, best on another disk or machine"));
+    }
     let done = access.backup(&args.out, ctx.now_ms)?;
     outln!(
         "Wrote {}, {} ({}) and {} to {}.",
@@ -39,6 +50,19 @@ pub fn run(args: &BackupArgs, ctx: &Context) -> Result<(), CliError> {
         args.out.display()
     )?;
     Ok(())
+}
+
+/// Whether the file `out` would be in the store directory `store` (or
+/// below it).
+fn inside(out: &Path, store: &Path) -> bool {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    match (parent.canonicalize(), store.canonicalize()) {
+        (Ok(parent), Ok(store)) => parent.starts_with(store),
+        _ => false,
+    }
 }
 
 /// "1 prize-draw entry", "2 prize-draw entries".
