@@ -1001,6 +1001,15 @@ mod tests {
             Err(BackupError::OtherRestore(_)) => {}
             other => panic!("{other:?}"),
         }
+        // That other backup (no responses, no PIN) goes into a fresh store,
+        // whose PIN it then does not have either.
+        let fresh = Store::open(&dir.path().join("fresh"), "test").unwrap();
+        fresh
+            .set_pin_hash(&pin::hash("123456", b"0123456789abcdef").unwrap())
+            .unwrap();
+        restore(&fresh, &other, read_verified(&other).unwrap()).unwrap();
+        assert_eq!(stored(&fresh), stored(&lone));
+        assert!(!fresh.has_pin().unwrap());
         restore(&b, &file, read_verified(&file).unwrap()).unwrap();
         assert_eq!(stored(&b), stored(&a));
         // Done: the store is no longer empty for anyone.

@@ -2,7 +2,7 @@
 //! backup, and written back as they were by a restore, so every record
 //! format (older, newer, flagged) survives unchanged.
 
-use super::{Store, poisoned};
+use super::Store;
 use crate::core::version::VersionHash;
 use crate::store::StoreError;
 use crate::store::StoreEvent;
@@ -109,7 +109,7 @@ impl Store {
     }
 
     /// Writes a backup's settings and surveys as they were stored: `meta`
-    /// entries, version records (keyed by their hash), survey entries
+    /// entries (those it lacks removed), version records (keyed by their hash), survey entries
     /// (keyed by id) and shown versions, each tree in one batch, synced.
     pub(crate) fn restore_records(
         &self,
@@ -119,7 +119,18 @@ impl Store {
         shown: &[RawRecord],
     ) -> Result<(), StoreError> {
         let sled = self.sled_for_write()?;
-        let _writing = self.writing.lock().map_err(|_| poisoned())?;
+        let _writing = self.writing(&sled)?;
+        // The backup's settings replace the empty store's: one it does not
+        // have (a PIN set here before) goes.
+        let mut gone = sled::Batch::default();
+        for (key, _) in self.raw_meta()? {
+            if !meta.iter().any(|(k, _)| *k == key) {
+                gone.remove(key);
+            }
+        }
+        sled.meta
+            .apply_batch(gone)
+            .map_err(|e| self.write_failed(e))?;
         for (tree, records) in [
             (&sled.versions, versions),
             (&sled.surveys, entries),
