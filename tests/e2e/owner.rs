@@ -297,7 +297,7 @@ fn a_newer_or_unreadable_store_is_refused_never_misread() {
     // One response record of a newer kioski among readable ones.
     let record = work.path().join("newer-record");
     real_store(&record);
-    let key = with_first_response(&record, |value| value[0] = 2);
+    let key = with_first_response(&record, |value| value[0] = 3);
     for args in [
         vec!["export", "--survey", "palvelupiste"],
         vec!["surveys"],
