@@ -345,3 +345,40 @@ fn with_counts(stdout: &str) -> u64 {
         .unwrap_or_else(|| panic!("no response count in {stdout:?}"));
     words[at - 1].replace(',', "").parse().unwrap()
 }
+
+#[test]
+fn a_backup_through_the_real_kiosk_restores_to_what_the_kiosk_serves() {
+    use crate::pty::{PtyKiosk, keys};
+
+    let (tmp, store) = crate::support::short_store_dir("kbkpty");
+    run_on(&store, &["load", "surveys/palvelupiste.toml"]).expect_code(0);
+    run_on(&store, &["simulate", "--respondents", "60", "--seed", "9"]).expect_code(0);
+    with_store(&store, |s| {
+        s.set_terminal_name("aula").unwrap();
+        s.add_prize_entry("palvelupiste", &[("phone".into(), "040 1".into())])
+            .unwrap();
+    });
+    let mut k = PtyKiosk::start(&store);
+    k.wait_for_text("Aloita");
+    // Read through the kiosk, backed up by it, restored elsewhere.
+    let served = outputs(&store);
+    let file = tmp.path().join("aula.backup");
+    let done = run_on(&store, &["backup", "--out", &file.to_string_lossy()]);
+    done.expect_code(0);
+    assert!(done.stdout.contains("60 responses"), "{done}");
+    assert!(done.stdout.contains("1 prize-draw entry"), "{done}");
+    assert_eq!(mode_of(&file), 0o600);
+    let refused = run_on(&store, &["restore", &file.to_string_lossy()]);
+    refused.expect_code(3);
+    assert!(refused.stderr.contains("stop the kiosk"), "{refused}");
+    k.send(keys::CTRL_C);
+    assert_eq!(k.wait_exit(), 0, "the kiosk did not exit cleanly");
+
+    let fresh = tmp.path().join("fresh");
+    run_on(&fresh, &["restore", &file.to_string_lossy()]).expect_code(0);
+    assert_eq!(outputs(&fresh), served);
+    assert_eq!(settings(&fresh), settings(&store));
+    let log = std::fs::read_to_string(store.join("kioski.log")).unwrap();
+    assert!(log.contains("backup written through the socket"), "{log}");
+    assert!(!log.contains("040 1"), "{log}");
+}
