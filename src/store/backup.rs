@@ -172,7 +172,7 @@ impl From<&BackupHeaderV1> for Counts {
 // ---- backup --------------------------------------------------------------
 
 /// Writes a backup of `store` to `out` (mode 0600, appearing only when
-/// complete), then checks the written file as a restore would.
+/// complete and checked as a restore would check it).
 ///
 /// The responses are read first, into an unnamed spool beside `out`, and
 /// counted there; the surveys and settings are read after them, so every
@@ -258,7 +258,7 @@ pub fn write(store: &Store, out: &Path, now_ms: i64) -> Result<Counts, BackupErr
         prizes: prizes.len() as u64,
         responses,
     };
-    super::atomic::write_file(out, write_error, |file| {
+    let verified = super::atomic::write_file(out, write_error, |file| {
         let mut w = HashingWriter {
             inner: file,
             hasher: Sha256::new(),
@@ -285,14 +285,20 @@ pub fn write(store: &Store, out: &Path, now_ms: i64) -> Result<Counts, BackupErr
         let checksum = w.hasher.clone().finalize();
         w.inner.write_all(&[KIND_END])?;
         w.inner.write_all(&checksum)?;
-        Ok(())
+        // What was written is read back and checked as a restore will
+        // check it, before it takes the target's name: a file that does
+        // not check never replaces a good backup there.
+        w.inner.flush()?;
+        let written = w.inner.get_ref().try_clone()?;
+        verify_file(written, RESTORE_BATCH).map_err(|e| match e {
+            BackupError::Io(e) => BackupError::Io(e),
+            e => BackupError::Write {
+                path: out.display().to_string(),
+                reason: format!("the written file does not check ({e})"),
+            },
+        })
     })
     .map_err(named)?;
-    // What was written is what a restore will read: checked the same way.
-    let verified = read_verified(out).map_err(|e| BackupError::Write {
-        path: out.display().to_string(),
-        reason: format!("the written file does not check: {e}"),
-    })?;
     Ok(Counts::from(&verified.header))
 }
 
@@ -342,7 +348,13 @@ pub fn read_verified(path: &Path) -> Result<Verified, BackupError> {
 }
 
 fn read_verified_in_batches(path: &Path, batch: usize) -> Result<Verified, BackupError> {
-    let (file, len) = open_backup(path)?;
+    verify_file(super::open_regular_file(path)?, batch)
+}
+
+/// Checks the backup open as `file` (from its start), as
+/// [`read_verified`] does.
+fn verify_file(file: File, batch: usize) -> Result<Verified, BackupError> {
+    let (file, len) = check_start(file)?;
     let mut records = Records::new(file, len)?;
     let mut check = Check {
         batch: batch.max(1),
@@ -675,7 +687,12 @@ fn each_batch(
 
 /// Opens a backup and checks its mark and format.
 fn open_backup(path: &Path) -> Result<(File, u64), BackupError> {
-    let mut file = super::open_regular_file(path)?;
+    check_start(super::open_regular_file(path)?)
+}
+
+/// Checks an open backup's mark and format; returns it with its length.
+fn check_start(mut file: File) -> Result<(File, u64), BackupError> {
+    file.seek(SeekFrom::Start(0))?;
     let len = file.metadata()?.len();
     let mut magic = [0u8; 8];
     let got = read_up_to(&mut file, &mut magic)?;
@@ -1019,6 +1036,36 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_backup_that_does_not_check_never_replaces_the_one_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = full(&dir.path().join("a"));
+        let out = dir.path().join("out").join("a.backup");
+        std::fs::create_dir(out.parent().unwrap()).unwrap();
+        write(&a, &out, NOW).unwrap();
+        let good = std::fs::read(&out).unwrap();
+        // A record that decodes but breaks its survey's rules, as only
+        // damage could leave it in a store.
+        let mut r = a.responses("pulssi").next().unwrap().unwrap();
+        r.answers.insert(
+            "no-such-question".into(),
+            crate::core::answer::Answer::YesNo(true),
+        );
+        r.id = uuid::Uuid::from_u128(u128::MAX);
+        let bytes = record::encode_response(&r).unwrap();
+        a.restore_responses(&[(keys::response(&r.survey, &r.id), bytes)])
+            .unwrap();
+        match write(&a, &out, NOW + 1) {
+            Err(BackupError::Write { reason, .. }) => {
+                assert!(reason.contains("does not check"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(std::fs::read(&out).unwrap(), good);
+        let left: Vec<_> = std::fs::read_dir(out.parent().unwrap()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no partial file is left");
     }
 
     /// A record's kind and body.
