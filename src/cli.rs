@@ -78,6 +78,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Bundle(args)) => cmd::bundle::run(args, &ctx),
         Some(Command::Pin(args)) => cmd::pin::run(args, &ctx),
         Some(Command::Admin(args)) => cmd::admin::run(args, &ctx),
+        Some(Command::Prize(args)) => cmd::prize::run(args, &ctx),
         Some(Command::Backup(args)) => cmd::backup::run(args, &ctx),
         Some(Command::Restore(args)) => cmd::restore::run(args, &ctx),
     }
@@ -115,26 +116,39 @@ impl Context {
     /// Opens the store for a starting kiosk: a clerk's view that owns it
     /// hands it over (see `remote::open_for_kiosk`).
     pub fn open_kiosk_store(&self) -> Result<Store, CliError> {
-        self.in_store_dir(|dir| crate::remote::open_for_kiosk(dir, "kiosk"))
+        let store = self.in_store_dir(|dir| crate::remote::open_for_kiosk(dir, "kiosk"))?;
+        purge_passed_prizes(&store, self.now_ms);
+        Ok(store)
     }
 
     /// A clerk's view on the store (see `remote::View`).
     pub fn view(&self, command: &str) -> Result<crate::remote::View, CliError> {
-        self.in_store_dir(|dir| {
+        let view = self.in_store_dir(|dir| {
             crate::remote::View::open(dir, command, self.runtime_dir.as_deref())
-        })
+        })?;
+        if let Access::Local(store) = view.access() {
+            purge_passed_prizes(store, self.now_ms);
+        }
+        Ok(view)
     }
 
     /// Opens the store for `command`, which other processes will see as
     /// its owner while it runs.
     pub fn open_store(&self, command: &str) -> Result<Store, CliError> {
-        self.in_store_dir(|dir| Store::open(dir, command))
+        let store = self.in_store_dir(|dir| Store::open(dir, command))?;
+        purge_passed_prizes(&store, self.now_ms);
+        Ok(store)
     }
 
     /// Reaches the store for `command`: through the process that owns it
     /// (a running kiosk) if one answers, else by owning it while it runs.
+    /// (An owner applies `delete_after` itself.)
     pub fn access(&self, command: &str) -> Result<Access, CliError> {
-        self.in_store_dir(|dir| Access::open(dir, command))
+        let access = self.in_store_dir(|dir| Access::open(dir, command))?;
+        if let Access::Local(store) = &access {
+            purge_passed_prizes(store, self.now_ms);
+        }
+        Ok(access)
     }
 
     /// Runs `open` on the store directory; a store problem says where
@@ -173,6 +187,27 @@ impl Context {
                     .with_hint("name one with --survey ID, or load one with `kioski load FILE`")
             }),
         }
+    }
+}
+
+/// The local day of `now_ms`.
+pub fn local_day(now_ms: i64) -> jiff::civil::Date {
+    Timestamp::from_millisecond(now_ms)
+        .map(|t| t.to_zoned_datetime(TimeZone::system()).date())
+        .unwrap_or_default()
+}
+
+/// Purges the prize-draw entries of every survey whose `delete_after`
+/// day has passed (the store's owner does this on every open, and a
+/// kiosk daily). A failure is logged; the command goes on.
+pub fn purge_passed_prizes(store: &Store, now_ms: i64) {
+    match store.apply_prize_deadlines(local_day(now_ms)) {
+        Ok(done) => {
+            for (survey, entries) in done {
+                tracing::info!(%survey, entries, "delete_after passed: prize-draw entries purged");
+            }
+        }
+        Err(e) => tracing::warn!("cannot apply delete_after to the prize draw: {e}"),
     }
 }
 

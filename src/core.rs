@@ -9,6 +9,7 @@ pub mod canonical;
 pub mod condition;
 pub mod demo;
 pub mod diagnostic;
+pub mod draw;
 pub mod flow;
 pub mod parse;
 pub mod pin;

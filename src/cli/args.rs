@@ -13,6 +13,7 @@ use super::cmd::export::ExportArgs;
 use super::cmd::kiosk::KioskArgs;
 use super::cmd::load::LoadArgs;
 use super::cmd::pin::PinArgs;
+use super::cmd::prize::PrizeArgs;
 use super::cmd::restore::RestoreArgs;
 use super::cmd::simulate::SimulateArgs;
 use super::cmd::surveys::SurveysArgs;
@@ -52,6 +53,7 @@ pub enum Command {
     Bundle(BundleArgs),
     Pin(PinArgs),
     Admin(AdminArgs),
+    Prize(PrizeArgs),
     Backup(BackupArgs),
     Restore(RestoreArgs),
 }

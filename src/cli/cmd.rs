@@ -8,6 +8,7 @@ pub mod export;
 pub mod kiosk;
 pub mod load;
 pub mod pin;
+pub mod prize;
 pub mod restore;
 pub mod simulate;
 pub mod surveys;

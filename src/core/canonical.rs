@@ -86,8 +86,17 @@ impl Extension {
     }
 }
 
-/// The keys added since version 1, oldest first. Empty so far.
-pub const EXTENSIONS: &[Extension] = &[];
+/// The keys added since version 1, oldest first.
+pub const EXTENSIONS: &[Extension] = &[Extension {
+    key: "prize_draw_delete_after",
+    at: ExtensionAt::Survey(prize_delete_after),
+}];
+
+/// `[prize_draw] delete_after`, as `"YYYY-MM-DD"`, when set.
+fn prize_delete_after(s: &Survey) -> Option<Json> {
+    let day = s.prize_draw.as_ref()?.delete_after?;
+    Some(Json::String(day.to_string()))
+}
 
 // ---- the frozen version 1 shapes -----------------------------------------
 

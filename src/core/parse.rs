@@ -90,6 +90,7 @@ pub struct PrizeDrawDoc {
     pub text: Option<LabelDoc>,
     pub privacy: Option<LabelDoc>,
     pub fields: Option<Sp<Vec<Sp<String>>>>,
+    pub delete_after: Option<Sp<String>>,
     pub bad_keys: Vec<String>,
 }
 
@@ -118,7 +119,7 @@ const SURVEY_KEYS: [&str; 8] = [
     "prize_draw",
     "question",
 ];
-const PRIZE_DRAW_KEYS: [&str; 3] = ["text", "privacy", "fields"];
+const PRIZE_DRAW_KEYS: [&str; 4] = ["text", "privacy", "fields", "delete_after"];
 const COMMON_QUESTION_KEYS: [&str; 5] = ["id", "type", "text", "required", "show_if"];
 
 /// The keys a question of each type takes besides the common ones.
@@ -178,9 +179,9 @@ fn syntax_error(e: toml_span::Error, source: &str) -> Diagnostic {
         K::DuplicateKey { .. } => Some("each key may appear once in a table; remove or rename one"),
         K::DuplicateTable { .. } => Some("use [[question]] (double brackets) for each question"),
         K::RedefineAsArray => Some("use [[question]] (double brackets) for every question"),
-        K::InvalidNumber => {
-            Some("numbers are whole numbers like 5; dates and times are not used in survey files")
-        }
+        K::InvalidNumber => Some(
+            "numbers are whole numbers like 5; a date goes in quotes, e.g. delete_after = \"2026-06-30\"",
+        ),
         K::UnterminatedString => Some("close the string with the same quote it starts with"),
         K::Wanted { .. } | K::Unexpected(_) => {
             Some("survey files are TOML: `key = value` lines and [table] headers")
@@ -461,6 +462,7 @@ impl Parser<'_> {
                         text: self.label(t, "text", "`prize_draw.text`".into()),
                         privacy: self.label(t, "privacy", "`prize_draw.privacy`".into()),
                         fields: self.string_list(t, "fields"),
+                        delete_after: self.string(t, "delete_after"),
                         bad_keys: Vec::new(),
                     };
                     prize_draw.bad_keys = std::mem::replace(&mut self.bad, outer);

@@ -107,6 +107,9 @@ pub struct PrizeDraw {
     /// What is kept, for how long, and that it is not linked to the answers.
     pub privacy: Label,
     pub fields: Vec<ContactField>,
+    /// The last day the entries are kept: the day after, the kiosk and
+    /// every command that opens the store purge them.
+    pub delete_after: Option<jiff::civil::Date>,
 }
 
 /// A contact detail a prize draw may ask for.

@@ -485,10 +485,25 @@ impl Validator<'_> {
                 ok.then_some(out)
             }
         };
+        let delete_after = match &doc.delete_after {
+            None => Ok(None),
+            Some(d) => match d.value.parse::<jiff::civil::Date>() {
+                Ok(day) if d.value.len() == 10 => Ok(Some(day)),
+                _ => {
+                    self.error(
+                        d.span,
+                        format!("`delete_after` is not a real date: {}", quote(&d.value)),
+                        "write the last day the contacts are kept as YYYY-MM-DD, e.g. \"2026-06-30\"",
+                    );
+                    Err(())
+                }
+            },
+        };
         Ok(PrizeDraw {
             text: text.ok_or(())?,
             privacy: privacy.ok_or(())?,
             fields: fields.ok_or(())?,
+            delete_after: delete_after?,
         })
     }
 

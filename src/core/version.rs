@@ -150,6 +150,38 @@ mod tests {
         assert_ne!(form_with(&pulse, &used), form(&pulse));
     }
 
+    /// `[prize_draw] delete_after` joins the canonical form only when set:
+    /// the surveys above keep their hashes, a date makes a new version,
+    /// and another date another one.
+    #[test]
+    fn delete_after_joins_the_hash_only_when_set() {
+        let text = include_str!("../../surveys/palvelulupaus.toml");
+        let plain = survey_from_str(text).unwrap();
+        assert!(plain.prize_draw.is_some());
+        let dated = |day: &str| {
+            let edited = text.replacen(
+                "[prize_draw]\n",
+                &format!("[prize_draw]\ndelete_after = \"{day}\"\n"),
+                1,
+            );
+            survey_from_str(&edited).unwrap()
+        };
+        let june = dated("2026-06-30");
+        let july = dated("2026-07-31");
+        let form = String::from_utf8(crate::core::canonical::form(&june)).unwrap();
+        assert!(
+            form.contains(r#""prize_draw_delete_after":"2026-06-30""#),
+            "{form}"
+        );
+        assert_ne!(VersionHash::of(&june), VersionHash::of(&plain));
+        assert_ne!(VersionHash::of(&june), VersionHash::of(&july));
+        assert!(
+            !String::from_utf8(crate::core::canonical::form(&plain))
+                .unwrap()
+                .contains("delete_after")
+        );
+    }
+
     /// The explicit defaults a question may carry, by its kind.
     fn defaults_for(kind: &crate::core::survey::QuestionKind) -> &'static [&'static str] {
         use crate::core::survey::QuestionKind;

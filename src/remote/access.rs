@@ -13,6 +13,7 @@ use crate::core::pin::PinCheck;
 use crate::core::survey::Survey;
 use crate::store::backup::{self, BackupError, Counts};
 use crate::store::bundle::{self, BundleError, Imported, Verified};
+use crate::store::prizes::PrizeEntryV1;
 use crate::store::{LoadOutcome, ReadStore, Store, StoreError, StoreEvent};
 
 pub enum Access {
@@ -123,6 +124,31 @@ impl Access {
         match self {
             Access::Local(store) => bundle::import_verified(store, path, verified, now_ms),
             Access::Remote(client) => client.import(path, now_ms),
+        }
+    }
+
+    /// Prize-draw entries per survey (see [`Store::prize_counts`]).
+    pub fn prize_counts(&self) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
+        match self {
+            Access::Local(store) => store.prize_counts(),
+            Access::Remote(client) => client.prize_counts(),
+        }
+    }
+
+    /// The prize-draw entries of `surveys` (all when empty), contacts
+    /// included: for a draw or a bundle, never for a log.
+    pub fn prize_entries(&self, surveys: &[String]) -> Result<Vec<PrizeEntryV1>, StoreError> {
+        match self {
+            Access::Local(store) => store.prize_entries_of(surveys),
+            Access::Remote(client) => client.prize_entries(surveys),
+        }
+    }
+
+    /// Removes survey `id`'s prize-draw entries; returns how many went.
+    pub fn purge_prizes(&self, id: &str) -> Result<usize, StoreError> {
+        match self {
+            Access::Local(store) => store.purge_prizes(id),
+            Access::Remote(client) => client.purge_prizes(id),
         }
     }
 

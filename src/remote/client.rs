@@ -17,6 +17,7 @@ use crate::core::survey::Survey;
 use crate::core::version::VersionHash;
 use crate::store::backup::{BackupError, Counts};
 use crate::store::bundle::{BundleError, Imported};
+use crate::store::prizes::PrizeEntryV1;
 use crate::store::{
     LoadOutcome, ReadStore, Responses, Store, StoreError, StoreEvent, StoredVersion, SurveyCache,
     SurveyEntry, SurveyStats,
@@ -196,12 +197,41 @@ impl Client {
         self.done(&Request::SetTerminalName(name.to_owned()))
     }
 
-    /// Has the owner import the bundle at `path`.
+    /// Has the owner import the bundle at `path`, prize entries too.
     pub fn import(&self, path: &Path, now_ms: i64) -> Result<Imported, BundleError> {
         let path = std::path::absolute(path)?;
-        match self.ask(&Request::Import { path, now_ms })? {
-            Reply::Imported(done) => Ok(done.into()),
+        match self.ask(&Request::ImportWithPrizes { path, now_ms })? {
+            Reply::ImportedWithPrizes {
+                imported,
+                prizes_added,
+                prizes_present,
+            } => Ok(Imported {
+                prizes_added,
+                prizes_present,
+                ..imported.into()
+            }),
             other => Err(unexpected(&other).into()),
+        }
+    }
+
+    pub fn prize_counts(&self) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
+        match self.ask(&Request::PrizeCounts)? {
+            Reply::PrizeCounts(c) => Ok(c.into_iter().collect()),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    pub fn prize_entries(&self, surveys: &[String]) -> Result<Vec<PrizeEntryV1>, StoreError> {
+        match self.ask(&Request::PrizeEntries(surveys.to_vec()))? {
+            Reply::PrizeEntries(e) => Ok(e),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    pub fn purge_prizes(&self, survey: &str) -> Result<usize, StoreError> {
+        match self.ask(&Request::PurgePrizes(survey.to_owned()))? {
+            Reply::Count(n) => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+            other => Err(unexpected(&other)),
         }
     }
 

@@ -23,6 +23,7 @@ use crate::core::version::VersionHash;
 use crate::store::backup::Counts;
 use crate::store::bundle::Imported;
 use crate::store::codec;
+use crate::store::prizes::PrizeEntryV1;
 use crate::store::record::{ResponseV1, StoredVersionV1, SurveyEntryV1};
 use crate::store::{LoadOutcome, StoreEvent, StoredVersion, SurveyStats};
 
@@ -103,9 +104,24 @@ pub enum Request {
         old: String,
         hash: Option<String>,
     },
+    /// Prize-draw entries per survey: answered by `PrizeCounts`.
+    PrizeCounts,
+    /// The prize-draw entries of these surveys (all when empty), contact
+    /// details included, for a draw or a bundle: answered by
+    /// `PrizeEntries`. (The 0600 socket reaches only the store's user,
+    /// who can read `prizes.kioski` anyway.)
+    PrizeEntries(Vec<String>),
+    /// Remove a survey's prize-draw entries: answered by `Count`.
+    PurgePrizes(String),
+    /// `Import` that also takes the bundle's prize-draw entries and says
+    /// how many: answered by `ImportedWithPrizes`.
+    ImportWithPrizes {
+        path: PathBuf,
+        now_ms: i64,
+    },
     /// Write a backup of the whole store to `path` (absolute), mode 0600:
     /// the owner writes it itself, so the PIN hash and the prize-draw
-    /// contacts never cross the socket. Answered by `BackedUp`.
+    /// contacts stay with it. Answered by `BackedUp`.
     Backup {
         path: PathBuf,
         now_ms: i64,
@@ -137,6 +153,10 @@ impl Request {
             Request::HandOver { .. } => "hand over",
             Request::SetPin(_) => "set pin",
             Request::ChangePin { .. } => "change pin",
+            Request::PrizeCounts => "prize counts",
+            Request::PrizeEntries(_) => "prize entries",
+            Request::PurgePrizes(_) => "purge prizes",
+            Request::ImportWithPrizes { .. } => "import with prizes",
             Request::Backup { .. } => "backup",
         }
     }
@@ -167,6 +187,15 @@ pub enum Reply {
     // Added after release 0.1, at the end.
     Flag(bool),
     Pin(PinCheckV1),
+    /// (survey, entries), surveys without entries left out.
+    PrizeCounts(Vec<(String, u64)>),
+    PrizeEntries(Vec<PrizeEntryV1>),
+    Count(u64),
+    ImportedWithPrizes {
+        imported: ImportedV1,
+        prizes_added: u64,
+        prizes_present: u64,
+    },
     /// What a `Backup` wrote.
     BackedUp(BackedUpV1),
 }
@@ -362,6 +391,7 @@ impl From<ImportedV1> for Imported {
             versions_added: i.versions_added,
             responses_added: i.responses_added,
             responses_present: i.responses_present,
+            ..Imported::default()
         }
     }
 }

@@ -448,6 +448,27 @@ fn answer(request: Request, store: &Store, owner: &Owner) -> Reply {
                 Err(e) => bundle_failure(&e),
             };
         }
+        Request::PrizeCounts => store
+            .prize_counts()
+            .map(|c| Reply::PrizeCounts(c.into_iter().collect())),
+        Request::PrizeEntries(surveys) => store.prize_entries_of(&surveys).map(Reply::PrizeEntries),
+        Request::PurgePrizes(id) => store.purge_prizes(&id).map(|n| Reply::Count(n as u64)),
+        Request::ImportWithPrizes { path, now_ms } => {
+            return match bundle::import(store, &path, now_ms) {
+                Ok(done) => {
+                    tracing::info!(
+                        added = done.responses_added,
+                        "bundle imported through the socket"
+                    );
+                    Reply::ImportedWithPrizes {
+                        imported: (&done).into(),
+                        prizes_added: done.prizes_added,
+                        prizes_present: done.prizes_present,
+                    }
+                }
+                Err(e) => bundle_failure(&e),
+            };
+        }
         Request::Backup { path, now_ms } => {
             return match backup::write(store, &path, now_ms) {
                 Ok(done) => {

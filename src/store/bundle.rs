@@ -10,14 +10,25 @@
 //!   kind 1 header                  codec: BundleHeader
 //!   kind 2 survey version          codec: BundleVersion (source text, not the model)
 //!   kind 3 response                codec: record::ResponseV1 (V2 if flagged)
+//!   kind 4 prize-draw entry        codec: prizes::PrizeEntryV1 (format 2 only)
 //! 0xFF, SHA-256 of all bytes before the 0xFF
 //! ```
+//!
+//! Format 2 is written only when the bundle carries prize-draw entries
+//! (`bundle export --prizes` on a store that has some); any other bundle
+//! is format 1, byte for byte as before. In format 2 the header also
+//! counts the entries, and the entries come last, after every response,
+//! in a fresh random order: nothing in them or their place links an entry
+//! to a response. They are imported by their digest of (survey, fields),
+//! so an entry already present is never added twice (see
+//! `prizes::Prizes::import`).
 //!
 //! Memory stays bounded whatever the bundle's size. Export makes one pass
 //! over the store's responses into an unnamed spool file, counting what it
 //! writes, then writes the header, the versions and the spooled responses:
 //! the header counts exactly the records that follow, even while responses
-//! keep arriving. Import makes two passes over the file. The first checks
+//! keep arriving. Prize-draw entries (format 2) are held in memory: the
+//! prize file they come from is bounded. Import makes two passes over the file. The first checks
 //! it all without touching a store: the checksum, every record decoded, a
 //! survey version validated and hashed to the hash it claims, a response
 //! checked against its version (which comes before it), no id twice, the
@@ -39,19 +50,27 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use rand::seq::SliceRandom;
+
 use super::ReadStore;
 use super::codec::{self, CodecError};
+use super::prizes::PrizeEntryV1;
 use super::record;
 use super::{Store, StoreError, StoredVersion};
 use crate::core::response::Response;
+use crate::core::survey::ContactField;
 use crate::core::validate::survey_from_str;
 use crate::core::version::VersionHash;
 
 pub const MAGIC: &[u8; 8] = b"KIOSKIB\n";
-pub const FORMAT: u16 = 1;
+/// The newest format this kioski reads and writes (with prize entries).
+pub const FORMAT: u16 = 2;
+/// The format of a bundle without prize-draw entries.
+pub const FORMAT_PLAIN: u16 = 1;
 const KIND_HEADER: u8 = 1;
 const KIND_VERSION: u8 = 2;
 const KIND_RESPONSE: u8 = 3;
+const KIND_PRIZE: u8 = 4;
 const KIND_END: u8 = 0xFF;
 const CHECKSUM_LEN: u64 = 32;
 /// Magic and format: where the records start.
@@ -73,6 +92,15 @@ pub struct BundleHeader {
     pub created_ms: i64,
     pub versions: u64,
     pub responses: u64,
+}
+
+/// The header of format 2: format 1's, and the number of prize entries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct BundleHeaderV2 {
+    created_ms: i64,
+    versions: u64,
+    responses: u64,
+    prizes: u64,
 }
 
 /// A survey version as a bundle carries it: the text, re-validated on import.
@@ -140,6 +168,7 @@ impl BundleError {
 pub struct Exported {
     pub versions: u64,
     pub responses: u64,
+    pub prizes: u64,
 }
 
 /// What an import did.
@@ -148,6 +177,8 @@ pub struct Imported {
     pub versions_added: u64,
     pub responses_added: u64,
     pub responses_present: u64,
+    pub prizes_added: u64,
+    pub prizes_present: u64,
 }
 
 /// Writes a bundle of `surveys` (every survey when empty) with responses
@@ -164,6 +195,7 @@ pub fn export(
     since_ms: Option<i64>,
     now_ms: i64,
     out: &Path,
+    prizes: &[PrizeEntryV1],
 ) -> Result<Exported, BundleError> {
     let ids: Vec<String> = if surveys.is_empty() {
         store.survey_entries()?.into_iter().map(|e| e.id).collect()
@@ -223,17 +255,33 @@ pub fn export(
             hasher: Sha256::new(),
         };
         w.write_all(MAGIC)?;
-        w.write_all(&FORMAT.to_le_bytes())?;
         let header = BundleHeader {
             created_ms: now_ms,
             versions: versions.len() as u64,
             responses: count,
         };
-        write_record(&mut w, KIND_HEADER, &encode_header(&header)?)?;
+        if prizes.is_empty() {
+            w.write_all(&FORMAT_PLAIN.to_le_bytes())?;
+            write_record(&mut w, KIND_HEADER, &encode_header(&header)?)?;
+        } else {
+            w.write_all(&FORMAT.to_le_bytes())?;
+            let header = BundleHeaderV2 {
+                created_ms: header.created_ms,
+                versions: header.versions,
+                responses: header.responses,
+                prizes: prizes.len() as u64,
+            };
+            write_record(&mut w, KIND_HEADER, &encode(&header)?)?;
+        }
         for body in &versions {
             write_record(&mut w, KIND_VERSION, body)?;
         }
         io::copy(&mut BufReader::new(&mut spool), &mut w)?;
+        let mut shuffled: Vec<&PrizeEntryV1> = prizes.iter().collect();
+        shuffled.shuffle(&mut rand::rng());
+        for entry in shuffled {
+            write_record(&mut w, KIND_PRIZE, &encode(entry)?)?;
+        }
         let checksum = w.hasher.clone().finalize();
         w.inner.write_all(&[KIND_END])?;
         w.inner.write_all(&checksum)?;
@@ -243,6 +291,7 @@ pub fn export(
     Ok(Exported {
         versions: needed.len() as u64,
         responses: count,
+        prizes: prizes.len() as u64,
     })
 }
 
@@ -276,6 +325,13 @@ pub fn import_verified(
         imported.responses_present += batch.len() as u64 - added;
         Ok(())
     })?;
+    // Last, once every record read again matched: the entries the check
+    // kept (nothing links them to the responses just stored).
+    if !verified.prizes.is_empty() {
+        let (added, present) = store.import_prizes(verified.prizes)?;
+        imported.prizes_added = added;
+        imported.prizes_present = present;
+    }
     Ok(imported)
 }
 
@@ -299,7 +355,7 @@ fn each_batch(
     mut take: impl FnMut(&[Response]) -> Result<(), BundleError>,
 ) -> Result<(), BundleError> {
     let mut done = 0u64;
-    let (file, len) = open_bundle(path)?;
+    let (file, len, _) = open_bundle(path)?;
     if len != verified.len {
         return Err(BundleError::Changed { stored: done });
     }
@@ -345,6 +401,8 @@ pub struct Verified {
     pub versions: Vec<StoredVersion>,
     /// How many responses the bundle holds.
     pub responses: u64,
+    /// Its prize-draw entries (format 2), checked.
+    pub prizes: Vec<PrizeEntryV1>,
     /// The file's length.
     len: u64,
     /// Responses per batch, and the SHA-256 of each batch's records.
@@ -360,9 +418,10 @@ pub fn read_verified(path: &Path) -> Result<Verified, BundleError> {
 /// [`read_verified`] with batches of `batch` responses (tests use small ones).
 #[doc(hidden)]
 pub fn read_verified_in_batches(path: &Path, batch: usize) -> Result<Verified, BundleError> {
-    let (file, len) = open_bundle(path)?;
+    let (file, len, format) = open_bundle(path)?;
     let mut records = Records::new(file, len)?;
     let mut check = Check {
+        format,
         batch: batch.max(1),
         room: len / MIN_RESPONSE_RECORD,
         ..Check::default()
@@ -389,8 +448,12 @@ pub fn read_verified_in_batches(path: &Path, batch: usize) -> Result<Verified, B
 /// What the checking pass keeps as it goes.
 #[derive(Default)]
 struct Check {
+    format: u16,
     batch: usize,
     header: Option<BundleHeader>,
+    /// Format 2's count of prize entries.
+    prizes_expected: u64,
+    prizes: Vec<PrizeEntryV1>,
     versions: Vec<StoredVersion>,
     responses: u64,
     in_batch: usize,
@@ -408,14 +471,34 @@ impl Check {
     fn record(&mut self, kind: u8, body: &[u8], records: &mut Records) -> Result<(), BundleError> {
         match kind {
             KIND_HEADER if self.header.is_none() => {
-                let header = decode_header(body)?;
+                let header = if self.format >= 2 {
+                    let h: BundleHeaderV2 = decode(body)?;
+                    self.prizes_expected = h.prizes;
+                    BundleHeader {
+                        created_ms: h.created_ms,
+                        versions: h.versions,
+                        responses: h.responses,
+                    }
+                } else {
+                    decode_header(body)?
+                };
                 let expected = header.responses.min(self.room);
                 self.ids
                     .reserve_exact(usize::try_from(expected).unwrap_or(0));
                 self.header = Some(header);
             }
-            KIND_VERSION => self.versions.push(check_version(decode_version(body)?)?),
-            KIND_RESPONSE => {
+            KIND_VERSION if self.prizes.is_empty() => {
+                self.versions.push(check_version(decode_version(body)?)?)
+            }
+            KIND_PRIZE if self.format >= 2 && self.header.is_some() => {
+                let entry: PrizeEntryV1 = decode(body)?;
+                check_prize(&entry)?;
+                if self.prizes.len() as u64 >= self.prizes_expected {
+                    return Err(damaged("the record counts do not match the header"));
+                }
+                self.prizes.push(entry);
+            }
+            KIND_RESPONSE if self.prizes.is_empty() => {
                 let r = decode_response(body)?;
                 self.ids.push(r.id.as_u128());
                 match self.versions.iter().find(|v| v.hash == r.version) {
@@ -450,7 +533,10 @@ impl Check {
         }
         drop(std::mem::take(&mut self.ids));
         let header = self.header.ok_or_else(|| damaged("no header"))?;
-        if header.responses != self.responses || header.versions != self.versions.len() as u64 {
+        if header.responses != self.responses
+            || header.versions != self.versions.len() as u64
+            || self.prizes_expected != self.prizes.len() as u64
+        {
             return Err(damaged("the record counts do not match the header"));
         }
         if let Some((id, hash)) = self.orphan {
@@ -471,11 +557,29 @@ impl Check {
             header,
             versions: self.versions,
             responses: self.responses,
+            prizes: self.prizes,
             len,
             batch: self.batch,
             digests: self.digests,
         })
     }
+}
+
+/// A prize entry names a survey and asks only the contact fields kioski
+/// knows, each at most once.
+fn check_prize(entry: &PrizeEntryV1) -> Result<(), BundleError> {
+    let known = |k: &str| ContactField::ALL.iter().any(|c| c.key() == k);
+    let mut names: Vec<&str> = entry.fields.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    if entry.survey.is_empty()
+        || entry.fields.is_empty()
+        || names.len() != entry.fields.len()
+        || !names.iter().all(|k| known(k))
+    {
+        return Err(damaged("a prize-draw entry is malformed"));
+    }
+    Ok(())
 }
 
 fn check_version(v: BundleVersion) -> Result<StoredVersion, BundleError> {
@@ -495,9 +599,9 @@ fn check_version(v: BundleVersion) -> Result<StoredVersion, BundleError> {
     })
 }
 
-/// Opens a bundle and checks its mark and format; returns the file and
-/// its length.
-fn open_bundle(path: &Path) -> Result<(File, u64), BundleError> {
+/// Opens a bundle and checks its mark and format; returns the file, its
+/// length and its format.
+fn open_bundle(path: &Path) -> Result<(File, u64, u16), BundleError> {
     // A FIFO or device would block this thread; refused at once.
     let mut file = super::open_regular_file(path)?;
     let len = file.metadata()?.len();
@@ -521,7 +625,7 @@ fn open_bundle(path: &Path) -> Result<(File, u64), BundleError> {
     if format == 0 {
         return Err(damaged("format 0"));
     }
-    Ok((file, len))
+    Ok((file, len, format))
 }
 
 fn starts_with_magic(file: &mut File) -> io::Result<bool> {
@@ -725,12 +829,13 @@ mod tests {
             .collect();
         store.submit_batch(&rs).unwrap();
         let out = dir.path().join("a.kioski");
-        let done = export(&store, &[], None, NOW, &out).unwrap();
+        let done = export(&store, &[], None, NOW, &out, &[]).unwrap();
         assert_eq!(
             done,
             Exported {
                 versions: 1,
-                responses: n as u64
+                responses: n as u64,
+                prizes: 0,
             }
         );
         (dir, out)
@@ -751,7 +856,8 @@ mod tests {
             Imported {
                 versions_added: 1,
                 responses_added: 30,
-                responses_present: 0
+                responses_present: 0,
+                ..Imported::default()
             }
         );
         let second = import(&b, &bundle, NOW).unwrap();
@@ -760,7 +866,8 @@ mod tests {
             Imported {
                 versions_added: 0,
                 responses_added: 0,
-                responses_present: 30
+                responses_present: 30,
+                ..Imported::default()
             }
         );
         assert_eq!(ids(&a), ids(&b));
@@ -788,7 +895,8 @@ mod tests {
             Imported {
                 versions_added: 0,
                 responses_added: 18,
-                responses_present: 7
+                responses_present: 7,
+                ..Imported::default()
             }
         );
         assert_eq!(ids(&b).len(), 25);
@@ -843,7 +951,7 @@ mod tests {
         let verified = read_verified(&bundle).unwrap();
         let all = read_responses(&bundle, &verified).unwrap();
         let mut body = MAGIC.to_vec();
-        body.extend_from_slice(&FORMAT.to_le_bytes());
+        body.extend_from_slice(&FORMAT_PLAIN.to_le_bytes());
         let header = BundleHeader {
             created_ms: NOW,
             versions: 1,
@@ -890,7 +998,7 @@ mod tests {
     fn a_huge_length_with_a_valid_checksum_is_refused_quickly() {
         let dir = tempfile::tempdir().unwrap();
         let mut body = MAGIC.to_vec();
-        body.extend_from_slice(&FORMAT.to_le_bytes());
+        body.extend_from_slice(&FORMAT_PLAIN.to_le_bytes());
         body.push(KIND_RESPONSE);
         body.extend_from_slice(&u32::MAX.to_le_bytes());
         let checksum = Sha256::digest(&body);
@@ -911,7 +1019,7 @@ mod tests {
         body.extend_from_slice(&checksum);
         let path = dir.path().join("newer.kioski");
         std::fs::write(&path, &body).unwrap();
-        assert!(matches!(read_verified(&path), Err(BundleError::Newer(2))));
+        assert!(matches!(read_verified(&path), Err(BundleError::Newer(3))));
         std::fs::write(&path, b"PK\x03\x04 this is a zip file, not a bundle at all").unwrap();
         assert!(matches!(read_verified(&path), Err(BundleError::NotABundle)));
     }
@@ -922,7 +1030,7 @@ mod tests {
         let honest = VersionHash::of(&survey_from_str(PULSE).unwrap());
         let tampered = PULSE.replace("Quick feedback", "Something else");
         let mut body = MAGIC.to_vec();
-        body.extend_from_slice(&FORMAT.to_le_bytes());
+        body.extend_from_slice(&FORMAT_PLAIN.to_le_bytes());
         let header = BundleHeader {
             created_ms: NOW,
             versions: 1,
@@ -944,5 +1052,99 @@ mod tests {
             read_verified(&path),
             Err(BundleError::VersionMismatch(_))
         ));
+    }
+
+    fn prize(survey: &str, name: &str) -> PrizeEntryV1 {
+        PrizeEntryV1 {
+            survey: survey.into(),
+            fields: vec![("name".into(), name.into())],
+        }
+    }
+
+    /// With prize entries a bundle is format 2, its entries after the
+    /// responses; they import once, however often the bundle comes.
+    #[test]
+    fn prize_entries_travel_in_their_own_section_and_import_once() {
+        let (dir, plain) = exported(3);
+        let bytes = std::fs::read(&plain).unwrap();
+        assert_eq!(&bytes[8..10], &FORMAT_PLAIN.to_le_bytes());
+        let a = Store::open(&dir.path().join("a"), "test").unwrap();
+        let out = dir.path().join("p.kioski");
+        let entries = [prize("pulssi", "Maija"), prize("pulssi", "Matti")];
+        let done = export(&a, &[], None, NOW, &out, &entries).unwrap();
+        assert_eq!(done.prizes, 2);
+        let bytes = std::fs::read(&out).unwrap();
+        assert_eq!(&bytes[8..10], &FORMAT.to_le_bytes());
+        let verified = read_verified(&out).unwrap();
+        assert_eq!(verified.prizes.len(), 2);
+        let b = Store::open(&dir.path().join("b"), "test").unwrap();
+        b.add_prize_entry("pulssi", &entries[0].fields).unwrap();
+        let first = import(&b, &out, NOW).unwrap();
+        assert_eq!((first.prizes_added, first.prizes_present), (1, 1));
+        let again = import(&b, &out, NOW).unwrap();
+        assert_eq!((again.prizes_added, again.prizes_present), (0, 2));
+        assert_eq!(b.prize_counts().unwrap().get("pulssi"), Some(&2));
+        drop(a);
+    }
+
+    /// Rebuilds a bundle from `records` with a valid checksum.
+    fn bundle_of(format: u16, records: &[(u8, Vec<u8>)]) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&format.to_le_bytes());
+        for (kind, body) in records {
+            write_record(&mut out, *kind, body).unwrap();
+        }
+        let checksum = Sha256::digest(&out);
+        out.push(KIND_END);
+        out.extend_from_slice(&checksum);
+        out
+    }
+
+    #[test]
+    fn a_prize_record_out_of_place_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.kioski");
+        let header = BundleHeaderV2 {
+            created_ms: NOW,
+            versions: 0,
+            responses: 0,
+            prizes: 1,
+        };
+        let entry = encode(&prize("s", "Maija")).unwrap();
+        // In format 1 there is no such record.
+        let h1 = encode_header(&BundleHeader {
+            created_ms: NOW,
+            versions: 0,
+            responses: 0,
+        })
+        .unwrap();
+        std::fs::write(&path, bundle_of(1, &[(1, h1), (KIND_PRIZE, entry.clone())])).unwrap();
+        assert!(matches!(read_verified(&path), Err(BundleError::Damaged(_))));
+        // More entries than the header counts.
+        let h2 = encode(&header).unwrap();
+        std::fs::write(
+            &path,
+            bundle_of(
+                2,
+                &[
+                    (1, h2.clone()),
+                    (KIND_PRIZE, entry.clone()),
+                    (KIND_PRIZE, entry.clone()),
+                ],
+            ),
+        )
+        .unwrap();
+        assert!(matches!(read_verified(&path), Err(BundleError::Damaged(_))));
+        // A field kioski never asks for.
+        let odd = encode(&PrizeEntryV1 {
+            survey: "s".into(),
+            fields: vec![("address".into(), "x".into())],
+        })
+        .unwrap();
+        std::fs::write(&path, bundle_of(2, &[(1, h2.clone()), (KIND_PRIZE, odd)])).unwrap();
+        assert!(matches!(read_verified(&path), Err(BundleError::Damaged(_))));
+        // The right one reads.
+        std::fs::write(&path, bundle_of(2, &[(1, h2), (KIND_PRIZE, entry)])).unwrap();
+        assert_eq!(read_verified(&path).unwrap().prizes, [prize("s", "Maija")]);
     }
 }

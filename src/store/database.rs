@@ -3,7 +3,7 @@
 mod raw;
 pub(crate) use raw::RawRecord;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -857,6 +857,74 @@ impl Store {
             .filter(|e| e.survey == id)
             .map(|e| e.fields)
             .collect())
+    }
+
+    /// Entries per survey (surveys with none are left out), counting equal
+    /// contact details once, as the draw does (see `core::draw`).
+    pub fn prize_counts(&self) -> Result<BTreeMap<String, u64>, StoreError> {
+        let mut seen = std::collections::HashSet::new();
+        let mut counts = BTreeMap::new();
+        for e in self.prizes.entries()? {
+            if seen.insert(e.digest()) {
+                *counts.entry(e.survey).or_insert(0) += 1;
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Every prize-draw entry of `surveys` (all when empty), in random
+    /// order: for a bundle.
+    pub fn prize_entries_of(&self, surveys: &[String]) -> Result<Vec<PrizeEntryV1>, StoreError> {
+        Ok(self
+            .prizes
+            .entries()?
+            .into_iter()
+            .filter(|e| surveys.is_empty() || surveys.contains(&e.survey))
+            .collect())
+    }
+
+    /// Removes the prize-draw entries of survey `id` from the prize file
+    /// and returns how many went. Entries that an older store kept in sled
+    /// (moved to the file at its first open) may still sit in sled's log
+    /// until sled reuses that space (see docs/store.md, "Prize draw").
+    pub fn purge_prizes(&self, id: &str) -> Result<usize, StoreError> {
+        let gone = self.prizes.purge(id, &mut rand::rng())?;
+        if gone > 0 {
+            tracing::info!(survey = id, entries = gone, "prize-draw entries purged");
+        }
+        Ok(gone)
+    }
+
+    /// Adds a bundle's prize-draw entries that are not here yet; returns
+    /// (added, already present).
+    pub fn import_prizes(&self, entries: Vec<PrizeEntryV1>) -> Result<(u64, u64), StoreError> {
+        self.prizes.import(entries, &mut rand::rng())
+    }
+
+    /// Purges the prize-draw entries of every survey whose latest version
+    /// says `delete_after` a day before `today` (local); returns the
+    /// surveys purged and how many entries each lost.
+    pub fn apply_prize_deadlines(
+        &self,
+        today: jiff::civil::Date,
+    ) -> Result<Vec<(String, usize)>, StoreError> {
+        let counts = self.prize_counts()?;
+        let mut done = Vec::new();
+        for id in counts.keys() {
+            let Ok(latest) = self.latest(id) else {
+                continue; // entries of a survey this store does not know
+            };
+            let passed = latest
+                .survey
+                .prize_draw
+                .as_ref()
+                .and_then(|d| d.delete_after)
+                .is_some_and(|day| day < today);
+            if passed {
+                done.push((id.clone(), self.purge_prizes(id)?));
+            }
+        }
+        Ok(done)
     }
 
     /// The admin PIN's hash, if one is set. Only this process sees it:

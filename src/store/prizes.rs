@@ -49,6 +49,13 @@ pub struct PrizeEntryV1 {
     pub fields: Vec<(String, String)>,
 }
 
+impl PrizeEntryV1 {
+    /// What identifies the entry (see `core::draw::entry_digest`).
+    pub fn digest(&self) -> [u8; 32] {
+        crate::core::draw::entry_digest(&self.survey, &self.fields)
+    }
+}
+
 /// The file's body, format 1.
 #[derive(Debug, Serialize, Deserialize)]
 struct PrizeFileV1 {
@@ -112,6 +119,48 @@ impl Prizes {
             self.write(entries, rng)?;
         }
         Ok(added)
+    }
+
+    /// Removes every entry of `survey` (a fresh file without them takes
+    /// the old one's place, atomically) and returns how many went.
+    pub fn purge(&self, survey: &str, rng: &mut impl Rng) -> Result<usize, StoreError> {
+        let _held = self.hold();
+        let entries = self.read()?;
+        let before = entries.len();
+        let kept: Vec<_> = entries.into_iter().filter(|e| e.survey != survey).collect();
+        let gone = before - kept.len();
+        if gone > 0 {
+            self.write(kept, rng)?;
+        }
+        Ok(gone)
+    }
+
+    /// Adds the entries of a bundle that are not here yet: an entry whose
+    /// digest of (survey, fields) is present already is skipped, so a
+    /// bundle imported twice, or a terminal's own entries coming back in
+    /// another's bundle, adds nothing. Returns (added, present).
+    pub fn import(
+        &self,
+        new: Vec<PrizeEntryV1>,
+        rng: &mut impl Rng,
+    ) -> Result<(u64, u64), StoreError> {
+        let _held = self.hold();
+        let mut entries = self.read()?;
+        let mut seen: std::collections::HashSet<[u8; 32]> =
+            entries.iter().map(PrizeEntryV1::digest).collect();
+        let (mut added, mut present) = (0, 0);
+        for e in new {
+            if seen.insert(e.digest()) {
+                entries.push(e);
+                added += 1;
+            } else {
+                present += 1;
+            }
+        }
+        if added > 0 {
+            self.write(entries, rng)?;
+        }
+        Ok((added, present))
     }
 
     fn hold(&self) -> MutexGuard<'_, ()> {

@@ -46,6 +46,8 @@ pub struct Texts {
     pub prize_fill_one: &'static str,
     pub prize_bad_email: &'static str,
     pub prize_bad_phone: &'static str,
+    /// Around the day of `[prize_draw] delete_after`, after the privacy text.
+    prize_kept_until: [&'static str; 2],
     /// Labels of the contact fields: name, phone, email.
     pub contact: [&'static str; 3],
     choose_at_least: [&'static str; 2],
@@ -57,6 +59,14 @@ pub struct Texts {
 }
 
 impl Texts {
+    /// "The contact details are deleted after DAY."
+    pub fn kept_until(&self, day: &str) -> String {
+        format!(
+            "{}{day}{}",
+            self.prize_kept_until[0], self.prize_kept_until[1]
+        )
+    }
+
     pub fn of(lang: Lang) -> &'static Texts {
         match lang {
             Lang::Fi => &FI,
@@ -151,6 +161,7 @@ static FI: Texts = Texts {
     prize_fill_one: "Täytä ainakin yksi kenttä, niin voimme ottaa yhteyttä voittajaan.",
     prize_bad_email: "Tarkista sähköpostiosoite.",
     prize_bad_phone: "Tarkista puhelinnumero.",
+    prize_kept_until: ["Yhteystiedot poistetaan ", " jälkeen."],
     contact: ["Nimi", "Puhelin", "Sähköposti"],
     choose_at_least: ["Valitse vähintään", ""],
     choose_at_most: ["Valitse enintään", ""],
@@ -196,6 +207,7 @@ static SV: Texts = Texts {
     prize_fill_one: "Fyll i minst ett fält så att vi kan kontakta vinnaren.",
     prize_bad_email: "Kontrollera e-postadressen.",
     prize_bad_phone: "Kontrollera telefonnumret.",
+    prize_kept_until: ["Kontaktuppgifterna raderas efter ", "."],
     contact: ["Namn", "Telefon", "E-post"],
     choose_at_least: ["Välj minst", ""],
     choose_at_most: ["Välj högst", ""],
@@ -241,6 +253,7 @@ static EN: Texts = Texts {
     prize_fill_one: "Fill in at least one field so that we can reach the winner.",
     prize_bad_email: "Please check the email address.",
     prize_bad_phone: "Please check the phone number.",
+    prize_kept_until: ["The contact details are deleted after ", "."],
     contact: ["Name", "Phone", "Email"],
     choose_at_least: ["Choose at least", ""],
     choose_at_most: ["Choose at most", ""],

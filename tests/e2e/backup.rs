@@ -61,7 +61,7 @@ fn run_on(store: &Path, args: &[&str]) -> Run {
 }
 
 /// Everything the commands print of a store: `surveys` (table and JSON),
-/// and per survey every export format and the tally.
+/// `prize count`, and per survey every export format and the tally.
 fn outputs(store: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut take = |args: &[&str]| {
@@ -71,6 +71,8 @@ fn outputs(store: &Path) -> Vec<(String, String)> {
     };
     take(&["surveys"]);
     take(&["surveys", "--format", "json"]);
+    take(&["prize", "count"]);
+    take(&["prize", "count", "--format", "json"]);
     for row in surveys_json(store) {
         let id = row["id"].as_str().unwrap().to_owned();
         take(&["export", "--survey", &id, "--format", "csv"]);

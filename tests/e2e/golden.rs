@@ -179,7 +179,7 @@ fn the_old_store_exports_the_old_bundle_byte_for_byte() {
         .created_ms;
     let store = kioski::store::Store::open(&dir, "bundle export").unwrap();
     let out = tmp.path().join("again.kioski");
-    kioski::store::bundle::export(&store, &[], None, created_ms, &out).unwrap();
+    kioski::store::bundle::export(&store, &[], None, created_ms, &out, &[]).unwrap();
     assert!(
         std::fs::read(&out).unwrap() == std::fs::read(&old).unwrap(),
         "the re-exported bundle differs from the old one"

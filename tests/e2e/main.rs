@@ -53,6 +53,7 @@ mod owner;
 mod pin;
 mod pipe;
 mod private;
+mod prize;
 mod pty;
 mod races;
 mod remote;

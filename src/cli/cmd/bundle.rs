@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use crate::cli::cmd::prize::entries;
 use crate::cli::out::outln;
 use crate::cli::{CliError, Context, parse_date};
 use crate::core::sanitize::plural;
@@ -42,6 +43,12 @@ pub struct ExportArgs {
     /// Only responses submitted on or after this day (YYYY-MM-DD, local time).
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
+
+    /// Also carry the prize-draw entries (contact details) of these
+    /// surveys, so one draw covers every terminal. Off by default: the
+    /// contacts leave this terminal only when asked to.
+    #[arg(long)]
+    pub prizes: bool,
 }
 
 /// Import bundle files. Each file is checked whole before anything is
@@ -65,13 +72,35 @@ pub fn run(args: &BundleArgs, ctx: &Context) -> Result<(), CliError> {
 fn export(args: &ExportArgs, ctx: &Context) -> Result<(), CliError> {
     let since = args.since.as_deref().map(parse_date).transpose()?;
     let access = ctx.access("bundle export")?;
-    let done = bundle::export(access.read(), &args.surveys, since, ctx.now_ms, &args.out)?;
-    outln!(
-        "Wrote {} and {} to {}.",
-        plural(done.responses, "response"),
-        plural(done.versions, "survey version"),
-        args.out.display()
+    let prizes = if args.prizes {
+        access.prize_entries(&args.surveys)?
+    } else {
+        Vec::new()
+    };
+    let done = bundle::export(
+        access.read(),
+        &args.surveys,
+        since,
+        ctx.now_ms,
+        &args.out,
+        &prizes,
     )?;
+    if args.prizes {
+        outln!(
+            "Wrote {}, {} and {} to {}.",
+            plural(done.responses, "response"),
+            plural(done.versions, "survey version"),
+            entries(done.prizes, "prize-draw "),
+            args.out.display()
+        )?;
+    } else {
+        outln!(
+            "Wrote {} and {} to {}.",
+            plural(done.responses, "response"),
+            plural(done.versions, "survey version"),
+            args.out.display()
+        )?;
+    }
     Ok(())
 }
 
@@ -85,6 +114,7 @@ fn import(args: &ImportArgs, ctx: &Context) -> Result<(), CliError> {
     }
     let access = ctx.access("bundle import")?;
     for (path, v) in verified {
+        let carries_prizes = !v.prizes.is_empty();
         let done = access.import(path, v, ctx.now_ms)?;
         outln!(
             "{}: {}, {} already present, {}.",
@@ -93,6 +123,14 @@ fn import(args: &ImportArgs, ctx: &Context) -> Result<(), CliError> {
             done.responses_present,
             plural(done.versions_added, "new survey version"),
         )?;
+        if carries_prizes {
+            outln!(
+                "{}: {}, {} already present.",
+                path.display(),
+                entries(done.prizes_added, "new prize-draw "),
+                done.prizes_present,
+            )?;
+        }
     }
     Ok(())
 }

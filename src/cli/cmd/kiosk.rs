@@ -149,6 +149,7 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
         lockout: store.pin_lockout()?,
         theme: crate::cli::theme_from_env(args.theme),
     };
+    let _daily = DailyPurge::start(store.clone());
     match run(&store, setup) {
         Ok(Ended::Left) => Ok(()),
         Ok(Ended::Signal(n)) => Err(CliError::reported(Exit::Signal(n))),
@@ -156,6 +157,49 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
             Exit::Usage,
             format!("the terminal failed: {e}."),
         )),
+    }
+}
+
+/// Applies `delete_after` again whenever the day changes while the kiosk
+/// runs (checked every ten minutes); stops when dropped.
+struct DailyPurge {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl DailyPurge {
+    fn start(store: Arc<Store>) -> DailyPurge {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("delete_after".into())
+            .spawn(move || {
+                let now = || jiff::Timestamp::now().as_millisecond();
+                let mut day = crate::cli::local_day(now());
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(std::time::Duration::from_secs(600))
+                {
+                    let today = crate::cli::local_day(now());
+                    if today != day {
+                        day = today;
+                        crate::cli::purge_passed_prizes(&store, now());
+                    }
+                }
+            })
+            .map_err(|e| tracing::warn!("cannot start the daily delete_after check: {e}"))
+            .ok();
+        DailyPurge {
+            stop: Some(stop),
+            thread,
+        }
+    }
+}
+
+impl Drop for DailyPurge {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 

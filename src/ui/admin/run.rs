@@ -273,7 +273,7 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
             })
             .map_err(|e| vec![format!("Cannot export to {}: {e}.", path.display())])
         }
-        Action::ExportBundle(path) => bundle::export(access.read(), &[], None, now_ms(), &path)
+        Action::ExportBundle(path) => bundle::export(access.read(), &[], None, now_ms(), &path, &[])
             .map(|done| {
                 vec![format!(
                     "Wrote {} and {} to {}.",
@@ -316,6 +316,44 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
                 })
                 .map_err(|e| vec![format!("Cannot set the terminal name: {e}.")])
         }
+        Action::Prizes(id) => {
+            match access.prize_counts() {
+                Ok(counts) => {
+                    admin.say(Vec::new(), false);
+                    admin.show_prizes(id, counts.into_iter().collect());
+                }
+                Err(e) => admin.say(vec![format!("Cannot read the prize draw: {e}.")], true),
+            }
+            return;
+        }
+        Action::Draw {
+            survey,
+            seed,
+            winners,
+        } => {
+            draw_on_screen(access, admin, &survey, seed, winners);
+            return;
+        }
+        Action::PurgePrizes(id) => {
+            let outcome = access.purge_prizes(&id);
+            let counts = access.prize_counts().map(|c| c.into_iter().collect());
+            if let (super::state::Mode::Prizes(screen), Ok(counts)) = (&mut admin.mode, counts) {
+                screen.counts = counts;
+                screen.drawn.clear();
+            }
+            match outcome {
+                Ok(n) => admin.say(
+                    vec![if n == 1 {
+                        format!("Deleted 1 prize-draw entry of `{id}`.")
+                    } else {
+                        format!("Deleted {n} prize-draw entries of `{id}`.")
+                    }],
+                    false,
+                ),
+                Err(e) => admin.say(vec![format!("Cannot purge the prize draw: {e}.")], true),
+            }
+            return;
+        }
         Action::None | Action::Quit | Action::Live(_) | Action::CheckPin(_) => return,
     };
     let refresh = outcome.is_ok() && read_rows_after;
@@ -325,6 +363,61 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
     }
     if refresh && let Ok(rows) = survey_rows(access) {
         admin.set_rows(rows);
+    }
+}
+
+/// Draws winners and shows them on the prize screen only.
+fn draw_on_screen(
+    access: &Access,
+    admin: &mut Admin,
+    survey: &str,
+    seed: Option<String>,
+    winners: u32,
+) {
+    let contacts: Vec<Vec<(String, String)>> = match access.prize_entries(&[survey.to_owned()]) {
+        Ok(es) => es
+            .into_iter()
+            .filter(|e| e.survey == survey)
+            .map(|e| e.fields)
+            .collect(),
+        Err(e) => {
+            admin.say(vec![format!("Cannot read the prize draw: {e}.")], true);
+            return;
+        }
+    };
+    if contacts.is_empty() {
+        admin.say(vec![format!("`{survey}` has no prize-draw entries.")], true);
+        return;
+    }
+    let seed = seed.unwrap_or_else(|| format!("{:032x}", rand::random::<u128>()));
+    let outcome = crate::core::draw::draw(survey, &contacts, &seed, winners as usize);
+    tracing::info!(
+        survey,
+        entries = outcome.tickets,
+        winners = outcome.winners.len(),
+        "prize draw in the admin view"
+    );
+    let mut lines = vec![
+        format!("Seed: {seed}"),
+        format!("Entries digest: {}", outcome.entries_digest),
+        format!(
+            "Drew {} of {} entries:",
+            outcome.winners.len(),
+            outcome.tickets
+        ),
+    ];
+    for (i, fields) in outcome.winners.iter().enumerate() {
+        let shown: Vec<String> = fields.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        lines.push(format!("{}. {}", i + 1, shown.join("; ")));
+    }
+    admin.say(
+        vec![format!(
+            "Check it with: kioski prize draw --survey {survey} --winners {winners} --seed \"{seed}\""
+        )],
+        false,
+    );
+    if let super::state::Mode::Prizes(screen) = &mut admin.mode {
+        screen.drawn = lines;
     }
 }
 

@@ -59,6 +59,44 @@ impl Purpose {
     }
 }
 
+/// The prize-draw screen of one survey: the entries, a draw with a seed,
+/// a purge after a confirmation. Winners are shown here only: never
+/// logged, never in a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrizeScreen {
+    pub survey: String,
+    /// Entries per survey, as last read.
+    pub counts: Vec<(String, u64)>,
+    /// The seed to draw with; empty draws with a fresh one.
+    pub seed: TextField,
+    pub winners: u32,
+    /// The last draw: seed, entries digest and the winners.
+    pub drawn: Vec<String>,
+    /// Waiting for `y` to purge the survey's entries.
+    pub confirm_purge: bool,
+}
+
+impl PrizeScreen {
+    pub fn new(survey: String, counts: Vec<(String, u64)>) -> PrizeScreen {
+        PrizeScreen {
+            survey,
+            counts,
+            seed: TextField::with_text(""),
+            winners: 1,
+            drawn: Vec::new(),
+            confirm_purge: false,
+        }
+    }
+
+    /// The survey's entries, as last read.
+    pub fn entries(&self) -> u64 {
+        self.counts
+            .iter()
+            .find(|(id, _)| *id == self.survey)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Waiting for the admin PIN.
@@ -74,6 +112,7 @@ pub enum Mode {
         choices: Vec<String>,
         pick: Option<usize>,
     },
+    Prizes(Box<PrizeScreen>),
 }
 
 /// What the loop should do.
@@ -96,6 +135,15 @@ pub enum Action {
     /// Have the store's owner check a PIN attempt; the answer comes back
     /// through [`Admin::pin_checked`].
     CheckPin(String),
+    /// Open the prize-draw screen of a survey (the loop reads the counts).
+    Prizes(String),
+    /// Draw `winners` of the survey's entries; no seed: a fresh one.
+    Draw {
+        survey: String,
+        seed: Option<String>,
+        winners: u32,
+    },
+    PurgePrizes(String),
 }
 
 pub struct Admin {
@@ -206,13 +254,20 @@ impl Admin {
             Mode::Pin { .. } => self.pin_key(key, now_ms),
             Mode::List => self.list_key(key),
             Mode::Prompt { .. } => self.prompt_key(key),
+            Mode::Prizes(_) => self.prize_key(key),
         }
     }
 
     /// Pasted text goes into an open prompt.
     pub fn paste(&mut self, text: &str) {
-        if let Mode::Prompt { field, .. } = &mut self.mode {
-            field.insert(&crate::core::sanitize::strip(text, false), FIELD_MAX);
+        match &mut self.mode {
+            Mode::Prompt { field, .. } => {
+                field.insert(&crate::core::sanitize::strip(text, false), FIELD_MAX)
+            }
+            Mode::Prizes(screen) => screen
+                .seed
+                .insert(&crate::core::sanitize::strip(text, false), FIELD_MAX),
+            _ => {}
         }
     }
 
@@ -336,7 +391,65 @@ impl Admin {
                 let name = self.terminal.clone();
                 self.prompt(Purpose::TerminalName, &name, Vec::new());
             }
+            KeyCode::Char('p') => {
+                if let Some(id) = self.current() {
+                    return Action::Prizes(id);
+                }
+            }
             KeyCode::Char('r') => return Action::Refresh,
+            _ => {}
+        }
+        Action::None
+    }
+
+    /// Opens the prize-draw screen with the counts the loop read.
+    pub fn show_prizes(&mut self, survey: String, counts: Vec<(String, u64)>) {
+        self.mode = Mode::Prizes(Box::new(PrizeScreen::new(survey, counts)));
+    }
+
+    fn prize_key(&mut self, key: KeyEvent) -> Action {
+        let Mode::Prizes(screen) = &mut self.mode else {
+            return Action::None;
+        };
+        if screen.confirm_purge {
+            screen.confirm_purge = false;
+            return match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => {
+                    Action::PurgePrizes(screen.survey.clone())
+                }
+                _ => {
+                    self.say(vec!["Nothing was deleted.".into()], false);
+                    Action::None
+                }
+            };
+        }
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            // Leaving forgets the winners shown.
+            KeyCode::Esc => {
+                self.mode = Mode::List;
+                self.say(Vec::new(), false);
+                return Action::Refresh;
+            }
+            KeyCode::Up => screen.winners = screen.winners.saturating_add(1),
+            KeyCode::Down => screen.winners = screen.winners.saturating_sub(1).max(1),
+            KeyCode::Enter => {
+                let seed = screen.seed.text().trim().to_owned();
+                return Action::Draw {
+                    survey: screen.survey.clone(),
+                    seed: (!seed.is_empty()).then_some(seed),
+                    winners: screen.winners,
+                };
+            }
+            KeyCode::Char('x') if ctrl && screen.entries() > 0 => screen.confirm_purge = true,
+            KeyCode::Backspace => screen.seed.backspace(),
+            KeyCode::Delete => screen.seed.delete(),
+            KeyCode::Left => screen.seed.left(),
+            KeyCode::Right => screen.seed.right(),
+            KeyCode::Home => screen.seed.home(),
+            KeyCode::End => screen.seed.end(),
+            KeyCode::Char(_) if TextField::is_command(&key) => screen.seed.command(&key),
+            KeyCode::Char(c) if !c.is_control() => screen.seed.insert(&c.to_string(), FIELD_MAX),
             _ => {}
         }
         Action::None

@@ -180,3 +180,93 @@ fn every_theme() {
         settings.bind(|| insta::assert_snapshot!(format!("admin_theme_{}", scheme.name()), text));
     }
 }
+
+fn screen_text(a: &Admin) -> String {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let theme = crate::ui::theme::Theme {
+        scheme: crate::ui::theme::Scheme::Mono,
+        big_text: false,
+    };
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    terminal
+        .draw(|f| super::view::render(a, NOW, theme, f.area(), f.buffer_mut()))
+        .unwrap();
+    let buf = terminal.backend().buffer();
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn key(code: crossterm::event::KeyCode) -> crossterm::event::KeyEvent {
+    crossterm::event::KeyEvent::new(code, crossterm::event::KeyModifiers::NONE)
+}
+
+/// The prize screen counts the entries, draws with the seed typed (the
+/// same winners as `kioski prize draw` with that seed), shows them on
+/// screen only, and purges after a `y`.
+#[test]
+fn the_prize_screen_counts_draws_and_purges() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "test").unwrap();
+    let names = ["Maija Meikäläinen", "Matti Virtanen", "Kalle Kolmas"];
+    for name in names {
+        store
+            .add_prize_entry("palvelupiste", &[("name".into(), name.into())])
+            .unwrap();
+    }
+    let access = Access::Local(Arc::new(store));
+    let mut a = admin(vec![row("palvelupiste", 12, Some(NOW))]);
+    let action = a.key(key(KeyCode::Char('p')), NOW);
+    assert_eq!(action, Action::Prizes("palvelupiste".into()));
+    carry_out(action, &access, &mut a);
+    let text = screen_text(&a);
+    assert!(text.contains("Prize draw of `palvelupiste`"), "{text}");
+    assert!(text.contains("▶ palvelupiste: 3"), "{text}");
+    for c in "kevät".chars() {
+        a.key(key(KeyCode::Char(c)), NOW);
+    }
+    a.key(key(KeyCode::Up), NOW);
+    let action = a.key(key(KeyCode::Enter), NOW);
+    assert_eq!(
+        action,
+        Action::Draw {
+            survey: "palvelupiste".into(),
+            seed: Some("kevät".into()),
+            winners: 2
+        }
+    );
+    carry_out(action, &access, &mut a);
+    let contacts: Vec<Vec<(String, String)>> = names
+        .iter()
+        .map(|n| vec![("name".to_owned(), (*n).to_owned())])
+        .collect();
+    let expected = crate::core::draw::draw("palvelupiste", &contacts, "kevät", 2);
+    let text = screen_text(&a);
+    for w in &expected.winners {
+        assert!(text.contains(&w[0].1), "{} not on screen:\n{text}", w[0].1);
+    }
+    assert!(text.contains(&expected.entries_digest[..40]), "{text}");
+
+    // Ctrl-X asks; anything but y keeps the entries.
+    let ctrl_x = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::CONTROL);
+    a.key(ctrl_x, NOW);
+    assert!(screen_text(&a).contains("for good?"));
+    assert_eq!(a.key(key(KeyCode::Char('n')), NOW), Action::None);
+    a.key(ctrl_x, NOW);
+    let action = a.key(key(KeyCode::Char('y')), NOW);
+    assert_eq!(action, Action::PurgePrizes("palvelupiste".into()));
+    carry_out(action, &access, &mut a);
+    assert!(access.prize_counts().unwrap().is_empty());
+    let text = screen_text(&a);
+    assert!(text.contains("Deleted 3 prize-draw entries"), "{text}");
+    assert!(!text.contains("Maija"), "{text}");
+    // Esc goes back to the list.
+    assert_eq!(a.key(key(KeyCode::Esc), NOW), Action::Refresh);
+}

@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::state::{Admin, Mode};
+use super::state::{Admin, Mode, PrizeScreen};
 use crate::core::sanitize::{strip, truncate_to_width, width};
 use crate::ui::live::view::title_bar;
 use crate::ui::theme::Theme;
@@ -59,6 +59,11 @@ pub fn render(admin: &Admin, now_ms: i64, theme: Theme, area: Rect, buf: &mut Bu
                 theme.dim()
             },
         );
+        return;
+    }
+
+    if let Mode::Prizes(screen) = &admin.mode {
+        prizes(admin, screen, theme, area, y, buf);
         return;
     }
 
@@ -182,7 +187,89 @@ pub fn render(admin: &Admin, now_ms: i64, theme: Theme, area: Rect, buf: &mut Bu
             y += 1;
         }
     }
-    let keys = "↑↓ choose · Enter live tally · a activate · o load · e CSV · J JSONL · b bundle · i import · n name · r refresh · q quit";
+    let keys = "↑↓ choose · Enter live tally · a activate · o load · e CSV · J JSONL · b bundle · i import · n name · p prize draw · r refresh · q quit";
+    for (i, line) in wrap(keys, w).iter().rev().enumerate() {
+        let row = bottom.saturating_sub(i as u16);
+        if row > y {
+            buf.set_string(area.x, row, line, theme.dim());
+        }
+    }
+}
+
+/// The prize-draw screen: entries per survey, the draw's winners and seed,
+/// the purge confirmation.
+fn prizes(
+    admin: &Admin,
+    screen: &PrizeScreen,
+    theme: Theme,
+    area: Rect,
+    mut y: u16,
+    buf: &mut Buffer,
+) {
+    let w = area.width as usize;
+    let bottom = area.y + area.height - 1;
+    let mut put = |y: &mut u16, text: &str, style| {
+        for part in wrap(&strip(text, false), w) {
+            if *y >= bottom {
+                return;
+            }
+            buf.set_string(area.x, *y, &part, style);
+            *y += 1;
+        }
+    };
+    put(
+        &mut y,
+        &format!("Prize draw of `{}`", screen.survey),
+        theme.question(),
+    );
+    y += 1;
+    put(&mut y, "Entries per survey:", theme.dim());
+    if screen.counts.is_empty() {
+        put(&mut y, "  none", theme.text());
+    }
+    for (id, n) in &screen.counts {
+        let marker = if *id == screen.survey { "▶" } else { " " };
+        put(&mut y, &format!("{marker} {id}: {n}"), theme.text());
+    }
+    y += 1;
+    put(
+        &mut y,
+        &format!("Winners: {} (↑↓ to change)", screen.winners),
+        theme.text(),
+    );
+    let seed = strip(screen.seed.text(), false);
+    let shown = if seed.is_empty() {
+        "Seed: (empty: a fresh one is made and shown)".to_owned()
+    } else {
+        format!("Seed: {seed}▏")
+    };
+    put(&mut y, &shown, theme.text());
+    y += 1;
+    for line in &screen.drawn {
+        put(&mut y, line, theme.selected());
+    }
+    if screen.confirm_purge {
+        y += 1;
+        put(
+            &mut y,
+            &format!(
+                "Delete the {} prize-draw entries of `{}` for good? y deletes, any other key keeps them.",
+                screen.entries(),
+                screen.survey
+            ),
+            theme.selected(),
+        );
+    }
+    let style = if admin.message_is_error {
+        theme.selected()
+    } else {
+        theme.dim()
+    };
+    for line in &admin.message {
+        put(&mut y, line, style);
+    }
+    let keys =
+        "type a seed · Enter draws · ↑↓ winners · Ctrl-X purges · Esc back (forgets the winners)";
     for (i, line) in wrap(keys, w).iter().rev().enumerate() {
         let row = bottom.saturating_sub(i as u16);
         if row > y {

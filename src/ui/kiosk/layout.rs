@@ -498,7 +498,15 @@ fn prize(layout: &mut Layout, rows: &mut Rows, k: &Kiosk, fields: usize, roomy: 
     let fields_h = field_h * fields as u16;
     let privacy_rows = rows.left().saturating_sub(fields_h + 1) as usize;
     let body = inset(rows.rest(), 2);
-    layout.intro_lines = wrap_rows(draw.privacy.get(k.lang), body.width as usize, privacy_rows);
+    let privacy = match draw.delete_after {
+        Some(day) => format!(
+            "{} {}",
+            draw.privacy.get(k.lang),
+            t.kept_until(&day.to_string())
+        ),
+        None => draw.privacy.get(k.lang).to_owned(),
+    };
+    layout.intro_lines = wrap_rows(&privacy, body.width as usize, privacy_rows);
     layout.intro = Rect::new(body.x, body.y, body.width, layout.intro_lines.len() as u16);
     rows.take_top(layout.intro.height + 1);
     let list = inset(rows.rest(), 2);

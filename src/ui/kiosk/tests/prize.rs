@@ -163,3 +163,38 @@ fn prize_notice(rig: &Rig) -> Option<String> {
         _ => None,
     }
 }
+
+/// With `delete_after`, the respondent reads when the contacts go, in
+/// their language, after the privacy text.
+#[test]
+fn the_form_says_when_the_contacts_are_deleted() {
+    let text = include_str!("../../../../surveys/palvelulupaus.toml").replacen(
+        "[prize_draw]\n",
+        "[prize_draw]\ndelete_after = \"2026-06-30\"\n",
+        1,
+    );
+    let survey = Arc::new(survey_from_str(&text).unwrap());
+    for (lang, words) in [
+        (Lang::Fi, "Yhteystiedot poistetaan 2026-06-30 jälkeen."),
+        (Lang::Sv, "Kontaktuppgifterna raderas efter 2026-06-30."),
+        (
+            Lang::En,
+            "The contact details are deleted after 2026-06-30.",
+        ),
+    ] {
+        let mut rig = Rig::new(survey.clone(), Some(lang), true);
+        rig.press(KeyCode::Enter);
+        rig.finish();
+        rig.send(Msg::Saved(Ok(())));
+        assert!(matches!(rig.k.screen, Screen::Prize(_)));
+        let shown = rig
+            .screen_text(200, 60)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(shown.contains(words), "{lang:?}: {shown}");
+    }
+    // Without it, nothing is added (the snapshots above).
+    let rig = on_the_form();
+    assert!(!rig.screen_text(200, 60).contains("deleted after"));
+}
