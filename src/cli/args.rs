@@ -7,12 +7,14 @@ use clap::{Parser, Subcommand};
 
 use super::cmd::activate::ActivateArgs;
 use super::cmd::admin::AdminArgs;
+use super::cmd::backup::BackupArgs;
 use super::cmd::bundle::BundleArgs;
 use super::cmd::export::ExportArgs;
 use super::cmd::kiosk::KioskArgs;
 use super::cmd::load::LoadArgs;
 use super::cmd::pin::PinArgs;
 use super::cmd::prize::PrizeArgs;
+use super::cmd::restore::RestoreArgs;
 use super::cmd::simulate::SimulateArgs;
 use super::cmd::surveys::SurveysArgs;
 use super::cmd::tally::TallyArgs;
@@ -52,4 +54,6 @@ pub enum Command {
     Pin(PinArgs),
     Admin(AdminArgs),
     Prize(PrizeArgs),
+    Backup(BackupArgs),
+    Restore(RestoreArgs),
 }

@@ -2,12 +2,14 @@
 
 pub mod activate;
 pub mod admin;
+pub mod backup;
 pub mod bundle;
 pub mod export;
 pub mod kiosk;
 pub mod load;
 pub mod pin;
 pub mod prize;
+pub mod restore;
 pub mod simulate;
 pub mod surveys;
 pub mod tally;
