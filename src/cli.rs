@@ -81,6 +81,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Admin(args)) => cmd::admin::run(args, &ctx),
         Some(Command::Delete(args)) => cmd::delete::run(args, &ctx),
         Some(Command::Prize(args)) => cmd::prize::run(args, &ctx),
+        Some(Command::Backup(args)) => cmd::backup::run(args, &ctx),
+        Some(Command::Restore(args)) => cmd::restore::run(args, &ctx),
     }
 }
 

@@ -5,6 +5,7 @@
 //! [`keys`]. A response is acknowledged only after it is on disk.
 
 pub mod atomic;
+pub mod backup;
 pub mod bundle;
 pub mod codec;
 mod database;

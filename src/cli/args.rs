@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 use super::cmd::activate::ActivateArgs;
 use super::cmd::admin::AdminArgs;
+use super::cmd::backup::BackupArgs;
 use super::cmd::bundle::BundleArgs;
 use super::cmd::delete::DeleteArgs;
 use super::cmd::export::ExportArgs;
@@ -14,6 +15,7 @@ use super::cmd::kiosk::KioskArgs;
 use super::cmd::load::LoadArgs;
 use super::cmd::pin::PinArgs;
 use super::cmd::prize::PrizeArgs;
+use super::cmd::restore::RestoreArgs;
 use super::cmd::simulate::SimulateArgs;
 use super::cmd::surveys::SurveysArgs;
 use super::cmd::tally::TallyArgs;
@@ -54,4 +56,6 @@ pub enum Command {
     Delete(DeleteArgs),
     Admin(AdminArgs),
     Prize(PrizeArgs),
+    Backup(BackupArgs),
+    Restore(RestoreArgs),
 }

@@ -2,6 +2,7 @@
 
 pub mod activate;
 pub mod admin;
+pub mod backup;
 pub mod bundle;
 pub mod delete;
 pub mod export;
@@ -9,6 +10,7 @@ pub mod kiosk;
 pub mod load;
 pub mod pin;
 pub mod prize;
+pub mod restore;
 pub mod simulate;
 pub mod surveys;
 pub mod tally;

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use super::Exit;
 use super::report::error_label;
 use crate::store::StoreError;
+use crate::store::backup::BackupError;
 use crate::store::bundle::BundleError;
 use crate::store::export::ExportError;
 
@@ -83,6 +84,19 @@ impl From<BundleError> for CliError {
     fn from(e: BundleError) -> Self {
         match e {
             BundleError::Store(e) => e.into(),
+            e => {
+                let mut err = CliError::invalid(format!("{e}."));
+                err.hint = e.hint();
+                err
+            }
+        }
+    }
+}
+
+impl From<BackupError> for CliError {
+    fn from(e: BackupError) -> Self {
+        match e {
+            BackupError::Store(e) => e.into(),
             e => {
                 let mut err = CliError::invalid(format!("{e}."));
                 err.hint = e.hint();

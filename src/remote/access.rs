@@ -12,6 +12,7 @@ use super::server::{Role, Server, serve_as};
 use crate::core::pin::PinCheck;
 use crate::core::retention::Selection;
 use crate::core::survey::Survey;
+use crate::store::backup::{self, BackupError, Counts};
 use crate::store::bundle::{self, BundleError, Imported, Verified};
 use crate::store::prizes::PrizeEntryV1;
 use crate::store::{Deleted, LoadOutcome, ReadStore, Store, StoreError, StoreEvent, SurveyDeleted};
@@ -170,6 +171,15 @@ impl Access {
         match self {
             Access::Local(store) => store.purge_prizes(id),
             Access::Remote(client) => client.purge_prizes(id),
+        }
+    }
+
+    /// Writes a backup of the whole store to `out`: here, or by the owner
+    /// (which keeps the PIN hash and the contacts to itself).
+    pub fn backup(&self, out: &Path, now_ms: i64) -> Result<Counts, BackupError> {
+        match self {
+            Access::Local(store) => backup::write(store, out, now_ms),
+            Access::Remote(client) => client.backup(out, now_ms),
         }
     }
 

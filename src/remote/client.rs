@@ -16,6 +16,7 @@ use crate::core::response::Response;
 use crate::core::retention::Selection;
 use crate::core::survey::Survey;
 use crate::core::version::VersionHash;
+use crate::store::backup::{BackupError, Counts};
 use crate::store::bundle::{BundleError, Imported};
 use crate::store::prizes::PrizeEntryV1;
 use crate::store::{
@@ -25,6 +26,9 @@ use crate::store::{
 
 /// How long a single answer may take (a stats scan of a big store).
 const REPLY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How long the owner may take to write a backup.
+const BACKUP_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// A connection point to the process that owns a store.
 pub struct Client {
@@ -253,6 +257,23 @@ impl Client {
         match self.ask(&Request::PurgePrizes(survey.to_owned()))? {
             Reply::Count(n) => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
             other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Has the owner write a backup of the whole store to `path`. A big
+    /// store takes a while: the answer is waited for up to an hour.
+    pub fn backup(&self, path: &Path, now_ms: i64) -> Result<Counts, BackupError> {
+        let path = std::path::absolute(path)?;
+        let mut conn = match self.open(&Request::Backup { path, now_ms }) {
+            Ok(c) => c,
+            Err(ConnectError::NoServer) => return Err(self.lost("it has stopped").into()),
+            Err(ConnectError::Store(e)) => return Err(e.into()),
+        };
+        let _ = conn.get_ref().set_read_timeout(Some(BACKUP_TIMEOUT));
+        match read_frame::<Reply>(&mut conn, MAX_REPLY_BYTES) {
+            Ok(Reply::BackedUp(done)) => Ok(done.into()),
+            Ok(other) => Err(unexpected(&other).into()),
+            Err(e) => Err(self.lost(frame_reason(&e)).into()),
         }
     }
 

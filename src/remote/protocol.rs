@@ -21,6 +21,7 @@ use crate::core::canonical::SurveyV1;
 use crate::core::pin::{Lockout, PinCheck};
 use crate::core::retention::Selection;
 use crate::core::version::VersionHash;
+use crate::store::backup::Counts;
 use crate::store::bundle::Imported;
 use crate::store::codec;
 use crate::store::prizes::PrizeEntryV1;
@@ -122,6 +123,13 @@ pub enum Request {
     /// `Stats` with the suspect and simulated counts, answered by
     /// `FlaggedStats` (`Stats`'s reply is protocol 1's frozen shape).
     FlaggedStats(String),
+    /// Write a backup of the whole store to `path` (absolute), mode 0600:
+    /// the owner writes it itself, so the PIN hash and the prize-draw
+    /// contacts stay with it. Answered by `BackedUp`.
+    Backup {
+        path: PathBuf,
+        now_ms: i64,
+    },
     /// Delete the responses of `survey` that every given filter takes,
     /// then rewrite the store so their bytes leave its files. Answered by
     /// `Deleted`.
@@ -249,6 +257,7 @@ impl Request {
             Request::PurgePrizes(_) => "purge prizes",
             Request::ImportWithPrizes { .. } => "import with prizes",
             Request::FlaggedStats(_) => "flagged stats",
+            Request::Backup { .. } => "backup",
             Request::DeleteResponses { .. } => "delete responses",
             Request::DeleteSurvey(_) => "delete survey",
         }
@@ -290,8 +299,41 @@ pub enum Reply {
         prizes_present: u64,
     },
     FlaggedStats(StatsV2),
+    /// What a `Backup` wrote.
+    BackedUp(BackedUpV1),
     Deleted(DeletedV1),
     SurveyDeleted(SurveyDeletedV1),
+}
+
+/// What a `Backup` wrote, counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackedUpV1 {
+    pub surveys: u64,
+    pub versions: u64,
+    pub responses: u64,
+    pub prizes: u64,
+}
+
+impl From<&Counts> for BackedUpV1 {
+    fn from(c: &Counts) -> Self {
+        BackedUpV1 {
+            surveys: c.surveys,
+            versions: c.versions,
+            responses: c.responses,
+            prizes: c.prizes,
+        }
+    }
+}
+
+impl From<BackedUpV1> for Counts {
+    fn from(c: BackedUpV1) -> Self {
+        Counts {
+            surveys: c.surveys,
+            versions: c.versions,
+            responses: c.responses,
+            prizes: c.prizes,
+        }
+    }
 }
 
 /// What a PIN attempt came to, on the wire.

@@ -23,6 +23,7 @@ use super::protocol::{
 };
 use crate::core::validate::survey_from_str;
 use crate::core::version::VersionHash;
+use crate::store::backup;
 use crate::store::bundle::{self, BundleError};
 use crate::store::{ReadStore, Store, StoreError};
 
@@ -469,6 +470,18 @@ fn answer(request: Request, store: &Store, owner: &Owner) -> Reply {
                     }
                 }
                 Err(e) => bundle_failure(&e),
+            };
+        }
+        Request::Backup { path, now_ms } => {
+            return match backup::write(store, &path, now_ms) {
+                Ok(done) => {
+                    tracing::info!(
+                        responses = done.responses,
+                        "backup written through the socket"
+                    );
+                    Reply::BackedUp((&done).into())
+                }
+                Err(e) => Reply::Failed(failure(e.to_string(), e.hint(), e.is_store_problem())),
             };
         }
         Request::DeleteResponses { survey, selection } => store

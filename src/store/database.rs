@@ -1,5 +1,8 @@
 //! [`Store`]: an opened store directory, owned by this process.
 
+mod raw;
+pub(crate) use raw::RawRecord;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};

@@ -35,6 +35,9 @@ pub const META_TERMINAL: &[u8] = b"terminal";
 /// Wrong admin PINs in a row and the lock they earned: `u32` LE failures,
 /// then `i64` LE Unix milliseconds the lock ends (0: not locked).
 pub const META_PIN_LOCKOUT: &[u8] = b"pin_lockout";
+/// Set while `kioski restore` writes a backup: that backup's checksum, so
+/// a restore cut short can be run again (and only that one).
+pub const META_RESTORING: &[u8] = b"restoring";
 /// Set (one byte, 1) before a delete and left out of the rewritten
 /// database: while it is there, a rewrite is due, and the next open runs
 /// it (a crash between the delete and the rewrite leaves the bytes behind).

@@ -18,6 +18,9 @@
 //!   formula injection; repeatable seeds.
 //! - `bundle`: round trip, idempotence, `--since`; truncated, corrupted and
 //!   crafted bundles are refused and change nothing.
+//! - `backup`: `backup` then `restore` into an empty store, command by
+//!   command; through a running kiosk; non-empty stores and damaged files
+//!   refused.
 //! - `owner`: a second process gets exit 3 naming the owner; damaged,
 //!   foreign and newer stores get exit 3, never a panic.
 //! - `pin`: `pin set` from stdin stores only an argon2id hash.
@@ -35,6 +38,7 @@
 //!   store checked after each. Prints key-to-frame latency and idle CPU.
 
 mod abuse;
+mod backup;
 mod bundle;
 mod crash;
 mod delete;
