@@ -4,11 +4,12 @@
 //! Contact details reach only the admin: the terminal, or a 0600 file
 //! with `--out`; never the log, never a pipe by accident.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use crate::cli::confirm::confirm;
 use crate::cli::out::{self, outln};
 use crate::cli::{CliError, Context, Exit, write_atomically};
 use crate::core::draw;
@@ -248,12 +249,15 @@ fn purge(args: &PurgeArgs, ctx: &Context) -> Result<(), CliError> {
             escape(&args.survey)
         );
     }
-    if !args.yes {
-        confirm(&format!(
-            "Delete the {} of survey `{}` for good? [y/N] ",
+    if !confirm(
+        &format!(
+            "Delete the {} of survey `{}` for good?",
             entries(n, "prize-draw "),
             escape(&args.survey)
-        ))?;
+        ),
+        args.yes,
+    )? {
+        return outln!("Nothing was deleted.");
     }
     let gone = access.purge_prizes(&args.survey)?;
     outln!(
@@ -261,33 +265,4 @@ fn purge(args: &PurgeArgs, ctx: &Context) -> Result<(), CliError> {
         entries(gone as u64, "prize-draw "),
         escape(&args.survey)
     )
-}
-
-/// Asks on the terminal; with no terminal to ask on, refuses (exit 2).
-fn confirm(question: &str) -> Result<(), CliError> {
-    if !std::io::stdin().is_terminal() {
-        return Err(CliError::new(
-            Exit::Usage,
-            "nothing was deleted: there is no terminal to ask.",
-        )
-        .with_hint("pass --yes to delete without asking"));
-    }
-    let mut err = std::io::stderr().lock();
-    let _ = err
-        .write_all(question.as_bytes())
-        .and_then(|()| err.flush());
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| CliError::invalid(format!("cannot read the answer: {e}.")))?;
-    if matches!(
-        answer.trim().to_lowercase().as_str(),
-        "y" | "yes" | "k" | "kyllä" | "j" | "ja"
-    ) {
-        Ok(())
-    } else {
-        Err(CliError::new(Exit::Usage, "nothing was deleted.")
-            .with_hint("answer y to delete, or pass --yes"))
-    }
 }
