@@ -1611,8 +1611,9 @@ pub fn io_reason(e: &std::io::Error) -> String {
 
 /// Moves the prize-draw entries of a store made by the release before
 /// (sled tree `prizes`, random keys) into the prize file, then drops the
-/// tree. A migration cut short runs again at the next open; the file's
-/// merge keeps it from doubling entries.
+/// tree, and marks a rewrite due so the contacts leave sled's files too.
+/// A migration cut short runs again at the next open; the file's merge
+/// keeps it from doubling entries.
 fn migrate_prizes(dir: &Path, db: &sled::Db, prizes: &Prizes) -> Result<(), StoreError> {
     let name = keys::PRIZES.as_bytes();
     if !db.tree_names().iter().any(|n| &n[..] == name) {
@@ -1630,6 +1631,11 @@ fn migrate_prizes(dir: &Path, db: &sled::Db, prizes: &Prizes) -> Result<(), Stor
     }
     prizes.merge(old, &mut rand::rng())?;
     drop(tree);
+    // Dropping the tree leaves its bytes in sled's log: the rewrite that
+    // `open` runs when one is due takes them out of the files.
+    db.open_tree(keys::META)
+        .and_then(|meta| meta.insert(keys::META_REWRITE_DUE, &[1u8]))
+        .map_err(write_error)?;
     db.drop_tree(name).map_err(write_error)?;
     db.flush().map_err(write_error)?;
     Ok(())
