@@ -301,6 +301,28 @@ fn delete_all_removes_the_survey_its_versions_and_its_answers() {
     assert!(run.stderr.contains("muistio"), "{}", run.stderr);
 }
 
+/// Contacts are not answers: deleting a survey keeps its prize-draw
+/// entries (a draw may still be due) and says how to purge them.
+#[test]
+fn delete_all_keeps_the_prize_entries_and_says_how_to_purge_them() {
+    let (_tmp, store) = short_store_dir("kd-");
+    crate::support::copy_dir(
+        &crate::support::crate_root().join("tests/data/golden/store"),
+        &store,
+    );
+    let run = ok(
+        &store,
+        &["delete", "--survey", "palvelulupaus", "--all", "--yes"],
+    );
+    assert!(
+        run.stdout
+            .contains("Its 2 prize-draw entries stay: `kioski prize purge --survey palvelulupaus`"),
+        "{run}"
+    );
+    let count = ok(&store, &["prize", "count", "--survey", "palvelulupaus"]);
+    assert_eq!(count.stdout.trim(), "2", "{count}");
+}
+
 /// The owner (here the test process, serving its store like a kiosk)
 /// takes answers the whole time `kioski delete` runs through its socket:
 /// every answer acknowledged is still there afterwards, and the deleted

@@ -102,6 +102,16 @@ pub fn run(args: &DeleteArgs, ctx: &Context) -> Result<(), CliError> {
         } else if let Some(active) = access.read().active()? {
             outln!("The active survey is still `{active}`.")?;
         }
+        // Contacts are not answers: a draw may still be due, so they stay
+        // until the admin purges them.
+        if let Some(n) = access.prize_counts()?.get(id).copied().filter(|n| *n > 0) {
+            let (entries, stay) = if n == 1 {
+                ("1 prize-draw entry".to_owned(), "stays")
+            } else {
+                (format!("{n} prize-draw entries"), "stay")
+            };
+            outln!("Its {entries} {stay}: `kioski prize purge --survey {id}` deletes them.")?;
+        }
         return rewritten(done.rewritten);
     }
 
