@@ -207,21 +207,31 @@ fn chosen_version(
             .ok_or_else(|| usage(format!("survey `{}` has no version.", escape(id))))?;
         return Ok((newest, n, order));
     };
+    let k = pick_version(&order, id, wanted).map_err(usage)?;
+    Ok((order[k - 1], k, order))
+}
+
+/// Which of `order` (oldest first) `--version wanted` names, 1-based:
+/// a number shorter than 6 digits, or a prefix of at least 6 hex digits
+/// that fits one hash. The error says why not, naming the candidates of
+/// an ambiguous prefix.
+fn pick_version(order: &[VersionHash], id: &str, wanted: &str) -> Result<usize, String> {
     let shown = escape(wanted);
+    let n = order.len();
     if wanted.len() < 6 && !wanted.is_empty() && wanted.bytes().all(|b| b.is_ascii_digit()) {
         return match wanted.parse::<usize>() {
-            Ok(k) if (1..=n).contains(&k) => Ok((order[k - 1], k, order)),
-            _ => Err(usage(format!(
+            Ok(k) if (1..=n).contains(&k) => Ok(k),
+            _ => Err(format!(
                 "survey `{}` has no version {shown}: it has {}.",
                 escape(id),
                 crate::core::sanitize::plural(n as u64, "version")
-            ))),
+            )),
         };
     }
     if wanted.len() < 6 || !wanted.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(usage(format!(
+        return Err(format!(
             "--version {shown} is neither a version number nor 6 or more hex digits of a version's hash."
-        )));
+        ));
     }
     let prefix = wanted.to_ascii_lowercase();
     let found: Vec<(usize, VersionHash)> = order
@@ -231,19 +241,19 @@ fn chosen_version(
         .map(|(i, h)| (i + 1, *h))
         .collect();
     match found.as_slice() {
-        [(k, h)] => Ok((*h, *k, order)),
-        [] => Err(usage(format!(
+        [(k, _)] => Ok(*k),
+        [] => Err(format!(
             "survey `{}` has no version whose hash starts with {shown}.",
             escape(id)
-        ))),
-        many => Err(usage(format!(
+        )),
+        many => Err(format!(
             "--version {shown} fits {} versions: {}.",
             many.len(),
             many.iter()
                 .map(|(k, h)| format!("{k} ({})", h.short()))
                 .collect::<Vec<_>>()
                 .join(", ")
-        ))),
+        )),
     }
 }
 
@@ -435,4 +445,37 @@ pub(crate) fn counts_line(r: &crate::core::tally::TallyResult) -> String {
         out.push_str(&format!(", response rate {:.0} % of {pop}", rate * 100.0));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pick_version;
+    use crate::core::version::VersionHash;
+
+    fn hash(first: [u8; 4]) -> VersionHash {
+        let mut bytes = [0x11; 32];
+        bytes[..4].copy_from_slice(&first);
+        VersionHash(bytes)
+    }
+
+    #[test]
+    fn a_version_by_number_or_by_a_hash_prefix() {
+        let order = [
+            hash([0xab, 0xcd, 0xef, 0x01]),
+            hash([0xab, 0xcd, 0xef, 0x02]),
+            hash([0x12, 0x34, 0x56, 0x78]),
+        ];
+        assert_eq!(pick_version(&order, "s", "1"), Ok(1));
+        assert_eq!(pick_version(&order, "s", "3"), Ok(3));
+        assert_eq!(pick_version(&order, "s", "123456"), Ok(3));
+        assert_eq!(pick_version(&order, "s", "ABCDEF02"), Ok(2));
+        let ambiguous = pick_version(&order, "s", "abcdef").unwrap_err();
+        assert_eq!(
+            ambiguous,
+            "--version abcdef fits 2 versions: 1 (abcdef011111), 2 (abcdef021111)."
+        );
+        for bad in ["0", "4", "abc", "", "zzzzzz", "999999"] {
+            assert!(pick_version(&order, "s", bad).is_err(), "{bad}");
+        }
+    }
 }
