@@ -64,6 +64,11 @@ options = [
 ]
 
 [[question]]
+id = "likely"
+type = "nps"
+text = { en = "How likely are you to recommend us?", fi = "Kuinka todennäköisesti suosittelisit meitä?" }
+
+[[question]]
 id = "comment"
 type = "text"
 text = { en = "Anything else?", fi = "Muuta?" }
@@ -107,6 +112,13 @@ fn seeds_responses(version: kioski::core::version::VersionHash) -> Vec<Response>
                 "aspects".into(),
                 Answer::Ranking(order.iter().map(|s| (*s).to_owned()).collect()),
             );
+            // 60 promoters, 30 passives, 10 detractors: NPS +50.
+            let score = match i {
+                0..60 => 9 + u8::from(i % 2 == 0),
+                60..90 => 7 + u8::from(i % 2 == 0),
+                _ => 3,
+            };
+            answers.insert("likely".into(), Answer::Nps(score));
             if i == 7 {
                 answers.insert(
                     "comment".into(),
@@ -182,6 +194,7 @@ fn the_seeds_figures_in_every_format() {
         );
     }
     assert!(table.contains("mean rank"), "{table}");
+    assert!(table.contains("NPS +50"), "{table}");
 
     let md = tally(dir.path(), &["--format", "markdown"]);
     assert!(md.contains("| Improved | 24 % (24) |"), "{md}");
@@ -189,6 +202,7 @@ fn the_seeds_figures_in_every_format() {
     assert!(md.contains("| top-2 | 75 % |"), "{md}");
     assert!(md.contains("| yes | 88 % (88) |"), "{md}");
     assert!(md.contains("mean rank"), "{md}");
+    assert!(md.contains("| NPS | +50 |"), "{md}");
     assert!(!md.contains("<script>"), "{md}");
     assert!(md.contains("&lt;script&gt;"), "{md}");
     assert!(
@@ -209,7 +223,9 @@ fn the_seeds_figures_in_every_format() {
     assert_eq!(&find("grade", "", "top2")[10], "0.75");
     assert_eq!(&find("grade", "", "mean")[10], "3.88");
     assert_eq!(&find("grade", "", "median")[10], "4");
-    assert!(!find("aspects", "Speed", "mean_rank")[10].is_empty());
+    assert_eq!(&find("aspects", "Speed", "mean_rank")[10], "1.66");
+    assert_eq!(&find("likely", "", "nps")[10], "50");
+    assert_eq!(&find("likely", "", "promoters")[10], "60");
     // The first row says the date range.
     assert_eq!(&rows[0][4], "range", "{csv}");
     assert_eq!(&rows[0][11], "2026-01-05 – 2026-02-13", "{csv}");
@@ -219,6 +235,21 @@ fn the_seeds_figures_in_every_format() {
     assert!(fi.contains("Parantunut"), "{fi}");
     assert!(fi.contains("Verrattuna viime vuoteen"), "{fi}");
     assert!(fi.contains("kyllä"), "{fi}");
+    // The locale picks the language where the survey has it...
+    let run = kioski(["tally"])
+        .env("LANG", Some("fi_FI.UTF-8"))
+        .store(dir.path())
+        .run();
+    assert!(run.stdout.contains("Parantunut"), "{run}");
+    // ...else the survey's first; --lang the survey lacks is refused.
+    let run = kioski(["tally"])
+        .env("LC_ALL", Some("sv_SE.UTF-8"))
+        .store(dir.path())
+        .run();
+    assert!(run.stdout.contains("Improved"), "{run}");
+    let run = kioski(["tally", "--lang", "sv"]).store(dir.path()).run();
+    run.expect_code(2);
+    assert!(run.stderr.contains("no texts in sv"), "{run}");
 }
 
 #[test]

@@ -67,7 +67,6 @@ fn question(out: &mut String, page: &Page<'_>, q: &QuestionResult) {
     );
     let figures: Vec<String> = key_figures(q)
         .into_iter()
-        .filter(|(name, _, _)| !matches!(*name, "promoters" | "passives" | "detractors"))
         .map(|(name, _, shown)| format!("{} {shown}", figure_word(name)))
         .collect();
     if !figures.is_empty() {
