@@ -65,7 +65,7 @@ pub struct TallyArgs {
     /// (1 = the first loaded), or at least 6 hex digits of its hash
     /// (default: the newest). Answers to other versions count where they
     /// fit it, and the tally says what it left out.
-    #[arg(long, value_name = "N|HASH")]
+    #[arg(long, value_name = "N|HASH", conflicts_with = "live")]
     pub version: Option<String>,
 
     /// Count partial responses (walked away) too.
