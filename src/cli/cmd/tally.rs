@@ -15,6 +15,7 @@ use crate::ui::live::run::{self as live, LiveSetup};
 use crate::ui::term::TerminalGuard;
 
 mod csv;
+mod grid;
 mod markdown;
 mod table;
 
