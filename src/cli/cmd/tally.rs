@@ -9,7 +9,9 @@ use crate::cli::out::outln;
 use crate::cli::{CliError, Context, Exit, local_time, parse_date};
 use crate::core::sanitize::{plural, strip, truncate_to_width};
 use crate::core::survey::Survey;
-use crate::core::tally::{GroupedTally, Grouping, Period, QuestionResult, TallyResult};
+use crate::core::tally::{
+    GroupedResult, GroupedTally, Grouping, Period, QuestionResult, TallyResult,
+};
 use crate::ui::events::Events;
 use crate::ui::figures::{option_label, summary};
 use crate::ui::live::run::{self as live, LiveSetup};
@@ -84,31 +86,18 @@ pub enum Format {
 }
 
 pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
-    let grouping = Grouping {
-        by: args.by.clone(),
-        period: args.period.as_deref().and_then(Period::from_name),
-        time_zone: TimeZone::system(),
-        since_ms: args.since.as_deref().map(parse_date).transpose()?,
-        until_ms: args.until.as_deref().map(parse_date).transpose()?,
+    let grouping = grouping(&GroupingArgs {
+        by: args.by.as_deref(),
+        period: args.period.as_deref(),
+        since: args.since.as_deref(),
+        until: args.until.as_deref(),
         include_partial: args.include_partial,
         include_suspect: args.include_suspect,
-    };
+    })?;
     if args.live {
         return live(args, ctx, grouping);
     }
-    let access = ctx.access("tally")?;
-    let store = access.read();
-    let id = ctx.survey_or_active(store, args.survey.as_deref())?;
-    let latest = store.latest(&id)?;
-    let mut tally = GroupedTally::new(&latest.survey, grouping).map_err(|e| {
-        CliError::new(Exit::Usage, format!("{e}.")).with_hint("group by a choice or yesno question")
-    })?;
-    for response in store.responses(&id) {
-        let response = response?;
-        let survey = store.survey_of(&response.version)?;
-        tally.fold(&response, &survey);
-    }
-    let result = tally.results();
+    let (latest, result) = tally(ctx, "tally", args.survey.as_deref(), grouping)?;
     let out = match args.format {
         Format::Json => {
             serde_json::to_string_pretty(&result).map_err(|e| CliError::invalid(format!("{e}.")))?
@@ -143,6 +132,53 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
         }
     };
     outln!("{out}")
+}
+
+/// The options that choose and split what a tally counts, shared by
+/// `tally` and `report` so both mean the same by them.
+pub struct GroupingArgs<'a> {
+    pub by: Option<&'a str>,
+    pub period: Option<&'a str>,
+    pub since: Option<&'a str>,
+    pub until: Option<&'a str>,
+    pub include_partial: bool,
+    pub include_suspect: bool,
+}
+
+/// Parses [`GroupingArgs`] into the core's [`Grouping`] (local time zone).
+pub fn grouping(args: &GroupingArgs) -> Result<Grouping, CliError> {
+    Ok(Grouping {
+        by: args.by.map(str::to_owned),
+        period: args.period.and_then(Period::from_name),
+        time_zone: TimeZone::system(),
+        since_ms: args.since.map(parse_date).transpose()?,
+        until_ms: args.until.map(parse_date).transpose()?,
+        include_partial: args.include_partial,
+        include_suspect: args.include_suspect,
+    })
+}
+
+/// Tallies the survey `survey` (default: the active one) with `grouping`
+/// for `command`: its newest version, and the figures.
+pub fn tally(
+    ctx: &Context,
+    command: &str,
+    survey: Option<&str>,
+    grouping: Grouping,
+) -> Result<(crate::store::StoredVersion, GroupedResult), CliError> {
+    let access = ctx.access(command)?;
+    let store = access.read();
+    let id = ctx.survey_or_active(store, survey)?;
+    let latest = store.latest(&id)?;
+    let mut tally = GroupedTally::new(&latest.survey, grouping).map_err(|e| {
+        CliError::new(Exit::Usage, format!("{e}.")).with_hint("group by a choice or yesno question")
+    })?;
+    for response in store.responses(&id) {
+        let response = response?;
+        let survey = store.survey_of(&response.version)?;
+        tally.fold(&response, &survey);
+    }
+    Ok((latest, tally.results()))
 }
 
 /// `--live`: the clerk's full-screen view.

@@ -52,6 +52,9 @@ pub struct Words {
     pub yes: &'static str,
     pub no: &'static str,
     pub other: &'static str,
+    pub more: &'static str,
+    pub median: &'static str,
+    pub range: &'static str,
 }
 
 /// The words of `lang`.
@@ -110,6 +113,9 @@ static FI: Words = Words {
     yes: "Kyllä",
     no: "Ei",
     other: "Muu",
+    more: "lisää: kaikki saa komennolla kioski export",
+    median: "Mediaani",
+    range: "Vaihteluväli",
 };
 
 static SV: Words = Words {
@@ -159,6 +165,9 @@ static SV: Words = Words {
     yes: "Ja",
     no: "Nej",
     other: "Annat",
+    more: "till: alla fås med kioski export",
+    median: "Median",
+    range: "Variationsvidd",
 };
 
 static EN: Words = Words {
@@ -208,4 +217,7 @@ static EN: Words = Words {
     yes: "Yes",
     no: "No",
     other: "Other",
+    more: "more: kioski export lists them all",
+    median: "Median",
+    range: "Range",
 };
