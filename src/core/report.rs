@@ -299,4 +299,4 @@ pub fn newcombe(k1: u64, n1: u64, k2: u64, n2: u64) -> Option<Interval> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

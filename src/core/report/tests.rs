@@ -42,11 +42,18 @@ options = [
 /// 88 would recommend; 24 improved, 64 as good, 12 worse.
 pub(crate) fn known() -> (Survey, Vec<Response>) {
     let survey = survey_from_str(KNOWN).unwrap();
+    let responses = known_responses(&survey, 1_735_725_660_000);
+    (survey, responses)
+}
+
+/// [`known`]'s responses to `survey` (which has at least its questions),
+/// submitted a millisecond apart from `from_ms`.
+pub(crate) fn known_responses(survey: &Survey, from_ms: i64) -> Vec<Response> {
     let grades: Vec<u8> = [(1u8, 2), (2, 8), (3, 15), (4, 40), (5, 35)]
         .iter()
         .flat_map(|(g, c)| std::iter::repeat_n(*g, *c))
         .collect();
-    let responses = (0..100)
+    (0..100)
         .map(|i| {
             let mut a = Answers::new();
             a.insert("overall".into(), Answer::Rating(grades[i]));
@@ -61,21 +68,20 @@ pub(crate) fn known() -> (Survey, Vec<Response>) {
                 Answer::Choice(Picked::Option(compared.into())),
             );
             Response {
-                id: Uuid::from_u128(i as u128),
+                id: Uuid::from_u128(from_ms as u128 * 1000 + i as u128),
                 survey: survey.id.clone(),
                 version: VersionHash::of(&survey),
                 terminal: "t".into(),
                 lang: Lang::En,
                 started_ms: 1_735_725_600_000,
-                submitted_ms: 1_735_725_660_000 + i as i64,
+                submitted_ms: from_ms + i as i64,
                 complete: true,
                 answers: a,
                 simulated: false,
                 suspect: false,
             }
         })
-        .collect();
-    (survey, responses)
+        .collect()
 }
 
 fn figure<'a>(all: &'a [Figure], name: &str) -> &'a Figure {
