@@ -242,8 +242,14 @@ td.fig, td.num, th.num { text-align: right; white-space: nowrap; }
 td.none { text-align: right; color: #999; }
 small.ci { color: #666; font-size: .78rem; }
 tr.qhead th { background: #f3f3f3; }
+table.options { width: auto; min-width: 24rem; }
+table.options td:first-child { padding-right: 2rem; }
+h4 { font-size: .95rem; margin: .8rem 0 .2rem; }
 figure.chart { margin: .4rem 0; }
 figure.chart svg { max-width: 100%; height: auto; display: block; }
+figcaption.legend { font-size: .82rem; display: flex; flex-wrap: wrap; gap: .2rem 1rem; margin: .2rem 0 0 3rem; }
+figcaption.legend i { display: inline-block; width: 1.4rem; height: .3rem; margin-right: .35rem; vertical-align: middle; }
+@media print { figcaption.legend i { print-color-adjust: exact; -webkit-print-color-adjust: exact; } }
 ol.texts { padding-left: 1.4rem; font-size: .9rem; }
 ol.texts li { margin: .15rem 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 ol.texts time { color: #777; font-size: .78rem; margin-right: .5rem; }

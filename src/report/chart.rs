@@ -24,6 +24,8 @@ const FONT: &str = "sans-serif";
 const BAR: RGBColor = RGBColor(0x2b, 0x6c, 0xb0);
 const WHISKER: RGBColor = RGBColor(0x22, 0x22, 0x22);
 const GRID: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
+/// The fine grid between labelled lines: barely there.
+const FINE: RGBColor = RGBColor(0xf4, 0xf4, 0xf4);
 /// Detractors, passives, promoters.
 pub const BANDS: [RGBColor; 3] = [
     RGBColor(0xc5, 0x3b, 0x3b),
@@ -39,6 +41,13 @@ const LINES: [RGBColor; 6] = [
     RGBColor(0xc5, 0x3b, 0x3b),
     RGBColor(0x55, 0x55, 0x55),
 ];
+
+/// The discrete axis of `n` bars or periods: a `u32` range includes its
+/// end, so `0..n - 1`; plotters draws no label on a one-value range, so
+/// one bar gets an empty slot beside it.
+fn slots(n: u32) -> std::ops::Range<u32> {
+    0..n.saturating_sub(1).max(1)
+}
 
 /// One bar: its label, value and 95 % interval (in the chart's unit).
 #[derive(Clone, Debug)]
@@ -79,15 +88,17 @@ pub fn bars(items: &[Bar], max: f64, unit: &str) -> Result<String, ChartError> {
         root.fill(&WHITE).map_err(fail)?;
         let mut chart = ChartBuilder::on(&root)
             .margin(6)
+            .margin_right(24)
             .x_label_area_size(24)
             .y_label_area_size(label_width)
-            .build_cartesian_2d(0.0..max, (0u32..n).into_segmented())
+            .build_cartesian_2d(0.0..max, slots(n).into_segmented())
             .map_err(fail)?;
         let at = |i: usize| SegmentValue::CenterOf(n - 1 - i as u32);
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .light_line_style(GRID)
+            .light_line_style(FINE)
+            .bold_line_style(GRID)
             .y_labels(n as usize)
             .y_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(i) => n
@@ -139,6 +150,7 @@ pub fn stacked(parts: &[(String, f64, RGBColor)]) -> Result<String, ChartError> 
         root.fill(&WHITE).map_err(fail)?;
         let mut chart = ChartBuilder::on(&root)
             .margin(6)
+            .margin_right(24)
             .x_label_area_size(24)
             .build_cartesian_2d(0.0..100.0, 0.0..1.0)
             .map_err(fail)?;
@@ -146,7 +158,8 @@ pub fn stacked(parts: &[(String, f64, RGBColor)]) -> Result<String, ChartError> 
             .configure_mesh()
             .disable_y_mesh()
             .disable_y_axis()
-            .light_line_style(GRID)
+            .light_line_style(FINE)
+            .bold_line_style(GRID)
             .x_label_formatter(&|x| format!("{x:.0}%"))
             .label_style((FONT, 13))
             .draw()
@@ -183,14 +196,16 @@ pub fn histogram(bins: &[(String, u64)]) -> Result<String, ChartError> {
         root.fill(&WHITE).map_err(fail)?;
         let mut chart = ChartBuilder::on(&root)
             .margin(6)
+            .margin_right(24)
             .x_label_area_size(40)
             .y_label_area_size(44)
-            .build_cartesian_2d((0u32..n).into_segmented(), 0u64..top + top / 10 + 1)
+            .build_cartesian_2d(slots(n).into_segmented(), 0u64..top + top / 10 + 1)
             .map_err(fail)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(GRID)
+            .light_line_style(FINE)
+            .bold_line_style(GRID)
             .x_labels(n as usize)
             .x_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(i) => bins
@@ -221,6 +236,12 @@ pub fn histogram(bins: &[(String, u64)]) -> Result<String, ChartError> {
     Ok(svg)
 }
 
+/// The colour of the `i`th line of a trend chart, as CSS.
+pub fn line_colour(i: usize) -> String {
+    let RGBColor(r, g, b) = LINES[i % LINES.len()];
+    format!("#{r:02x}{g:02x}{b:02x}")
+}
+
 /// One line of a trend chart: a name and a value (with interval) per period.
 #[derive(Clone, Debug)]
 pub struct Line {
@@ -228,8 +249,8 @@ pub struct Line {
     pub points: Vec<Option<(f64, Option<Interval>)>>,
 }
 
-/// Lines over periods, each point with its interval as a whisker, and a
-/// legend when there is more than one line.
+/// Lines over periods, each point with its interval as a whisker. The
+/// legend is the page's (see [`line_colour`]), so it never covers a line.
 pub fn trend(
     periods: &[String],
     lines: &[Line],
@@ -239,25 +260,32 @@ pub fn trend(
     let n = periods.len().max(1) as u32;
     let mut svg = String::new();
     {
-        let height = 240 + 18 * lines.len().saturating_sub(1) as u32;
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 240)).into_drawing_area();
         root.fill(&WHITE).map_err(fail)?;
         let mut chart = ChartBuilder::on(&root)
             .margin(8)
+            .margin_right(24)
             .x_label_area_size(30)
             .y_label_area_size(48)
-            .build_cartesian_2d((0u32..n).into_segmented(), range.0..range.1)
+            .build_cartesian_2d(slots(n).into_segmented(), range.0..range.1)
             .map_err(fail)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(GRID)
+            .light_line_style(FINE)
+            .bold_line_style(GRID)
             .x_labels(n as usize)
             .x_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(i) => periods.get(*i as usize).cloned().unwrap_or_default(),
                 _ => String::new(),
             })
-            .y_label_formatter(&|y| format!("{y:.1}{unit}"))
+            .y_label_formatter(&|y| {
+                if unit.is_empty() {
+                    format!("{y:.1}")
+                } else {
+                    format!("{y:.0}{unit}")
+                }
+            })
             .label_style((FONT, 12))
             .draw()
             .map_err(fail)?;
@@ -271,11 +299,7 @@ pub fn trend(
                 .collect();
             chart
                 .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
-                .map_err(fail)?
-                .label(short(&line.name))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(3))
-                });
+                .map_err(fail)?;
             chart
                 .draw_series(
                     points
@@ -292,16 +316,6 @@ pub fn trend(
                         colour.stroke_width(1),
                     ))
                 }))
-                .map_err(fail)?;
-        }
-        if lines.len() > 1 {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerLeft)
-                .background_style(WHITE.mix(0.85))
-                .border_style(GRID)
-                .label_font((FONT, 12))
-                .draw()
                 .map_err(fail)?;
         }
         root.present().map_err(fail)?;

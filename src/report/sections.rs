@@ -87,7 +87,7 @@ fn question(page: &Page, q: &QuestionResult) -> Result<Markup, ChartError> {
                 })
                 .collect();
             let table = html! {
-                table { tbody {
+                table.options { tbody {
                     @for (label, k, _, key) in parts {
                         tr {
                             td { (label) }
@@ -142,7 +142,7 @@ fn question(page: &Page, q: &QuestionResult) -> Result<Markup, ChartError> {
                 (PreEscaped(chart::bars(&ranks, places, "")?))
             };
             let table = html! {
-                table {
+                table.options {
                     thead { tr { th {} th.num { (w.first_place) } th.num { (w.mean_rank) } th.num { "n" } } }
                     tbody {
                         @for (key, count) in &q.counts {
@@ -165,7 +165,7 @@ fn question(page: &Page, q: &QuestionResult) -> Result<Markup, ChartError> {
             let items: Vec<Bar> = q.counts.iter().map(|(k, c)| bar(k, *c)).collect();
             let svg = PreEscaped(chart::bars(&items, 100.0, "%")?);
             let table = html! {
-                table { tbody {
+                table.options { tbody {
                     @for (key, count) in &q.counts {
                         tr {
                             td { (page.key_label(&q.id, key)) }
@@ -308,7 +308,8 @@ pub(super) fn groups(page: &Page) -> Markup {
                                 data-cell=[c.group.as_deref()] { (c.result.responses) }
                         }
                     }
-                    @for q in &page.result.total.questions {
+                    // The grouping question itself would only say 100 % and 0 %.
+                    @for q in page.result.total.questions.iter().filter(|q| q.id != by) {
                         @let rows = figures(q);
                         @if !rows.is_empty() {
                             tr.qhead { th colspan=(cells.len() + 1) { (page.question_text(&q.id)) } }
@@ -378,16 +379,26 @@ pub(super) fn trend(page: &Page) -> Result<Markup, ChartError> {
                 .collect();
             let (range, unit) = trend_range(q, &kinds[0], &lines);
             let svg = chart::trend(&periods, &lines, range, unit)?;
-            charts.push((q.id.clone(), title, svg));
+            let names: Vec<String> = lines.iter().map(|l| l.name.clone()).collect();
+            charts.push((q.id.clone(), title, svg, names));
         }
     }
     let compare = compare(page, &cells, &figs);
     Ok(html! {
         section.trend {
             h2 { (w.trend) }
-            @for (id, title, svg) in charts {
+            @for (id, title, svg, names) in charts {
                 h3 { (title) }
-                figure.chart data-chart=(format!("{id}.trend")) { (PreEscaped(svg)) }
+                figure.chart data-chart=(format!("{id}.trend")) {
+                    (PreEscaped(svg))
+                    @if names.len() > 1 {
+                        figcaption.legend {
+                            @for (i, name) in names.iter().enumerate() {
+                                span { i style=(format!("background:{}", chart::line_colour(i))) {} (name) }
+                            }
+                        }
+                    }
+                }
             }
             (compare)
         }

@@ -100,14 +100,18 @@ fn json_figures(r: &Value, group: bool) -> BTreeMap<String, f64> {
     };
     for key in counts {
         let key = *key;
-        if let Some(v) = r[key].as_f64() {
-            if v != 0.0 || key == "responses" {
-                out.insert(key.to_owned(), v);
-            }
+        if let Some(v) = r[key].as_f64()
+            && (v != 0.0 || key == "responses")
+        {
+            out.insert(key.to_owned(), v);
         }
     }
     for q in r["questions"].as_array().unwrap() {
         let id = q["id"].as_str().unwrap();
+        // The groups' table leaves out the question they are groups of.
+        if group && id == "group" {
+            continue;
+        }
         if !group {
             out.insert(format!("{id}.answered"), q["answered"].as_f64().unwrap());
         }

@@ -70,7 +70,7 @@ pub(crate) fn known_responses(survey: &Survey, from_ms: i64) -> Vec<Response> {
             Response {
                 id: Uuid::from_u128(from_ms as u128 * 1000 + i as u128),
                 survey: survey.id.clone(),
-                version: VersionHash::of(&survey),
+                version: VersionHash::of(survey),
                 terminal: "t".into(),
                 lang: Lang::En,
                 started_ms: 1_735_725_600_000,
