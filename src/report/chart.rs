@@ -279,11 +279,12 @@ pub fn trend(
                 SegmentValue::CenterOf(i) => periods.get(*i as usize).cloned().unwrap_or_default(),
                 _ => String::new(),
             })
+            // Decimals only on short axes (a mean grade), not on NPS or percent.
             .y_label_formatter(&|y| {
-                if unit.is_empty() {
-                    format!("{y:.1}")
-                } else {
+                if range.1 - range.0 > 20.0 {
                     format!("{y:.0}{unit}")
+                } else {
+                    format!("{y:.1}{unit}")
                 }
             })
             .label_style((FONT, 12))

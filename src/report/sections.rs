@@ -352,14 +352,11 @@ pub(super) fn trend(page: &Page) -> Result<Markup, ChartError> {
             let lines: Vec<Line> = kinds
                 .iter()
                 .map(|what| Line {
-                    name: page.figure_label(&Figure {
-                        question: q.id.clone(),
-                        what: what.clone(),
-                        value: 0.0,
-                        interval: None,
-                        n: 0,
-                        basis: crate::core::report::Basis::None,
-                    }),
+                    // The chart's title names the figure; the legend only the option.
+                    name: match what {
+                        What::Percent(key) | What::MeanRank(key) => page.key_label(&q.id, key),
+                        _ => String::new(),
+                    },
                     points: figs
                         .iter()
                         .map(|all| {
@@ -410,6 +407,7 @@ pub(super) fn trend(page: &Page) -> Result<Markup, ChartError> {
 fn trend_groups(page: &Page, q: &QuestionResult) -> Vec<(String, Vec<What>)> {
     let w = page.words();
     let text = page.question_text(&q.id);
+    let text = text.trim_end_matches(['?', ':']);
     let options = || -> Vec<What> {
         q.counts
             .iter()
