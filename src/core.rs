@@ -13,6 +13,7 @@ pub mod draw;
 pub mod flow;
 pub mod parse;
 pub mod pin;
+pub mod report;
 pub mod response;
 pub mod retention;
 pub mod sanitize;
