@@ -61,14 +61,18 @@ pub struct TallyArgs {
     pub include_suspect: bool,
 
     /// A full-screen view that follows new responses as they arrive (also
-    /// while a kiosk runs on the store). Keys: ←→ question, g group by,
-    /// p period, t free texts, q quit.
+    /// while a kiosk runs on the store). Keys: ←→ question, ↑↓ PgUp PgDn
+    /// Home End scroll the rows, g group by, p period, t free texts, q quit.
     #[arg(long, conflicts_with = "format")]
     pub live: bool,
     /// The live view's colours (default: dark, which paints its own
     /// background; mono, no colours, when NO_COLOR is set).
     #[arg(long, value_enum, value_name = "THEME", requires = "live")]
     pub theme: Option<crate::cli::ThemeArg>,
+    /// The live view's language, its words and the survey's texts
+    /// (default: from LC_ALL, LC_MESSAGES or LANG, else English).
+    #[arg(long, value_enum, value_name = "LANG", requires = "live")]
+    pub lang: Option<crate::cli::cmd::kiosk::LangArg>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -172,6 +176,7 @@ fn live(args: &TallyArgs, ctx: &Context, grouping: Grouping) -> Result<(), CliEr
         grouping,
         utc_offset_ms: ctx.utc_offset_ms(),
         theme: crate::cli::theme_from_env(args.theme),
+        lang: crate::cli::view_lang(args.lang),
     };
     live::run(&mut guard, &events, &mut view, &setup).map_err(terminal_error)
 }

@@ -24,6 +24,8 @@ use crate::ui::theme::Theme;
 pub struct AdminSetup {
     pub utc_offset_ms: i64,
     pub theme: Theme,
+    /// `--lang` or the environment's; `None`: English.
+    pub lang: Option<crate::core::survey::Lang>,
     /// Survey files offered when loading (e.g. `surveys/*.toml`).
     pub survey_files: Vec<String>,
     /// The terminal name when the store has none.
@@ -135,6 +137,7 @@ pub fn run(
                     },
                     utc_offset_ms: setup.utc_offset_ms,
                     theme: setup.theme,
+                    lang: setup.lang,
                 };
                 live::run(guard, events, view, &live_setup)?;
                 admin.source = source_of(view.access());
