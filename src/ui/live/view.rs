@@ -419,15 +419,29 @@ fn draw_question(
         );
         line(&mut y, &status, theme.dim());
     }
-    let group_bar_w = w.saturating_sub(label_w + 1 + 8 + 23).min(40);
-    for ((_, cq), name) in cells[shown.clone()].iter().zip(&names[shown]) {
-        let (figure, share) = headline(cq, t).unwrap_or_else(|| ("-".into(), 0.0));
+    // The figure column is as wide as its widest figure (22 at least,
+    // so the bars line up as the figures change, and 30 at most).
+    let rows: Vec<(String, f64, u64)> = cells[shown.clone()]
+        .iter()
+        .map(|(_, cq)| {
+            let (figure, share) = headline(cq, t).unwrap_or_else(|| ("-".into(), 0.0));
+            (figure, share, cq.answered)
+        })
+        .collect();
+    let figure_w = rows
+        .iter()
+        .map(|r| width(&r.0))
+        .max()
+        .unwrap_or(0)
+        .clamp(22, 30);
+    let group_bar_w = w.saturating_sub(label_w + 1 + 8 + figure_w + 1).min(40);
+    for ((figure, share, answered), name) in rows.iter().zip(&names[shown]) {
         let row = format!(
-            "{:<label_w$} n={:<5} {:<22} {}",
+            "{:<label_w$} n={:<5} {:<figure_w$} {}",
             name,
-            cq.answered,
-            truncate_to_width(&figure, 22),
-            bar(share, group_bar_w),
+            answered,
+            truncate_to_width(figure, figure_w),
+            bar(*share, group_bar_w),
         );
         line(&mut y, &row, theme.text());
     }
