@@ -65,3 +65,4 @@ mod support;
 mod tally;
 mod theme;
 mod validate;
+mod views;
