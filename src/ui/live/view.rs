@@ -424,7 +424,8 @@ fn draw_question(
     let rows: Vec<(String, f64, u64)> = cells[shown.clone()]
         .iter()
         .map(|(_, cq)| {
-            let (figure, share) = headline(cq, t).unwrap_or_else(|| ("-".into(), 0.0));
+            let (figure, share) =
+                headline(cq, survey, lang, t).unwrap_or_else(|| ("-".into(), 0.0));
             (figure, share, cq.answered)
         })
         .collect();

@@ -66,8 +66,14 @@ pub fn summary(q: &QuestionResult, t: &ViewTexts) -> String {
 }
 
 /// The one figure that sums up a question, as text and as a share 0..=1
-/// for a bar: mean grade, NPS, yes share, top option's share.
-pub fn headline(q: &QuestionResult, t: &ViewTexts) -> Option<(String, f64)> {
+/// for a bar: mean grade, NPS, yes share, top option's share (by its
+/// label in `lang`).
+pub fn headline(
+    q: &QuestionResult,
+    survey: &Survey,
+    lang: Lang,
+    t: &ViewTexts,
+) -> Option<(String, f64)> {
     match &q.detail {
         Detail::Rating {
             mean, scale, top2, ..
@@ -88,7 +94,8 @@ pub fn headline(q: &QuestionResult, t: &ViewTexts) -> Option<(String, f64)> {
         Detail::Text { answers } => Some((ViewTexts::count(t.answers, answers.len() as u64), 0.0)),
         _ => {
             let (key, p) = q.percent.iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
-            Some((format!("{key} {p:.0} %"), p / 100.0))
+            let label = option_label(survey, &q.id, key, lang);
+            Some((format!("{label} {p:.0} %"), p / 100.0))
         }
     }
 }

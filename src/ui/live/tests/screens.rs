@@ -307,6 +307,9 @@ fn in_every_language() {
         }
         d.press(KeyCode::Char('5'));
         snap(&format!("lang_{lang}_recommend_100x30"), &d.live, 100, 30);
+        // A choice question's rows name their top option by its label.
+        d.press(KeyCode::Char('6'));
+        snap(&format!("lang_{lang}_group_100x30"), &d.live, 100, 30);
         d.presses(&[KeyCode::Char('4'), KeyCode::Char('t')]);
         snap(&format!("lang_{lang}_texts_80x24"), &d.live, 80, 24);
         snap(&format!("lang_{lang}_too_small"), &d.live, 59, 15);
