@@ -121,7 +121,7 @@ pub fn render(live: &Live, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buff
         } else {
             t.partial_left_out
         };
-        counts.push(fill(words, &[&result.partial]));
+        counts.push(ViewTexts::count(words, result.partial));
     }
     if result.suspect > 0 {
         let words = if result.include_suspect {
@@ -129,7 +129,7 @@ pub fn render(live: &Live, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buff
         } else {
             t.suspect_left_out
         };
-        counts.push(fill(words, &[&result.suspect]));
+        counts.push(ViewTexts::count(words, result.suspect));
     }
     if let (Some(rate), Some(pop)) = (result.response_rate, result.population) {
         counts.push(fill(t.rate_of, &[&format!("{:.0}", rate * 100.0), &pop]));

@@ -21,10 +21,10 @@ pub struct ViewTexts {
     pub responses: [&'static str; 2],
     /// "{n} today".
     pub today: &'static str,
-    pub partial_counted: &'static str,
-    pub partial_left_out: &'static str,
-    pub suspect_counted: &'static str,
-    pub suspect_left_out: &'static str,
+    pub partial_counted: [&'static str; 2],
+    pub partial_left_out: [&'static str; 2],
+    pub suspect_counted: [&'static str; 2],
+    pub suspect_left_out: [&'static str; 2],
     /// "{pct} % of {population}".
     pub rate_of: &'static str,
     /// "last {time}".
@@ -229,10 +229,10 @@ static FI: ViewTexts = ViewTexts {
     owner_stopped: "{} pysähtyi · r yhdistää uudelleen",
     responses: ["{} vastaus", "{} vastausta"],
     today: "{} tänään",
-    partial_counted: "{} keskeneräistä mukana",
-    partial_left_out: "{} keskeneräistä pois",
-    suspect_counted: "{} epäilyttävää mukana",
-    suspect_left_out: "{} epäilyttävää pois",
+    partial_counted: ["{} keskeneräinen mukana", "{} keskeneräistä mukana"],
+    partial_left_out: ["{} keskeneräinen pois", "{} keskeneräistä pois"],
+    suspect_counted: ["{} epäilyttävä mukana", "{} epäilyttävää mukana"],
+    suspect_left_out: ["{} epäilyttävä pois", "{} epäilyttävää pois"],
     rate_of: "{} % / {}",
     last: "viimeisin {}",
     per_hour: "Vastauksia tunnissa, viimeiset {} h (enintään tunnissa: {})",
@@ -338,10 +338,10 @@ static SV: ViewTexts = ViewTexts {
     owner_stopped: "{} har stannat · r ansluter igen",
     responses: ["{} svar", "{} svar"],
     today: "{} i dag",
-    partial_counted: "{} ofullständiga med",
-    partial_left_out: "{} ofullständiga utelämnade",
-    suspect_counted: "{} misstänkta med",
-    suspect_left_out: "{} misstänkta utelämnade",
+    partial_counted: ["{} ofullständigt med", "{} ofullständiga med"],
+    partial_left_out: ["{} ofullständigt utelämnat", "{} ofullständiga utelämnade"],
+    suspect_counted: ["{} misstänkt med", "{} misstänkta med"],
+    suspect_left_out: ["{} misstänkt utelämnat", "{} misstänkta utelämnade"],
     rate_of: "{} % av {}",
     last: "senast {}",
     per_hour: "Svar per timme, senaste {} h (flest på en timme: {})",
@@ -445,10 +445,10 @@ static EN: ViewTexts = ViewTexts {
     owner_stopped: "{} stopped · r reconnects",
     responses: ["{} response", "{} responses"],
     today: "{} today",
-    partial_counted: "{} partial counted",
-    partial_left_out: "{} partial left out",
-    suspect_counted: "{} suspect counted",
-    suspect_left_out: "{} suspect left out",
+    partial_counted: ["{} partial counted", "{} partial counted"],
+    partial_left_out: ["{} partial left out", "{} partial left out"],
+    suspect_counted: ["{} suspect counted", "{} suspect counted"],
+    suspect_left_out: ["{} suspect left out", "{} suspect left out"],
     rate_of: "{} % of {}",
     last: "last {}",
     per_hour: "Responses per hour, last {} h (most in an hour: {})",
@@ -555,8 +555,17 @@ mod tests {
         assert_eq!(ViewTexts::count(fi.responses, 1), "1 vastaus");
         assert_eq!(ViewTexts::count(fi.responses, 0), "0 vastausta");
         assert_eq!(ViewTexts::count(fi.responses, 401), "401 vastausta");
+        assert_eq!(
+            ViewTexts::count(fi.partial_left_out, 1),
+            "1 keskeneräinen pois"
+        );
+        assert_eq!(
+            ViewTexts::count(fi.partial_left_out, 13),
+            "13 keskeneräistä pois"
+        );
         let sv = ViewTexts::of(Lang::Sv);
         assert_eq!(ViewTexts::count(sv.responses, 2), "2 svar");
+        assert_eq!(ViewTexts::count(sv.suspect_counted, 1), "1 misstänkt med");
         let en = ViewTexts::of(Lang::En);
         assert_eq!(ViewTexts::count(en.responses, 1), "1 response");
         assert_eq!(ViewTexts::count(en.responses, 2), "2 responses");
