@@ -66,3 +66,4 @@ mod tally;
 mod theme;
 mod validate;
 mod views;
+mod words;
