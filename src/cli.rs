@@ -287,3 +287,60 @@ pub fn write_atomically<T>(
         |e: std::io::Error| CliError::invalid(format!("cannot write {}: {e}.", path.display()));
     crate::store::atomic::write_file(path, io_error, write)
 }
+
+/// The language of the live and admin views: `--lang`, else the locale
+/// (`LC_ALL`, then `LC_MESSAGES`, then `LANG`: the first set and not
+/// empty decides), else none (English words, the survey's first language).
+pub fn view_lang(arg: Option<cmd::kiosk::LangArg>) -> Option<crate::core::survey::Lang> {
+    if let Some(l) = arg {
+        return Some(l.into());
+    }
+    let vars = ["LC_ALL", "LC_MESSAGES", "LANG"].map(|v| std::env::var(v).ok());
+    lang_of_locale(&vars)
+}
+
+/// The language part of the first set, non-empty locale of `vars`
+/// (`fi_FI.UTF-8` is Finnish); none when it is another language (or `C`).
+fn lang_of_locale(vars: &[Option<String>]) -> Option<crate::core::survey::Lang> {
+    let locale = vars.iter().flatten().find(|v| !v.is_empty())?;
+    let part = locale
+        .split(['_', '.', '@', '-'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    crate::core::survey::Lang::from_code(&part)
+}
+
+#[cfg(test)]
+mod view_lang_tests {
+    use super::lang_of_locale;
+    use crate::core::survey::Lang;
+
+    fn of(vars: [Option<&str>; 3]) -> Option<Lang> {
+        lang_of_locale(&vars.map(|v| v.map(str::to_owned)))
+    }
+
+    #[test]
+    fn the_first_set_locale_decides() {
+        assert_eq!(of([None, None, Some("fi_FI.UTF-8")]), Some(Lang::Fi));
+        assert_eq!(
+            of([None, Some("sv_FI.UTF-8"), Some("fi_FI.UTF-8")]),
+            Some(Lang::Sv)
+        );
+        assert_eq!(
+            of([Some("en_GB.UTF-8"), Some("sv_FI"), Some("fi_FI")]),
+            Some(Lang::En)
+        );
+        assert_eq!(of([Some(""), None, Some("sv_SE@euro")]), Some(Lang::Sv));
+        assert_eq!(of([None, None, Some("fi")]), Some(Lang::Fi));
+    }
+
+    #[test]
+    fn another_language_or_none_is_english_words() {
+        assert_eq!(of([None, None, None]), None);
+        assert_eq!(of([None, None, Some("C.UTF-8")]), None);
+        assert_eq!(of([None, None, Some("POSIX")]), None);
+        // The first set one decides, even when it is not ours.
+        assert_eq!(of([Some("de_DE.UTF-8"), None, Some("fi_FI.UTF-8")]), None);
+    }
+}

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod events;
 pub mod figures;
+pub mod fit;
 pub mod kiosk;
 pub mod live;
 pub mod seen;

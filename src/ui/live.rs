@@ -5,9 +5,12 @@
 //! store (or the kiosk that owns it) announces, so it never scans again
 //! unless the clerk regroups.
 
+pub mod keys;
 pub mod run;
+pub mod scroll;
 pub mod state;
 pub mod view;
+pub mod words;
 
 #[cfg(test)]
 mod tests;

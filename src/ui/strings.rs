@@ -5,6 +5,8 @@
 
 use crate::core::survey::Lang;
 
+pub mod views;
+
 /// The kiosk's own texts in one language.
 pub struct Texts {
     /// The language's name in itself, for the language buttons.

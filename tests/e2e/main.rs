@@ -66,4 +66,5 @@ mod support;
 mod tally;
 mod theme;
 mod validate;
+mod views;
 mod words;

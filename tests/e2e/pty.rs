@@ -117,9 +117,17 @@ pub struct PtyBuilder {
     args: Vec<String>,
     cols: u16,
     rows: u16,
+    env: Vec<(String, String)>,
 }
 
 impl PtyBuilder {
+    /// Sets an environment variable (the rest is cleared but PATH, TERM,
+    /// NO_COLOR and TZ).
+    pub fn env(mut self, key: &str, value: &str) -> PtyBuilder {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
     /// Adds arguments after `kioski --store DIR`.
     pub fn args<I, S>(mut self, args: I) -> PtyBuilder
     where
@@ -152,6 +160,9 @@ impl PtyBuilder {
         cmd.env("TERM", "xterm-256color");
         cmd.env("NO_COLOR", "1");
         cmd.env("TZ", "UTC");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
         let child = pair
             .slave
             .spawn_command(cmd)
@@ -227,6 +238,7 @@ impl PtyKiosk {
             args: Vec::new(),
             cols: 80,
             rows: 24,
+            env: Vec::new(),
         }
     }
 

@@ -16,12 +16,16 @@ use crate::ui::term::TerminalGuard;
 ///
 /// Works while a kiosk runs on the store (through it) or on its own.
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  kioski admin")]
+#[command(after_help = "Examples:\n  kioski admin\n  kioski admin --lang sv")]
 pub struct AdminArgs {
     /// Colours (default: dark, which paints its own background; mono, no
     /// colours, when NO_COLOR is set).
     #[arg(long, value_enum, value_name = "THEME")]
     pub theme: Option<crate::cli::ThemeArg>,
+    /// The view's language, its words and the surveys' texts (default:
+    /// from LC_ALL, LC_MESSAGES or LANG, else English).
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<crate::cli::cmd::kiosk::LangArg>,
 }
 
 pub fn run(args: &AdminArgs, ctx: &Context) -> Result<(), CliError> {
@@ -37,6 +41,7 @@ pub fn run(args: &AdminArgs, ctx: &Context) -> Result<(), CliError> {
     let setup = AdminSetup {
         utc_offset_ms: ctx.utc_offset_ms(),
         theme: crate::cli::theme_from_env(args.theme),
+        lang: crate::cli::view_lang(args.lang),
         survey_files: admin::survey_files(Path::new("surveys")),
         default_terminal: crate::cli::paths::host_name(),
     };

@@ -64,6 +64,16 @@ pub enum LangArg {
     En,
 }
 
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::Fi => Lang::Fi,
+            LangArg::Sv => Lang::Sv,
+            LangArg::En => Lang::En,
+        }
+    }
+}
+
 impl KioskArgs {
     /// Whether any kiosk option was given (the idle timeout differs from
     /// its default).
@@ -81,11 +91,7 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
         return Err(CliError::new(Exit::Usage, "the kiosk needs a terminal.")
             .with_hint("run it in a terminal window or over SSH with a TTY (ssh -t)"));
     }
-    let lang = args.lang.map(|l| match l {
-        LangArg::Fi => Lang::Fi,
-        LangArg::Sv => Lang::Sv,
-        LangArg::En => Lang::En,
-    });
+    let lang = args.lang.map(Lang::from);
     // Every argument is checked before anything is stored: a survey file
     // is read and checked (with `--lang`) before the store is opened.
     let wanted = wanted_survey(args, lang)?;

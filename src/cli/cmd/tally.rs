@@ -58,7 +58,8 @@ pub struct TallyArgs {
 
     /// The language of labels and question texts (default: the survey's
     /// first language, or the one LC_ALL, LC_MESSAGES or LANG names when
-    /// the survey has it). JSON keeps ids.
+    /// the survey has it). JSON keeps ids. With --live, the view's own
+    /// words too (default there: the locale's, else English).
     #[arg(long, value_enum, value_name = "LANG")]
     pub lang: Option<crate::cli::cmd::kiosk::LangArg>,
 
@@ -79,8 +80,8 @@ pub struct TallyArgs {
     pub include_suspect: bool,
 
     /// A full-screen view that follows new responses as they arrive (also
-    /// while a kiosk runs on the store). Keys: ←→ question, g group by,
-    /// p period, t free texts, q quit.
+    /// while a kiosk runs on the store). Keys: ←→ question, ↑↓ PgUp PgDn
+    /// Home End scroll the rows, g group by, p period, t free texts, q quit.
     #[arg(long, conflicts_with = "format")]
     pub live: bool,
     /// The live view's colours (default: dark, which paints its own
@@ -399,6 +400,7 @@ fn live(args: &TallyArgs, ctx: &Context, grouping: Grouping) -> Result<(), CliEr
         grouping,
         utc_offset_ms: ctx.utc_offset_ms(),
         theme: crate::cli::theme_from_env(args.theme),
+        lang: crate::cli::view_lang(args.lang),
     };
     live::run(&mut guard, &events, &mut view, &setup).map_err(terminal_error)
 }

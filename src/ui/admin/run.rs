@@ -10,6 +10,7 @@ use super::state::{Action, Admin, SurveyRow};
 use super::view;
 use crate::core::diagnostic::SourceMap;
 use crate::core::sanitize::plural;
+use crate::core::survey::Lang;
 use crate::core::tally::Grouping;
 use crate::core::validate::survey_from_bytes;
 use crate::remote::{Access, View};
@@ -18,12 +19,15 @@ use crate::store::export::{self, ExportError};
 use crate::store::{StoreError, StoreEvent};
 use crate::ui::events::{Events, Incoming};
 use crate::ui::live::run::{self as live, LiveSetup};
+use crate::ui::strings::views::{ViewTexts, fill};
 use crate::ui::term::TerminalGuard;
 use crate::ui::theme::Theme;
 
 pub struct AdminSetup {
     pub utc_offset_ms: i64,
     pub theme: Theme,
+    /// `--lang` or the environment's; `None`: English.
+    pub lang: Option<crate::core::survey::Lang>,
     /// Survey files offered when loading (e.g. `surveys/*.toml`).
     pub survey_files: Vec<String>,
     /// The terminal name when the store has none.
@@ -59,10 +63,10 @@ pub fn survey_rows(access: &Access) -> Result<Vec<SurveyRow>, StoreError> {
 }
 
 /// Where the view's figures come from, for its header.
-fn source_of(access: &Access) -> String {
+fn source_of(access: &Access, t: &ViewTexts) -> String {
     match access {
-        Access::Local(_) => "owns the store (no kiosk runs on it)".to_owned(),
-        Access::Remote(client) => format!("through {}", client.owner()),
+        Access::Local(_) => t.admin_owns.to_owned(),
+        Access::Remote(client) => fill(t.admin_through, &[&client.owner()]),
     }
 }
 
@@ -92,7 +96,8 @@ pub fn run(
     view: &mut View,
     setup: &AdminSetup,
 ) -> std::io::Result<()> {
-    let source = source_of(view.access());
+    let t = ViewTexts::of(setup.lang.unwrap_or(Lang::En));
+    let source = source_of(view.access(), t);
     let access = view.access();
     let terminal = access
         .read()
@@ -102,7 +107,7 @@ pub fn run(
         .unwrap_or_else(|| setup.default_terminal.clone());
     // When the answer is unknown, ask for the PIN: never open up by doubt.
     let pin_set = access.read().has_pin().unwrap_or(true);
-    let mut admin = Admin::new(pin_set, terminal, source);
+    let mut admin = Admin::new(pin_set, terminal, source, setup.lang);
     admin.survey_files = setup.survey_files.clone();
     let mut read_at = Instant::now();
     let mut reach = Reach::Fine;
@@ -135,9 +140,10 @@ pub fn run(
                     },
                     utc_offset_ms: setup.utc_offset_ms,
                     theme: setup.theme,
+                    lang: setup.lang,
                 };
                 live::run(guard, events, view, &live_setup)?;
-                admin.source = source_of(view.access());
+                admin.source = source_of(view.access(), t);
                 action = Action::Refresh;
                 continue;
             }
@@ -175,12 +181,9 @@ pub fn run(
                 match view.access().watch() {
                     Ok(rx) => {
                         events.forward_store(rx);
-                        admin.source = source_of(view.access());
+                        admin.source = source_of(view.access(), t);
                         if reach == Reach::Lost {
-                            admin.say(
-                                vec![format!("Reached the store again: {}.", admin.source)],
-                                false,
-                            );
+                            admin.say(vec![fill(t.reached_again, &[&admin.source])], false);
                         }
                         reach = Reach::Fine;
                         if matches!(admin.mode, super::state::Mode::List) {
@@ -220,13 +223,7 @@ pub fn run(
             Some(Incoming::StoreGone) => {
                 reach = Reach::Lost;
                 last_try = Instant::now();
-                admin.say(
-                    vec![
-                        "The kiosk that owned the store stopped; this view reaches the store again in a moment."
-                            .into(),
-                    ],
-                    true,
-                );
+                admin.say(vec![t.owner_went.into()], true);
             }
         }
     }
@@ -234,6 +231,7 @@ pub fn run(
 
 /// Does one store or file action and says how it went.
 pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
+    let t = admin.words();
     // A refresh reads the rows itself; every other action reads them after.
     let read_rows_after = !matches!(action, Action::Refresh);
     let outcome: Result<Vec<String>, Vec<String>> = match action {
@@ -242,20 +240,16 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
                 admin.set_rows(rows);
                 admin.message.clone()
             })
-            .map_err(|e| vec![format!("Cannot list the surveys: {e}.")]),
+            .map_err(|e| vec![fill(t.cannot_list, &[&e])]),
         Action::Activate(id) => access
             .activate(&id)
             .map(|()| match access.read().active() {
                 // A kiosk started with `--survey` keeps its survey.
-                Ok(Some(shown)) if shown != id => vec![format!(
-                    "`{id}` is now active; the running kiosk was started with --survey {shown} and shows it until it is restarted."
-                )],
-                _ => vec![format!(
-                    "`{id}` is now active; the kiosk shows it from its next welcome screen."
-                )],
+                Ok(Some(shown)) if shown != id => vec![fill(t.activated_kept, &[&id, &shown])],
+                _ => vec![fill(t.activated, &[&id])],
             })
-            .map_err(|e| vec![format!("Cannot activate `{id}`: {e}.")]),
-        Action::Load(path) => load(access, &path),
+            .map_err(|e| vec![fill(t.cannot_activate, &[&id, &e])]),
+        Action::Load(path) => load(access, &path, t),
         Action::Export {
             survey,
             format,
@@ -274,16 +268,18 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
             })
             .map_err(|e| vec![format!("Cannot export to {}: {e}.", path.display())])
         }
-        Action::ExportBundle(path) => bundle::export(access.read(), &[], None, now_ms(), &path, &[])
-            .map(|done| {
-                vec![format!(
-                    "Wrote {} and {} to {}.",
-                    plural(done.responses, "response"),
-                    plural(done.versions, "survey version"),
-                    path.display()
-                )]
-            })
-            .map_err(|e| bundle_error(&path, &e)),
+        Action::ExportBundle(path) => {
+            bundle::export(access.read(), &[], None, now_ms(), &path, &[])
+                .map(|done| {
+                    vec![format!(
+                        "Wrote {} and {} to {}.",
+                        plural(done.responses, "response"),
+                        plural(done.versions, "survey version"),
+                        path.display()
+                    )]
+                })
+                .map_err(|e| bundle_error(&path, &e))
+        }
         Action::Import(path) => bundle::read_verified(&path)
             .and_then(|verified| access.import(&path, verified, now_ms()))
             .map(|done| {
@@ -301,21 +297,16 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
             // The rule every stored name follows, said here before asking
             // the store (which refuses such a name too).
             if let Err(e) = crate::core::response::check_terminal_name(&name) {
-                admin.say(
-                    vec![format!(
-                        "Cannot set the terminal name: {e}; nothing was changed."
-                    )],
-                    true,
-                );
+                admin.say(vec![fill(t.cannot_name_unchanged, &[&e])], true);
                 return;
             }
             access
                 .set_terminal_name(&name)
                 .map(|()| {
                     admin.terminal = name.clone();
-                    vec![format!("This terminal is now `{name}` (the kiosk takes it at its next welcome screen; --terminal still wins).")]
+                    vec![fill(t.named, &[&name])]
                 })
-                .map_err(|e| vec![format!("Cannot set the terminal name: {e}.")])
+                .map_err(|e| vec![fill(t.cannot_name, &[&e])])
         }
         Action::Prizes(id) => {
             match access.prize_counts() {
@@ -323,7 +314,7 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
                     admin.say(Vec::new(), false);
                     admin.show_prizes(id, counts.into_iter().collect());
                 }
-                Err(e) => admin.say(vec![format!("Cannot read the prize draw: {e}.")], true),
+                Err(e) => admin.say(vec![fill(t.prize_cannot_read, &[&e])], true),
             }
             return;
         }
@@ -344,14 +335,10 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
             }
             match outcome {
                 Ok(n) => admin.say(
-                    vec![if n == 1 {
-                        format!("Deleted 1 prize-draw entry of `{id}`.")
-                    } else {
-                        format!("Deleted {n} prize-draw entries of `{id}`.")
-                    }],
+                    vec![fill(t.prize_deleted[usize::from(n != 1)], &[&n, &id])],
                     false,
                 ),
-                Err(e) => admin.say(vec![format!("Cannot purge the prize draw: {e}.")], true),
+                Err(e) => admin.say(vec![fill(t.prize_cannot_purge, &[&e])], true),
             }
             return;
         }
@@ -375,6 +362,7 @@ fn draw_on_screen(
     seed: Option<String>,
     winners: u32,
 ) {
+    let t = admin.words();
     let contacts: Vec<Vec<(String, String)>> = match access.prize_entries(&[survey.to_owned()]) {
         Ok(es) => es
             .into_iter()
@@ -382,12 +370,12 @@ fn draw_on_screen(
             .map(|e| e.fields)
             .collect(),
         Err(e) => {
-            admin.say(vec![format!("Cannot read the prize draw: {e}.")], true);
+            admin.say(vec![fill(t.prize_cannot_read, &[&e])], true);
             return;
         }
     };
     if contacts.is_empty() {
-        admin.say(vec![format!("`{survey}` has no prize-draw entries.")], true);
+        admin.say(vec![fill(t.prize_no_entries, &[&survey])], true);
         return;
     }
     let seed = seed.unwrap_or_else(|| format!("{:032x}", rand::random::<u128>()));
@@ -399,21 +387,20 @@ fn draw_on_screen(
         "prize draw in the admin view"
     );
     let mut lines = vec![
-        format!("Seed: {seed}"),
-        format!("Entries digest: {}", outcome.entries_digest),
-        format!(
-            "Drew {} of {} entries:",
-            outcome.winners.len(),
-            outcome.tickets
-        ),
+        fill(t.prize_seed, &[&seed]),
+        fill(t.prize_digest, &[&outcome.entries_digest]),
+        fill(t.prize_drew, &[&outcome.winners.len(), &outcome.tickets]),
     ];
     for (i, fields) in outcome.winners.iter().enumerate() {
         let shown: Vec<String> = fields.iter().map(|(k, v)| format!("{k}: {v}")).collect();
         lines.push(format!("{}. {}", i + 1, shown.join("; ")));
     }
     admin.say(
-        vec![format!(
-            "Check it with: kioski prize draw --survey {survey} --winners {winners} --seed \"{seed}\""
+        vec![fill(
+            t.prize_check,
+            &[&format!(
+                "kioski prize draw --survey {survey} --winners {winners} --seed \"{seed}\""
+            )],
         )],
         false,
     );
@@ -430,14 +417,10 @@ fn bundle_error(path: &Path, e: &BundleError) -> Vec<String> {
 
 /// Validates a survey file and stores it; problems come back as
 /// `file:line:col: message` lines.
-fn load(access: &Access, path: &Path) -> Result<Vec<String>, Vec<String>> {
+fn load(access: &Access, path: &Path, t: &ViewTexts) -> Result<Vec<String>, Vec<String>> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        vec![format!(
-            "Cannot read {name}: {}.",
-            crate::store::io_reason(&e)
-        )]
-    })?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| vec![fill(t.cannot_read, &[&name, &crate::store::io_reason(&e)])])?;
     let survey = survey_from_bytes(&bytes).map_err(|problems| {
         let text = String::from_utf8_lossy(&bytes);
         let map = SourceMap::new(&text);
@@ -452,31 +435,20 @@ fn load(access: &Access, path: &Path) -> Result<Vec<String>, Vec<String>> {
                 line
             })
             .collect();
-        lines.insert(0, format!("{name} is not valid; nothing was loaded:"));
+        lines.insert(0, fill(t.load_invalid, &[&name]));
         lines
     })?;
     let source = String::from_utf8_lossy(&bytes).into_owned();
     access
         .load(&survey, &source, now_ms())
         .map(|outcome| {
-            vec![format!(
-                "{name}: {} `{}` version {} ({}){}.",
-                if outcome.added {
-                    "loaded as"
-                } else {
-                    "unchanged:"
-                },
-                survey.id,
-                outcome.number,
-                outcome.hash.short(),
-                if outcome.activated {
-                    ", now active"
-                } else {
-                    ""
-                }
-            )]
+            let done = if outcome.added { t.loaded } else { t.unchanged };
+            let args: [&dyn std::fmt::Display; 4] =
+                [&name, &survey.id, &outcome.number, &outcome.hash.short()];
+            let active = if outcome.activated { t.now_active } else { "" };
+            vec![format!("{}{active}.", fill(done, &args))]
         })
-        .map_err(|e| vec![format!("Cannot load {name}: {e}.")])
+        .map_err(|e| vec![fill(t.cannot_load, &[&name, &e])])
 }
 
 /// Survey files in `dir` (e.g. `surveys/`), sorted.

@@ -7,10 +7,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::core::pin::{self, Lockout, PinCheck};
 use crate::core::response::Response;
+use crate::core::survey::Lang;
 use crate::store::export::Format;
 use crate::ui::kiosk::field::TextField;
 use crate::ui::live::state::ANNOUNCED_KEPT;
 use crate::ui::seen::RecentIds;
+use crate::ui::strings::views::{ViewTexts, fill};
 
 /// Longest path or name typed into a prompt.
 const FIELD_MAX: usize = 1024;
@@ -44,9 +46,9 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    pub fn title(&self) -> String {
+    pub fn title(&self, t: &ViewTexts) -> String {
         match self {
-            Purpose::Load => "Load a survey file (type a path or pick one with ↑↓)".into(),
+            Purpose::Load => t.load_title.into(),
             Purpose::Export { survey, format } => {
                 let what = match format {
                     Format::Jsonl => "JSON Lines",
@@ -56,7 +58,7 @@ impl Purpose {
             }
             Purpose::ExportBundle => "Write a bundle of all responses to".into(),
             Purpose::Import => "Import the bundle file".into(),
-            Purpose::TerminalName => "This terminal's name (stored with each response)".into(),
+            Purpose::TerminalName => t.name_title.into(),
         }
     }
 }
@@ -162,13 +164,16 @@ pub struct Admin {
     pub source: String,
     /// Survey files offered when loading.
     pub survey_files: Vec<String>,
+    /// `--lang` or the environment's; `None`: English.
+    pub lang: Option<Lang>,
     /// Ids of announced responses counted into the rows.
     announced: RecentIds,
 }
 
 impl Admin {
     /// Starts at the PIN prompt, or at the list when no PIN is set.
-    pub fn new(pin_set: bool, terminal: String, source: String) -> Admin {
+    pub fn new(pin_set: bool, terminal: String, source: String, lang: Option<Lang>) -> Admin {
+        let t = ViewTexts::of(lang.unwrap_or(Lang::En));
         let mode = if pin_set {
             Mode::Pin {
                 digits: String::new(),
@@ -178,7 +183,7 @@ impl Admin {
             Mode::List
         };
         let message = if !pin_set {
-            vec!["No admin PIN is set: anyone at this terminal can change the store. Set one with `kioski pin set`.".into()]
+            vec![t.no_pin.into()]
         } else {
             Vec::new()
         };
@@ -192,8 +197,14 @@ impl Admin {
             terminal,
             source,
             survey_files: Vec::new(),
+            lang,
             announced: RecentIds::new(ANNOUNCED_KEPT),
         }
+    }
+
+    /// The view's own words.
+    pub fn words(&self) -> &'static ViewTexts {
+        ViewTexts::of(self.lang.unwrap_or(Lang::En))
     }
 
     pub fn say(&mut self, lines: Vec<String>, error: bool) {
@@ -323,13 +334,8 @@ impl Admin {
                 *wrong = true;
                 self.lockout = lockout;
                 if let Some(wait) = locked_for_ms {
-                    self.say(
-                        vec![format!(
-                            "Too many wrong PINs: locked for {} s.",
-                            wait / 1000
-                        )],
-                        true,
-                    );
+                    let t = self.words();
+                    self.say(vec![fill(t.pin_locked, &[&(wait / 1000)])], true);
                 }
             }
             Ok(PinCheck::Locked { lockout }) => {
@@ -337,16 +343,13 @@ impl Admin {
                 let left = lockout
                     .until_ms
                     .map_or(0, |t| (t - now_ms).max(0) / 1000 + 1);
-                self.say(
-                    vec![format!(
-                        "Too many wrong PINs (here or at the kiosk): locked for {left} s more."
-                    )],
-                    true,
-                );
+                let t = self.words();
+                self.say(vec![fill(t.pin_locked_more, &[&left])], true);
             }
             Err(e) => {
                 *wrong = true;
-                self.say(vec![format!("Cannot check the PIN: {e}.")], true);
+                let t = self.words();
+                self.say(vec![fill(t.pin_cannot_check, &[&e])], true);
             }
         }
         Action::None
@@ -421,7 +424,8 @@ impl Admin {
                     Action::PurgePrizes(screen.survey.clone())
                 }
                 _ => {
-                    self.say(vec!["Nothing was deleted.".into()], false);
+                    let t = self.words();
+                    self.say(vec![t.prize_kept.into()], false);
                     Action::None
                 }
             };

@@ -53,7 +53,7 @@ fn response(survey: &str, ms: i64, seed: u64) -> Response {
 }
 
 fn admin(rows: Vec<SurveyRow>) -> Admin {
-    let mut a = Admin::new(false, "desk-1".into(), "owns the store".into());
+    let mut a = Admin::new(false, "desk-1".into(), "owns the store".into(), None);
     a.set_rows(rows);
     a
 }
@@ -91,7 +91,7 @@ fn an_announced_response_counts_once_in_its_own_row() {
 fn an_over_long_terminal_name_is_refused_on_screen_and_not_stored() {
     let dir = tempfile::tempdir().unwrap();
     let access = Access::Local(Arc::new(Store::open(dir.path(), "test").unwrap()));
-    let mut admin = Admin::new(false, "t".into(), "owns the store".into());
+    let mut admin = Admin::new(false, "t".into(), "owns the store".into(), None);
     carry_out(Action::SetTerminalName("k".repeat(65)), &access, &mut admin);
     assert!(admin.message_is_error, "{:?}", admin.message);
     assert!(
@@ -135,7 +135,7 @@ fn ctrl_and_alt_keys_in_a_prompt_edit_and_never_type() {
     };
     assert_eq!(field.text(), "dk");
 
-    let mut locked = Admin::new(true, "desk-1".into(), "owns the store".into());
+    let mut locked = Admin::new(true, "desk-1".into(), "owns the store".into(), None);
     locked.key(ctrl('u'), NOW);
     locked.key(alt('1'), NOW);
     locked.key(plain('1'), NOW);
@@ -300,4 +300,78 @@ fn the_prize_screen_counts_draws_and_purges() {
     assert!(!text.contains("Maija"), "{text}");
     // Esc goes back to the list.
     assert_eq!(a.key(key(KeyCode::Esc), NOW), Action::Refresh);
+}
+
+/// The admin view in fi, sv and en at 80x24, 100x30 and a narrow 40x12:
+/// the PIN prompt, the list with its notice, the load prompt and the
+/// prize screen, every word in the chosen language.
+#[test]
+fn in_every_language() {
+    use crate::core::pin::PinCheck;
+    use crate::ui::theme::{Scheme, Theme};
+    use crossterm::event::KeyCode;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let theme = Theme {
+        scheme: Scheme::Mono,
+        big_text: false,
+    };
+    let snap = |name: String, a: &Admin, w: u16, h: u16| {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        terminal
+            .draw(|f| super::view::render(a, NOW, theme, f.area(), f.buffer_mut()))
+            .unwrap();
+        let mut settings = insta::Settings::clone_current();
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.bind(|| insta::assert_snapshot!(name, terminal.backend()));
+    };
+    for lang in Lang::ALL {
+        let sizes = [(80, 24), (100, 30), (40, 12)];
+        // The PIN prompt, after a wrong PIN.
+        let mut a = Admin::new(true, "desk-1".into(), "owns the store".into(), Some(lang));
+        a.key(key(KeyCode::Char('1')), NOW);
+        a.key(key(KeyCode::Enter), NOW);
+        a.pin_checked(
+            Ok(PinCheck::Wrong {
+                lockout: crate::core::pin::Lockout::default(),
+                locked_for_ms: None,
+            }),
+            NOW,
+        );
+        snap(format!("admin_lang_{lang}_pin_80x24"), &a, 80, 24);
+        // The list, with the no-PIN notice.
+        let mut a = Admin::new(false, "desk-1".into(), "owns the store".into(), Some(lang));
+        a.set_rows(vec![
+            row("palvelupiste", 12, Some(NOW)),
+            row("pulssi", 3, None),
+        ]);
+        for (w, h) in sizes {
+            snap(format!("admin_lang_{lang}_list_{w}x{h}"), &a, w, h);
+        }
+        // The load prompt.
+        a.survey_files = vec!["surveys/palvelupiste.toml".into()];
+        a.key(key(KeyCode::Char('o')), NOW);
+        snap(format!("admin_lang_{lang}_load_80x24"), &a, 80, 24);
+        a.key(key(KeyCode::Esc), NOW);
+        // The prize screen.
+        a.show_prizes("palvelupiste".into(), vec![("palvelupiste".into(), 4)]);
+        snap(format!("admin_lang_{lang}_prizes_80x24"), &a, 80, 24);
+    }
+}
+
+#[test]
+fn the_words_follow_the_language() {
+    for (lang, words) in [
+        (Lang::Fi, ["OTSIKKO", "käytössä", "lopeta", "PIN-koodia"]),
+        (Lang::Sv, ["TITEL", "aktiv", "avsluta", "PIN"]),
+        (Lang::En, ["TITLE", "active", "quit", "No admin PIN"]),
+    ] {
+        let mut a = Admin::new(false, "desk-1".into(), "x".into(), Some(lang));
+        a.set_rows(vec![row("palvelupiste", 12, Some(NOW))]);
+        let text = screen_text(&a);
+        for w in words {
+            assert!(text.contains(w), "{lang}: no {w:?} in\n{text}");
+        }
+    }
 }

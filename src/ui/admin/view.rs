@@ -7,22 +7,24 @@ use ratatui::layout::Rect;
 use super::state::{Admin, Mode, PrizeScreen};
 use crate::core::sanitize::{strip, truncate_to_width, width};
 use crate::ui::live::view::title_bar;
+use crate::ui::strings::views::{ViewTexts, fill};
 use crate::ui::theme::Theme;
 use crate::ui::wrap::wrap;
 
 pub fn render(admin: &Admin, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buffer) {
     buf.set_style(area, theme.base());
+    let t = admin.words();
     let w = area.width as usize;
     if w < 20 || area.height < 8 {
         buf.set_string(
             area.x,
             area.y,
-            truncate_to_width("Please enlarge the terminal.", w),
+            truncate_to_width(t.enlarge, w),
             theme.text(),
         );
         return;
     }
-    let title = format!("kioski admin · terminal {}", strip(&admin.terminal, false));
+    let title = fill(t.admin_title, &[&strip(&admin.terminal, false)]);
     title_bar(
         buf,
         area,
@@ -37,17 +39,17 @@ pub fn render(admin: &Admin, now_ms: i64, theme: Theme, area: Rect, buf: &mut Bu
         buf.set_string(
             area.x + 2,
             y,
-            format!("Admin PIN: {dots}"),
+            fill(t.pin_prompt, &[&dots]),
             theme.question(),
         );
         y += 2;
         let status = if admin.lockout.is_locked(now_ms) {
             let left = (admin.lockout.until_ms.unwrap_or(now_ms) - now_ms + 999) / 1000;
-            format!("Too many wrong PINs. Try again in {left} s.")
+            fill(t.pin_try_again, &[&left])
         } else if *wrong {
-            "Wrong PIN.".into()
+            t.pin_wrong.into()
         } else {
-            "Type the admin PIN and press Enter (Esc leaves).".into()
+            t.pin_hint.into()
         };
         buf.set_string(
             area.x + 2,
@@ -63,29 +65,25 @@ pub fn render(admin: &Admin, now_ms: i64, theme: Theme, area: Rect, buf: &mut Bu
     }
 
     if let Mode::Prizes(screen) = &admin.mode {
-        prizes(admin, screen, theme, area, y, buf);
+        prizes(admin, screen, t, theme, area, y, buf);
         return;
     }
 
     // The survey list.
     // A suspect column only when some survey has suspect responses.
     let suspect = admin.rows.iter().any(|r| r.suspect > 0);
+    let c = t.columns;
     let mut header = format!(
         "  {:<16} {:<28} {:>8} {:>9} {:>8}",
-        "ID", "TITLE", "VERSIONS", "COMPLETE", "PARTIAL"
+        c[0], c[1], c[2], c[3], c[4]
     );
     if suspect {
-        header.push_str(&format!(" {:>8}", "SUSPECT"));
+        header.push_str(&format!(" {:>8}", c[5]));
     }
     buf.set_string(area.x, y, truncate_to_width(&header, w), theme.dim());
     y += 1;
     if admin.rows.is_empty() {
-        buf.set_string(
-            area.x + 2,
-            y,
-            "No surveys yet: press o to load a survey file.",
-            theme.text(),
-        );
+        buf.set_string(area.x + 2, y, t.no_surveys, theme.text());
         y += 1;
     }
     for (i, row) in admin.rows.iter().enumerate() {
@@ -123,12 +121,7 @@ pub fn render(admin: &Admin, now_ms: i64, theme: Theme, area: Rect, buf: &mut Bu
         );
         y += 1;
     }
-    buf.set_string(
-        area.x,
-        y,
-        "* active: the survey the kiosk shows",
-        theme.dim(),
-    );
+    buf.set_string(area.x, y, t.active_means, theme.dim());
     y += 2;
 
     // The prompt, or the last outcome.
@@ -142,7 +135,7 @@ pub fn render(admin: &Admin, now_ms: i64, theme: Theme, area: Rect, buf: &mut Bu
         buf.set_string(
             area.x,
             y,
-            truncate_to_width(&purpose.title(), w),
+            truncate_to_width(&purpose.title(t), w),
             theme.question(),
         );
         y += 1;
@@ -178,7 +171,7 @@ pub fn render(admin: &Admin, now_ms: i64, theme: Theme, area: Rect, buf: &mut Bu
         buf.set_string(
             area.x,
             bottom,
-            truncate_to_width("Enter confirms · Esc cancels · ↑↓ pick", w),
+            truncate_to_width(t.prompt_keys, w),
             theme.dim(),
         );
         return;
@@ -197,8 +190,7 @@ pub fn render(admin: &Admin, now_ms: i64, theme: Theme, area: Rect, buf: &mut Bu
             y += 1;
         }
     }
-    let keys = "↑↓ choose · Enter live tally · a activate · o load · e CSV · J JSONL · b bundle · i import · n name · p prize draw · r refresh · q quit";
-    for (i, line) in wrap(keys, w).iter().rev().enumerate() {
+    for (i, line) in wrap(t.list_keys, w).iter().rev().enumerate() {
         let row = bottom.saturating_sub(i as u16);
         if row > y {
             buf.set_string(area.x, row, line, theme.dim());
@@ -211,6 +203,7 @@ pub fn render(admin: &Admin, now_ms: i64, theme: Theme, area: Rect, buf: &mut Bu
 fn prizes(
     admin: &Admin,
     screen: &PrizeScreen,
+    t: &ViewTexts,
     theme: Theme,
     area: Rect,
     mut y: u16,
@@ -229,13 +222,13 @@ fn prizes(
     };
     put(
         &mut y,
-        &format!("Prize draw of `{}`", screen.survey),
+        &fill(t.prize_title, &[&screen.survey]),
         theme.question(),
     );
     y += 1;
-    put(&mut y, "Entries per survey:", theme.dim());
+    put(&mut y, t.prize_entries, theme.dim());
     if screen.counts.is_empty() {
-        put(&mut y, "  none", theme.text());
+        put(&mut y, t.prize_none, theme.text());
     }
     for (id, n) in &screen.counts {
         let marker = if *id == screen.survey { "▶" } else { " " };
@@ -244,14 +237,14 @@ fn prizes(
     y += 1;
     put(
         &mut y,
-        &format!("Winners: {} (↑↓ to change)", screen.winners),
+        &fill(t.prize_winners, &[&screen.winners]),
         theme.text(),
     );
     let seed = strip(screen.seed.text(), false);
     let shown = if seed.is_empty() {
-        "Seed: (empty: a fresh one is made and shown)".to_owned()
+        t.prize_seed_empty.to_owned()
     } else {
-        format!("Seed: {seed}▏")
+        format!("{}▏", fill(t.prize_seed, &[&seed]))
     };
     put(&mut y, &shown, theme.text());
     y += 1;
@@ -262,11 +255,7 @@ fn prizes(
         y += 1;
         put(
             &mut y,
-            &format!(
-                "Delete the {} prize-draw entries of `{}` for good? y deletes, any other key keeps them.",
-                screen.entries(),
-                screen.survey
-            ),
+            &fill(t.prize_confirm, &[&screen.entries(), &screen.survey]),
             theme.selected(),
         );
     }
@@ -278,9 +267,7 @@ fn prizes(
     for line in &admin.message {
         put(&mut y, line, style);
     }
-    let keys =
-        "type a seed · Enter draws · ↑↓ winners · Ctrl-X purges · Esc back (forgets the winners)";
-    for (i, line) in wrap(keys, w).iter().rev().enumerate() {
+    for (i, line) in wrap(t.prize_keys, w).iter().rev().enumerate() {
         let row = bottom.saturating_sub(i as u16);
         if row > y {
             buf.set_string(area.x, row, line, theme.dim());

@@ -6,12 +6,16 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEventKind};
 
+use super::keys::Cmd;
+use super::scroll::Move;
 use super::state::{Action, Live, Source};
 use super::view::{self, Hit, Hits};
+use crate::core::survey::Lang;
 use crate::core::tally::Grouping;
 use crate::remote::{Access, View};
 use crate::store::{StoreError, StoreEvent};
 use crate::ui::events::{Events, Incoming};
+use crate::ui::strings::views::fill;
 use crate::ui::term::TerminalGuard;
 use crate::ui::theme::Theme;
 
@@ -21,6 +25,9 @@ pub struct LiveSetup {
     pub grouping: Grouping,
     pub utc_offset_ms: i64,
     pub theme: Theme,
+    /// `--lang` or the environment's; `None`: English words and the
+    /// survey's first language.
+    pub lang: Option<Lang>,
 }
 
 /// How often the view redraws with nothing happening (the clock, today).
@@ -75,6 +82,7 @@ pub fn count(access: &Access, setup: &LiveSetup, grouping: Grouping) -> Result<L
             reason: e.to_string(),
         })?,
     };
+    live.lang = setup.lang;
     // Notices began before this; responses stored from here on may be
     // both scanned and announced.
     live.count_starts_at(now_ms());
@@ -110,6 +118,7 @@ pub fn run(
     loop {
         live.result();
         let hits = draw(guard, &live, setup, note.as_deref())?;
+        live.scroll.seen(hits.rows.0, hits.rows.1);
         let lost = matches!(live.source, Source::Lost(_));
         let timeout = if handed {
             HANDED
@@ -132,8 +141,12 @@ pub fn run(
                 MouseEventKind::Down(MouseButton::Left) => {
                     action = click(&mut live, hits.at(m.column, m.row));
                 }
-                MouseEventKind::ScrollDown => action = live.key(key(KeyCode::Down)),
-                MouseEventKind::ScrollUp => action = live.key(key(KeyCode::Up)),
+                MouseEventKind::ScrollDown => {
+                    action = live.command(Cmd::Scroll(Move::WheelDown), KeyCode::Null)
+                }
+                MouseEventKind::ScrollUp => {
+                    action = live.command(Cmd::Scroll(Move::WheelUp), KeyCode::Null)
+                }
                 _ => {}
             },
             Some(
@@ -205,7 +218,7 @@ pub fn run(
                             Some(live.grouping().clone())
                         }
                         Err(e) => {
-                            note = Some(format!("Cannot reconnect: {e}"));
+                            note = Some(fill(live.words().cannot_reconnect, &[&e]));
                             None
                         }
                     }
@@ -215,13 +228,13 @@ pub fn run(
             }
         };
         if let Some(grouping) = regroup {
-            draw(guard, &live, setup, Some("Counting…"))?;
+            draw(guard, &live, setup, Some(live.words().counting))?;
             match count(view.access(), setup, grouping) {
                 Ok(mut fresh) => {
                     fresh.carry_view_from(&live);
                     live = fresh;
                 }
-                Err(e) => note = Some(format!("Cannot count: {e}")),
+                Err(e) => note = Some(fill(live.words().cannot_count, &[&e])),
             }
         }
     }

@@ -8,10 +8,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use uuid::Uuid;
 
 use crate::core::response::Response;
-use crate::core::survey::{QuestionKind, Survey};
+use crate::core::survey::{Lang, QuestionKind, Survey};
 use crate::core::tally::{GroupError, GroupedResult, GroupedTally, Grouping, Period};
 use crate::core::version::VersionHash;
+use crate::ui::live::keys::{self, Cmd};
+use crate::ui::live::scroll::Scroll;
 use crate::ui::seen::RecentIds;
+use crate::ui::strings::views::ViewTexts;
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -54,6 +57,12 @@ pub struct Live {
     pub selected: usize,
     /// Show the free texts (text answers, "other" texts) instead of bars.
     pub texts: bool,
+    /// The language chosen (`--lang` or the environment); `None`: none
+    /// was, so the words are English and the survey's texts its first
+    /// language's.
+    pub lang: Option<Lang>,
+    /// Which grouped rows are on screen.
+    pub scroll: Scroll,
 }
 
 const MINUTE_MS: i64 = 60_000;
@@ -159,7 +168,22 @@ impl Live {
             source,
             selected: 0,
             texts: false,
+            lang: None,
+            scroll: Scroll::default(),
         })
+    }
+
+    /// The view's own words.
+    pub fn words(&self) -> &'static ViewTexts {
+        ViewTexts::of(self.lang.unwrap_or(Lang::En))
+    }
+
+    /// The language of the survey's texts: the chosen one where the
+    /// survey has it, else the survey's first.
+    pub fn survey_lang(&self) -> Lang {
+        self.lang
+            .filter(|l| self.survey.languages.contains(l))
+            .unwrap_or_else(|| self.survey.default_lang())
     }
 
     pub fn grouping(&self) -> &Grouping {
@@ -320,41 +344,43 @@ impl Live {
 
     /// Selects question `i` (clamped).
     pub fn select(&mut self, i: usize) {
-        self.selected = i.min(self.survey.questions.len().saturating_sub(1));
+        let i = i.min(self.survey.questions.len().saturating_sub(1));
+        if i != self.selected {
+            self.scroll.reset();
+        }
+        self.selected = i;
     }
 
     pub fn key(&mut self, key: KeyEvent) -> Action {
-        let n = self.survey.questions.len();
         if key.modifiers.contains(KeyModifiers::CONTROL) {
             return match key.code {
                 KeyCode::Char('c') => Action::Quit,
                 _ => Action::None,
             };
         }
-        match key.code {
-            KeyCode::Char('q') | KeyCode::Esc => return Action::Quit,
-            KeyCode::Right
-            | KeyCode::Down
-            | KeyCode::Char('l')
-            | KeyCode::Char('j')
-            | KeyCode::Tab => {
-                self.select((self.selected + 1) % n.max(1));
+        let Some(cmd) = keys::lookup(key.code) else {
+            return Action::None;
+        };
+        self.command(cmd, key.code)
+    }
+
+    /// Does what a row of the key table (or a click on its hint) asks.
+    pub fn command(&mut self, cmd: Cmd, code: KeyCode) -> Action {
+        let n = self.survey.questions.len().max(1);
+        match cmd {
+            Cmd::Quit => return Action::Quit,
+            Cmd::Next => self.select((self.selected + 1) % n),
+            Cmd::Prev => self.select((self.selected + n - 1) % n),
+            Cmd::Digit => {
+                if let KeyCode::Char(c @ '1'..='9') = code {
+                    self.select(c as usize - '1' as usize);
+                }
             }
-            KeyCode::Left
-            | KeyCode::Up
-            | KeyCode::Char('h')
-            | KeyCode::Char('k')
-            | KeyCode::BackTab => {
-                self.select((self.selected + n.max(1) - 1) % n.max(1));
-            }
-            KeyCode::Home => self.select(0),
-            KeyCode::End => self.select(n.saturating_sub(1)),
-            KeyCode::Char(c @ '1'..='9') => self.select(c as usize - '1' as usize),
-            KeyCode::Char('t') => self.texts = !self.texts,
-            KeyCode::Char('g') => return Action::Regroup(self.next_by()),
-            KeyCode::Char('p') => return Action::Regroup(self.next_period()),
-            KeyCode::Char('r') => return Action::Reload,
-            _ => {}
+            Cmd::Texts => self.texts = !self.texts,
+            Cmd::Group => return Action::Regroup(self.next_by()),
+            Cmd::Period => return Action::Regroup(self.next_period()),
+            Cmd::Reload => return Action::Reload,
+            Cmd::Scroll(m) => self.scroll.apply(m),
         }
         Action::None
     }
@@ -370,5 +396,6 @@ impl Live {
             .and_then(|id| self.survey.questions.iter().position(|q| q.id == id))
             .unwrap_or(0);
         self.texts = before.texts;
+        self.lang = before.lang;
     }
 }

@@ -10,7 +10,9 @@ mod folding;
 mod hostile;
 mod keys;
 mod screens;
+mod scrolling;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -7,10 +7,14 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::{Sparkline, Widget};
 
+use super::keys::{Cmd, KEYS, Shown};
 use super::state::{Live, Source};
-use crate::core::sanitize::{plural, strip, truncate_to_width, width};
+use super::words::{headline, option_label, summary};
+use crate::core::sanitize::{strip, truncate_to_width, width};
 use crate::core::tally::{ALL, NO_GROUP, QuestionResult};
-use crate::ui::figures::{bar, headline, option_label, summary};
+use crate::ui::figures::bar;
+use crate::ui::fit::{fit_labels, fit_pair};
+use crate::ui::strings::views::{ViewTexts, fill};
 use crate::ui::theme::Theme;
 use crate::ui::wrap::wrap_rows;
 
@@ -27,13 +31,18 @@ pub enum Hit {
     Quit,
 }
 
-/// Where the clickable things are in the last frame.
+/// Where the clickable things are in the last frame, and how many of the
+/// grouped rows there were and fit (for [`Scroll::seen`](super::scroll::Scroll::seen)).
 #[derive(Clone, Debug, Default)]
-pub struct Hits(Vec<(Rect, Hit)>);
+pub struct Hits {
+    spots: Vec<(Rect, Hit)>,
+    /// Grouped rows of the question on screen, and how many fit.
+    pub rows: (usize, usize),
+}
 
 impl Hits {
     pub fn at(&self, column: u16, row: u16) -> Option<Hit> {
-        self.0
+        self.spots
             .iter()
             .find(|(r, _)| {
                 column >= r.x && column < r.x + r.width && row >= r.y && row < r.y + r.height
@@ -70,10 +79,11 @@ pub fn title_bar(buf: &mut Buffer, area: Rect, title: (&str, Style), source: (&s
 pub fn render(live: &Live, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buffer) -> Hits {
     buf.set_style(area, theme.base());
     let mut hits = Hits::default();
+    let t = live.words();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        let text = format!(
-            "Please enlarge the terminal to at least {MIN_WIDTH}×{MIN_HEIGHT} (now {}×{}).",
-            area.width, area.height
+        let text = fill(
+            t.enlarge_to,
+            &[&MIN_WIDTH, &MIN_HEIGHT, &area.width, &area.height],
         );
         for (i, line) in wrap_rows(&text, area.width as usize, area.height as usize)
             .iter()
@@ -84,60 +94,53 @@ pub fn render(live: &Live, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buff
         return hits;
     }
     let survey = &live.survey;
-    let lang = survey.default_lang();
+    let lang = live.survey_lang();
     let result = &live.last_result().total;
     let w = area.width as usize;
 
     // Header: title and where the figures come from.
-    let title = format!("Live tally · {}", strip(survey.title.get(lang), false));
+    let title = fill(t.live_title, &[&strip(survey.title.get(lang), false)]);
     let (source, source_style) = match &live.source {
-        Source::Own => ("this view owns the store".to_owned(), theme.dim()),
-        Source::Through(owner) => (format!("live through {}", strip(owner, false)), theme.dim()),
+        Source::Own => (t.owns_store.to_owned(), theme.dim()),
+        Source::Through(owner) => (fill(t.live_through, &[&strip(owner, false)]), theme.dim()),
         Source::Lost(owner) => (
-            format!("{} stopped · r reconnects", strip(owner, false)),
+            fill(t.owner_stopped, &[&strip(owner, false)]),
             theme.selected(),
         ),
     };
     title_bar(buf, area, (&title, theme.title()), (&source, source_style));
 
     // Counts.
-    let mut counts = format!(
-        "{} · {} today",
-        plural(result.responses, "response"),
-        live.today(now_ms)
-    );
+    let mut counts = vec![
+        ViewTexts::count(t.responses, result.responses),
+        fill(t.today, &[&live.today(now_ms)]),
+    ];
     if result.partial > 0 {
-        counts.push_str(&format!(
-            " · {} partial {}",
-            result.partial,
-            if result.include_partial {
-                "counted"
-            } else {
-                "left out"
-            }
-        ));
+        let words = if result.include_partial {
+            t.partial_counted
+        } else {
+            t.partial_left_out
+        };
+        counts.push(ViewTexts::count(words, result.partial));
     }
     if result.suspect > 0 {
-        counts.push_str(&format!(
-            " · {} suspect {}",
-            result.suspect,
-            if result.include_suspect {
-                "counted"
-            } else {
-                "left out"
-            }
-        ));
+        let words = if result.include_suspect {
+            t.suspect_counted
+        } else {
+            t.suspect_left_out
+        };
+        counts.push(ViewTexts::count(words, result.suspect));
     }
     if let (Some(rate), Some(pop)) = (result.response_rate, result.population) {
-        counts.push_str(&format!(" · {:.0} % of {pop}", rate * 100.0));
+        counts.push(fill(t.rate_of, &[&format!("{:.0}", rate * 100.0), &pop]));
     }
-    if let Some(t) = live.last_response_ms(now_ms) {
-        counts.push_str(&format!(" · last {}", clock(t, live, now_ms)));
+    if let Some(ms) = live.last_response_ms(now_ms) {
+        counts.push(fill(t.last, &[&clock(ms, live, now_ms)]));
     }
     buf.set_string(
         area.x,
         area.y + 1,
-        truncate_to_width(&counts, w),
+        truncate_to_width(&counts.join(" · "), w),
         theme.text(),
     );
 
@@ -145,7 +148,7 @@ pub fn render(live: &Live, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buff
     let hours = w.min(72);
     let per_hour = live.per_hour(now_ms, hours);
     let peak = per_hour.iter().copied().max().unwrap_or(0);
-    let label = format!("Responses per hour, last {hours} h (most in an hour: {peak})");
+    let label = fill(t.per_hour, &[&hours, &peak]);
     buf.set_string(
         area.x,
         area.y + 2,
@@ -158,40 +161,7 @@ pub fn render(live: &Live, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buff
         .style(theme.gauge())
         .render(Rect::new(area.x, area.y + 3, hours as u16, 2), buf);
 
-    // Footer: the keys, each clickable.
     let footer_y = area.y + area.height - 1;
-    let g = live.grouping();
-    let by = g.by.clone().unwrap_or_else(|| "-".into());
-    let period = g.period.map_or("-".to_owned(), |p| p.name().to_owned());
-    let items: [(String, Option<Hit>); 7] = [
-        ("◀".into(), Some(Hit::Prev)),
-        ("▶ question".into(), Some(Hit::Next)),
-        (format!("g by: {by}"), Some(Hit::Group)),
-        (format!("p period: {period}"), Some(Hit::Period)),
-        (
-            if live.texts { "t bars" } else { "t texts" }.into(),
-            Some(Hit::Texts),
-        ),
-        ("r reload".into(), Some(Hit::Reload)),
-        ("q quit".into(), Some(Hit::Quit)),
-    ];
-    let mut x = area.x;
-    for (i, (text, hit)) in items.iter().enumerate() {
-        let t = if i == 0 {
-            format!("{text} ")
-        } else {
-            format!("{text}  ")
-        };
-        if (x - area.x) as usize + width(&t) > w {
-            break;
-        }
-        buf.set_string(x, footer_y, &t, theme.dim());
-        if let Some(hit) = hit {
-            hits.0
-                .push((Rect::new(x, footer_y, width(text) as u16, 1), *hit));
-        }
-        x += width(&t) as u16;
-    }
 
     // The body: the question list (wide screens) and the panel.
     let body_y = area.y + 6;
@@ -217,14 +187,15 @@ pub fn render(live: &Live, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buff
                 format!("{text:<width$}", width = row.width as usize),
                 style,
             );
-            hits.0.push((row, Hit::Question(i)));
+            hits.spots.push((row, Hit::Question(i)));
         }
         panel = Rect::new(area.x + LIST_WIDTH, body_y, area.width - LIST_WIDTH, body_h);
     } else {
         let nav = format!("◀ {} / {} ▶", live.selected + 1, questions.len());
         buf.set_string(panel.x, panel.y, &nav, theme.text());
-        hits.0.push((Rect::new(panel.x, panel.y, 1, 1), Hit::Prev));
-        hits.0.push((
+        hits.spots
+            .push((Rect::new(panel.x, panel.y, 1, 1), Hit::Prev));
+        hits.spots.push((
             Rect::new(panel.x + width(&nav) as u16 - 1, panel.y, 1, 1),
             Hit::Next,
         ));
@@ -238,13 +209,61 @@ pub fn render(live: &Live, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buff
     if let Some(q) = questions.get(live.selected)
         && let Some(qr) = result.question(&q.id)
     {
-        draw_question(live, qr, &strip(q.text.get(lang), false), theme, panel, buf);
+        let text = strip(q.text.get(lang), false);
+        hits.rows = draw_question(live, qr, &text, theme, panel, buf);
     }
+    footer(live, t, theme, area, &mut hits, buf);
     hits
 }
 
+/// The footer: the key table's hints, each clickable. A hint that does
+/// not fit is left out and the ones after it still get their chance.
+fn footer(live: &Live, t: &ViewTexts, theme: Theme, area: Rect, hits: &mut Hits, buf: &mut Buffer) {
+    let w = area.width as usize;
+    let y = area.y + area.height - 1;
+    let g = live.grouping();
+    let by = g.by.clone().unwrap_or_else(|| "-".into());
+    let period = g.period.map_or("-", |p| t.period(p));
+    let mut x = area.x;
+    let mut first = true;
+    for b in KEYS {
+        let shown = match b.shown {
+            Shown::Never => false,
+            Shown::Always => true,
+            Shown::WhenScrollable => hits.rows.0 > hits.rows.1,
+        };
+        if !shown {
+            continue;
+        }
+        let label = match b.cmd {
+            Cmd::Texts if live.texts => t.key_bars.to_owned(),
+            Cmd::Group => fill((b.label)(t), &[&by]),
+            Cmd::Period => fill((b.label)(t), &[&period]),
+            _ => (b.label)(t).to_owned(),
+        };
+        let text = if label.is_empty() {
+            b.glyph.to_owned()
+        } else {
+            format!("{} {label}", b.glyph)
+        };
+        let gap = if first { " " } else { "  " };
+        first = false;
+        let cell = format!("{text}{gap}");
+        if (x - area.x) as usize + width(&cell) > w {
+            continue;
+        }
+        buf.set_string(x, y, &cell, theme.dim());
+        if let Some(hit) = b.hit {
+            hits.spots
+                .push((Rect::new(x, y, width(&text) as u16, 1), hit));
+        }
+        x += width(&cell) as u16;
+    }
+}
+
 /// One question: its text, key figures and bars (or its free texts),
-/// then one row per group or period.
+/// then one row per group or period. Returns how many grouped rows there
+/// are and how many fit.
 fn draw_question(
     live: &Live,
     q: &QuestionResult,
@@ -252,7 +271,9 @@ fn draw_question(
     theme: Theme,
     area: Rect,
     buf: &mut Buffer,
-) {
+) -> (usize, usize) {
+    let t = live.words();
+    let lang = live.survey_lang();
     let w = area.width as usize;
     let mut y = area.y;
     let bottom = area.y + area.height;
@@ -265,8 +286,8 @@ fn draw_question(
     for l in wrap_rows(text, w, 2) {
         line(&mut y, &l, theme.question());
     }
-    let mut figures = format!("{} · n={}", q.type_name(), q.answered);
-    let s = summary(q);
+    let mut figures = format!("{} · n={}", t.type_name(q.type_name()), q.answered);
+    let s = summary(q, t);
     if !s.is_empty() {
         figures.push_str(" · ");
         figures.push_str(&s);
@@ -276,21 +297,27 @@ fn draw_question(
     let texts = q.detail.texts();
     if live.texts || (q.counts.is_empty() && !texts.is_empty()) {
         if texts.is_empty() {
-            line(&mut y, "No free texts yet.", theme.dim());
+            line(&mut y, t.no_texts, theme.dim());
         }
-        for t in texts {
-            let when = clock(t.submitted_ms, live, i64::MAX);
+        for a in texts {
+            let when = clock(a.submitted_ms, live, i64::MAX);
             line(
                 &mut y,
-                &format!("{when}  “{}”", strip(&t.text, false)),
+                &format!("{when}  “{}”", strip(&a.text, false)),
                 theme.text(),
             );
         }
-        return;
+        return (0, 0);
     }
     let label_w = (w / 3).clamp(8, 28);
     let bar_w = w.saturating_sub(label_w + 19).min(40);
-    for (key, count) in &q.counts {
+    let labels: Vec<String> = q
+        .counts
+        .iter()
+        .map(|(key, _)| option_label(survey, &q.id, key, lang))
+        .collect();
+    let labels = fit_labels(&labels, label_w);
+    for ((key, count), label) in q.counts.iter().zip(&labels) {
         let pct = q.percent_of(key);
         let interval = q
             .intervals
@@ -300,7 +327,7 @@ fn draw_question(
             .unwrap_or_default();
         let row = format!(
             "{:<label_w$} {:>5} {:>7} {}{}",
-            truncate_to_width(&option_label(survey, &q.id, key), label_w),
+            label,
             count,
             pct.map_or(String::new(), |p| format!("{p:.1} %")),
             bar(pct.unwrap_or(0.0) / 100.0, bar_w),
@@ -312,56 +339,123 @@ fn draw_question(
         );
         line(&mut y, &row, theme.text());
     }
-    let cells = &live.last_result().cells;
-    if cells.is_empty() {
-        return;
-    }
     let g = live.grouping();
+    let cells: Vec<_> = live
+        .last_result()
+        .cells
+        .iter()
+        .filter_map(|c| c.result.question(&q.id).map(|cq| (c, cq)))
+        .collect();
+    if cells.is_empty() {
+        return (0, 0);
+    }
     let heading = match (&g.by, g.period) {
-        (Some(by), Some(p)) => format!("By {by} and {}", p.name()),
-        (Some(by), None) => format!("By {by}"),
-        (None, Some(p)) => format!("Per {}", p.name()),
+        (Some(by), Some(p)) => fill(t.by_and_per, &[by, &t.period(p)]),
+        (Some(by), None) => fill(t.by, &[by]),
+        (None, Some(p)) => fill(t.per, &[&t.period(p)]),
         (None, None) => String::new(),
     };
     y += 1;
     line(&mut y, &heading, theme.question());
-    // Periods run oldest first; when they do not all fit, the newest
-    // (the ones still changing) stay on screen.
+    let margin = |s: &str| match s {
+        ALL => t.all.to_owned(),
+        NO_GROUP => t.no_group.to_owned(),
+        s => s.to_owned(),
+    };
+    let groups: Vec<Option<String>> = cells
+        .iter()
+        .map(|(c, _)| {
+            c.group.as_deref().map(|gr| match gr {
+                ALL | NO_GROUP => margin(gr),
+                gr => {
+                    g.by.as_deref()
+                        .map_or(gr.to_owned(), |by| option_label(survey, by, gr, lang))
+                }
+            })
+        })
+        .collect();
+    let periods: Vec<Option<String>> = cells
+        .iter()
+        .map(|(c, _)| c.period.as_deref().map(margin))
+        .collect();
+    let heads: Vec<String> = groups.iter().flatten().cloned().collect();
+    let names: Vec<String> = match (heads.is_empty(), periods.iter().all(Option::is_none)) {
+        (false, false) => groups
+            .iter()
+            .zip(&periods)
+            .map(|(gr, p)| {
+                fit_pair(
+                    gr.as_deref().unwrap_or(""),
+                    &heads,
+                    p.as_deref().unwrap_or(""),
+                    label_w,
+                )
+            })
+            .collect(),
+        (false, true) => fit_labels(&heads, label_w),
+        _ => {
+            let ps: Vec<String> = periods
+                .iter()
+                .map(|p| p.clone().unwrap_or_default())
+                .collect();
+            fit_labels(&ps, label_w)
+        }
+    };
+    // Periods run oldest first; the newest (the ones still changing) show
+    // until the clerk scrolls.
     let room = bottom.saturating_sub(y) as usize;
-    let skip = cells.len().saturating_sub(room);
-    if skip > 0 {
-        line(
-            &mut y,
-            &format!(
-                "({} above; a taller terminal shows them)",
-                plural(skip as u64, "earlier row")
-            ),
-            theme.dim(),
+    let total = cells.len();
+    let fits = if total > room {
+        room.saturating_sub(1)
+    } else {
+        room
+    };
+    let shown = live.scroll.window(total, fits);
+    if total > fits {
+        let status = format!(
+            "{} · {}",
+            fill(t.rows_of, &[&(shown.start + 1), &shown.end, &total]),
+            scroll_keys()
         );
+        line(&mut y, &status, theme.dim());
     }
-    let group_bar_w = w.saturating_sub(label_w + 1 + 8 + 23).min(40);
-    for cell in cells.iter().skip(skip + usize::from(skip > 0)) {
-        let Some(cq) = cell.result.question(&q.id) else {
-            continue;
-        };
-        let group = cell.group.as_deref().map(|gr| match gr {
-            ALL | NO_GROUP => gr.to_owned(),
-            gr => {
-                g.by.as_deref()
-                    .map_or(gr.to_owned(), |by| option_label(survey, by, gr))
-            }
-        });
-        let name: Vec<String> = [group, cell.period.clone()].into_iter().flatten().collect();
-        let (figure, share) = headline(cq).unwrap_or_else(|| ("-".into(), 0.0));
+    // The figure column is as wide as its widest figure (22 at least,
+    // so the bars line up as the figures change, and 30 at most).
+    let rows: Vec<(String, f64, u64)> = cells[shown.clone()]
+        .iter()
+        .map(|(_, cq)| {
+            let (figure, share) =
+                headline(cq, survey, lang, t).unwrap_or_else(|| ("-".into(), 0.0));
+            (figure, share, cq.answered)
+        })
+        .collect();
+    let figure_w = rows
+        .iter()
+        .map(|r| width(&r.0))
+        .max()
+        .unwrap_or(0)
+        .clamp(22, 30);
+    let group_bar_w = w.saturating_sub(label_w + 1 + 8 + figure_w + 1).min(40);
+    for ((figure, share, answered), name) in rows.iter().zip(&names[shown]) {
         let row = format!(
-            "{:<label_w$} n={:<5} {:<22} {}",
-            truncate_to_width(&name.join(" · "), label_w),
-            cq.answered,
-            truncate_to_width(&figure, 22),
-            bar(share, group_bar_w),
+            "{:<label_w$} n={:<5} {:<figure_w$} {}",
+            name,
+            answered,
+            truncate_to_width(figure, figure_w),
+            bar(*share, group_bar_w),
         );
         line(&mut y, &row, theme.text());
     }
+    (total, fits)
+}
+
+/// The scrolling keys as the key table shows them ("↑↓ PgUp PgDn Home End").
+fn scroll_keys() -> String {
+    KEYS.iter()
+        .filter(|b| matches!(b.cmd, Cmd::Scroll(_)) && !b.glyph.is_empty())
+        .map(|b| b.glyph)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A time as local `HH:MM` on the day of `now_ms`, else `YYYY-MM-DD

@@ -289,3 +289,48 @@ fn the_header_counts_suspect_responses_left_out() {
     let live = scanned(&survey, with, 0, &responses);
     assert!(screen_text(&live, 120, 30).contains("3 suspect counted"));
 }
+
+// --- Languages --------------------------------------------------------------
+
+/// Every word in the chosen language, the survey's texts too, at the
+/// usual sizes and a narrow one.
+#[test]
+fn in_every_language() {
+    for lang in Lang::ALL {
+        let mut d = Desk::new();
+        d.live.lang = Some(lang);
+        d.presses(&[KeyCode::Char('p'), KeyCode::Char('p'), KeyCode::Char('p')]);
+        d.press(KeyCode::Char('g'));
+        d.press(KeyCode::Char('g'));
+        for (w, h) in [(80, 24), (100, 30), (60, 16)] {
+            snap(&format!("lang_{lang}_by_month_{w}x{h}"), &d.live, w, h);
+        }
+        d.press(KeyCode::Char('5'));
+        snap(&format!("lang_{lang}_recommend_100x30"), &d.live, 100, 30);
+        // A choice question's rows name their top option by its label.
+        d.press(KeyCode::Char('6'));
+        snap(&format!("lang_{lang}_group_100x30"), &d.live, 100, 30);
+        d.presses(&[KeyCode::Char('4'), KeyCode::Char('t')]);
+        snap(&format!("lang_{lang}_texts_80x24"), &d.live, 80, 24);
+        snap(&format!("lang_{lang}_too_small"), &d.live, 59, 15);
+    }
+}
+
+#[test]
+fn the_words_follow_the_language() {
+    let mut d = Desk::new();
+    for (lang, words) in [
+        (Lang::Fi, ["Reaaliaikainen tulos", "vastausta", "lopeta"]),
+        (Lang::Sv, ["Resultat i realtid", "svar", "avsluta"]),
+        (Lang::En, ["Live tally", "responses", "quit"]),
+    ] {
+        d.live.lang = Some(lang);
+        let text = screen_text(&d.live, 100, 30);
+        for w in words {
+            assert!(text.contains(w), "{lang}: no {w:?} in\n{text}");
+        }
+    }
+    // The survey's own texts follow too: the demo survey has all three.
+    d.live.lang = Some(Lang::En);
+    assert!(screen_text(&d.live, 100, 30).contains("Overall, how would you rate"));
+}
