@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 use super::Access;
 use crate::core::export::Options;
 use crate::core::sanitize::plural;
-use crate::store::bundle::{self, BundleError, Imported, Verified};
-use crate::store::export::{self, ExportError};
+pub use crate::store::bundle::BundleError;
+use crate::store::bundle::{self, Imported, Verified};
+use crate::store::export;
+pub use crate::store::export::ExportError;
 
 /// What to export of a survey.
 #[derive(Clone, Debug)]
@@ -208,6 +210,16 @@ impl Access {
             done,
             prizes: spec.prizes,
         })
+    }
+
+    /// Checks the whole bundle at `path`, then imports it.
+    pub fn import_bundle_file(
+        &self,
+        path: &Path,
+        now_ms: i64,
+    ) -> Result<BundleImported, BundleError> {
+        let verified = bundle::read_verified(path)?;
+        self.import_bundle(path, verified, now_ms)
     }
 
     /// Imports the bundle at `path` that [`bundle::read_verified`] checked.

@@ -183,6 +183,20 @@ pub fn render(admin: &Admin, now_ms: i64, theme: Theme, area: Rect, buf: &mut Bu
         );
         return;
     }
+    if let Mode::Overwrite { path, .. } = &admin.mode {
+        let ask = format!(
+            "{} exists. Replace it? y replaces it, any other key keeps it (y/N)",
+            strip(&path.display().to_string(), false)
+        );
+        for part in wrap(&ask, w) {
+            if y >= bottom {
+                break;
+            }
+            buf.set_string(area.x, y, &part, theme.question());
+            y += 1;
+        }
+        return;
+    }
     let style = if admin.message_is_error {
         theme.selected()
     } else {
@@ -197,7 +211,7 @@ pub fn render(admin: &Admin, now_ms: i64, theme: Theme, area: Rect, buf: &mut Bu
             y += 1;
         }
     }
-    let keys = "↑↓ choose · Enter live tally · a activate · o load · e CSV · J JSONL · b bundle · i import · n name · p prize draw · r refresh · q quit";
+    let keys = "↑↓ choose · Enter live tally · a activate · o load · e CSV · x Excel CSV · J JSONL · c codebook · b bundle · i import · n name · p prize draw · r refresh · q quit";
     for (i, line) in wrap(keys, w).iter().rev().enumerate() {
         let row = bottom.saturating_sub(i as u16);
         if row > y {
