@@ -117,9 +117,16 @@ pub struct PtyBuilder {
     args: Vec<String>,
     cols: u16,
     rows: u16,
+    cwd: Option<PathBuf>,
 }
 
 impl PtyBuilder {
+    /// The working directory (default: the crate root, where `surveys/` is).
+    pub fn cwd(mut self, dir: &Path) -> PtyBuilder {
+        self.cwd = Some(dir.to_owned());
+        self
+    }
+
     /// Adds arguments after `kioski --store DIR`.
     pub fn args<I, S>(mut self, args: I) -> PtyBuilder
     where
@@ -146,7 +153,7 @@ impl PtyBuilder {
         cmd.arg("--store");
         cmd.arg(&self.store);
         cmd.args(&self.args);
-        cmd.cwd(crate_root());
+        cmd.cwd(self.cwd.as_deref().unwrap_or(crate_root()));
         cmd.env_clear();
         cmd.env("PATH", std::env::var_os("PATH").unwrap_or_default());
         cmd.env("TERM", "xterm-256color");
@@ -227,6 +234,7 @@ impl PtyKiosk {
             args: Vec::new(),
             cols: 80,
             rows: 24,
+            cwd: None,
         }
     }
 
