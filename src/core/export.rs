@@ -41,9 +41,18 @@ pub struct Options {
     /// The zone the times are written in (the command line passes the
     /// system's).
     pub time_zone: TimeZone,
-    /// Option labels instead of ids: in this language, or (`Some(None)`)
-    /// in the survey's first one.
-    pub labels: Option<Option<Lang>>,
+    pub labels: Labels,
+}
+
+/// What the cells of choice and ranking columns hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Labels {
+    /// The option ids (what release 0.1 wrote).
+    Ids,
+    /// The labels in the survey's first language.
+    Default,
+    /// The labels in this language.
+    In(Lang),
 }
 
 impl Options {
@@ -52,7 +61,7 @@ impl Options {
         Options {
             format,
             time_zone,
-            labels: None,
+            labels: Labels::Ids,
         }
     }
 }
@@ -174,16 +183,16 @@ impl Table {
             }
         }
         let lang = match (options.labels, newest) {
-            (None, _) => None,
-            (Some(Some(lang)), Some(s)) if !s.languages.contains(&lang) => {
+            (Labels::Ids, _) => None,
+            (Labels::In(lang), Some(s)) if !s.languages.contains(&lang) => {
                 return Err(NoSuchLanguage {
                     survey: s.id.clone(),
                     lang,
                     has: s.languages.clone(),
                 });
             }
-            (Some(Some(lang)), _) => Some(lang),
-            (Some(None), s) => Some(s.map_or(Lang::Fi, Survey::default_lang)),
+            (Labels::In(lang), _) => Some(lang),
+            (Labels::Default, s) => Some(s.map_or(Lang::Fi, Survey::default_lang)),
         };
         Ok(Table {
             columns,

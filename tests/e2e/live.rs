@@ -682,7 +682,7 @@ fn the_admin_view_exports_excel_csv_and_a_codebook_asks_before_replacing_and_imp
     press(
         &admin,
         b"c",
-        "Export its codebook (CSV) of `palvelupiste` to",
+        "Export the codebook of `palvelupiste` (CSV) to",
     );
     clear_field(&admin);
     let book = w.file("book.csv");

@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use crate::cli::cmd::kiosk::LangArg;
 use crate::cli::out::noteln;
 use crate::cli::{CliError, Context};
-use crate::core::export::{Format as StoreFormat, Options};
+use crate::core::export::{Format as StoreFormat, Labels, Options};
 use crate::core::survey::Lang;
 use crate::remote::Export;
 use crate::store::export::ExportError;
@@ -94,11 +94,13 @@ pub fn run(args: &ExportArgs, ctx: &Context) -> Result<(), CliError> {
         }
     } else {
         Export::Responses(Options {
-            labels: args.labels.then_some(args.lang.map(|l| match l {
-                LangArg::Fi => Lang::Fi,
-                LangArg::Sv => Lang::Sv,
-                LangArg::En => Lang::En,
-            })),
+            labels: match (args.labels, args.lang) {
+                (false, _) => Labels::Ids,
+                (true, None) => Labels::Default,
+                (true, Some(LangArg::Fi)) => Labels::In(Lang::Fi),
+                (true, Some(LangArg::Sv)) => Labels::In(Lang::Sv),
+                (true, Some(LangArg::En)) => Labels::In(Lang::En),
+            },
             ..Options::ids(format, jiff::tz::TimeZone::system())
         })
     };

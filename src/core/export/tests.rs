@@ -44,7 +44,7 @@ fn cell<'a>(table: &Table, row: &'a [Cell], column: &str) -> &'a Cell {
 
 fn labels(lang: Option<Lang>) -> Options {
     Options {
-        labels: Some(lang),
+        labels: lang.map_or(Labels::Default, Labels::In),
         ..Options::ids(Format::Csv, TimeZone::UTC)
     }
 }

@@ -48,7 +48,7 @@ impl ExportKind {
             ExportKind::Csv => ("CSV", format!("{survey}.csv")),
             ExportKind::ExcelCsv => ("Excel CSV", format!("{survey}-excel.csv")),
             ExportKind::Jsonl => ("JSON Lines", format!("{survey}.jsonl")),
-            ExportKind::Codebook => ("its codebook (CSV)", format!("{survey}-codebook.csv")),
+            ExportKind::Codebook => ("the codebook", format!("{survey}-codebook.csv")),
         }
     }
 }
@@ -70,7 +70,7 @@ impl Purpose {
             Purpose::Export { survey, kind } => {
                 let (what, _) = kind.names(survey);
                 match kind {
-                    ExportKind::Codebook => format!("Export {what} of `{survey}` to"),
+                    ExportKind::Codebook => format!("Export {what} of `{survey}` (CSV) to"),
                     _ => format!("Export `{survey}` as {what} to"),
                 }
             }
