@@ -12,6 +12,7 @@ mod database;
 mod delete;
 mod error;
 pub mod export;
+mod framed;
 pub mod keep;
 pub mod keys;
 mod lock;

@@ -33,10 +33,12 @@ use std::sync::Arc;
 
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::codec::{self, CodecError};
 use super::database::RawRecord;
+use super::framed::{
+    CHECKSUM_LEN, FrameError, HashingWriter, RECORDS_START, Records, read_up_to, write_record,
+};
 use super::prizes::PrizeEntryV1;
 use super::{Store, StoreError, SurveyCache, keys, record};
 use crate::core::pin;
@@ -52,11 +54,6 @@ const KIND_ENTRY: u8 = 4;
 const KIND_SHOWN: u8 = 5;
 const KIND_PRIZE: u8 = 6;
 const KIND_RESPONSE: u8 = 7;
-const KIND_END: u8 = 0xFF;
-const CHECKSUM_LEN: u64 = 32;
-const RECORDS_START: u64 = MAGIC.len() as u64 + 2;
-/// Largest record body (a survey file is at most 1 MiB).
-const MAX_BODY: u32 = 4 * 1024 * 1024;
 /// Prize entries held while checking, in bytes: the prize file's own bound.
 const MAX_PRIZE_BYTES: u64 = codec::MAX_RECORD_BYTES;
 /// Responses per atomic, synced batch on restore (as bundle import).
@@ -203,7 +200,7 @@ pub fn write(store: &Store, out: &Path, now_ms: i64) -> Result<Counts, BackupErr
             // now, not at the restore); written as stored.
             let r = Store::decode_response_record(store.dir(), &key, &value)?;
             needed.insert(r.version);
-            write_record(&mut spool, KIND_RESPONSE, &value).map_err(named)?;
+            write_record(&mut spool, KIND_RESPONSE, &value).map_err(|e| named(e.into()))?;
             responses += 1;
         }
     }
@@ -259,10 +256,7 @@ pub fn write(store: &Store, out: &Path, now_ms: i64) -> Result<Counts, BackupErr
         responses,
     };
     let verified = super::atomic::write_file(out, write_error, |file| {
-        let mut w = HashingWriter {
-            inner: file,
-            hasher: Sha256::new(),
-        };
+        let mut w = HashingWriter::new(file);
         w.write_all(MAGIC)?;
         w.write_all(&FORMAT.to_le_bytes())?;
         write_record(&mut w, KIND_HEADER, &encode(&header)?)?;
@@ -282,14 +276,12 @@ pub fn write(store: &Store, out: &Path, now_ms: i64) -> Result<Counts, BackupErr
             write_record(&mut w, KIND_PRIZE, body)?;
         }
         io::copy(&mut BufReader::new(&mut spool), &mut w)?;
-        let checksum = w.hasher.clone().finalize();
-        w.inner.write_all(&[KIND_END])?;
-        w.inner.write_all(&checksum)?;
+        let file = w.finish()?;
         // What was written is read back and checked as a restore will
         // check it, before it takes the target's name: a file that does
         // not check never replaces a good backup there.
-        w.inner.flush()?;
-        let written = w.inner.get_ref().try_clone()?;
+        file.flush()?;
+        let written = file.get_ref().try_clone()?;
         verify_file(written, RESTORE_BATCH).map_err(|e| match e {
             BackupError::Io(e) => BackupError::Io(e),
             e => BackupError::Write {
@@ -722,95 +714,6 @@ fn check_start(mut file: File) -> Result<(File, u64), BackupError> {
     Ok((file, len))
 }
 
-fn read_up_to(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match file.read(&mut buf[got..])? {
-            0 => break,
-            n => got += n,
-        }
-    }
-    Ok(got)
-}
-
-/// The records of a backup, one at a time; every byte before the end
-/// mark goes through the file's hasher, each record's also through the
-/// batch hasher.
-struct Records {
-    reader: BufReader<HashingReader<io::Take<File>>>,
-    left: u64,
-    batch: Sha256,
-}
-
-impl Records {
-    fn new(mut file: File, len: u64) -> Result<Records, BackupError> {
-        let body_end = len - 1 - CHECKSUM_LEN;
-        file.seek(SeekFrom::Start(0))?;
-        let mut reader = BufReader::new(HashingReader {
-            inner: file.take(body_end),
-            hasher: Sha256::new(),
-        });
-        let mut start = [0u8; RECORDS_START as usize];
-        reader.read_exact(&mut start)?;
-        Ok(Records {
-            reader,
-            left: body_end - RECORDS_START,
-            batch: Sha256::new(),
-        })
-    }
-
-    fn next(&mut self) -> Result<Option<(u8, Vec<u8>)>, BackupError> {
-        if self.left == 0 {
-            return Ok(None);
-        }
-        if self.left < 5 {
-            return Err(damaged("a record is cut short"));
-        }
-        let mut head = [0u8; 5];
-        self.reader.read_exact(&mut head)?;
-        self.left -= 5;
-        let len = u32::from_le_bytes([head[1], head[2], head[3], head[4]]);
-        if len > MAX_BODY || u64::from(len) > self.left {
-            return Err(damaged(&format!(
-                "a record claims {len} bytes, more than the file holds"
-            )));
-        }
-        let mut body = vec![0u8; len as usize];
-        self.reader.read_exact(&mut body)?;
-        self.left -= u64::from(len);
-        self.batch.update(head);
-        self.batch.update(&body);
-        Ok(Some((head[0], body)))
-    }
-
-    fn batch_digest(&mut self) -> [u8; 32] {
-        self.batch.finalize_reset().into()
-    }
-
-    /// Reads what is left before the end mark; the checksum, if the end
-    /// mark and a matching checksum follow.
-    fn checksum(self) -> Result<Option<[u8; 32]>, BackupError> {
-        let mut reader = self.reader;
-        io::copy(&mut reader, &mut io::sink())?;
-        let hashing = reader.into_inner();
-        let mut end = [0u8; 1 + CHECKSUM_LEN as usize];
-        hashing.inner.into_inner().read_exact(&mut end)?;
-        let sum: [u8; 32] = hashing.hasher.finalize().into();
-        Ok((end[0] == KIND_END && end[1..] == sum[..]).then_some(sum))
-    }
-}
-
-fn write_record(w: &mut impl Write, kind: u8, body: &[u8]) -> Result<(), BackupError> {
-    let len = u32::try_from(body.len())
-        .ok()
-        .filter(|n| *n <= MAX_BODY)
-        .ok_or_else(|| damaged("a record is too large"))?;
-    w.write_all(&[kind])?;
-    w.write_all(&len.to_le_bytes())?;
-    w.write_all(body)?;
-    Ok(())
-}
-
 /// The backup's own records: format 1 of its types.
 fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, BackupError> {
     codec::encode(1, value).map_err(|e| damaged(&e.to_string()))
@@ -833,33 +736,12 @@ fn damaged(what: &str) -> BackupError {
     BackupError::Damaged(what.to_owned())
 }
 
-struct HashingWriter<W: Write> {
-    inner: W,
-    hasher: Sha256,
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-struct HashingReader<R: Read> {
-    inner: R,
-    hasher: Sha256,
-}
-
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
+impl From<FrameError> for BackupError {
+    fn from(e: FrameError) -> Self {
+        match e {
+            FrameError::Io(e) => BackupError::Io(e),
+            FrameError::Damaged(what) => BackupError::Damaged(what),
+        }
     }
 }
 
@@ -868,8 +750,10 @@ mod tests {
     use super::*;
     use crate::core::simulate::{Setup, respondent};
     use crate::core::validate::survey_from_str;
+    use crate::store::framed::KIND_END;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
+    use sha2::{Digest, Sha256};
 
     const PULSE: &str = include_str!("../../surveys/pulssi.toml");
     const SPACES: &str = include_str!("../../surveys/tilat.toml");

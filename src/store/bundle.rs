@@ -47,13 +47,16 @@ use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+
 use uuid::Uuid;
 
 use rand::seq::SliceRandom;
 
 use super::ReadStore;
 use super::codec::{self, CodecError};
+use super::framed::{
+    CHECKSUM_LEN, FrameError, HashingWriter, RECORDS_START, Records, write_record,
+};
 use super::prizes::PrizeEntryV1;
 use super::record;
 use super::{Store, StoreError, StoredVersion};
@@ -71,12 +74,6 @@ const KIND_HEADER: u8 = 1;
 const KIND_VERSION: u8 = 2;
 const KIND_RESPONSE: u8 = 3;
 const KIND_PRIZE: u8 = 4;
-const KIND_END: u8 = 0xFF;
-const CHECKSUM_LEN: u64 = 32;
-/// Magic and format: where the records start.
-const RECORDS_START: u64 = MAGIC.len() as u64 + 2;
-/// Largest record body accepted (a survey file is at most 1 MiB).
-const MAX_BODY: u32 = 4 * 1024 * 1024;
 /// Responses stored per atomic, synced batch on import. sled 0.34 keeps
 /// the garbage of every insert in a batch until the batch ends, so its
 /// memory grows with the batch far beyond the batch's bytes: 500,000
@@ -231,7 +228,8 @@ pub fn export(
             if since_ms.is_some_and(|t| r.submitted_ms < t) {
                 continue;
             }
-            write_record(&mut spool, KIND_RESPONSE, &encode_response(&r)?).map_err(named)?;
+            write_record(&mut spool, KIND_RESPONSE, &encode_response(&r)?)
+                .map_err(|e| named(e.into()))?;
             count += 1;
             if !needed.contains(&r.version) {
                 needed.push(r.version);
@@ -250,10 +248,7 @@ pub fn export(
         versions.push(encode_version(&v)?);
     }
     super::atomic::write_file(out, write_error, |file| {
-        let mut w = HashingWriter {
-            inner: file,
-            hasher: Sha256::new(),
-        };
+        let mut w = HashingWriter::new(file);
         w.write_all(MAGIC)?;
         let header = BundleHeader {
             created_ms: now_ms,
@@ -282,9 +277,7 @@ pub fn export(
         for entry in shuffled {
             write_record(&mut w, KIND_PRIZE, &encode(entry)?)?;
         }
-        let checksum = w.hasher.clone().finalize();
-        w.inner.write_all(&[KIND_END])?;
-        w.inner.write_all(&checksum)?;
+        w.finish()?;
         Ok(())
     })
     .map_err(named)?;
@@ -372,7 +365,7 @@ fn each_batch(
         _ => BundleError::Changed { stored: done },
     };
     loop {
-        let record = records.next().map_err(|e| changed(e, done))?;
+        let record = records.next().map_err(|e| changed(e.into(), done))?;
         let end = record.is_none();
         if let Some((KIND_RESPONSE, body)) = record {
             batch.push(decode_response(&body).map_err(|e| changed(e, done))?);
@@ -436,7 +429,7 @@ pub fn read_verified_in_batches(path: &Path, batch: usize) -> Result<Verified, B
     check.digests.push(records.batch_digest());
     // A file cut short or changed is named as such, whatever else is
     // wrong with it: the checksum decides first.
-    if !records.checksum_matches()? {
+    if records.checksum()?.is_none() {
         return Err(damaged(
             "the checksum does not match (the file was cut short or changed)",
         ));
@@ -638,85 +631,6 @@ fn starts_with_magic(file: &mut File) -> io::Result<bool> {
     }
 }
 
-/// The records of a bundle, read one at a time. Every byte before the end
-/// mark goes through the file's hasher as it is read; each record's bytes
-/// also go through the batch hasher.
-struct Records {
-    reader: BufReader<HashingReader<io::Take<File>>>,
-    /// Record bytes not read yet.
-    left: u64,
-    batch: Sha256,
-}
-
-impl Records {
-    /// Reads from the start of the file of length `len` (at least the
-    /// fixed part), hashing the magic and format.
-    fn new(mut file: File, len: u64) -> Result<Records, BundleError> {
-        let body_end = len - 1 - CHECKSUM_LEN;
-        file.seek(SeekFrom::Start(0))?;
-        let mut reader = BufReader::new(HashingReader {
-            inner: file.take(body_end),
-            hasher: Sha256::new(),
-        });
-        let mut start = [0u8; RECORDS_START as usize];
-        reader.read_exact(&mut start)?;
-        Ok(Records {
-            reader,
-            left: body_end - RECORDS_START,
-            batch: Sha256::new(),
-        })
-    }
-
-    /// The next record's kind and body; `None` at the end mark.
-    fn next(&mut self) -> Result<Option<(u8, Vec<u8>)>, BundleError> {
-        if self.left == 0 {
-            return Ok(None);
-        }
-        if self.left < 5 {
-            return Err(damaged("a record is cut short"));
-        }
-        let mut head = [0u8; 5];
-        self.reader.read_exact(&mut head)?;
-        self.left -= 5;
-        let len = u32::from_le_bytes([head[1], head[2], head[3], head[4]]);
-        if len > MAX_BODY || u64::from(len) > self.left {
-            return Err(damaged(&format!(
-                "a record claims {len} bytes, more than the file holds"
-            )));
-        }
-        let mut body = vec![0u8; len as usize];
-        self.reader.read_exact(&mut body)?;
-        self.left -= u64::from(len);
-        self.batch.update(head);
-        self.batch.update(&body);
-        Ok(Some((head[0], body)))
-    }
-
-    /// The digest of the records read since the last call.
-    fn batch_digest(&mut self) -> [u8; 32] {
-        self.batch.finalize_reset().into()
-    }
-
-    /// Reads what is left before the end mark, then whether the end mark
-    /// and checksum follow.
-    fn checksum_matches(self) -> Result<bool, BundleError> {
-        let mut reader = self.reader;
-        io::copy(&mut reader, &mut io::sink())?;
-        let hashing = reader.into_inner();
-        let mut end = [0u8; 1 + CHECKSUM_LEN as usize];
-        hashing.inner.into_inner().read_exact(&mut end)?;
-        Ok(end[0] == KIND_END && end[1..] == hashing.hasher.finalize()[..])
-    }
-}
-
-fn write_record(w: &mut impl Write, kind: u8, body: &[u8]) -> Result<(), BundleError> {
-    let len = u32::try_from(body.len()).map_err(|_| damaged("a record is too large"))?;
-    w.write_all(&[kind])?;
-    w.write_all(&len.to_le_bytes())?;
-    w.write_all(body)?;
-    Ok(())
-}
-
 // ---- record bodies: one helper per kind and direction ------------------
 
 fn encode_header(header: &BundleHeader) -> Result<Vec<u8>, BundleError> {
@@ -770,33 +684,12 @@ fn damaged(what: &str) -> BundleError {
     BundleError::Damaged(what.to_owned())
 }
 
-struct HashingWriter<W: Write> {
-    inner: W,
-    hasher: Sha256,
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-struct HashingReader<R: Read> {
-    inner: R,
-    hasher: Sha256,
-}
-
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
+impl From<FrameError> for BundleError {
+    fn from(e: FrameError) -> Self {
+        match e {
+            FrameError::Io(e) => BundleError::Io(e),
+            FrameError::Damaged(what) => BundleError::Damaged(what),
+        }
     }
 }
 
@@ -804,8 +697,10 @@ impl<R: Read> Read for HashingReader<R> {
 mod tests {
     use super::*;
     use crate::core::simulate::{Setup, respondent};
+    use crate::store::framed::KIND_END;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
+    use sha2::{Digest, Sha256};
 
     const PULSE: &str = include_str!("../../surveys/pulssi.toml");
     const NOW: i64 = 1_790_000_000_000;
