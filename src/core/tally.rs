@@ -42,11 +42,13 @@ use super::version::VersionHash;
 
 /// The group of responses that did not answer the `--by` question.
 mod grouped;
+mod labels;
 mod result;
 #[cfg(test)]
 mod tests;
 
 pub use grouped::*;
+pub use labels::*;
 pub use result::*;
 
 pub const NO_GROUP: &str = "(none)";
@@ -209,6 +211,34 @@ impl Plan {
         }
         targets.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Plan { targets, left_out }
+    }
+
+    /// Which of `left_out` keeps this answer out of the tally, if any:
+    /// its question is gone or changed, or it names a removed option.
+    fn left_out_of(&self, id: &str, answer: &Answer) -> Option<usize> {
+        let names = |option: &str| {
+            self.left_out.iter().position(|l| {
+                matches!(l, LeftOut::OptionRemoved { question, option: o } if question == id && o == option)
+            })
+        };
+        self.left_out
+            .iter()
+            .position(|l| match l {
+                LeftOut::Removed { question }
+                | LeftOut::TypeChanged { question, .. }
+                | LeftOut::ScaleChanged { question, .. } => question == id,
+                LeftOut::OptionRemoved { .. } => false,
+            })
+            .or_else(|| match answer {
+                Answer::Choice(Picked::Option(o)) => names(o),
+                Answer::Choice(Picked::Other(_)) => names(OTHER_OPTION),
+                Answer::Multi { options, other } => options
+                    .iter()
+                    .find_map(|o| names(o))
+                    .or_else(|| other.as_ref().and_then(|_| names(OTHER_OPTION))),
+                Answer::Ranking(order) => order.iter().find_map(|o| names(o)),
+                _ => None,
+            })
     }
 
     /// The tally's question that answers to `id` count for.
@@ -684,6 +714,8 @@ struct VersionSlot {
     hash: VersionHash,
     plan: Arc<Plan>,
     responses: u64,
+    /// Per entry of the plan's `left_out`, the answers it kept out.
+    left_out_answers: Vec<u64>,
     first_ms: i64,
     last_ms: i64,
 }
@@ -790,6 +822,7 @@ impl Tally {
     fn add_slot(&mut self, hash: VersionHash, plan: Arc<Plan>) -> usize {
         self.versions.push(VersionSlot {
             hash,
+            left_out_answers: vec![0; plan.left_out.len()],
             plan,
             responses: 0,
             first_ms: i64::MAX,
@@ -837,6 +870,13 @@ impl Tally {
                 self.questions[*t].add(&self.schema.questions[*t], answer, r);
             }
         }
+        if !version.plan.left_out.is_empty() {
+            for (id, answer) in &r.answers {
+                if let Some(i) = version.plan.left_out_of(id, answer) {
+                    version.left_out_answers[i] += 1;
+                }
+            }
+        }
         Folded::Counted
     }
 
@@ -867,6 +907,9 @@ impl Tally {
                 Some(i) => {
                     let mine = &mut self.versions[i];
                     mine.responses += v.responses;
+                    for (a, b) in mine.left_out_answers.iter_mut().zip(&v.left_out_answers) {
+                        *a += b;
+                    }
                     mine.first_ms = mine.first_ms.min(v.first_ms);
                     mine.last_ms = mine.last_ms.max(v.last_ms);
                 }
@@ -907,6 +950,7 @@ impl Tally {
                     current: v.hash == self.schema.version,
                     responses: v.responses,
                     left_out: v.plan.left_out.clone(),
+                    left_out_answers: v.left_out_answers.clone(),
                 })
                 .collect(),
             questions: self

@@ -66,3 +66,4 @@ mod support;
 mod tally;
 mod theme;
 mod validate;
+mod words;

@@ -103,14 +103,14 @@ fn csv_is_long_format_and_agrees_with_json() {
         headers.iter().collect::<Vec<_>>(),
         [
             "survey", "group", "period", "question", "type", "option", "count", "percent",
-            "answered"
+            "answered", "figure", "value", "text"
         ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     // The total's grade counts add up to its `answered`.
     let overall: Vec<&csv::StringRecord> = rows
         .iter()
-        .filter(|r| r[1].is_empty() && &r[3] == "overall")
+        .filter(|r| r[1].is_empty() && &r[3] == "overall" && r[9].is_empty())
         .collect();
     let sum: u64 = overall.iter().map(|r| r[6].parse::<u64>().unwrap()).sum();
     assert_eq!(sum, overall[0][8].parse::<u64>().unwrap());
@@ -124,7 +124,12 @@ fn csv_is_long_format_and_agrees_with_json() {
         .parse::<u64>()
         .unwrap();
     assert_eq!(five, csv_five);
-    assert!(rows.iter().any(|r| &r[1] == "resident"));
+    // Groups by their label in the survey's first language.
+    assert!(
+        rows.iter().any(|r| &r[1] == "Kuntalainen"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -141,7 +146,11 @@ fn markdown_is_a_report_with_a_table_per_question() {
         run.stdout
     );
     assert_eq!(run.stdout.matches("\n### ").count(), 6, "{}", run.stdout);
-    assert!(run.stdout.contains("| answer | count | % |"));
+    assert!(
+        run.stdout.contains("| answer | (kaikki) |"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("NPS "));
     assert!(!run.stdout.contains('\u{1b}'));
 }

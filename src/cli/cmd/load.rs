@@ -68,6 +68,43 @@ pub fn run(args: &LoadArgs, ctx: &Context) -> Result<(), CliError> {
             loaded.hash.short()
         );
         told = told.and(line);
+        if loaded.added && loaded.number > 1 {
+            warn_left_out(&store, survey, loaded.number)?;
+        }
     }
     told
+}
+
+/// Says, in `tally`'s words, which answers to older versions a tally of
+/// the version just loaded leaves out (partial and suspect ones too).
+fn warn_left_out(
+    access: &crate::remote::Access,
+    survey: &crate::core::survey::Survey,
+    number: usize,
+) -> Result<(), CliError> {
+    use crate::cli::out::noteln;
+    use crate::core::tally::{Tally, left_out_answers};
+    let store = access.read();
+    let mut tally = Tally::with_partial(survey, true).including_suspect(true);
+    for response in store.responses(&survey.id) {
+        let response = response?;
+        let of = store.survey_of(&response.version)?;
+        tally.fold(&response, &of);
+    }
+    let left_out = left_out_answers(&tally.results(), |_| true);
+    for l in &left_out {
+        noteln!(
+            "warning: tallies of `{}` version {number}: {}.",
+            survey.id,
+            l.sentence()
+        );
+    }
+    if !left_out.is_empty() {
+        noteln!(
+            "  hint: `kioski tally --survey {} --version {}` tallies the version before with them",
+            survey.id,
+            number - 1
+        );
+    }
+    Ok(())
 }

@@ -1,19 +1,23 @@
 //! `kioski tally`: per-question results, printed once.
 
-use std::fmt::Write as _;
-
 use clap::{Args, ValueEnum};
 use jiff::tz::TimeZone;
 
 use crate::cli::out::outln;
-use crate::cli::{CliError, Context, Exit, local_time, parse_date};
-use crate::core::sanitize::{plural, strip, truncate_to_width};
-use crate::core::survey::Survey;
-use crate::core::tally::{GroupedTally, Grouping, Period, QuestionResult, TallyResult};
+use crate::cli::{CliError, Context, Exit, parse_date};
+use crate::core::sanitize::escape;
+use crate::core::survey::{Lang, Survey};
+use crate::core::tally::{GroupedResult, GroupedTally, Grouping, Period, left_out_answers};
+use crate::core::version::VersionHash;
+use crate::store::ReadStore;
 use crate::ui::events::Events;
-use crate::ui::figures::{option_label, summary};
 use crate::ui::live::run::{self as live, LiveSetup};
 use crate::ui::term::TerminalGuard;
+
+mod csv;
+mod grid;
+mod markdown;
+mod table;
 
 /// Tally a survey's responses: counts and percentages per option, means,
 /// top-2-box, NPS, yes shares, and the newest text answers.
@@ -24,7 +28,7 @@ use crate::ui::term::TerminalGuard;
 /// where a question's id and type still match.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  kioski tally\n  kioski tally --survey palvelupiste --by group --format json\n  kioski tally --period month --since 2026-01-01"
+    after_help = "Examples:\n  kioski tally\n  kioski tally --survey palvelupiste --by group --format json\n  kioski tally --period month --since 2026-01-01\n  kioski tally --format markdown --by group --period year --lang sv\n  kioski tally --version 1"
 )]
 pub struct TallyArgs {
     /// The survey (default: the active one).
@@ -47,9 +51,23 @@ pub struct TallyArgs {
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
 
-    /// Only responses submitted before this day (YYYY-MM-DD).
+    /// Only responses submitted before this day (YYYY-MM-DD); it must be
+    /// after --since.
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
+
+    /// The language of labels and question texts (default: the survey's
+    /// first language, or the one LC_ALL, LC_MESSAGES or LANG names when
+    /// the survey has it). JSON keeps ids.
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<crate::cli::cmd::kiosk::LangArg>,
+
+    /// Tally an older version: its number as `kioski surveys` counts them
+    /// (1 = the first loaded), or at least 6 hex digits of its hash
+    /// (default: the newest). Answers to other versions count where they
+    /// fit it, and the tally says what it left out.
+    #[arg(long, value_name = "N|HASH", conflicts_with = "live")]
+    pub version: Option<String>,
 
     /// Count partial responses (walked away) too.
     #[arg(long)]
@@ -93,56 +111,217 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
         include_partial: args.include_partial,
         include_suspect: args.include_suspect,
     };
+    if let (Some(since), Some(until)) = (grouping.since_ms, grouping.until_ms)
+        && since >= until
+    {
+        return Err(CliError::new(
+            Exit::Usage,
+            format!(
+                "--since {} is not before --until {}: no response can be in between.",
+                escape(args.since.as_deref().unwrap_or_default()),
+                escape(args.until.as_deref().unwrap_or_default())
+            ),
+        )
+        .with_hint("swap the two dates, or leave one out (--until is the first day left out)"));
+    }
     if args.live {
         return live(args, ctx, grouping);
     }
     let access = ctx.access("tally")?;
     let store = access.read();
     let id = ctx.survey_or_active(store, args.survey.as_deref())?;
-    let latest = store.latest(&id)?;
-    let mut tally = GroupedTally::new(&latest.survey, grouping).map_err(|e| {
+    let (hash, number, order) = chosen_version(store, &id, args.version.as_deref())?;
+    let survey = store.survey_of(&hash)?;
+    let lang = language(&survey, args.lang)?;
+    let mut tally = GroupedTally::new(&survey, grouping).map_err(|e| {
         CliError::new(Exit::Usage, format!("{e}.")).with_hint("group by a choice or yesno question")
     })?;
     for response in store.responses(&id) {
         let response = response?;
-        let survey = store.survey_of(&response.version)?;
-        tally.fold(&response, &survey);
+        let of = store.survey_of(&response.version)?;
+        tally.fold(&response, &of);
     }
     let result = tally.results();
+    let place = |v: &str| order.iter().position(|h| h.to_string() == v);
+    let left_out = left_out_answers(&result.total, |v| place(v) < Some(number - 1))
+        .iter()
+        .map(|l| format!("{}.", l.sentence()))
+        .collect();
+    let page = Page {
+        survey: &survey,
+        lang,
+        result: &result,
+        range: range(&result),
+        left_out,
+        version: (args.version.is_some())
+            .then(|| format!("version {number} of {} ({})", order.len(), hash.short())),
+    };
     let out = match args.format {
         Format::Json => {
             serde_json::to_string_pretty(&result).map_err(|e| CliError::invalid(format!("{e}.")))?
         }
-        Format::Csv => csv(&result).map_err(|e| CliError::invalid(format!("{e}.")))?,
-        Format::Markdown => {
-            let mut text = markdown(&result.total, &latest.survey, None);
-            for cell in &result.cells {
-                let name: Vec<&str> = [cell.group.as_deref(), cell.period.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                text.push_str(&markdown(
-                    &cell.result,
-                    &latest.survey,
-                    Some(&name.join(" · ")),
-                ));
-            }
-            text
-        }
-        Format::Table => {
-            let mut text = table(&result.total, &latest.survey, "all responses");
-            for cell in &result.cells {
-                let name: Vec<&str> = [cell.group.as_deref(), cell.period.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                text.push('\n');
-                text.push_str(&table(&cell.result, &latest.survey, &name.join(" · ")));
-            }
-            text
-        }
+        Format::Csv => csv::csv(&page).map_err(|e| CliError::invalid(format!("{e}.")))?,
+        Format::Markdown => markdown::markdown(&page),
+        Format::Table => table::table(&page),
     };
     outln!("{out}")
+}
+
+/// What every printed format shows: the tally and its words.
+pub(crate) struct Page<'a> {
+    /// The version the tally is of.
+    pub survey: &'a Survey,
+    pub lang: Lang,
+    pub result: &'a GroupedResult,
+    /// The dates the responses are of: `2026-01-05 – 2026-02-13`.
+    pub range: String,
+    /// What was left out and why, a sentence each.
+    pub left_out: Vec<String>,
+    /// With `--version`: which one, in words.
+    pub version: Option<String>,
+}
+
+/// The version to tally (its hash, 1-based number) and every version of
+/// the survey, oldest first.
+fn chosen_version(
+    store: &dyn ReadStore,
+    id: &str,
+    wanted: Option<&str>,
+) -> Result<(VersionHash, usize, Vec<VersionHash>), CliError> {
+    let entry = store.survey_entry(id)?.ok_or_else(|| {
+        CliError::new(
+            Exit::Usage,
+            format!("no survey `{}` is stored.", escape(id)),
+        )
+    })?;
+    let order: Vec<VersionHash> = entry.versions.iter().map(|v| v.hash).collect();
+    let n = order.len();
+    let usage = |message: String| {
+        CliError::new(Exit::Usage, message).with_hint(format!(
+            "`kioski surveys` lists the versions; give --version 1 to {n}, or 6 or more hex digits of a hash"
+        ))
+    };
+    let Some(wanted) = wanted else {
+        let newest = order
+            .last()
+            .copied()
+            .ok_or_else(|| usage(format!("survey `{}` has no version.", escape(id))))?;
+        return Ok((newest, n, order));
+    };
+    let k = pick_version(&order, id, wanted).map_err(usage)?;
+    Ok((order[k - 1], k, order))
+}
+
+/// Which of `order` (oldest first) `--version wanted` names, 1-based:
+/// a number shorter than 6 digits, or a prefix of at least 6 hex digits
+/// that fits one hash. The error says why not, naming the candidates of
+/// an ambiguous prefix.
+fn pick_version(order: &[VersionHash], id: &str, wanted: &str) -> Result<usize, String> {
+    let shown = escape(wanted);
+    let n = order.len();
+    if wanted.len() < 6 && !wanted.is_empty() && wanted.bytes().all(|b| b.is_ascii_digit()) {
+        return match wanted.parse::<usize>() {
+            Ok(k) if (1..=n).contains(&k) => Ok(k),
+            _ => Err(format!(
+                "survey `{}` has no version {shown}: it has {}.",
+                escape(id),
+                crate::core::sanitize::plural(n as u64, "version")
+            )),
+        };
+    }
+    if wanted.len() < 6 || !wanted.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!(
+            "--version {shown} is neither a version number nor 6 or more hex digits of a version's hash."
+        ));
+    }
+    let prefix = wanted.to_ascii_lowercase();
+    let found: Vec<(usize, VersionHash)> = order
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.to_string().starts_with(&prefix))
+        .map(|(i, h)| (i + 1, *h))
+        .collect();
+    match found.as_slice() {
+        [(k, _)] => Ok(*k),
+        [] => Err(format!(
+            "survey `{}` has no version whose hash starts with {shown}.",
+            escape(id)
+        )),
+        many => Err(format!(
+            "--version {shown} fits {} versions: {}.",
+            many.len(),
+            many.iter()
+                .map(|(k, h)| format!("{k} ({})", h.short()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// `--lang`, else the locale's language where the survey has it, else the
+/// survey's first.
+fn language(
+    survey: &Survey,
+    arg: Option<crate::cli::cmd::kiosk::LangArg>,
+) -> Result<Lang, CliError> {
+    use crate::cli::cmd::kiosk::LangArg;
+    if let Some(arg) = arg {
+        let lang = match arg {
+            LangArg::Fi => Lang::Fi,
+            LangArg::Sv => Lang::Sv,
+            LangArg::En => Lang::En,
+        };
+        if !survey.languages.contains(&lang) {
+            return Err(CliError::new(
+                Exit::Usage,
+                format!(
+                    "survey `{}` has no texts in {}.",
+                    escape(&survey.id),
+                    lang.code()
+                ),
+            )
+            .with_hint("leave out --lang, or add the language to the survey file"));
+        }
+        return Ok(lang);
+    }
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.is_empty());
+    let from_locale = locale
+        .as_deref()
+        .and_then(|v| v.split(['_', '.', '@']).next())
+        .and_then(Lang::from_code)
+        .filter(|l| survey.languages.contains(l));
+    Ok(from_locale.unwrap_or_else(|| survey.default_lang()))
+}
+
+/// The dates the tally covers: from --since (else the first response) to
+/// the day before --until (else the last response), local days.
+fn range(r: &GroupedResult) -> String {
+    let from = r.since_ms.or(r.total.first_submitted_ms).map(local_day);
+    let to = r
+        .until_ms
+        .map(|u| u - 1)
+        .or(r.total.last_submitted_ms)
+        .map(local_day);
+    match (from, to) {
+        (Some(a), Some(b)) => format!("{a} – {b}"),
+        (Some(a), None) => format!("from {a}"),
+        (None, Some(b)) => format!("until {b}"),
+        (None, None) => "no responses yet".to_owned(),
+    }
+}
+
+/// A Unix time in milliseconds as its local `YYYY-MM-DD`.
+fn local_day(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| {
+            t.to_zoned_datetime(TimeZone::system())
+                .strftime("%Y-%m-%d")
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 /// `--live`: the clerk's full-screen view.
@@ -176,215 +355,128 @@ fn live(args: &TallyArgs, ctx: &Context, grouping: Grouping) -> Result<(), CliEr
     live::run(&mut guard, &events, &mut view, &setup).map_err(terminal_error)
 }
 
-/// One tally as aligned text with bars.
-fn table(r: &TallyResult, survey: &Survey, heading: &str) -> String {
-    let lang = survey.default_lang();
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "{} ({heading}): {}",
-        strip(survey.title.get(lang), false),
-        plural(r.responses, "response")
-    );
+/// A question's key figures: a stable name (the CSV's `figure`), the
+/// value and how it is shown. Ranking's mean ranks are per option.
+pub(crate) fn key_figures(
+    q: &crate::core::tally::QuestionResult,
+) -> Vec<(&'static str, Option<f64>, String)> {
+    use crate::core::tally::Detail;
+    let num = |x: Option<f64>| x.map_or("-".to_owned(), |v| format!("{v:.2}"));
+    let pct = |x: Option<f64>| x.map_or("-".to_owned(), |v| format!("{:.0} %", v * 100.0));
+    match &q.detail {
+        Detail::Rating {
+            mean, median, top2, ..
+        } => {
+            let mut out = vec![
+                ("mean", *mean, num(*mean)),
+                ("median", *median, num(*median)),
+            ];
+            if top2.is_some() {
+                out.push(("top2", *top2, pct(*top2)));
+            }
+            out
+        }
+        Detail::Nps { nps, bands, .. } => vec![
+            ("nps", *nps, nps.map_or("-".into(), |n| format!("{n:+.0}"))),
+            (
+                "promoters",
+                Some(bands.promoters as f64),
+                bands.promoters.to_string(),
+            ),
+            (
+                "passives",
+                Some(bands.passives as f64),
+                bands.passives.to_string(),
+            ),
+            (
+                "detractors",
+                Some(bands.detractors as f64),
+                bands.detractors.to_string(),
+            ),
+        ],
+        Detail::YesNo { yes_share } => vec![("yes_share", *yes_share, pct(*yes_share))],
+        Detail::Number {
+            min,
+            max,
+            mean,
+            median,
+        } => {
+            let int = |x: Option<i64>| x.map_or("-".to_owned(), |v| v.to_string());
+            vec![
+                ("min", min.map(|v| v as f64), int(*min)),
+                ("mean", *mean, num(*mean)),
+                ("median", *median, num(*median)),
+                ("max", max.map(|v| v as f64), int(*max)),
+            ]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// A ranking option's mean rank, where it was ranked.
+pub(crate) fn mean_rank(q: &crate::core::tally::QuestionResult, key: &str) -> Option<f64> {
+    match &q.detail {
+        crate::core::tally::Detail::Ranking { mean_rank, .. } => mean_rank
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, r)| *r),
+        _ => None,
+    }
+}
+
+/// The header's facts, in words: responses, what was left out, the rate.
+pub(crate) fn counts_line(r: &crate::core::tally::TallyResult) -> String {
+    use crate::core::sanitize::plural;
+    let mut out = plural(r.responses, "response");
     if r.partial > 0 && !r.include_partial {
-        let _ = write!(out, ", {} partial left out", r.partial);
+        out.push_str(&format!(", {} partial left out", r.partial));
     }
-    for flagged in flagged(r, true) {
-        let _ = write!(out, ", {flagged}");
-    }
-    if let (Some(rate), Some(pop)) = (r.response_rate, r.population) {
-        let _ = write!(out, ", response rate {:.0} % of {pop}", rate * 100.0);
-    }
-    if let (Some(a), Some(b)) = (r.first_submitted_ms, r.last_submitted_ms) {
-        let _ = write!(out, "\n  {} – {}", local_time(a), local_time(b));
-    }
-    out.push('\n');
-    for q in &r.questions {
-        out.push('\n');
-        question(&mut out, q, survey);
-    }
-    out
-}
-
-fn question(out: &mut String, q: &QuestionResult, survey: &Survey) {
-    let lang = survey.default_lang();
-    let text = survey
-        .question(&q.id)
-        .map_or_else(String::new, |s| strip(s.text.get(lang), false));
-    let _ = writeln!(
-        out,
-        "{} · {} · n={}",
-        q.id,
-        truncate_to_width(&text, 60),
-        q.answered
-    );
-    let summary = summary(q);
-    if !summary.is_empty() {
-        let _ = writeln!(out, "  {summary}");
-    }
-    for ((key, count), (_, pct)) in q.counts.iter().zip(&q.percent) {
-        let bar = "█".repeat((pct / 100.0 * 30.0).round() as usize);
-        let _ = writeln!(
-            out,
-            "  {:<28} {:>6} {:>6.1} % {bar}",
-            truncate_to_width(&option_label(survey, &q.id, key), 28),
-            count,
-            pct
-        );
-    }
-    let texts = q.detail.texts();
-    for t in texts.iter().take(5) {
-        let _ = writeln!(out, "  “{}”", truncate_to_width(&strip(&t.text, false), 70));
-    }
-    if texts.len() > 5 {
-        let _ = writeln!(out, "  … {} more (kioski export for all)", texts.len() - 5);
-    }
-}
-
-/// What a tally says about its flagged responses, when it has any:
-/// suspect ones left out (or counted, with --include-suspect), and how
-/// many of those counted are simulated.
-/// With `hint`, how to count the left-out ones.
-fn flagged(r: &TallyResult, hint: bool) -> Vec<String> {
-    let mut out = Vec::new();
     if r.suspect > 0 {
-        let what = match (r.include_suspect, hint) {
-            (true, _) => "counted",
-            (false, true) => "left out (--include-suspect counts them)",
-            (false, false) => "left out",
+        let what = if r.include_suspect {
+            "counted"
+        } else {
+            "left out (--include-suspect counts them)"
         };
-        out.push(format!("{} suspect {what}", r.suspect));
+        out.push_str(&format!(", {} suspect {what}", r.suspect));
     }
     if r.simulated > 0 {
-        out.push(format!("{} simulated", r.simulated));
-    }
-    out
-}
-
-/// The long CSV: survey, group, period, question, type, option, count,
-/// percent, answered. The total has an empty group and period. A tally
-/// with flagged responses ends each part with rows of type
-/// `suspect_left_out` (or `suspect_counted`) and `simulated`, their count
-/// in `count`.
-fn csv(result: &crate::core::tally::GroupedResult) -> Result<String, csv::Error> {
-    use crate::store::export::neutralise;
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    w.write_record([
-        "survey", "group", "period", "question", "type", "option", "count", "percent", "answered",
-    ])?;
-    let cells = std::iter::once((None, None, &result.total)).chain(
-        result
-            .cells
-            .iter()
-            .map(|c| (c.group.as_deref(), c.period.as_deref(), &c.result)),
-    );
-    for (group, period, r) in cells {
-        for q in &r.questions {
-            for (key, count) in &q.counts {
-                let percent = q
-                    .percent_of(key)
-                    .map_or(String::new(), |p| format!("{p:.1}"));
-                w.write_record([
-                    neutralise(&r.survey),
-                    neutralise(group.unwrap_or("")),
-                    neutralise(period.unwrap_or("")),
-                    neutralise(&q.id),
-                    q.type_name().to_owned(),
-                    neutralise(key),
-                    count.to_string(),
-                    percent,
-                    q.answered.to_string(),
-                ])?;
-            }
-        }
-        let suspect = if r.include_suspect {
-            "suspect_counted"
-        } else {
-            "suspect_left_out"
-        };
-        for (kind, count) in [(suspect, r.suspect), ("simulated", r.simulated)] {
-            if count > 0 {
-                w.write_record([
-                    neutralise(&r.survey),
-                    neutralise(group.unwrap_or("")),
-                    neutralise(period.unwrap_or("")),
-                    String::new(),
-                    kind.to_owned(),
-                    String::new(),
-                    count.to_string(),
-                    String::new(),
-                    String::new(),
-                ])?;
-            }
-        }
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))?;
-    Ok(String::from_utf8_lossy(&bytes).trim_end().to_owned())
-}
-
-/// A Markdown report: title and counts, then per question its key figures,
-/// a table of options and the newest text answers.
-fn markdown(r: &TallyResult, survey: &Survey, heading: Option<&str>) -> String {
-    let lang = survey.default_lang();
-    // Text from respondents and files: no control characters, no table breaks.
-    let md = |s: &str| strip(s, false).replace('|', "\\|");
-    let mut out = String::new();
-    match heading {
-        None => {
-            let _ = writeln!(out, "# {}\n", md(survey.title.get(lang)));
-        }
-        Some(h) => {
-            let _ = writeln!(out, "\n---\n\n## {}\n", md(h));
-        }
-    }
-    let _ = write!(out, "{}", plural(r.responses, "response"));
-    if r.partial > 0 && !r.include_partial {
-        let _ = write!(out, " ({} partial left out)", r.partial);
-    }
-    for flagged in flagged(r, false) {
-        let _ = write!(out, " ({flagged})");
+        out.push_str(&format!(", {} simulated", r.simulated));
     }
     if let (Some(rate), Some(pop)) = (r.response_rate, r.population) {
-        let _ = write!(out, ", response rate {:.0} % of {pop}", rate * 100.0);
-    }
-    if let (Some(a), Some(b)) = (r.first_submitted_ms, r.last_submitted_ms) {
-        let _ = write!(out, ", {} – {}", local_time(a), local_time(b));
-    }
-    out.push_str(".\n");
-    for q in &r.questions {
-        let question = survey.question(&q.id);
-        let text = question.map_or_else(String::new, |s| md(s.text.get(lang)));
-        let figures = summary(q);
-        let sep = if figures.is_empty() { "" } else { " " };
-        let _ = writeln!(
-            out,
-            "\n### {text}\n\n`{}`, n = {}.{sep}{figures}",
-            q.id, q.answered
-        );
-        if !q.counts.is_empty() {
-            out.push_str("\n| answer | count | % |\n|---|---:|---:|\n");
-            for (key, count) in &q.counts {
-                let label = md(&option_label(survey, &q.id, key));
-                let pct = q
-                    .percent_of(key)
-                    .map_or(String::new(), |p| format!("{p:.1} %"));
-                let _ = writeln!(out, "| {label} | {count} | {pct} |");
-            }
-        }
-        let texts = q.detail.texts();
-        if !texts.is_empty() {
-            out.push('\n');
-        }
-        for t in texts.iter().take(10) {
-            let _ = writeln!(out, "- {}", md(&t.text));
-        }
-        if texts.len() > 10 {
-            let _ = writeln!(out, "- … and {} more", texts.len() - 10);
-        }
+        out.push_str(&format!(", response rate {:.0} % of {pop}", rate * 100.0));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pick_version;
+    use crate::core::version::VersionHash;
+
+    fn hash(first: [u8; 4]) -> VersionHash {
+        let mut bytes = [0x11; 32];
+        bytes[..4].copy_from_slice(&first);
+        VersionHash(bytes)
+    }
+
+    #[test]
+    fn a_version_by_number_or_by_a_hash_prefix() {
+        let order = [
+            hash([0xab, 0xcd, 0xef, 0x01]),
+            hash([0xab, 0xcd, 0xef, 0x02]),
+            hash([0x12, 0x34, 0x56, 0x78]),
+        ];
+        assert_eq!(pick_version(&order, "s", "1"), Ok(1));
+        assert_eq!(pick_version(&order, "s", "3"), Ok(3));
+        assert_eq!(pick_version(&order, "s", "123456"), Ok(3));
+        assert_eq!(pick_version(&order, "s", "ABCDEF02"), Ok(2));
+        let ambiguous = pick_version(&order, "s", "abcdef").unwrap_err();
+        assert_eq!(
+            ambiguous,
+            "--version abcdef fits 2 versions: 1 (abcdef011111), 2 (abcdef021111)."
+        );
+        for bad in ["0", "4", "abc", "", "zzzzzz", "999999"] {
+            assert!(pick_version(&order, "s", bad).is_err(), "{bad}");
+        }
+    }
 }

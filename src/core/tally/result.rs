@@ -63,6 +63,10 @@ pub struct VersionResult {
     pub current: bool,
     pub responses: u64,
     pub left_out: Vec<LeftOut>,
+    /// Per entry of `left_out`, how many answers of the responses counted
+    /// it kept out. Not in the JSON, whose shape stays release 0.1's.
+    #[serde(skip)]
+    pub left_out_answers: Vec<u64>,
 }
 
 /// One question's figures. `counts` keys are option ids (choice and multi

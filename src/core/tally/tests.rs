@@ -630,6 +630,68 @@ fn older_versions_count_where_id_and_type_match() {
 }
 
 #[test]
+fn left_out_answers_are_counted_per_reason_and_said_in_words() {
+    let (new, old) = (&SURVEYS[0], &*OLD);
+    let mut t = Tally::new(new);
+    for i in 0..3 {
+        let mut a = Answers::new();
+        let options = if i < 2 {
+            vec!["fax".into()]
+        } else {
+            vec!["email".into()]
+        };
+        a.insert(
+            "channels".into(),
+            Answer::Multi {
+                options,
+                other: None,
+            },
+        );
+        a.insert("legacy".into(), Answer::YesNo(true));
+        let mut r = response(old, i, NOW_MS + i64::try_from(i).unwrap(), true, a);
+        r.version = VersionHash::of(old);
+        t.fold(&r, old);
+    }
+    // Merging adds the counts too.
+    let mut both = t.clone();
+    both.merge(t).unwrap();
+    let result = both.results();
+    assert_eq!(result.versions[0].left_out_answers, vec![4, 0, 0, 6]);
+    let words: Vec<String> = left_out_answers(&result, |_| true)
+        .iter()
+        .map(LeftOutAnswers::sentence)
+        .collect();
+    assert_eq!(
+        words,
+        [
+            "4 answers to an older version left out: option `fax` of `channels` was removed",
+            "6 answers to an older version left out: question `legacy` was removed",
+        ]
+    );
+    // Not in the JSON: its shape stays release 0.1's.
+    let json = serde_json::to_value(&result).unwrap();
+    assert!(json["versions"][0].get("left_out_answers").is_none());
+}
+
+#[test]
+fn labels_in_each_language_else_the_id() {
+    let survey = &SURVEYS[0];
+    let group = survey.question("group").unwrap();
+    let option = &group.kind.options()[0];
+    assert_eq!(
+        key_label(survey, "group", &option.id, Lang::En),
+        option.label.get(Lang::En)
+    );
+    assert_eq!(key_label(survey, "group", "nonesuch", Lang::Fi), "nonesuch");
+    assert_eq!(
+        group_label(survey, "group", NO_GROUP, Lang::Sv),
+        "(inget svar)"
+    );
+    assert_eq!(group_label(survey, "group", ALL, Lang::Fi), "(kaikki)");
+    assert_eq!(question_text(survey, "nonesuch", Lang::En), "nonesuch");
+}
+
+#[test]
 fn other_surveys_are_ignored_and_mismatched_merges_refused() {
     let (known, responses) = known();
     let mut t = Tally::new(&SURVEYS[0]);

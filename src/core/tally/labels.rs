@@ -1,0 +1,153 @@
+//! A tally in words: the labels people read instead of ids, and the
+//! sentences that say what a tally left out and why. Ids stay in the JSON;
+//! the table, markdown and CSV use these.
+
+use super::*;
+use crate::core::sanitize::strip;
+use crate::core::survey::Lang;
+
+/// A question's text in `lang` (stripped of control characters), or its
+/// id when the survey has no such question.
+pub fn question_text(survey: &Survey, question: &str, lang: Lang) -> String {
+    survey
+        .question(question)
+        .map_or_else(|| question.to_owned(), |q| strip(q.text.get(lang), false))
+}
+
+/// The label in `lang` of one key of a question's counts: an option's
+/// label, "other", yes or no; grades, scores and numbers are their own
+/// label. A key the survey does not know stays its id.
+pub fn key_label(survey: &Survey, question: &str, key: &str, lang: Lang) -> String {
+    let q = survey.question(question);
+    if let Some(o) = q.and_then(|q| q.kind.options().iter().find(|o| o.id == key)) {
+        return strip(o.label.get(lang), false);
+    }
+    let word = match (q.map(|q| &q.kind), key) {
+        (Some(QuestionKind::YesNo), "yes") => Some(words(lang).yes),
+        (Some(QuestionKind::YesNo), "no") => Some(words(lang).no),
+        (Some(k), OTHER_OPTION) if k.has_other() => Some(words(lang).other),
+        _ => None,
+    };
+    word.map_or_else(|| key.to_owned(), str::to_owned)
+}
+
+/// The label in `lang` of a `--by` group (a [`CellResult::group`]):
+/// the option's label, yes/no, other, "no answer" or "all".
+pub fn group_label(survey: &Survey, by: &str, group: &str, lang: Lang) -> String {
+    match group {
+        NO_GROUP => words(lang).no_answer.to_owned(),
+        ALL => words(lang).all.to_owned(),
+        key => key_label(survey, by, key, lang),
+    }
+}
+
+/// The label in `lang` of a period key: the key itself, or "all".
+pub fn period_label(period: &str, lang: Lang) -> String {
+    match period {
+        ALL => words(lang).all.to_owned(),
+        key => key.to_owned(),
+    }
+}
+
+/// The few words of a tally that are not the survey's own.
+struct Words {
+    yes: &'static str,
+    no: &'static str,
+    other: &'static str,
+    no_answer: &'static str,
+    all: &'static str,
+}
+
+fn words(lang: Lang) -> Words {
+    match lang {
+        Lang::Fi => Words {
+            yes: "kyllä",
+            no: "ei",
+            other: "muu",
+            no_answer: "(ei vastausta)",
+            all: "(kaikki)",
+        },
+        Lang::Sv => Words {
+            yes: "ja",
+            no: "nej",
+            other: "annat",
+            no_answer: "(inget svar)",
+            all: "(alla)",
+        },
+        Lang::En => Words {
+            yes: "yes",
+            no: "no",
+            other: "other",
+            no_answer: "(no answer)",
+            all: "(all)",
+        },
+    }
+}
+
+/// One reason a tally left answers out, with how many, summed over the
+/// versions it applies to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeftOutAnswers {
+    pub reason: LeftOut,
+    pub answers: u64,
+    /// Whether the answers are to a version older than the tally's
+    /// (else newer, with `tally --version` of an older one).
+    pub older: bool,
+}
+
+impl LeftOutAnswers {
+    /// "35 answers to an older version left out: option `event` of
+    /// `channel` was removed".
+    pub fn sentence(&self) -> String {
+        let what = match (&self.reason, self.older) {
+            (LeftOut::Removed { question }, true) => format!("question `{question}` was removed"),
+            (LeftOut::Removed { question }, false) => {
+                format!("question `{question}` is not in this version")
+            }
+            (LeftOut::TypeChanged { question, was, now }, _) => {
+                format!("question `{question}` is {now} here, {was} there")
+            }
+            (LeftOut::ScaleChanged { question, was, now }, _) => {
+                format!("the scale of `{question}` is 1–{now} here, 1–{was} there")
+            }
+            (LeftOut::OptionRemoved { question, option }, true) => {
+                format!("option `{option}` of `{question}` was removed")
+            }
+            (LeftOut::OptionRemoved { question, option }, false) => {
+                format!("option `{option}` of `{question}` is not in this version")
+            }
+        };
+        let when = if self.older { "an older" } else { "a newer" };
+        format!(
+            "{} to {when} version left out: {what}",
+            crate::core::sanitize::plural(self.answers, "answer")
+        )
+    }
+}
+
+/// What a tally left out, one entry per reason with answers (summed over
+/// versions), in the order the versions and reasons come. `older` says of
+/// a version hash whether it is older than the tally's own.
+pub fn left_out_answers(r: &TallyResult, older: impl Fn(&str) -> bool) -> Vec<LeftOutAnswers> {
+    let mut out: Vec<LeftOutAnswers> = Vec::new();
+    for v in &r.versions {
+        let is_older = older(&v.version);
+        for (reason, n) in v.left_out.iter().zip(&v.left_out_answers) {
+            if *n == 0 {
+                continue;
+            }
+            match out
+                .iter_mut()
+                .find(|l| l.reason == *reason && l.older == is_older)
+            {
+                Some(l) => l.answers += n,
+                None => out.push(LeftOutAnswers {
+                    reason: reason.clone(),
+                    answers: *n,
+                    older: is_older,
+                }),
+            }
+        }
+    }
+    out
+}
