@@ -76,6 +76,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Simulate(args)) => cmd::simulate::run(args, &ctx),
         Some(Command::Tally(args)) => cmd::tally::run(args, &ctx),
         Some(Command::Export(args)) => cmd::export::run(args, &ctx),
+        Some(Command::Report(args)) => cmd::report::run(args, &ctx),
         Some(Command::Bundle(args)) => cmd::bundle::run(args, &ctx),
         Some(Command::Pin(args)) => cmd::pin::run(args, &ctx),
         Some(Command::Admin(args)) => cmd::admin::run(args, &ctx),

@@ -14,6 +14,7 @@ pub mod export;
 pub mod flow;
 pub mod parse;
 pub mod pin;
+pub mod report;
 pub mod response;
 pub mod retention;
 pub mod sanitize;

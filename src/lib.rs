@@ -10,5 +10,6 @@
 pub mod cli;
 pub mod core;
 pub mod remote;
+pub mod report;
 pub mod store;
 pub mod ui;

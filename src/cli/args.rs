@@ -15,6 +15,7 @@ use super::cmd::kiosk::KioskArgs;
 use super::cmd::load::LoadArgs;
 use super::cmd::pin::PinArgs;
 use super::cmd::prize::PrizeArgs;
+use super::cmd::report::ReportArgs;
 use super::cmd::restore::RestoreArgs;
 use super::cmd::simulate::SimulateArgs;
 use super::cmd::surveys::SurveysArgs;
@@ -51,6 +52,7 @@ pub enum Command {
     Simulate(SimulateArgs),
     Tally(TallyArgs),
     Export(ExportArgs),
+    Report(ReportArgs),
     Bundle(BundleArgs),
     Pin(PinArgs),
     Delete(DeleteArgs),

@@ -10,6 +10,7 @@ pub mod kiosk;
 pub mod load;
 pub mod pin;
 pub mod prize;
+pub mod report;
 pub mod restore;
 pub mod simulate;
 pub mod surveys;

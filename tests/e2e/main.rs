@@ -60,6 +60,7 @@ mod prize;
 mod pty;
 mod races;
 mod remote;
+mod report;
 mod settings;
 mod store;
 mod support;

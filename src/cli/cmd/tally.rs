@@ -102,28 +102,14 @@ pub enum Format {
 }
 
 pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
-    let grouping = Grouping {
-        by: args.by.clone(),
-        period: args.period.as_deref().and_then(Period::from_name),
-        time_zone: TimeZone::system(),
-        since_ms: args.since.as_deref().map(parse_date).transpose()?,
-        until_ms: args.until.as_deref().map(parse_date).transpose()?,
+    let grouping = grouping(&GroupingArgs {
+        by: args.by.as_deref(),
+        period: args.period.as_deref(),
+        since: args.since.as_deref(),
+        until: args.until.as_deref(),
         include_partial: args.include_partial,
         include_suspect: args.include_suspect,
-    };
-    if let (Some(since), Some(until)) = (grouping.since_ms, grouping.until_ms)
-        && since >= until
-    {
-        return Err(CliError::new(
-            Exit::Usage,
-            format!(
-                "--since {} is not before --until {}: no response can be in between.",
-                escape(args.since.as_deref().unwrap_or_default()),
-                escape(args.until.as_deref().unwrap_or_default())
-            ),
-        )
-        .with_hint("swap the two dates, or leave one out (--until is the first day left out)"));
-    }
+    })?;
     if args.live {
         return live(args, ctx, grouping);
     }
@@ -322,6 +308,68 @@ fn local_day(ms: i64) -> String {
                 .to_string()
         })
         .unwrap_or_default()
+}
+
+/// The options that choose and split what a tally counts, shared by
+/// `tally` and `report` so both mean the same by them.
+pub struct GroupingArgs<'a> {
+    pub by: Option<&'a str>,
+    pub period: Option<&'a str>,
+    pub since: Option<&'a str>,
+    pub until: Option<&'a str>,
+    pub include_partial: bool,
+    pub include_suspect: bool,
+}
+
+/// Parses [`GroupingArgs`] into the core's [`Grouping`] (local time zone).
+/// `--since` must come before `--until`.
+pub fn grouping(args: &GroupingArgs) -> Result<Grouping, CliError> {
+    let grouping = Grouping {
+        by: args.by.map(str::to_owned),
+        period: args.period.and_then(Period::from_name),
+        time_zone: TimeZone::system(),
+        since_ms: args.since.map(parse_date).transpose()?,
+        until_ms: args.until.map(parse_date).transpose()?,
+        include_partial: args.include_partial,
+        include_suspect: args.include_suspect,
+    };
+    if let (Some(since), Some(until)) = (grouping.since_ms, grouping.until_ms)
+        && since >= until
+    {
+        return Err(CliError::new(
+            Exit::Usage,
+            format!(
+                "--since {} is not before --until {}: no response can be in between.",
+                escape(args.since.unwrap_or_default()),
+                escape(args.until.unwrap_or_default())
+            ),
+        )
+        .with_hint("swap the two dates, or leave one out (--until is the first day left out)"));
+    }
+    Ok(grouping)
+}
+
+/// Tallies the survey `survey` (default: the active one) with `grouping`
+/// for `command`: its newest version, and the figures.
+pub fn tally(
+    ctx: &Context,
+    command: &str,
+    survey: Option<&str>,
+    grouping: Grouping,
+) -> Result<(crate::store::StoredVersion, GroupedResult), CliError> {
+    let access = ctx.access(command)?;
+    let store = access.read();
+    let id = ctx.survey_or_active(store, survey)?;
+    let latest = store.latest(&id)?;
+    let mut tally = GroupedTally::new(&latest.survey, grouping).map_err(|e| {
+        CliError::new(Exit::Usage, format!("{e}.")).with_hint("group by a choice or yesno question")
+    })?;
+    for response in store.responses(&id) {
+        let response = response?;
+        let survey = store.survey_of(&response.version)?;
+        tally.fold(&response, &survey);
+    }
+    Ok((latest, tally.results()))
 }
 
 /// `--live`: the clerk's full-screen view.

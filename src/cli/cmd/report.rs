@@ -1,0 +1,132 @@
+//! `kioski report`: the board-meeting report, one self-contained HTML file.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use crate::cli::cmd::kiosk::LangArg;
+use crate::cli::cmd::tally::{GroupingArgs, grouping, tally};
+use crate::cli::out::noteln;
+use crate::cli::{CliError, Context, local_time, write_atomically};
+use crate::core::survey::Lang;
+use crate::report::{Page, render};
+
+/// Write a report to take to a meeting: one HTML file with every question
+/// charted, a summary table with 95 % intervals, groups side by side
+/// (--by) and each period against the one before (--period).
+///
+/// The file is self-contained: inline styles and charts, no script, and
+/// nothing is fetched when it opens, so it works offline and can be
+/// mailed as is. It prints on A4 (the browser's "Print to PDF" makes the
+/// PDF). The options choose responses as `kioski tally`'s do.
+///
+/// Where it goes: --out FILE (written whole or not at all); else, when
+/// standard output is a terminal, `report-SURVEY-YYYY-MM-DD.html` in the
+/// current directory; else standard output (`kioski report > file.html`).
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kioski report\n  kioski report --survey palvelupiste --lang fi --by group --out raportti.html\n  kioski report --period year --since 2024-01-01 > vuodet.html"
+)]
+pub struct ReportArgs {
+    /// The survey (default: the active one).
+    #[arg(long, value_name = "ID")]
+    pub survey: Option<String>,
+
+    /// Write the report to this file (default: see above).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// The report's language (default: the survey's first).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+
+    /// Compare groups: the answer to a choice or yesno question.
+    #[arg(long, value_name = "QUESTION")]
+    pub by: Option<String>,
+
+    /// A trend by day, ISO week, month or year (local time), and the
+    /// latest period compared with the one before.
+    #[arg(long, value_name = "PERIOD", value_parser = ["day", "week", "month", "year"])]
+    pub period: Option<String>,
+
+    /// Only responses submitted on or after this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// Only responses submitted before this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+
+    /// Count partial responses (walked away) too.
+    #[arg(long)]
+    pub include_partial: bool,
+
+    /// Count suspect responses too (see `kioski tally --help`).
+    #[arg(long)]
+    pub include_suspect: bool,
+}
+
+pub fn run(args: &ReportArgs, ctx: &Context) -> Result<(), CliError> {
+    let grouping = grouping(&GroupingArgs {
+        by: args.by.as_deref(),
+        period: args.period.as_deref(),
+        since: args.since.as_deref(),
+        until: args.until.as_deref(),
+        include_partial: args.include_partial,
+        include_suspect: args.include_suspect,
+    })?;
+    let (latest, result) = tally(ctx, "report", args.survey.as_deref(), grouping)?;
+    let survey = &latest.survey;
+    let lang = args.lang.map_or_else(
+        || survey.default_lang(),
+        |l| match l {
+            LangArg::Fi => Lang::Fi,
+            LangArg::Sv => Lang::Sv,
+            LangArg::En => Lang::En,
+        },
+    );
+    let today = today(ctx.now_ms);
+    let html = render(&Page {
+        survey,
+        result: &result,
+        lang,
+        time: &local_time,
+        made: local_time(ctx.now_ms),
+    })
+    .map_err(|e| CliError::invalid(format!("{e}.")))?;
+
+    let path = match &args.out {
+        Some(path) => Some(path.clone()),
+        None if std::io::stdout().is_terminal() => {
+            Some(PathBuf::from(format!("report-{}-{today}.html", survey.id)))
+        }
+        None => None,
+    };
+    match path {
+        Some(path) => {
+            write_atomically(&path, |w| {
+                w.write_all(html.as_bytes()).map_err(|e| {
+                    CliError::invalid(format!("cannot write {}: {e}.", path.display()))
+                })
+            })?;
+            noteln!("Wrote the report of `{}` to {}.", survey.id, path.display());
+        }
+        None => {
+            let mut out = crate::cli::out::raw();
+            out.write_all(html.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(crate::cli::out::written)?;
+        }
+    }
+    Ok(())
+}
+
+/// Today's local date as `YYYY-MM-DD`, for the default file name.
+fn today(now_ms: i64) -> String {
+    Timestamp::from_millisecond(now_ms)
+        .map(|t| t.to_zoned_datetime(TimeZone::system()).date().to_string())
+        .unwrap_or_else(|_| "today".into())
+}
