@@ -410,9 +410,11 @@ impl Admin {
                 let files = self.survey_files.clone();
                 self.prompt(Purpose::Load, "", files);
             }
-            // TODO(i14-report): `R` writes `kioski report` of the selected
-            // survey (an ExportKind::Report through the access layer) once
-            // src/cli/cmd/report.rs lands; the key is kept free for it.
+            // TODO(issue 14, report): `R` is kept free for `kioski report`
+            // of the selected survey. `cli/cmd/report.rs` tallies through
+            // the CLI's own helpers; to offer it here, its tally + render
+            // moves behind an `Access::report` with a `Reported` outcome
+            // (one sentence, as for the exports) and an ExportKind::Report.
             KeyCode::Char(c @ ('e' | 'x' | 'J' | 'c')) => {
                 if let Some(id) = self.current() {
                     let kind = match c {
