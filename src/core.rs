@@ -10,6 +10,7 @@ pub mod condition;
 pub mod demo;
 pub mod diagnostic;
 pub mod draw;
+pub mod export;
 pub mod flow;
 pub mod parse;
 pub mod pin;

@@ -10,10 +10,12 @@
 
 mod access;
 mod client;
+pub mod exports;
 pub mod place;
 pub mod protocol;
 mod server;
 
 pub use access::{Access, View, open_for_kiosk};
 pub use client::Client;
+pub use exports::{BundleExported, BundleImported, BundleSpec, Export, Exported};
 pub use server::{Role, Server, serve, serve_as};

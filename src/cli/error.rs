@@ -118,6 +118,10 @@ impl From<ExportError> for CliError {
                 Exit::Invalid,
                 format!("cannot write the export: {}.", crate::store::io_reason(&e)),
             ),
+            e @ ExportError::Write { .. } => CliError::new(Exit::Invalid, format!("{e}."))
+                .with_hint("check that the folder exists and that you may write there"),
+            ExportError::Lang(e) => CliError::new(Exit::Usage, format!("{e}."))
+                .with_hint("pick one of the survey's languages with --lang, or leave --lang out"),
         }
     }
 }

@@ -26,7 +26,7 @@ fn expected(name: &str) -> String {
 }
 
 /// A copy of the golden store (opening a sled store writes to it).
-fn golden_store(tmp: &TempDir) -> PathBuf {
+pub fn golden_store(tmp: &TempDir) -> PathBuf {
     let dir = tmp.path().join("store");
     copy_dir(&golden().join("store"), &dir);
     dir

@@ -608,3 +608,107 @@ fn the_admin_view_without_a_kiosk_owns_the_store_and_exports_csv() {
         "the socket is still there after the admin view quit"
     );
 }
+
+/// The admin view writes what `kioski export --excel` and `--codebook`
+/// write and says the sentence the command line says, asks before it
+/// replaces a file, and imports a bundle picked from the `*.kioski` files
+/// of its working directory.
+#[test]
+fn the_admin_view_exports_excel_csv_and_a_codebook_asks_before_replacing_and_imports_a_picked_bundle()
+ {
+    let w = work();
+    w.palvelupiste(12);
+    // A bundle of pulssi responses from another terminal.
+    let bundles = w.file("bundles");
+    std::fs::create_dir(&bundles).unwrap();
+    let other = w.file("other");
+    for args in [
+        vec!["load", "surveys/pulssi.toml"],
+        vec!["simulate", "--respondents", "5", "--seed", "3"],
+    ] {
+        kioski(args).store(&other).run().expect_code(0);
+    }
+    let bundle = bundles.join("pulssi.kioski");
+    let out = bundle.to_string_lossy().into_owned();
+    kioski(["bundle", "export", "--out", out.as_str()])
+        .store(&other)
+        .run()
+        .expect_code(0);
+
+    let mut admin = PtyKiosk::builder(&w.store)
+        .args(["admin"])
+        .size(100, 30)
+        .cwd(&bundles)
+        .start();
+    admin.wait_for("the survey list", |s| {
+        admin_counts(s, "palvelupiste").is_some()
+    });
+
+    // x: Excel CSV, the bytes `kioski export --excel` writes.
+    press(&admin, b"x", "Export `palvelupiste` as Excel CSV to");
+    admin.assert_shows("> palvelupiste-excel.csv");
+    clear_field(&admin);
+    let excel = w.file("excel.csv");
+    let typed = excel.to_string_lossy().into_owned();
+    admin.send(typed.as_bytes());
+    admin.wait_for_text(&format!("> {typed}"));
+    press(&admin, keys::ENTER, "Wrote ");
+    let written = std::fs::read(&excel).expect("the Excel CSV");
+    let cli = kioski(["export", "--excel"]).store(&w.store).run();
+    cli.expect_code(0);
+    assert_eq!(
+        written,
+        cli.stdout.as_bytes(),
+        "the admin's Excel CSV differs"
+    );
+    // The same sentence as `kioski export --excel --out` (through the
+    // admin view's socket; it rewrites the same file).
+    let cli = kioski(["export", "--excel", "--out", typed.as_str()])
+        .store(&w.store)
+        .run();
+    cli.expect_code(0);
+    admin.assert_shows(cli.stderr.trim_end());
+
+    // The same file again: asked, and n keeps it.
+    press(&admin, b"x", "as Excel CSV to");
+    clear_field(&admin);
+    admin.send(typed.as_bytes());
+    admin.wait_for_text(&format!("> {typed}"));
+    press(&admin, keys::ENTER, "exists. Replace it?");
+    admin.assert_shows("(y/N)");
+    press(&admin, b"n", "Nothing was written");
+
+    // c: the codebook.
+    press(
+        &admin,
+        b"c",
+        "Export the codebook of `palvelupiste` (CSV) to",
+    );
+    clear_field(&admin);
+    let book = w.file("book.csv");
+    let typed = book.to_string_lossy().into_owned();
+    admin.send(typed.as_bytes());
+    admin.wait_for_text(&format!("> {typed}"));
+    press(&admin, keys::ENTER, "Wrote the codebook of `palvelupiste`");
+    let cli = kioski(["export", "--codebook"]).store(&w.store).run();
+    cli.expect_code(0);
+    assert_eq!(std::fs::read_to_string(&book).unwrap(), cli.stdout);
+
+    // i: the bundles of the working directory, picked with ↓.
+    press(&admin, b"i", "Import the bundle file");
+    admin.assert_shows("./pulssi.kioski");
+    admin.send(DOWN);
+    admin.wait_for_text("> ./pulssi.kioski");
+    press(
+        &admin,
+        keys::ENTER,
+        "./pulssi.kioski: 5 new responses, 0 already present, 1 new survey version.",
+    );
+    admin.wait_for("pulssi in the list", |s| {
+        admin_counts(s, "pulssi").is_some()
+    });
+
+    admin.send(b"q");
+    assert_eq!(admin.wait_exit(), 0, "the admin view did not exit cleanly");
+    assert_restored(&admin);
+}

@@ -40,6 +40,7 @@
 mod abuse;
 mod backup;
 mod bundle;
+mod codebook;
 mod crash;
 mod delete;
 mod disk;

@@ -118,6 +118,7 @@ pub struct PtyBuilder {
     cols: u16,
     rows: u16,
     env: Vec<(String, String)>,
+    cwd: Option<PathBuf>,
 }
 
 impl PtyBuilder {
@@ -125,6 +126,12 @@ impl PtyBuilder {
     /// NO_COLOR and TZ).
     pub fn env(mut self, key: &str, value: &str) -> PtyBuilder {
         self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// The working directory (default: the crate root, where `surveys/` is).
+    pub fn cwd(mut self, dir: &Path) -> PtyBuilder {
+        self.cwd = Some(dir.to_owned());
         self
     }
 
@@ -154,7 +161,7 @@ impl PtyBuilder {
         cmd.arg("--store");
         cmd.arg(&self.store);
         cmd.args(&self.args);
-        cmd.cwd(crate_root());
+        cmd.cwd(self.cwd.as_deref().unwrap_or(crate_root()));
         cmd.env_clear();
         cmd.env("PATH", std::env::var_os("PATH").unwrap_or_default());
         cmd.env("TERM", "xterm-256color");
@@ -239,6 +246,7 @@ impl PtyKiosk {
             cols: 80,
             rows: 24,
             env: Vec::new(),
+            cwd: None,
         }
     }
 

@@ -11,7 +11,8 @@ use crate::ui::events::Events;
 use crate::ui::term::TerminalGuard;
 
 /// The admin view: after the admin PIN, list surveys, load and activate
-/// survey files, export CSV, JSON Lines or a bundle, import bundles, name
+/// survey files, export CSV, Excel CSV, JSON Lines, a codebook or a
+/// bundle, import bundles (picked from `*.kioski` here), name
 /// this terminal, and watch any survey's live tally.
 ///
 /// Works while a kiosk runs on the store (through it) or on its own.

@@ -4,10 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use crate::cli::cmd::prize::entries;
 use crate::cli::out::outln;
 use crate::cli::{CliError, Context, parse_date};
-use crate::core::sanitize::plural;
+use crate::remote::BundleSpec;
 use crate::store::bundle;
 
 /// Move responses, and the survey versions they answer, between terminals.
@@ -72,35 +71,13 @@ pub fn run(args: &BundleArgs, ctx: &Context) -> Result<(), CliError> {
 fn export(args: &ExportArgs, ctx: &Context) -> Result<(), CliError> {
     let since = args.since.as_deref().map(parse_date).transpose()?;
     let access = ctx.access("bundle export")?;
-    let prizes = if args.prizes {
-        access.prize_entries(&args.surveys)?
-    } else {
-        Vec::new()
+    let spec = BundleSpec {
+        surveys: args.surveys.clone(),
+        since_ms: since,
+        prizes: args.prizes,
     };
-    let done = bundle::export(
-        access.read(),
-        &args.surveys,
-        since,
-        ctx.now_ms,
-        &args.out,
-        &prizes,
-    )?;
-    if args.prizes {
-        outln!(
-            "Wrote {}, {} and {} to {}.",
-            plural(done.responses, "response"),
-            plural(done.versions, "survey version"),
-            entries(done.prizes, "prize-draw "),
-            args.out.display()
-        )?;
-    } else {
-        outln!(
-            "Wrote {} and {} to {}.",
-            plural(done.responses, "response"),
-            plural(done.versions, "survey version"),
-            args.out.display()
-        )?;
-    }
+    let done = access.export_bundle(&spec, &args.out, ctx.now_ms)?;
+    outln!("{done}")?;
     Ok(())
 }
 
@@ -114,23 +91,8 @@ fn import(args: &ImportArgs, ctx: &Context) -> Result<(), CliError> {
     }
     let access = ctx.access("bundle import")?;
     for (path, v) in verified {
-        let carries_prizes = !v.prizes.is_empty();
-        let done = access.import(path, v, ctx.now_ms)?;
-        outln!(
-            "{}: {}, {} already present, {}.",
-            path.display(),
-            plural(done.responses_added, "new response"),
-            done.responses_present,
-            plural(done.versions_added, "new survey version"),
-        )?;
-        if carries_prizes {
-            outln!(
-                "{}: {}, {} already present.",
-                path.display(),
-                entries(done.prizes_added, "new prize-draw "),
-                done.prizes_present,
-            )?;
-        }
+        let done = access.import_bundle(path, v, ctx.now_ms)?;
+        outln!("{done}")?;
     }
     Ok(())
 }

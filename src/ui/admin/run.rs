@@ -6,16 +6,17 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::Event;
 
-use super::state::{Action, Admin, SurveyRow};
+use jiff::tz::TimeZone;
+
+use super::state::{Action, Admin, ExportKind, SurveyRow};
 use super::view;
 use crate::core::diagnostic::SourceMap;
-use crate::core::sanitize::plural;
+use crate::core::export::{Format, Options};
 use crate::core::survey::Lang;
 use crate::core::tally::Grouping;
 use crate::core::validate::survey_from_bytes;
-use crate::remote::{Access, View};
-use crate::store::bundle::{self, BundleError};
-use crate::store::export::{self, ExportError};
+use crate::remote::exports::{BundleError, ExportError};
+use crate::remote::{Access, BundleSpec, Export, View};
 use crate::store::{StoreError, StoreEvent};
 use crate::ui::events::{Events, Incoming};
 use crate::ui::live::run::{self as live, LiveSetup};
@@ -252,45 +253,47 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
         Action::Load(path) => load(access, &path, t),
         Action::Export {
             survey,
-            format,
+            kind,
             path,
+            replace,
         } => {
-            let io_error = |e: std::io::Error| ExportError::Io(e);
-            crate::store::atomic::write_file(&path, io_error, |w| {
-                export::export(access.read(), &survey, format, w)
-            })
-            .map(|rows| {
-                vec![format!(
-                    "Wrote {} of `{survey}` to {}.",
-                    plural(rows, "response"),
-                    path.display()
-                )]
-            })
-            .map_err(|e| vec![format!("Cannot export to {}: {e}.", path.display())])
+            if !replace && path.exists() {
+                let then = Action::Export {
+                    survey,
+                    kind,
+                    path: path.clone(),
+                    replace,
+                };
+                admin.ask_overwrite(path, then);
+                return;
+            }
+            access
+                .export(&survey, &export_of(kind), &path)
+                .map(|done| said(&done))
+                .map_err(|e| export_error(&path, &e))
         }
-        Action::ExportBundle(path) => {
-            bundle::export(access.read(), &[], None, now_ms(), &path, &[])
-                .map(|done| {
-                    vec![format!(
-                        "Wrote {} and {} to {}.",
-                        plural(done.responses, "response"),
-                        plural(done.versions, "survey version"),
-                        path.display()
-                    )]
-                })
+        Action::ExportBundle { path, replace } => {
+            if !replace && path.exists() {
+                let then = Action::ExportBundle {
+                    path: path.clone(),
+                    replace,
+                };
+                admin.ask_overwrite(path, then);
+                return;
+            }
+            access
+                .export_bundle(&BundleSpec::default(), &path, now_ms())
+                .map(|done| said(&done))
                 .map_err(|e| bundle_error(&path, &e))
         }
-        Action::Import(path) => bundle::read_verified(&path)
-            .and_then(|verified| access.import(&path, verified, now_ms()))
-            .map(|done| {
-                vec![format!(
-                    "{}: {}, {} already present, {}.",
-                    path.display(),
-                    plural(done.responses_added, "new response"),
-                    done.responses_present,
-                    plural(done.versions_added, "new survey version")
-                )]
-            })
+        Action::PickBundle => {
+            let files = files_with(&admin.bundle_dir, "kioski");
+            admin.pick_bundle(files);
+            return;
+        }
+        Action::Import(path) => access
+            .import_bundle_file(&path, now_ms())
+            .map(|done| said(&done))
             .map_err(|e| bundle_error(&path, &e)),
         Action::SetTerminalName(name) => {
             let name = crate::core::sanitize::strip(&name, false);
@@ -409,6 +412,33 @@ fn draw_on_screen(
     }
 }
 
+/// An outcome's one sentence (the command line prints the same), line by line.
+fn said(outcome: &impl std::fmt::Display) -> Vec<String> {
+    outcome.to_string().lines().map(str::to_owned).collect()
+}
+
+/// What the access layer writes for an export the admin picked: what
+/// `kioski export` writes with the same options (ids, the system's zone).
+fn export_of(kind: ExportKind) -> Export {
+    let responses = |format| Export::Responses(Options::ids(format, TimeZone::system()));
+    match kind {
+        ExportKind::Csv => responses(Format::Csv),
+        ExportKind::ExcelCsv => responses(Format::ExcelCsv),
+        ExportKind::Jsonl => responses(Format::Jsonl),
+        ExportKind::Codebook => Export::Codebook { excel: false },
+    }
+}
+
+fn export_error(path: &Path, e: &ExportError) -> Vec<String> {
+    match e {
+        ExportError::Write { .. } => vec![
+            format!("{e}."),
+            "hint: check that the folder exists and that you may write there".into(),
+        ],
+        _ => vec![format!("Cannot export to {}: {e}.", path.display())],
+    }
+}
+
 fn bundle_error(path: &Path, e: &BundleError) -> Vec<String> {
     let mut lines = vec![format!("{}: {e}.", path.display())];
     lines.extend(e.hint().map(|h| format!("hint: {h}")));
@@ -453,12 +483,18 @@ fn load(access: &Access, path: &Path, t: &ViewTexts) -> Result<Vec<String>, Vec<
 
 /// Survey files in `dir` (e.g. `surveys/`), sorted.
 pub fn survey_files(dir: &Path) -> Vec<String> {
+    files_with(dir, "toml")
+}
+
+/// The files in `dir` whose names end in `.EXT`, sorted: survey files to
+/// load, bundles to import.
+pub fn files_with(dir: &Path, ext: &str) -> Vec<String> {
     let mut files: Vec<String> = std::fs::read_dir(dir)
         .map(|entries| {
             entries
                 .filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == ext))
                 .map(|p: PathBuf| p.display().to_string())
                 .collect()
         })

@@ -8,7 +8,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::core::pin::{self, Lockout, PinCheck};
 use crate::core::response::Response;
 use crate::core::survey::Lang;
-use crate::store::export::Format;
 use crate::ui::kiosk::field::TextField;
 use crate::ui::live::state::ANNOUNCED_KEPT;
 use crate::ui::seen::RecentIds;
@@ -35,11 +34,32 @@ pub struct SurveyRow {
     pub active: bool,
 }
 
+/// Which export of a survey: every one `kioski export` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    Csv,
+    ExcelCsv,
+    Jsonl,
+    Codebook,
+}
+
+impl ExportKind {
+    /// Its name in the prompt, and the file name suggested for `survey`.
+    fn names(self, survey: &str) -> (&'static str, String) {
+        match self {
+            ExportKind::Csv => ("CSV", format!("{survey}.csv")),
+            ExportKind::ExcelCsv => ("Excel CSV", format!("{survey}-excel.csv")),
+            ExportKind::Jsonl => ("JSON Lines", format!("{survey}.jsonl")),
+            ExportKind::Codebook => ("the codebook", format!("{survey}-codebook.csv")),
+        }
+    }
+}
+
 /// What a prompt's answer is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Purpose {
     Load,
-    Export { survey: String, format: Format },
+    Export { survey: String, kind: ExportKind },
     ExportBundle,
     Import,
     TerminalName,
@@ -49,15 +69,15 @@ impl Purpose {
     pub fn title(&self, t: &ViewTexts) -> String {
         match self {
             Purpose::Load => t.load_title.into(),
-            Purpose::Export { survey, format } => {
-                let what = match format {
-                    Format::Jsonl => "JSON Lines",
-                    _ => "CSV",
-                };
-                format!("Export `{survey}` as {what} to")
+            Purpose::Export { survey, kind } => {
+                let (what, _) = kind.names(survey);
+                match kind {
+                    ExportKind::Codebook => format!("Export {what} of `{survey}` (CSV) to"),
+                    _ => format!("Export `{survey}` as {what} to"),
+                }
             }
             Purpose::ExportBundle => "Write a bundle of all responses to".into(),
-            Purpose::Import => "Import the bundle file".into(),
+            Purpose::Import => "Import the bundle file (type a path or pick one with ↑↓)".into(),
             Purpose::TerminalName => t.name_title.into(),
         }
     }
@@ -117,6 +137,11 @@ pub enum Mode {
         pick: Option<usize>,
     },
     Prizes(Box<PrizeScreen>),
+    /// The export's file exists: `y` replaces it, any other key keeps it.
+    Overwrite {
+        path: PathBuf,
+        then: Box<Action>,
+    },
 }
 
 /// What the loop should do.
@@ -127,12 +152,19 @@ pub enum Action {
     Refresh,
     Load(PathBuf),
     Activate(String),
+    /// Write an export; `replace`: the admin said an existing file goes.
     Export {
         survey: String,
-        format: Format,
+        kind: ExportKind,
         path: PathBuf,
+        replace: bool,
     },
-    ExportBundle(PathBuf),
+    ExportBundle {
+        path: PathBuf,
+        replace: bool,
+    },
+    /// List the bundle files to pick one to import (the loop reads them).
+    PickBundle,
     Import(PathBuf),
     SetTerminalName(String),
     Live(String),
@@ -166,6 +198,8 @@ pub struct Admin {
     pub survey_files: Vec<String>,
     /// `--lang` or the environment's; `None`: English.
     pub lang: Option<Lang>,
+    /// Where the bundle files offered for import are looked for.
+    pub bundle_dir: PathBuf,
     /// Ids of announced responses counted into the rows.
     announced: RecentIds,
 }
@@ -198,6 +232,7 @@ impl Admin {
             source,
             survey_files: Vec::new(),
             lang,
+            bundle_dir: PathBuf::from("."),
             announced: RecentIds::new(ANNOUNCED_KEPT),
         }
     }
@@ -269,6 +304,7 @@ impl Admin {
             Mode::List => self.list_key(key),
             Mode::Prompt { .. } => self.prompt_key(key),
             Mode::Prizes(_) => self.prize_key(key),
+            Mode::Overwrite { .. } => self.overwrite_key(key),
         }
     }
 
@@ -377,22 +413,28 @@ impl Admin {
                 let files = self.survey_files.clone();
                 self.prompt(Purpose::Load, "", files);
             }
-            KeyCode::Char('e') | KeyCode::Char('J') => {
+            // TODO(issue 14, report): `R` is kept free for `kioski report`
+            // of the selected survey. `cli/cmd/report.rs` tallies through
+            // the CLI's own helpers; to offer it here, its tally + render
+            // moves behind an `Access::report` with a `Reported` outcome
+            // (one sentence, as for the exports) and an ExportKind::Report.
+            KeyCode::Char(c @ ('e' | 'x' | 'J' | 'c')) => {
                 if let Some(id) = self.current() {
-                    let (format, ext) = if key.code == KeyCode::Char('J') {
-                        (Format::Jsonl, "jsonl")
-                    } else {
-                        (Format::Csv, "csv")
+                    let kind = match c {
+                        'x' => ExportKind::ExcelCsv,
+                        'J' => ExportKind::Jsonl,
+                        'c' => ExportKind::Codebook,
+                        _ => ExportKind::Csv,
                     };
-                    let path = format!("{id}.{ext}");
-                    self.prompt(Purpose::Export { survey: id, format }, &path, Vec::new());
+                    let (_, path) = kind.names(&id);
+                    self.prompt(Purpose::Export { survey: id, kind }, &path, Vec::new());
                 }
             }
             KeyCode::Char('b') => {
                 let path = format!("{}.kioski", self.terminal);
                 self.prompt(Purpose::ExportBundle, &path, Vec::new());
             }
-            KeyCode::Char('i') => self.prompt(Purpose::Import, "", Vec::new()),
+            KeyCode::Char('i') => return Action::PickBundle,
             KeyCode::Char('n') => {
                 let name = self.terminal.clone();
                 self.prompt(Purpose::TerminalName, &name, Vec::new());
@@ -406,6 +448,54 @@ impl Admin {
             _ => {}
         }
         Action::None
+    }
+
+    /// Opens the import prompt with the bundle files the loop found.
+    pub fn pick_bundle(&mut self, files: Vec<String>) {
+        self.prompt(Purpose::Import, "", files);
+    }
+
+    /// Asks before `action` replaces the file at `path`.
+    pub fn ask_overwrite(&mut self, path: PathBuf, action: Action) {
+        self.say(Vec::new(), false);
+        self.mode = Mode::Overwrite {
+            path,
+            then: Box::new(action),
+        };
+    }
+
+    /// `y` replaces the file; any other key keeps it and writes nothing.
+    fn overwrite_key(&mut self, key: KeyEvent) -> Action {
+        let Mode::Overwrite { path, then } = std::mem::replace(&mut self.mode, Mode::List) else {
+            return Action::None;
+        };
+        match (key.code, *then) {
+            (
+                KeyCode::Char('y' | 'Y'),
+                Action::Export {
+                    survey, kind, path, ..
+                },
+            ) => Action::Export {
+                survey,
+                kind,
+                path,
+                replace: true,
+            },
+            (KeyCode::Char('y' | 'Y'), Action::ExportBundle { path, .. }) => Action::ExportBundle {
+                path,
+                replace: true,
+            },
+            _ => {
+                self.say(
+                    vec![format!(
+                        "Nothing was written; {} is kept as it was.",
+                        path.display()
+                    )],
+                    false,
+                );
+                Action::None
+            }
+        }
     }
 
     /// Opens the prize-draw screen with the counts the loop read.
@@ -483,12 +573,16 @@ impl Admin {
                 }
                 let action = match purpose.clone() {
                     Purpose::Load => Action::Load(PathBuf::from(text)),
-                    Purpose::Export { survey, format } => Action::Export {
+                    Purpose::Export { survey, kind } => Action::Export {
                         survey,
-                        format,
+                        kind,
                         path: PathBuf::from(text),
+                        replace: false,
                     },
-                    Purpose::ExportBundle => Action::ExportBundle(PathBuf::from(text)),
+                    Purpose::ExportBundle => Action::ExportBundle {
+                        path: PathBuf::from(text),
+                        replace: false,
+                    },
                     Purpose::Import => Action::Import(PathBuf::from(text)),
                     Purpose::TerminalName => Action::SetTerminalName(text),
                 };

@@ -375,3 +375,232 @@ fn the_words_follow_the_language() {
         }
     }
 }
+
+/// A store holding the palvelupiste seed and one response to it.
+fn palvelupiste_store(dir: &std::path::Path) -> Access {
+    use crate::core::answer::{Answer, Picked};
+    let source = include_str!("../../../surveys/palvelupiste.toml");
+    let survey = crate::core::validate::survey_from_str(source).unwrap();
+    let store = Store::open(dir, "test").unwrap();
+    let outcome = store.load(&survey, source, NOW).unwrap();
+    let mut r = response("palvelupiste", NOW, 1);
+    r.version = outcome.hash;
+    r.answers.insert("overall".into(), Answer::Rating(4));
+    r.answers.insert(
+        "compared".into(),
+        Answer::Choice(Picked::Option("better".into())),
+    );
+    store.submit(&r).unwrap();
+    Access::Local(Arc::new(store))
+}
+
+/// Presses `keys` in the export prompt of `key`, replaces the suggested
+/// name with `path`, confirms; returns the action.
+fn export_with_key(a: &mut Admin, key_char: char, path: &std::path::Path) -> Action {
+    use crossterm::event::KeyCode;
+    a.key(key(KeyCode::Char(key_char)), NOW);
+    a.key(
+        crossterm::event::KeyEvent::new(
+            KeyCode::Char('u'),
+            crossterm::event::KeyModifiers::CONTROL,
+        ),
+        NOW,
+    );
+    a.key(key(KeyCode::End), NOW);
+    for c in path.display().to_string().chars() {
+        a.key(key(KeyCode::Char(c)), NOW);
+    }
+    a.key(key(KeyCode::Enter), NOW)
+}
+
+/// `x` writes the Excel CSV and `c` the codebook, the same bytes as
+/// `kioski export --excel` and `--codebook`, and the view says the sentence
+/// the access layer's outcome says (the command line prints it too).
+#[test]
+fn the_admin_exports_excel_csv_and_the_codebook_as_the_command_line_does() {
+    use super::state::ExportKind;
+    use crate::core::export::{Format, Options};
+    use crate::remote::Export;
+    let dir = tempfile::tempdir().unwrap();
+    let access = palvelupiste_store(&dir.path().join("store"));
+    let mut a = admin(vec![row("palvelupiste", 1, Some(NOW))]);
+
+    let text = {
+        a.key(key(crossterm::event::KeyCode::Char('x')), NOW);
+        screen_text(&a)
+    };
+    assert!(
+        text.contains("Export `palvelupiste` as Excel CSV to"),
+        "{text}"
+    );
+    assert!(text.contains("> palvelupiste-excel.csv"), "{text}");
+    a.key(key(crossterm::event::KeyCode::Esc), NOW);
+
+    let excel = dir.path().join("excel.csv");
+    let action = export_with_key(&mut a, 'x', &excel);
+    assert_eq!(
+        action,
+        Action::Export {
+            survey: "palvelupiste".into(),
+            kind: ExportKind::ExcelCsv,
+            path: excel.clone(),
+            replace: false
+        }
+    );
+    carry_out(action, &access, &mut a);
+    assert!(!a.message_is_error, "{:?}", a.message);
+    let mut expected = Vec::new();
+    let what = Export::Responses(Options::ids(Format::ExcelCsv, jiff::tz::TimeZone::system()));
+    access
+        .export_to("palvelupiste", &what, &mut expected)
+        .unwrap();
+    assert_eq!(std::fs::read(&excel).unwrap(), expected);
+    assert!(
+        String::from_utf8(expected)
+            .unwrap()
+            .starts_with("\u{feff}id;survey;")
+    );
+    let said = access
+        .export("palvelupiste", &what, &dir.path().join("again.csv"))
+        .unwrap();
+    assert_eq!(
+        a.message,
+        [format!(
+            "Wrote 1 response of `palvelupiste` to {}.",
+            excel.display()
+        )]
+    );
+    assert_eq!(
+        a.message[0],
+        said.to_string().replace("again.csv", "excel.csv")
+    );
+
+    let book = dir.path().join("book.csv");
+    let action = export_with_key(&mut a, 'c', &book);
+    carry_out(action, &access, &mut a);
+    let text = std::fs::read_to_string(&book).unwrap();
+    assert!(
+        text.starts_with("question,type,text_fi,text_sv,text_en,values,option,"),
+        "{text}"
+    );
+    assert!(text.contains("compared,choice,"), "{text}");
+    assert!(
+        a.message[0].starts_with("Wrote the codebook of `palvelupiste` ("),
+        "{:?}",
+        a.message
+    );
+}
+
+/// An export onto an existing file asks first: anything but `y` keeps the
+/// file and writes nothing; `y` replaces it.
+#[test]
+fn an_export_onto_an_existing_file_asks_before_replacing_it() {
+    use crossterm::event::KeyCode;
+    let dir = tempfile::tempdir().unwrap();
+    let access = palvelupiste_store(&dir.path().join("store"));
+    let mut a = admin(vec![row("palvelupiste", 1, Some(NOW))]);
+    let path = dir.path().join("old.csv");
+    std::fs::write(&path, "keep me").unwrap();
+
+    let action = export_with_key(&mut a, 'e', &path);
+    carry_out(action, &access, &mut a);
+    let text = screen_text(&a);
+    assert!(text.contains("exists. Replace it?"), "{text}");
+    assert!(text.contains("(y/N)"), "{text}");
+    assert_eq!(a.key(key(KeyCode::Char('n')), NOW), Action::None);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep me");
+    assert!(screen_text(&a).contains("Nothing was written"));
+
+    let action = export_with_key(&mut a, 'e', &path);
+    carry_out(action, &access, &mut a);
+    let action = a.key(key(KeyCode::Char('y')), NOW);
+    assert!(
+        matches!(&action, Action::Export { replace: true, .. }),
+        "{action:?}"
+    );
+    carry_out(action, &access, &mut a);
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .starts_with("id,survey,")
+    );
+    assert!(
+        a.message[0].starts_with("Wrote 1 response"),
+        "{:?}",
+        a.message
+    );
+
+    // A bundle onto an existing file asks too.
+    let bundle = dir.path().join("b.kioski");
+    std::fs::write(&bundle, "old").unwrap();
+    a.key(key(KeyCode::Char('b')), NOW);
+    a.key(
+        crossterm::event::KeyEvent::new(
+            KeyCode::Char('u'),
+            crossterm::event::KeyModifiers::CONTROL,
+        ),
+        NOW,
+    );
+    for c in bundle.display().to_string().chars() {
+        a.key(key(KeyCode::Char(c)), NOW);
+    }
+    let action = a.key(key(KeyCode::Enter), NOW);
+    carry_out(action, &access, &mut a);
+    assert!(screen_text(&a).contains("exists. Replace it?"));
+    a.key(key(KeyCode::Esc), NOW);
+    assert_eq!(std::fs::read_to_string(&bundle).unwrap(), "old");
+}
+
+/// `i` lists the `*.kioski` files as `o` lists the survey files; ↓ picks
+/// one and Enter imports it, with the sentence `kioski bundle import` says.
+#[test]
+fn a_bundle_to_import_is_picked_from_a_list() {
+    use crossterm::event::KeyCode;
+    let dir = tempfile::tempdir().unwrap();
+    let from = palvelupiste_store(&dir.path().join("from"));
+    let bundles = dir.path().join("bundles");
+    std::fs::create_dir(&bundles).unwrap();
+    let done = from
+        .export_bundle(
+            &crate::remote::BundleSpec::default(),
+            &bundles.join("desk-1.kioski"),
+            NOW,
+        )
+        .unwrap();
+    assert_eq!(
+        done.to_string(),
+        format!(
+            "Wrote 1 response and 1 survey version to {}.",
+            bundles.join("desk-1.kioski").display()
+        )
+    );
+    std::fs::write(bundles.join("notes.txt"), "not a bundle").unwrap();
+    drop(from);
+
+    let to = Access::Local(Arc::new(
+        Store::open(&dir.path().join("to"), "test").unwrap(),
+    ));
+    let mut a = admin(Vec::new());
+    a.bundle_dir = bundles.clone();
+    let action = a.key(key(KeyCode::Char('i')), NOW);
+    assert_eq!(action, Action::PickBundle);
+    carry_out(action, &to, &mut a);
+    let text = screen_text(&a);
+    assert!(text.contains("Import the bundle file"), "{text}");
+    assert!(text.contains("desk-1.kioski"), "{text}");
+    assert!(!text.contains("notes.txt"), "{text}");
+    a.key(key(KeyCode::Down), NOW);
+    let action = a.key(key(KeyCode::Enter), NOW);
+    let path = bundles.join("desk-1.kioski");
+    assert_eq!(action, Action::Import(path.clone()));
+    carry_out(action, &to, &mut a);
+    assert!(!a.message_is_error, "{:?}", a.message);
+    assert_eq!(
+        a.message,
+        [format!(
+            "{}: 1 new response, 0 already present, 1 new survey version.",
+            path.display()
+        )]
+    );
+    assert_eq!(to.read().survey_entries().unwrap().len(), 1);
+}
