@@ -44,12 +44,14 @@ use super::version::VersionHash;
 mod grouped;
 mod labels;
 mod result;
+mod words;
 #[cfg(test)]
 mod tests;
 
 pub use grouped::*;
 pub use labels::*;
 pub use result::*;
+pub use words::*;
 
 pub const NO_GROUP: &str = "(none)";
 /// The label of a margin: all groups, or all periods.

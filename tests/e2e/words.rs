@@ -342,3 +342,54 @@ fn markdown_and_table_snapshots_with_groups_and_periods() {
         }
     }
 }
+
+/// The seeds survey with Swedish texts too (the Finnish ones, marked), so
+/// a tally can be printed in each of the three languages.
+fn with_swedish(toml: &str) -> String {
+    let mut out = String::new();
+    for line in toml.lines() {
+        let mut line = line.to_owned();
+        if line.starts_with("languages") {
+            line = r#"languages = ["en", "fi", "sv"]"#.to_owned();
+        } else if let Some(at) = line.find(r#"fi = ""#) {
+            let rest = &line[at + 6..];
+            let value = &rest[..rest.find('"').unwrap()];
+            line.insert_str(at, &format!(r#"sv = "sv {value}", "#));
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn tally_words_in_finnish_and_swedish() {
+    let dir = TempDir::new("words-lang");
+    {
+        let store = Store::open(dir.path(), "test").unwrap();
+        let toml = with_swedish(V1);
+        let survey = kioski::core::validate::survey_from_str(&toml).unwrap();
+        let hash = store.load(&survey, &toml, START_MS).unwrap().hash;
+        let mut responses = seeds_responses(hash);
+        responses[3].complete = false;
+        store.submit_batch(&responses).unwrap();
+    }
+    for lang in ["fi", "sv"] {
+        for (name, args) in [
+            ("plain", vec![]),
+            ("by", vec!["--by", "compared"]),
+            ("both", vec!["--by", "compared", "--period", "month"]),
+        ] {
+            for format in ["markdown", "table", "csv"] {
+                if format == "csv" && name != "plain" {
+                    continue;
+                }
+                let out = tally(
+                    dir.path(),
+                    &[&["--format", format, "--lang", lang], args.as_slice()].concat(),
+                );
+                insta::assert_snapshot!(format!("words_{lang}_{format}_{name}"), out);
+            }
+        }
+    }
+}
