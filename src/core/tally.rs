@@ -44,9 +44,9 @@ use super::version::VersionHash;
 mod grouped;
 mod labels;
 mod result;
-mod words;
 #[cfg(test)]
 mod tests;
+mod words;
 
 pub use grouped::*;
 pub use labels::*;

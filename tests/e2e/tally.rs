@@ -136,21 +136,17 @@ fn csv_is_long_format_and_agrees_with_json() {
 fn markdown_is_a_report_with_a_table_per_question() {
     let dir = TempDir::new("tally-md");
     filled(dir.path());
-    let run = kioski(["tally", "--format", "markdown"])
+    let run = kioski(["tally", "--format", "markdown", "--lang", "en"])
         .store(dir.path())
         .run();
     run.expect_code(0);
     assert!(
-        run.stdout.starts_with("# Palvelupisteen asiakaskysely\n"),
+        run.stdout.starts_with("# Service desk feedback\n"),
         "{}",
         run.stdout
     );
     assert_eq!(run.stdout.matches("\n### ").count(), 6, "{}", run.stdout);
-    assert!(
-        run.stdout.contains("| answer | (kaikki) |"),
-        "{}",
-        run.stdout
-    );
+    assert!(run.stdout.contains("| answer | (all) |"), "{}", run.stdout);
     assert!(run.stdout.contains("NPS "));
     assert!(!run.stdout.contains('\u{1b}'));
 }

@@ -7,7 +7,10 @@ use crate::cli::out::outln;
 use crate::cli::{CliError, Context, Exit, parse_date};
 use crate::core::sanitize::escape;
 use crate::core::survey::{Lang, Survey};
-use crate::core::tally::{GroupedResult, GroupedTally, Grouping, Period, left_out_answers};
+use crate::core::tally::{
+    GroupedResult, GroupedTally, Grouping, Noun, Period, count_of, decimal, left_out_answers,
+    tally_words,
+};
 use crate::core::version::VersionHash;
 use crate::store::ReadStore;
 use crate::ui::events::Events;
@@ -132,16 +135,21 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
     let place = |v: &str| order.iter().position(|h| h.to_string() == v);
     let left_out = left_out_answers(&result.total, |v| place(v) < Some(number - 1))
         .iter()
-        .map(|l| format!("{}.", l.sentence()))
+        .map(|l| format!("{}.", l.sentence_in(lang)))
         .collect();
     let page = Page {
         survey: &survey,
         lang,
         result: &result,
-        range: range(&result),
+        range: range(&result, lang),
         left_out,
-        version: (args.version.is_some())
-            .then(|| format!("version {number} of {} ({})", order.len(), hash.short())),
+        version: (args.version.is_some()).then(|| {
+            let of = tally_words(lang)
+                .version_of
+                .replace("{n}", &number.to_string())
+                .replace("{m}", &order.len().to_string());
+            format!("{of} ({})", hash.short())
+        }),
     };
     let out = match args.format {
         Format::Json => {
@@ -285,7 +293,8 @@ fn language(
 
 /// The dates the tally covers: from --since (else the first response) to
 /// the day before --until (else the last response), local days.
-fn range(r: &GroupedResult) -> String {
+fn range(r: &GroupedResult, lang: Lang) -> String {
+    let w = tally_words(lang);
     let from = r.since_ms.or(r.total.first_submitted_ms).map(local_day);
     let to = r
         .until_ms
@@ -294,9 +303,9 @@ fn range(r: &GroupedResult) -> String {
         .map(local_day);
     match (from, to) {
         (Some(a), Some(b)) => format!("{a} – {b}"),
-        (Some(a), None) => format!("from {a}"),
-        (None, Some(b)) => format!("until {b}"),
-        (None, None) => "no responses yet".to_owned(),
+        (Some(a), None) => w.from.replace("{d}", &a),
+        (None, Some(b)) => w.until.replace("{d}", &b),
+        (None, None) => w.no_responses_yet.to_owned(),
     }
 }
 
@@ -409,9 +418,10 @@ fn live(args: &TallyArgs, ctx: &Context, grouping: Grouping) -> Result<(), CliEr
 /// value and how it is shown. Ranking's mean ranks are per option.
 pub(crate) fn key_figures(
     q: &crate::core::tally::QuestionResult,
+    lang: Lang,
 ) -> Vec<(&'static str, Option<f64>, String)> {
     use crate::core::tally::Detail;
-    let num = |x: Option<f64>| x.map_or("-".to_owned(), |v| format!("{v:.2}"));
+    let num = |x: Option<f64>| x.map_or("-".to_owned(), |v| decimal(v, 2, lang));
     let pct = |x: Option<f64>| x.map_or("-".to_owned(), |v| format!("{:.0} %", v * 100.0));
     match &q.detail {
         Detail::Rating {
@@ -475,25 +485,42 @@ pub(crate) fn mean_rank(q: &crate::core::tally::QuestionResult, key: &str) -> Op
 }
 
 /// The header's facts, in words: responses, what was left out, the rate.
-pub(crate) fn counts_line(r: &crate::core::tally::TallyResult) -> String {
-    use crate::core::sanitize::plural;
-    let mut out = plural(r.responses, "response");
+pub(crate) fn counts_line(r: &crate::core::tally::TallyResult, lang: Lang) -> String {
+    let w = tally_words(lang);
+    let mut out = count_of(r.responses, Noun::Response, lang);
     if r.partial > 0 && !r.include_partial {
-        out.push_str(&format!(", {} partial left out", r.partial));
+        let partial = count_of(r.partial, Noun::Partial, lang);
+        let left_out = if r.partial == 1 {
+            w.left_out_one
+        } else {
+            w.left_out
+        };
+        out.push_str(&format!(", {partial} {left_out}"));
     }
     if r.suspect > 0 {
-        let what = if r.include_suspect {
-            "counted"
-        } else {
-            "left out (--include-suspect counts them)"
+        let one = r.suspect == 1;
+        let what = match (r.include_suspect, one) {
+            (true, true) => w.counted_one.to_owned(),
+            (true, false) => w.counted.to_owned(),
+            (false, true) => format!("{} {}", w.left_out_one, w.suspect_hint),
+            (false, false) => format!("{} {}", w.left_out, w.suspect_hint),
         };
-        out.push_str(&format!(", {} suspect {what}", r.suspect));
+        let suspect = count_of(r.suspect, Noun::Suspect, lang);
+        out.push_str(&format!(", {suspect} {what}"));
     }
     if r.simulated > 0 {
-        out.push_str(&format!(", {} simulated", r.simulated));
+        out.push_str(&format!(
+            ", {}",
+            count_of(r.simulated, Noun::Simulated, lang)
+        ));
     }
     if let (Some(rate), Some(pop)) = (r.response_rate, r.population) {
-        out.push_str(&format!(", response rate {:.0} % of {pop}", rate * 100.0));
+        out.push_str(&format!(
+            ", {} {:.0} % {} {pop}",
+            w.response_rate,
+            rate * 100.0,
+            w.of
+        ));
     }
     out
 }

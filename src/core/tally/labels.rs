@@ -99,28 +99,81 @@ impl LeftOutAnswers {
     /// "35 answers to an older version left out: option `event` of
     /// `channel` was removed".
     pub fn sentence(&self) -> String {
-        let what = match (&self.reason, self.older) {
-            (LeftOut::Removed { question }, true) => format!("question `{question}` was removed"),
-            (LeftOut::Removed { question }, false) => {
+        self.sentence_in(Lang::En)
+    }
+
+    /// The sentence in `lang`: "35 vastausta vanhempaan versioon jätetty
+    /// pois: kysymyksen `channel` vaihtoehto `event` poistettiin".
+    pub fn sentence_in(&self, lang: Lang) -> String {
+        use LeftOut::*;
+        let older = self.older;
+        let what = match (lang, &self.reason) {
+            (Lang::En, Removed { question }) if older => {
+                format!("question `{question}` was removed")
+            }
+            (Lang::En, Removed { question }) => {
                 format!("question `{question}` is not in this version")
             }
-            (LeftOut::TypeChanged { question, was, now }, _) => {
+            (Lang::En, TypeChanged { question, was, now }) => {
                 format!("question `{question}` is {now} here, {was} there")
             }
-            (LeftOut::ScaleChanged { question, was, now }, _) => {
+            (Lang::En, ScaleChanged { question, was, now }) => {
                 format!("the scale of `{question}` is 1–{now} here, 1–{was} there")
             }
-            (LeftOut::OptionRemoved { question, option }, true) => {
+            (Lang::En, OptionRemoved { question, option }) if older => {
                 format!("option `{option}` of `{question}` was removed")
             }
-            (LeftOut::OptionRemoved { question, option }, false) => {
+            (Lang::En, OptionRemoved { question, option }) => {
                 format!("option `{option}` of `{question}` is not in this version")
             }
+            (Lang::Fi, Removed { question }) if older => {
+                format!("kysymys `{question}` poistettiin")
+            }
+            (Lang::Fi, Removed { question }) => {
+                format!("kysymystä `{question}` ei ole tässä versiossa")
+            }
+            (Lang::Fi, TypeChanged { question, was, now }) => {
+                format!("kysymys `{question}` on tässä {now}, siellä {was}")
+            }
+            (Lang::Fi, ScaleChanged { question, was, now }) => {
+                format!("kysymyksen `{question}` asteikko on tässä 1–{now}, siellä 1–{was}")
+            }
+            (Lang::Fi, OptionRemoved { question, option }) if older => {
+                format!("kysymyksen `{question}` vaihtoehto `{option}` poistettiin")
+            }
+            (Lang::Fi, OptionRemoved { question, option }) => {
+                format!("kysymyksen `{question}` vaihtoehtoa `{option}` ei ole tässä versiossa")
+            }
+            (Lang::Sv, Removed { question }) if older => format!("frågan `{question}` togs bort"),
+            (Lang::Sv, Removed { question }) => {
+                format!("frågan `{question}` finns inte i den här versionen")
+            }
+            (Lang::Sv, TypeChanged { question, was, now }) => {
+                format!("frågan `{question}` är {now} här, {was} där")
+            }
+            (Lang::Sv, ScaleChanged { question, was, now }) => {
+                format!("skalan för `{question}` är 1–{now} här, 1–{was} där")
+            }
+            (Lang::Sv, OptionRemoved { question, option }) if older => {
+                format!("alternativet `{option}` i `{question}` togs bort")
+            }
+            (Lang::Sv, OptionRemoved { question, option }) => {
+                format!("alternativet `{option}` i `{question}` finns inte i den här versionen")
+            }
         };
-        let when = if self.older { "an older" } else { "a newer" };
+        let (when, left_out) = match (lang, older) {
+            (Lang::Sv, true) if self.answers == 1 => ("till en äldre version", "utelämnat"),
+            (Lang::Sv, false) if self.answers == 1 => ("till en nyare version", "utelämnat"),
+            (Lang::En, true) => ("to an older version", "left out"),
+            (Lang::En, false) => ("to a newer version", "left out"),
+            (Lang::Fi, true) => ("vanhempaan versioon", "jätetty pois"),
+            (Lang::Fi, false) => ("uudempaan versioon", "jätetty pois"),
+            (Lang::Sv, true) => ("till en äldre version", "utelämnade"),
+            (Lang::Sv, false) => ("till en nyare version", "utelämnade"),
+        };
         format!(
-            "{} to {when} version left out: {what}",
-            crate::core::sanitize::plural(self.answers, "answer")
+            "{} {when} {left_out}: {what}",
+            super::count_of(self.answers, super::Noun::Answer, lang)
         )
     }
 }

@@ -49,7 +49,10 @@ pub fn decimal(x: f64, decimals: usize, lang: Lang) -> String {
 #[derive(Debug)]
 pub struct TallyWords {
     pub left_out: &'static str,
+    /// "left out" after a count of 1, where the participle agrees.
+    pub left_out_one: &'static str,
     pub counted: &'static str,
+    pub counted_one: &'static str,
     pub suspect_hint: &'static str,
     pub response_rate: &'static str,
     pub of: &'static str,
@@ -79,17 +82,6 @@ pub struct TallyWords {
     pub promoters: &'static str,
     pub passives: &'static str,
     pub detractors: &'static str,
-    // Left-out sentences.
-    pub to_older: &'static str,
-    pub to_newer: &'static str,
-    pub question: &'static str,
-    pub option: &'static str,
-    pub of_question: &'static str,
-    pub was_removed: &'static str,
-    pub not_in_this_version: &'static str,
-    pub is_here: &'static str,
-    pub there: &'static str,
-    pub the_scale_of: &'static str,
 }
 
 /// The tally's words in `lang`.
@@ -103,12 +95,14 @@ pub fn tally_words(lang: Lang) -> &'static TallyWords {
 
 static FI: TallyWords = TallyWords {
     left_out: "jätetty pois",
+    left_out_one: "jätetty pois",
     counted: "mukana",
+    counted_one: "mukana",
     suspect_hint: "(--include-suspect ottaa ne mukaan)",
     response_rate: "vastausprosentti",
     of: "kohderyhmästä",
-    from: "alkaen",
-    until: "asti",
+    from: "{d} alkaen",
+    until: "{d} asti",
     no_responses_yet: "ei vielä vastauksia",
     version_of: "versio {n}/{m}",
     all_responses: "kaikki vastaukset",
@@ -133,26 +127,18 @@ static FI: TallyWords = TallyWords {
     promoters: "suosittelijat",
     passives: "passiiviset",
     detractors: "arvostelijat",
-    to_older: "vanhempaan versioon",
-    to_newer: "uudempaan versioon",
-    question: "kysymys",
-    option: "vaihtoehto",
-    of_question: "kysymyksestä",
-    was_removed: "poistettiin",
-    not_in_this_version: "ei ole tässä versiossa",
-    is_here: "on tässä",
-    there: "siellä",
-    the_scale_of: "asteikko",
 };
 
 static SV: TallyWords = TallyWords {
     left_out: "utelämnade",
+    left_out_one: "utelämnat",
     counted: "medräknade",
+    counted_one: "medräknat",
     suspect_hint: "(--include-suspect räknar med dem)",
     response_rate: "svarsfrekvens",
     of: "av",
-    from: "från",
-    until: "till",
+    from: "från {d}",
+    until: "till {d}",
     no_responses_yet: "inga svar ännu",
     version_of: "version {n} av {m}",
     all_responses: "alla svar",
@@ -177,26 +163,18 @@ static SV: TallyWords = TallyWords {
     promoters: "ambassadörer",
     passives: "passiva",
     detractors: "kritiker",
-    to_older: "till en äldre version",
-    to_newer: "till en nyare version",
-    question: "frågan",
-    option: "alternativet",
-    of_question: "i",
-    was_removed: "togs bort",
-    not_in_this_version: "finns inte i den här versionen",
-    is_here: "är här",
-    there: "där",
-    the_scale_of: "skalan för",
 };
 
 static EN: TallyWords = TallyWords {
     left_out: "left out",
+    left_out_one: "left out",
     counted: "counted",
+    counted_one: "counted",
     suspect_hint: "(--include-suspect counts them)",
     response_rate: "response rate",
     of: "of",
-    from: "from",
-    until: "until",
+    from: "from {d}",
+    until: "until {d}",
     no_responses_yet: "no responses yet",
     version_of: "version {n} of {m}",
     all_responses: "all responses",
@@ -221,16 +199,6 @@ static EN: TallyWords = TallyWords {
     promoters: "promoters",
     passives: "passives",
     detractors: "detractors",
-    to_older: "to an older version",
-    to_newer: "to a newer version",
-    question: "question",
-    option: "option",
-    of_question: "of",
-    was_removed: "was removed",
-    not_in_this_version: "is not in this version",
-    is_here: "is",
-    there: "there",
-    the_scale_of: "the scale of",
 };
 
 #[cfg(test)]
@@ -257,5 +225,30 @@ mod tests {
         assert_eq!(decimal(3.456, 2, Lang::Fi), "3,46");
         assert_eq!(decimal(3.456, 2, Lang::Sv), "3,46");
         assert_eq!(decimal(3.456, 2, Lang::En), "3.46");
+    }
+
+    #[test]
+    fn left_out_sentences_in_each_language() {
+        use crate::core::tally::{LeftOut, LeftOutAnswers};
+        let l = |answers| LeftOutAnswers {
+            reason: LeftOut::OptionRemoved {
+                question: "channel".into(),
+                option: "event".into(),
+            },
+            answers,
+            older: true,
+        };
+        assert_eq!(
+            l(35).sentence(),
+            "35 answers to an older version left out: option `event` of `channel` was removed"
+        );
+        assert_eq!(
+            l(35).sentence_in(Lang::Fi),
+            "35 vastausta vanhempaan versioon jätetty pois: kysymyksen `channel` vaihtoehto `event` poistettiin"
+        );
+        assert_eq!(
+            l(1).sentence_in(Lang::Sv),
+            "1 svar till en äldre version utelämnat: alternativet `event` i `channel` togs bort"
+        );
     }
 }

@@ -118,7 +118,7 @@ fn part(
                 ))?;
             }
         }
-        for (figure, v, _) in key_figures(q) {
+        for (figure, v, _) in key_figures(q, page.lang) {
             w.write_record(row(
                 String::new(),
                 String::new(),

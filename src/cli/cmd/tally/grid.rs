@@ -5,7 +5,7 @@
 use super::table::figure_word;
 use super::{Page, key_figures, mean_rank};
 use crate::core::tally::{
-    ALL, Detail, QuestionResult, TallyResult, group_label, key_label, period_label,
+    ALL, Detail, QuestionResult, TallyResult, decimal, group_label, key_label, period_label,
 };
 
 /// Which result goes in which column, and per block of rows (periods,
@@ -109,16 +109,16 @@ pub(super) fn rows(
     if several {
         out.push(("n".to_owned(), by_cell(&|c| c.answered.to_string())));
     }
-    for (k, (name, _, _)) in key_figures(q).iter().enumerate() {
+    for (k, (name, _, _)) in key_figures(q, page.lang).iter().enumerate() {
         if matches!(*name, "promoters" | "passives" | "detractors" | "yes_share") {
             continue;
         }
         let shown = by_cell(&|c| {
-            key_figures(c)
+            key_figures(c, page.lang)
                 .get(k)
                 .map_or_else(String::new, |(_, _, s)| s.clone())
         });
-        out.push((figure_word(name).to_owned(), shown));
+        out.push((figure_word(name, page.lang).to_owned(), shown));
     }
     if matches!(q.detail, Detail::Number { .. }) {
         return out;
@@ -132,7 +132,7 @@ pub(super) fn rows(
                 .percent_of(key)
                 .map_or_else(String::new, |p| format!("{p:.0} %"));
             if ranking {
-                let rank = mean_rank(c, key).map_or("-".to_owned(), |m| format!("{m:.2}"));
+                let rank = mean_rank(c, key).map_or("-".to_owned(), |m| decimal(m, 2, page.lang));
                 format!("{rank} · {pct} ({count})")
             } else if pct.is_empty() {
                 count.to_string()

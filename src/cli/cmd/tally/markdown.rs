@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::grid::{Grid, rows};
 use super::{Page, counts_line};
-use crate::core::tally::{Detail, QuestionResult, question_text};
+use crate::core::tally::{Detail, QuestionResult, question_text, tally_words};
 
 /// Text from respondents and files made inert in Markdown and HTML: no
 /// control characters or line breaks, `& < >` as entities, and every
@@ -39,7 +39,8 @@ pub(super) fn markdown(page: &Page<'_>) -> String {
     let r = page.result;
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", md(page.survey.title.get(page.lang)));
-    let _ = write!(out, "{}, {}", counts_line(&r.total), page.range);
+    let w = tally_words(page.lang);
+    let _ = write!(out, "{}, {}", counts_line(&r.total, page.lang), page.range);
     if let Some(v) = &page.version {
         let _ = write!(out, ", {v}");
     }
@@ -54,11 +55,12 @@ pub(super) fn markdown(page: &Page<'_>) -> String {
     if let Some(by) = &r.by {
         let _ = writeln!(
             out,
-            "\nColumns: the answer to “{}”.",
+            "\n{} “{}”.",
+            w.md_columns_answer,
             md(&question_text(page.survey, by, page.lang))
         );
     } else if r.period.is_some() {
-        out.push_str("\nColumns: periods.\n");
+        let _ = writeln!(out, "\n{}", w.md_columns_periods);
     }
     for (i, q) in r.total.questions.iter().enumerate() {
         question(&mut out, page, &grid, i, q);
@@ -74,11 +76,16 @@ fn question(out: &mut String, page: &Page<'_>, grid: &Grid<'_>, i: usize, q: &Qu
     if !matches!(q.detail, Detail::Text { .. }) {
         out.push('\n');
         let head: Vec<String> = grid.columns.iter().map(|c| md(c)).collect();
+        let w = tally_words(page.lang);
         let what = match q.detail {
-            Detail::Ranking { .. } => "mean rank · first place",
-            _ => "answer",
+            Detail::Ranking { .. } => format!("{} · {}", w.mean_rank, w.first_place),
+            _ => w.answer.to_owned(),
         };
-        let lead = if periods { "| period " } else { "" };
+        let lead = if periods {
+            format!("| {} ", w.period)
+        } else {
+            String::new()
+        };
         let _ = writeln!(out, "{lead}| {what} | {} |", head.join(" | "));
         let rule = vec!["---:"; head.len()].join(" | ");
         let _ = writeln!(out, "{}|---| {rule} |", if periods { "|---" } else { "" });
@@ -103,6 +110,9 @@ fn question(out: &mut String, page: &Page<'_>, grid: &Grid<'_>, i: usize, q: &Qu
         let _ = writeln!(out, "- {}", md(&t.text));
     }
     if texts.len() > 10 {
-        let _ = writeln!(out, "- … and {} more", texts.len() - 10);
+        let more = tally_words(page.lang)
+            .and_more
+            .replace("{n}", &(texts.len() - 10).to_string());
+        let _ = writeln!(out, "- … {more}");
     }
 }

@@ -5,23 +5,28 @@ use std::fmt::Write as _;
 use super::grid::{Grid, rows};
 use super::{Page, counts_line, key_figures, mean_rank};
 use crate::core::sanitize::{strip, truncate_to_width, width};
-use crate::core::tally::{QuestionResult, TallyResult, key_label, question_text};
+use crate::core::survey::Lang;
+use crate::core::tally::{
+    QuestionResult, TallyResult, decimal, key_label, question_text, tally_words,
+};
 
 pub(super) fn table(page: &Page<'_>) -> String {
     let r = page.result;
+    let w = tally_words(page.lang);
     if r.by.is_none() && r.period.is_none() {
-        return part(page, &r.total, "all responses");
+        return part(page, &r.total, w.all_responses);
     }
     // Groups and periods side by side: one grid per question.
-    let mut out = header(page, &r.total, "all responses");
+    let mut out = header(page, &r.total, w.all_responses);
     if let Some(by) = &r.by {
         let _ = write!(
             out,
-            "\n  columns: {}",
+            "\n  {}: {}",
+            w.columns,
             truncate_to_width(&question_text(page.survey, by, page.lang), 70)
         );
     } else {
-        out.push_str("\n  columns: periods");
+        let _ = write!(out, "\n  {}: {}", w.columns, w.periods);
     }
     out.push('\n');
     let grid = Grid::of(page);
@@ -48,8 +53,13 @@ fn grid_question(out: &mut String, page: &Page<'_>, grid: &Grid<'_>, i: usize, q
             Vec::new()
         }
     };
-    let what = if ranking { "mean rank · first" } else { "" };
-    lines.push([lead(""), vec![what.to_owned()], grid.columns.clone()].concat());
+    let w = tally_words(page.lang);
+    let what = if ranking {
+        format!("{} · {}", w.mean_rank, w.first)
+    } else {
+        String::new()
+    };
+    lines.push([lead(""), vec![what], grid.columns.clone()].concat());
     for (period, results) in &grid.blocks {
         let cells: Vec<Option<&QuestionResult>> = results
             .iter()
@@ -87,7 +97,7 @@ fn grid_question(out: &mut String, page: &Page<'_>, grid: &Grid<'_>, i: usize, q
             let _ = writeln!(out, "{}", shown.trim_end());
         }
     }
-    texts(out, q);
+    texts(out, q, page.lang);
 }
 
 fn header(page: &Page<'_>, r: &TallyResult, heading: &str) -> String {
@@ -96,7 +106,7 @@ fn header(page: &Page<'_>, r: &TallyResult, heading: &str) -> String {
         out,
         "{} ({heading}): {}",
         strip(page.survey.title.get(page.lang), false),
-        counts_line(r)
+        counts_line(r, page.lang)
     );
     let _ = write!(out, "\n  {}", page.range);
     if let Some(v) = &page.version {
@@ -108,13 +118,14 @@ fn header(page: &Page<'_>, r: &TallyResult, heading: &str) -> String {
     out
 }
 
-fn texts(out: &mut String, q: &QuestionResult) {
+fn texts(out: &mut String, q: &QuestionResult, lang: Lang) {
     let texts = q.detail.texts();
     for t in texts.iter().take(5) {
         let _ = writeln!(out, "  “{}”", truncate_to_width(&strip(&t.text, false), 70));
     }
     if texts.len() > 5 {
-        let _ = writeln!(out, "  … {} more (kioski export for all)", texts.len() - 5);
+        let more = tally_words(lang).more_export;
+        let _ = writeln!(out, "  … {} {more}", texts.len() - 5);
     }
 }
 
@@ -137,9 +148,10 @@ fn question(out: &mut String, page: &Page<'_>, q: &QuestionResult) {
         truncate_to_width(&text, 60),
         q.answered
     );
-    let figures: Vec<String> = key_figures(q)
+    let w = tally_words(page.lang);
+    let figures: Vec<String> = key_figures(q, page.lang)
         .into_iter()
-        .map(|(name, _, shown)| format!("{} {shown}", figure_word(name)))
+        .map(|(name, _, shown)| format!("{} {shown}", figure_word(name, page.lang)))
         .collect();
     if !figures.is_empty() {
         let _ = writeln!(out, "  {}", figures.join("  "));
@@ -149,29 +161,37 @@ fn question(out: &mut String, page: &Page<'_>, q: &QuestionResult) {
         let bar = "█".repeat((pct / 100.0 * 30.0).round() as usize);
         let label = key_label(page.survey, &q.id, key, page.lang);
         let rank = if ranking {
-            mean_rank(q, key).map_or("  mean rank -   ".to_owned(), |m| {
-                format!("  mean rank {m:.2}")
+            mean_rank(q, key).map_or(format!("  {} -   ", w.mean_rank), |m| {
+                format!("  {} {}", w.mean_rank, decimal(m, 2, page.lang))
             })
         } else {
             String::new()
         };
         let _ = writeln!(
             out,
-            "  {:<28} {:>6} {:>6.1} %{rank} {bar}",
+            "  {:<28} {:>6} {:>6} %{rank} {bar}",
             truncate_to_width(&label, 28),
             count,
-            pct
+            decimal(*pct, 1, page.lang)
         );
     }
-    texts(out, q);
+    texts(out, q, page.lang);
 }
 
 /// A figure's name as the table and markdown show it.
-pub(super) fn figure_word(name: &str) -> &str {
+pub(super) fn figure_word(name: &str, lang: Lang) -> &str {
+    let w = tally_words(lang);
     match name {
-        "top2" => "top-2",
-        "nps" => "NPS",
-        "yes_share" => "yes",
+        "mean" => w.mean,
+        "median" => w.median,
+        "top2" => w.top2,
+        "nps" => w.nps,
+        "yes_share" => w.yes,
+        "min" => w.min,
+        "max" => w.max,
+        "promoters" => w.promoters,
+        "passives" => w.passives,
+        "detractors" => w.detractors,
         other => other,
     }
 }
