@@ -76,16 +76,13 @@ impl Purpose {
     pub fn title(&self, t: &ViewTexts) -> String {
         match self {
             Purpose::Load => t.load_title.into(),
-            Purpose::Export { survey, kind } => {
-                let (what, _) = kind.names(survey, 0);
-                match kind {
-                    ExportKind::Codebook => format!("Export {what} of `{survey}` (CSV) to"),
-                    ExportKind::Report => format!("Write {what} of `{survey}` to"),
-                    _ => format!("Export `{survey}` as {what} to"),
-                }
-            }
-            Purpose::ExportBundle => "Write a bundle of all responses to".into(),
-            Purpose::Import => "Import the bundle file (type a path or pick one with ↑↓)".into(),
+            Purpose::Export { survey, kind } => match kind {
+                ExportKind::Codebook => fill(t.export_codebook, &[survey]),
+                ExportKind::Report => fill(t.export_report, &[survey]),
+                _ => fill(t.export_as, &[survey, &kind.names(survey, 0).0]),
+            },
+            Purpose::ExportBundle => t.bundle_title.into(),
+            Purpose::Import => t.import_title.into(),
             Purpose::TerminalName => t.name_title.into(),
         }
     }
@@ -490,13 +487,8 @@ impl Admin {
                 replace: true,
             },
             _ => {
-                self.say(
-                    vec![format!(
-                        "Nothing was written; {} is kept as it was.",
-                        path.display()
-                    )],
-                    false,
-                );
+                let kept = fill(self.words().kept_file, &[&path.display()]);
+                self.say(vec![kept], false);
                 Action::None
             }
         }

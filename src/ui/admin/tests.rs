@@ -376,6 +376,24 @@ fn the_words_follow_the_language() {
     }
 }
 
+/// The export prompts and the replace question speak the view's language
+/// too, not only the list.
+#[test]
+fn the_export_prompts_follow_the_language() {
+    use crossterm::event::KeyCode;
+    for (lang, prompt) in [
+        (Lang::Fi, "Vie `palvelupiste` muodossa CSV tiedostoon"),
+        (Lang::Sv, "Exportera `palvelupiste` som CSV till"),
+        (Lang::En, "Export `palvelupiste` as CSV to"),
+    ] {
+        let mut a = Admin::new(false, "desk-1".into(), "x".into(), Some(lang));
+        a.set_rows(vec![row("palvelupiste", 12, Some(NOW))]);
+        a.key(key(KeyCode::Char('e')), NOW);
+        let text = screen_text(&a);
+        assert!(text.contains(prompt), "{lang}: no {prompt:?} in\n{text}");
+    }
+}
+
 /// A store holding the palvelupiste seed and one response to it.
 fn palvelupiste_store(dir: &std::path::Path) -> Access {
     use crate::core::answer::{Answer, Picked};
