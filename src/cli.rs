@@ -3,6 +3,12 @@
 
 mod args;
 mod cmd;
+/// `kioski report` in process, for tests comparing another view's report with it.
+#[cfg(test)]
+pub(crate) use cmd::{
+    kiosk::LangArg,
+    report::{ReportArgs, run as report},
+};
 pub mod confirm;
 mod error;
 mod exit;
@@ -97,6 +103,17 @@ pub struct Context {
 }
 
 impl Context {
+    /// A context on the store at `store`, at the time `now_ms` (tests that
+    /// compare a command's output with another view's).
+    #[cfg(test)]
+    pub(crate) fn at(store: std::path::PathBuf, now_ms: i64) -> Context {
+        Context {
+            store_flag: Some(store),
+            now_ms,
+            runtime_dir: None,
+        }
+    }
+
     /// Serves `store` on its socket for `command` (see `remote::serve`).
     pub fn serve(
         &self,
@@ -249,15 +266,7 @@ pub fn theme_from_env(arg: Option<ThemeArg>) -> crate::ui::theme::Theme {
 }
 
 /// A Unix time in milliseconds as local `YYYY-MM-DD HH:MM`.
-pub fn local_time(ms: i64) -> String {
-    Timestamp::from_millisecond(ms)
-        .map(|t| {
-            t.to_zoned_datetime(TimeZone::system())
-                .strftime("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
-}
+pub use crate::remote::exports::local_time;
 
 /// `YYYY-MM-DD` (local midnight) or an RFC 3339 time, as Unix milliseconds.
 pub fn parse_date(text: &str) -> Result<i64, CliError> {

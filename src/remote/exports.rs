@@ -7,13 +7,20 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
 use super::Access;
 use crate::core::export::Options;
 use crate::core::sanitize::plural;
+use crate::core::survey::{Lang, Survey};
+use crate::core::tally::{GroupError, GroupedResult, GroupedTally, Grouping};
+use crate::report::{ChartError, Page, render};
 pub use crate::store::bundle::BundleError;
 use crate::store::bundle::{self, Imported, Verified};
 use crate::store::export;
 pub use crate::store::export::ExportError;
+use crate::store::{ReadStore, StoreError, StoredVersion};
 
 /// What to export of a survey.
 #[derive(Clone, Debug)]
@@ -53,6 +60,91 @@ impl fmt::Display for Exported {
             )
         }
     }
+}
+
+/// What writing a report (`kioski report`, the admin's `R`) wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reported {
+    pub survey: String,
+    pub path: PathBuf,
+}
+
+impl fmt::Display for Reported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Wrote the report of `{}` to {}.",
+            self.survey,
+            self.path.display()
+        )
+    }
+}
+
+/// Why a report was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Group(#[from] GroupError),
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+    #[error("cannot write {path}: {reason}")]
+    Write { path: String, reason: String },
+}
+
+/// Tallies every response to the survey `id` with `grouping`, against its
+/// newest version: the figures `kioski report` and the admin's `R` chart.
+pub fn tally_survey(
+    store: &dyn ReadStore,
+    id: &str,
+    grouping: Grouping,
+) -> Result<(StoredVersion, GroupedResult), ReportError> {
+    let latest = store.latest(id)?;
+    let mut tally = GroupedTally::new(&latest.survey, grouping)?;
+    for response in store.responses(id) {
+        let response = response?;
+        let survey = store.survey_of(&response.version)?;
+        tally.fold(&response, &survey);
+    }
+    Ok((latest, tally.results()))
+}
+
+/// The report's page of `result` in `lang`, made at `now_ms` (its footer
+/// says when, in local time).
+pub fn report_html(
+    survey: &Survey,
+    result: &GroupedResult,
+    lang: Lang,
+    now_ms: i64,
+) -> Result<String, ChartError> {
+    render(&Page {
+        survey,
+        result,
+        lang,
+        time: &local_time,
+        made: local_time(now_ms),
+    })
+}
+
+/// The file a report goes to when no name is given:
+/// `report-SURVEY-YYYY-MM-DD.html`, today's local date.
+pub fn report_file_name(survey: &str, now_ms: i64) -> String {
+    let today = Timestamp::from_millisecond(now_ms)
+        .map(|t| t.to_zoned_datetime(TimeZone::system()).date().to_string())
+        .unwrap_or_else(|_| "today".into());
+    format!("report-{survey}-{today}.html")
+}
+
+/// Unix milliseconds as a local `YYYY-MM-DD HH:MM` (the system's zone).
+pub fn local_time(ms: i64) -> String {
+    Timestamp::from_millisecond(ms)
+        .map(|t| {
+            t.to_zoned_datetime(TimeZone::system())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 /// Which responses a bundle carries.
@@ -181,6 +273,39 @@ impl Access {
             survey: survey.to_owned(),
             codebook: matches!(what, Export::Codebook { .. }),
             rows,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Writes the report of `survey` (no groups, no periods, every
+    /// complete response) to the file `path`, which appears only when
+    /// complete; asking before replacing is the caller's. Its language:
+    /// `wanted` when the survey has it, else the survey's first.
+    pub fn report(
+        &self,
+        survey: &str,
+        wanted: Option<Lang>,
+        now_ms: i64,
+        path: &Path,
+    ) -> Result<Reported, ReportError> {
+        let grouping = Grouping {
+            time_zone: TimeZone::system(),
+            ..Grouping::default()
+        };
+        let (latest, result) = tally_survey(self.read(), survey, grouping)?;
+        let lang = wanted
+            .filter(|l| latest.survey.languages.contains(l))
+            .unwrap_or_else(|| latest.survey.default_lang());
+        let html = report_html(&latest.survey, &result, lang, now_ms)?;
+        let write_error = |e: std::io::Error| ReportError::Write {
+            path: path.display().to_string(),
+            reason: crate::store::io_reason(&e),
+        };
+        crate::store::atomic::write_file(path, write_error, |w| {
+            w.write_all(html.as_bytes()).map_err(write_error)
+        })?;
+        Ok(Reported {
+            survey: survey.to_owned(),
             path: path.to_owned(),
         })
     }

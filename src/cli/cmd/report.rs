@@ -3,16 +3,13 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use clap::Args;
-use jiff::Timestamp;
-use jiff::tz::TimeZone;
-
 use crate::cli::cmd::kiosk::LangArg;
 use crate::cli::cmd::tally::{GroupingArgs, grouping, tally};
 use crate::cli::out::noteln;
-use crate::cli::{CliError, Context, local_time, write_atomically};
+use crate::cli::{CliError, Context, write_atomically};
 use crate::core::survey::Lang;
-use crate::report::{Page, render};
+use crate::remote::exports::{Reported, report_file_name, report_html};
+use clap::Args;
 
 /// Write a report to take to a meeting: one HTML file with every question
 /// charted, a summary table with 95 % intervals, groups side by side
@@ -88,20 +85,13 @@ pub fn run(args: &ReportArgs, ctx: &Context) -> Result<(), CliError> {
             LangArg::En => Lang::En,
         },
     );
-    let today = today(ctx.now_ms);
-    let html = render(&Page {
-        survey,
-        result: &result,
-        lang,
-        time: &local_time,
-        made: local_time(ctx.now_ms),
-    })
-    .map_err(|e| CliError::invalid(format!("{e}.")))?;
+    let html = report_html(survey, &result, lang, ctx.now_ms)
+        .map_err(|e| CliError::invalid(format!("{e}.")))?;
 
     let path = match &args.out {
         Some(path) => Some(path.clone()),
         None if std::io::stdout().is_terminal() => {
-            Some(PathBuf::from(format!("report-{}-{today}.html", survey.id)))
+            Some(PathBuf::from(report_file_name(&survey.id, ctx.now_ms)))
         }
         None => None,
     };
@@ -112,7 +102,11 @@ pub fn run(args: &ReportArgs, ctx: &Context) -> Result<(), CliError> {
                     CliError::invalid(format!("cannot write {}: {e}.", path.display()))
                 })
             })?;
-            noteln!("Wrote the report of `{}` to {}.", survey.id, path.display());
+            let done = Reported {
+                survey: survey.id.clone(),
+                path,
+            };
+            noteln!("{done}");
         }
         None => {
             let mut out = crate::cli::out::raw();
@@ -122,11 +116,4 @@ pub fn run(args: &ReportArgs, ctx: &Context) -> Result<(), CliError> {
         }
     }
     Ok(())
-}
-
-/// Today's local date as `YYYY-MM-DD`, for the default file name.
-fn today(now_ms: i64) -> String {
-    Timestamp::from_millisecond(now_ms)
-        .map(|t| t.to_zoned_datetime(TimeZone::system()).date().to_string())
-        .unwrap_or_else(|_| "today".into())
 }

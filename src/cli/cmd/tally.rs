@@ -12,6 +12,7 @@ use crate::core::tally::{
     tally_words,
 };
 use crate::core::version::VersionHash;
+use crate::remote::exports::{ReportError, tally_survey};
 use crate::store::ReadStore;
 use crate::ui::events::Events;
 use crate::ui::live::run::{self as live, LiveSetup};
@@ -370,16 +371,12 @@ pub fn tally(
     let access = ctx.access(command)?;
     let store = access.read();
     let id = ctx.survey_or_active(store, survey)?;
-    let latest = store.latest(&id)?;
-    let mut tally = GroupedTally::new(&latest.survey, grouping).map_err(|e| {
-        CliError::new(Exit::Usage, format!("{e}.")).with_hint("group by a choice or yesno question")
-    })?;
-    for response in store.responses(&id) {
-        let response = response?;
-        let survey = store.survey_of(&response.version)?;
-        tally.fold(&response, &survey);
-    }
-    Ok((latest, tally.results()))
+    tally_survey(store, &id, grouping).map_err(|e| match e {
+        ReportError::Store(e) => e.into(),
+        ReportError::Group(e) => CliError::new(Exit::Usage, format!("{e}."))
+            .with_hint("group by a choice or yesno question"),
+        e => CliError::invalid(format!("{e}.")),
+    })
 }
 
 /// `--live`: the clerk's full-screen view.

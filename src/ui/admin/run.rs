@@ -15,7 +15,7 @@ use crate::core::export::{Format, Options};
 use crate::core::survey::Lang;
 use crate::core::tally::Grouping;
 use crate::core::validate::survey_from_bytes;
-use crate::remote::exports::{BundleError, ExportError};
+use crate::remote::exports::{BundleError, ExportError, ReportError};
 use crate::remote::{Access, BundleSpec, Export, View};
 use crate::store::{StoreError, StoreEvent};
 use crate::ui::events::{Events, Incoming};
@@ -232,6 +232,12 @@ pub fn run(
 
 /// Does one store or file action and says how it went.
 pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
+    carry_out_at(action, access, admin, now_ms());
+}
+
+/// [`carry_out`] at the time `now_ms` (what a bundle and a report say
+/// they were made at).
+pub(super) fn carry_out_at(action: Action, access: &Access, admin: &mut Admin, now_ms: i64) {
     let t = admin.words();
     // A refresh reads the rows itself; every other action reads them after.
     let read_rows_after = !matches!(action, Action::Refresh);
@@ -267,10 +273,19 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
                 admin.ask_overwrite(path, then);
                 return;
             }
-            access
-                .export(&survey, &export_of(kind), &path)
-                .map(|done| said(&done))
-                .map_err(|e| export_error(&path, &e))
+            match export_of(kind) {
+                // The report's language: the view's when the survey has
+                // it, else the survey's first (as `kioski report` without
+                // --lang).
+                None => access
+                    .report(&survey, admin.lang, now_ms, &path)
+                    .map(|done| said(&done))
+                    .map_err(|e| report_error(&path, &e)),
+                Some(what) => access
+                    .export(&survey, &what, &path)
+                    .map(|done| said(&done))
+                    .map_err(|e| export_error(&path, &e)),
+            }
         }
         Action::ExportBundle { path, replace } => {
             if !replace && path.exists() {
@@ -282,7 +297,7 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
                 return;
             }
             access
-                .export_bundle(&BundleSpec::default(), &path, now_ms())
+                .export_bundle(&BundleSpec::default(), &path, now_ms)
                 .map(|done| said(&done))
                 .map_err(|e| bundle_error(&path, &e))
         }
@@ -292,7 +307,7 @@ pub(super) fn carry_out(action: Action, access: &Access, admin: &mut Admin) {
             return;
         }
         Action::Import(path) => access
-            .import_bundle_file(&path, now_ms())
+            .import_bundle_file(&path, now_ms)
             .map(|done| said(&done))
             .map_err(|e| bundle_error(&path, &e)),
         Action::SetTerminalName(name) => {
@@ -418,14 +433,29 @@ fn said(outcome: &impl std::fmt::Display) -> Vec<String> {
 }
 
 /// What the access layer writes for an export the admin picked: what
-/// `kioski export` writes with the same options (ids, the system's zone).
-fn export_of(kind: ExportKind) -> Export {
-    let responses = |format| Export::Responses(Options::ids(format, TimeZone::system()));
+/// `kioski export` writes with the same options (ids, the system's zone);
+/// none for the report, which [`Access::report`] writes.
+fn export_of(kind: ExportKind) -> Option<Export> {
+    let responses = |format| Some(Export::Responses(Options::ids(format, TimeZone::system())));
     match kind {
         ExportKind::Csv => responses(Format::Csv),
         ExportKind::ExcelCsv => responses(Format::ExcelCsv),
         ExportKind::Jsonl => responses(Format::Jsonl),
-        ExportKind::Codebook => Export::Codebook { excel: false },
+        ExportKind::Codebook => Some(Export::Codebook { excel: false }),
+        ExportKind::Report => None,
+    }
+}
+
+fn report_error(path: &Path, e: &ReportError) -> Vec<String> {
+    match e {
+        ReportError::Write { .. } => vec![
+            format!("{e}."),
+            "hint: check that the folder exists and that you may write there".into(),
+        ],
+        _ => vec![format!(
+            "Cannot write the report to {}: {e}.",
+            path.display()
+        )],
     }
 }
 

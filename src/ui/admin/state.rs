@@ -41,16 +41,23 @@ pub enum ExportKind {
     ExcelCsv,
     Jsonl,
     Codebook,
+    /// The HTML report `kioski report` writes.
+    Report,
 }
 
 impl ExportKind {
-    /// Its name in the prompt, and the file name suggested for `survey`.
-    fn names(self, survey: &str) -> (&'static str, String) {
+    /// Its name in the prompt, and the file name suggested for `survey`
+    /// on the day of `now_ms`.
+    fn names(self, survey: &str, now_ms: i64) -> (&'static str, String) {
         match self {
             ExportKind::Csv => ("CSV", format!("{survey}.csv")),
             ExportKind::ExcelCsv => ("Excel CSV", format!("{survey}-excel.csv")),
             ExportKind::Jsonl => ("JSON Lines", format!("{survey}.jsonl")),
             ExportKind::Codebook => ("the codebook", format!("{survey}-codebook.csv")),
+            ExportKind::Report => (
+                "the HTML report",
+                crate::remote::exports::report_file_name(survey, now_ms),
+            ),
         }
     }
 }
@@ -69,15 +76,13 @@ impl Purpose {
     pub fn title(&self, t: &ViewTexts) -> String {
         match self {
             Purpose::Load => t.load_title.into(),
-            Purpose::Export { survey, kind } => {
-                let (what, _) = kind.names(survey);
-                match kind {
-                    ExportKind::Codebook => format!("Export {what} of `{survey}` (CSV) to"),
-                    _ => format!("Export `{survey}` as {what} to"),
-                }
-            }
-            Purpose::ExportBundle => "Write a bundle of all responses to".into(),
-            Purpose::Import => "Import the bundle file (type a path or pick one with ↑↓)".into(),
+            Purpose::Export { survey, kind } => match kind {
+                ExportKind::Codebook => fill(t.export_codebook, &[survey]),
+                ExportKind::Report => fill(t.export_report, &[survey]),
+                _ => fill(t.export_as, &[survey, &kind.names(survey, 0).0]),
+            },
+            Purpose::ExportBundle => t.bundle_title.into(),
+            Purpose::Import => t.import_title.into(),
             Purpose::TerminalName => t.name_title.into(),
         }
     }
@@ -301,7 +306,7 @@ impl Admin {
         }
         match &mut self.mode {
             Mode::Pin { .. } => self.pin_key(key, now_ms),
-            Mode::List => self.list_key(key),
+            Mode::List => self.list_key(key, now_ms),
             Mode::Prompt { .. } => self.prompt_key(key),
             Mode::Prizes(_) => self.prize_key(key),
             Mode::Overwrite { .. } => self.overwrite_key(key),
@@ -391,7 +396,7 @@ impl Admin {
         Action::None
     }
 
-    fn list_key(&mut self, key: KeyEvent) -> Action {
+    fn list_key(&mut self, key: KeyEvent, now_ms: i64) -> Action {
         let n = self.rows.len();
         match key.code {
             KeyCode::Char('q') | KeyCode::Esc => return Action::Quit,
@@ -413,20 +418,16 @@ impl Admin {
                 let files = self.survey_files.clone();
                 self.prompt(Purpose::Load, "", files);
             }
-            // TODO(issue 14, report): `R` is kept free for `kioski report`
-            // of the selected survey. `cli/cmd/report.rs` tallies through
-            // the CLI's own helpers; to offer it here, its tally + render
-            // moves behind an `Access::report` with a `Reported` outcome
-            // (one sentence, as for the exports) and an ExportKind::Report.
-            KeyCode::Char(c @ ('e' | 'x' | 'J' | 'c')) => {
+            KeyCode::Char(c @ ('e' | 'x' | 'J' | 'c' | 'R')) => {
                 if let Some(id) = self.current() {
                     let kind = match c {
                         'x' => ExportKind::ExcelCsv,
                         'J' => ExportKind::Jsonl,
                         'c' => ExportKind::Codebook,
+                        'R' => ExportKind::Report,
                         _ => ExportKind::Csv,
                     };
-                    let (_, path) = kind.names(&id);
+                    let (_, path) = kind.names(&id, now_ms);
                     self.prompt(Purpose::Export { survey: id, kind }, &path, Vec::new());
                 }
             }
@@ -486,13 +487,8 @@ impl Admin {
                 replace: true,
             },
             _ => {
-                self.say(
-                    vec![format!(
-                        "Nothing was written; {} is kept as it was.",
-                        path.display()
-                    )],
-                    false,
-                );
+                let kept = fill(self.words().kept_file, &[&path.display()]);
+                self.say(vec![kept], false);
                 Action::None
             }
         }

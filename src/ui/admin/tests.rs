@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::run::carry_out;
+use super::run::{carry_out, carry_out_at};
 use super::state::Action;
 use crate::remote::Access;
 use crate::store::Store;
@@ -376,6 +376,24 @@ fn the_words_follow_the_language() {
     }
 }
 
+/// The export prompts and the replace question speak the view's language
+/// too, not only the list.
+#[test]
+fn the_export_prompts_follow_the_language() {
+    use crossterm::event::KeyCode;
+    for (lang, prompt) in [
+        (Lang::Fi, "Vie `palvelupiste` muodossa CSV tiedostoon"),
+        (Lang::Sv, "Exportera `palvelupiste` som CSV till"),
+        (Lang::En, "Export `palvelupiste` as CSV to"),
+    ] {
+        let mut a = Admin::new(false, "desk-1".into(), "x".into(), Some(lang));
+        a.set_rows(vec![row("palvelupiste", 12, Some(NOW))]);
+        a.key(key(KeyCode::Char('e')), NOW);
+        let text = screen_text(&a);
+        assert!(text.contains(prompt), "{lang}: no {prompt:?} in\n{text}");
+    }
+}
+
 /// A store holding the palvelupiste seed and one response to it.
 fn palvelupiste_store(dir: &std::path::Path) -> Access {
     use crate::core::answer::{Answer, Picked};
@@ -603,4 +621,84 @@ fn a_bundle_to_import_is_picked_from_a_list() {
         )]
     );
     assert_eq!(to.read().survey_entries().unwrap().len(), 1);
+}
+
+/// `R` then Enter writes the same bytes as `kioski report --survey ID
+/// --out FILE` on the same store at the same time (the footer says when),
+/// and says the sentence the command line says.
+#[test]
+fn r_writes_the_report_the_command_line_writes() {
+    use crate::cli::{ReportArgs, report as run};
+    use crate::remote::exports::Reported;
+    use crossterm::event::KeyCode;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    drop(palvelupiste_store(&store));
+    let by_cli = dir.path().join("cli.html");
+    let args = ReportArgs {
+        survey: Some("palvelupiste".into()),
+        out: Some(by_cli.clone()),
+        lang: None,
+        by: None,
+        period: None,
+        since: None,
+        until: None,
+        include_partial: false,
+        include_suspect: false,
+    };
+    run(&args, &crate::cli::Context::at(store.clone(), NOW)).unwrap();
+
+    let access = Access::Local(Arc::new(Store::open(&store, "test").unwrap()));
+    let mut a = admin(vec![row("palvelupiste", 1, Some(NOW))]);
+    a.key(key(KeyCode::Char('R')), NOW);
+    let text = screen_text(&a);
+    assert!(
+        text.contains("Write the HTML report of `palvelupiste` to"),
+        "{text}"
+    );
+    assert!(text.contains("> report-palvelupiste-2025-06-1"), "{text}");
+    a.key(key(KeyCode::Esc), NOW);
+
+    let path = dir.path().join("admin.html");
+    let action = export_with_key(&mut a, 'R', &path);
+    carry_out_at(action, &access, &mut a, NOW);
+    assert!(!a.message_is_error, "{:?}", a.message);
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        std::fs::read(&by_cli).unwrap()
+    );
+    let said = Reported {
+        survey: "palvelupiste".into(),
+        path: path.clone(),
+    };
+    assert_eq!(a.message, [said.to_string()]);
+    assert_eq!(
+        said.to_string(),
+        format!("Wrote the report of `palvelupiste` to {}.", path.display())
+    );
+
+    // Onto the file now there: asked first, as every export is.
+    let action = export_with_key(&mut a, 'R', &path);
+    carry_out_at(action, &access, &mut a, NOW);
+    assert!(screen_text(&a).contains("exists. Replace it?"));
+    let action = a.key(key(KeyCode::Char('y')), NOW);
+    carry_out_at(action, &access, &mut a, NOW);
+    assert_eq!(a.message, [said.to_string()]);
+
+    // A view in English writes the report `--lang en` writes.
+    drop(access);
+    let en_cli = dir.path().join("cli-en.html");
+    let args = ReportArgs {
+        out: Some(en_cli.clone()),
+        lang: Some(crate::cli::LangArg::En),
+        ..args
+    };
+    run(&args, &crate::cli::Context::at(store.clone(), NOW)).unwrap();
+    let access = Access::Local(Arc::new(Store::open(&store, "test").unwrap()));
+    a.lang = Some(Lang::En);
+    let en = dir.path().join("admin-en.html");
+    let action = export_with_key(&mut a, 'R', &en);
+    carry_out_at(action, &access, &mut a, NOW);
+    assert_eq!(std::fs::read(&en).unwrap(), std::fs::read(&en_cli).unwrap());
+    assert_ne!(std::fs::read(&en).unwrap(), std::fs::read(&path).unwrap());
 }

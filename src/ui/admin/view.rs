@@ -177,10 +177,7 @@ pub fn render(admin: &Admin, now_ms: i64, theme: Theme, area: Rect, buf: &mut Bu
         return;
     }
     if let Mode::Overwrite { path, .. } = &admin.mode {
-        let ask = format!(
-            "{} exists. Replace it? y replaces it, any other key keeps it (y/N)",
-            strip(&path.display().to_string(), false)
-        );
+        let ask = fill(t.replace_ask, &[&strip(&path.display().to_string(), false)]);
         for part in wrap(&ask, w) {
             if y >= bottom {
                 break;
