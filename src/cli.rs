@@ -304,6 +304,12 @@ pub fn view_lang(arg: Option<cmd::kiosk::LangArg>) -> Option<crate::core::survey
     if let Some(l) = arg {
         return Some(l.into());
     }
+    locale_lang()
+}
+
+/// The language `LC_ALL`, `LC_MESSAGES` or `LANG` names (the first set,
+/// non-empty one); none for another language or `C`.
+pub fn locale_lang() -> Option<crate::core::survey::Lang> {
     let vars = ["LC_ALL", "LC_MESSAGES", "LANG"].map(|v| std::env::var(v).ok());
     lang_of_locale(&vars)
 }

@@ -77,14 +77,7 @@ pub fn run(args: &ReportArgs, ctx: &Context) -> Result<(), CliError> {
     })?;
     let (latest, result) = tally(ctx, "report", args.survey.as_deref(), grouping)?;
     let survey = &latest.survey;
-    let lang = args.lang.map_or_else(
-        || survey.default_lang(),
-        |l| match l {
-            LangArg::Fi => Lang::Fi,
-            LangArg::Sv => Lang::Sv,
-            LangArg::En => Lang::En,
-        },
-    );
+    let lang = args.lang.map_or_else(|| survey.default_lang(), Lang::from);
     let html = report_html(survey, &result, lang, ctx.now_ms)
         .map_err(|e| CliError::invalid(format!("{e}.")))?;
 

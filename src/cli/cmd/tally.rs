@@ -260,13 +260,8 @@ fn language(
     survey: &Survey,
     arg: Option<crate::cli::cmd::kiosk::LangArg>,
 ) -> Result<Lang, CliError> {
-    use crate::cli::cmd::kiosk::LangArg;
     if let Some(arg) = arg {
-        let lang = match arg {
-            LangArg::Fi => Lang::Fi,
-            LangArg::Sv => Lang::Sv,
-            LangArg::En => Lang::En,
-        };
+        let lang = Lang::from(arg);
         if !survey.languages.contains(&lang) {
             return Err(CliError::new(
                 Exit::Usage,
@@ -280,15 +275,7 @@ fn language(
         }
         return Ok(lang);
     }
-    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
-        .iter()
-        .filter_map(|k| std::env::var(k).ok())
-        .find(|v| !v.is_empty());
-    let from_locale = locale
-        .as_deref()
-        .and_then(|v| v.split(['_', '.', '@']).next())
-        .and_then(Lang::from_code)
-        .filter(|l| survey.languages.contains(l));
+    let from_locale = crate::cli::locale_lang().filter(|l| survey.languages.contains(l));
     Ok(from_locale.unwrap_or_else(|| survey.default_lang()))
 }
 
