@@ -173,11 +173,15 @@ fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
     }
 }
 
-/// "1 option", "3 options": a count and an English noun for messages.
+/// "1 option", "3 options", "2 prize-draw entries": a count and an
+/// English noun for messages (a consonant's `y` becomes `ies`).
 pub fn plural(n: impl Into<i128>, word: &str) -> String {
     match n.into() {
         1 => format!("1 {word}"),
-        n => format!("{n} {word}s"),
+        n => match word.strip_suffix('y') {
+            Some(stem) if !stem.ends_with(['a', 'e', 'o', 'u']) => format!("{n} {stem}ies"),
+            _ => format!("{n} {word}s"),
+        },
     }
 }
 
@@ -185,6 +189,15 @@ pub fn plural(n: impl Into<i128>, word: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn plural_takes_ies_after_a_consonant_only() {
+        assert_eq!(plural(1, "prize-draw entry"), "1 prize-draw entry");
+        assert_eq!(plural(2, "prize-draw entry"), "2 prize-draw entries");
+        assert_eq!(plural(0, "survey"), "0 surveys");
+        assert_eq!(plural(3, "day"), "3 days");
+        assert_eq!(plural(2, "response"), "2 responses");
+    }
 
     #[test]
     fn strips_escape_sequences_and_controls() {

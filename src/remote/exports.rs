@@ -176,7 +176,7 @@ impl fmt::Display for BundleExported {
                 "Wrote {}, {} and {} to {}.",
                 plural(d.responses, "response"),
                 plural(d.versions, "survey version"),
-                entries(d.prizes, "prize-draw "),
+                plural(d.prizes, "prize-draw entry"),
                 self.path.display()
             )
         } else {
@@ -216,20 +216,11 @@ impl fmt::Display for BundleImported {
                 f,
                 "\n{}: {}, {} already present.",
                 self.path.display(),
-                entries(d.prizes_added, "new prize-draw "),
+                plural(d.prizes_added, "new prize-draw entry"),
                 d.prizes_present,
             )?;
         }
         Ok(())
-    }
-}
-
-/// "1 prize-draw entry", "2 new prize-draw entries".
-pub fn entries(n: u64, kind: &str) -> String {
-    if n == 1 {
-        format!("1 {kind}entry")
-    } else {
-        format!("{n} {kind}entries")
     }
 }
 

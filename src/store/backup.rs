@@ -42,6 +42,7 @@ use super::framed::{
 use super::prizes::PrizeEntryV1;
 use super::{Store, StoreError, SurveyCache, keys, record};
 use crate::core::pin;
+use crate::core::sanitize::plural;
 use crate::core::survey::Survey;
 use crate::core::version::VersionHash;
 
@@ -625,15 +626,6 @@ pub fn restore(store: &Store, path: &Path, verified: Verified) -> Result<Counts,
     store.restore_prizes(verified.prizes)?;
     store.set_restore_mark(None)?;
     Ok(Counts::from(&verified.header))
-}
-
-fn plural(n: u64, word: &str) -> String {
-    match (n, word) {
-        (1, _) | (_, "survey" | "response" | "survey version") => {
-            crate::core::sanitize::plural(n, word)
-        }
-        (n, _) => format!("{n} prize-draw entries"),
-    }
 }
 
 /// The second pass: reads the responses again, a batch at a time, each

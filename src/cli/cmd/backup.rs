@@ -46,7 +46,7 @@ pub fn run(args: &BackupArgs, ctx: &Context) -> Result<(), CliError> {
         plural(done.responses, "response"),
         plural(done.surveys, "survey"),
         plural(done.versions, "version"),
-        prize_entries(done.prizes),
+        plural(done.prizes, "prize-draw entry"),
         args.out.display()
     )?;
     Ok(())
@@ -62,13 +62,5 @@ fn inside(out: &Path, store: &Path) -> bool {
     match (parent.canonicalize(), store.canonicalize()) {
         (Ok(parent), Ok(store)) => parent.starts_with(store),
         _ => false,
-    }
-}
-
-/// "1 prize-draw entry", "2 prize-draw entries".
-pub fn prize_entries(n: u64) -> String {
-    match n {
-        1 => "1 prize-draw entry".into(),
-        n => format!("{n} prize-draw entries"),
     }
 }

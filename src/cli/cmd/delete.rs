@@ -105,12 +105,11 @@ pub fn run(args: &DeleteArgs, ctx: &Context) -> Result<(), CliError> {
         // Contacts are not answers: a draw may still be due, so they stay
         // until the admin purges them.
         if let Some(n) = access.prize_counts()?.get(id).copied().filter(|n| *n > 0) {
-            let (entries, stay) = if n == 1 {
-                ("1 prize-draw entry".to_owned(), "stays")
-            } else {
-                (format!("{n} prize-draw entries"), "stay")
-            };
-            outln!("Its {entries} {stay}: `kioski prize purge --survey {id}` deletes them.")?;
+            let stay = if n == 1 { "stays" } else { "stay" };
+            outln!(
+                "Its {} {stay}: `kioski prize purge --survey {id}` deletes them.",
+                plural(n, "prize-draw entry")
+            )?;
         }
         return rewritten(done.rewritten);
     }

@@ -15,15 +15,6 @@ use crate::cli::{CliError, Context, Exit, write_atomically};
 use crate::core::draw;
 use crate::core::sanitize::{escape, plural, strip};
 
-/// "1 prize-draw entry", "3 prize-draw entries".
-pub fn entries(n: u64, kind: &str) -> String {
-    if n == 1 {
-        format!("1 {kind}entry")
-    } else {
-        format!("{n} {kind}entries")
-    }
-}
-
 /// The prize draw: count the entries, draw winners, purge the contacts.
 #[derive(Debug, Args)]
 #[command(
@@ -173,13 +164,13 @@ fn draw_winners(args: &DrawArgs, ctx: &Context) -> Result<(), CliError> {
     if outcome.winners.len() < wanted {
         outln!(
             "Drew all {} (fewer than the {wanted} asked for).",
-            entries(outcome.tickets as u64, "")
+            plural(outcome.tickets as u64, "entry")
         )?;
     } else {
         outln!(
             "Drew {} of {}.",
             plural(outcome.winners.len() as u64, "winner"),
-            entries(outcome.tickets as u64, "")
+            plural(outcome.tickets as u64, "entry")
         )?;
     }
     let mut lines = Vec::new();
@@ -252,7 +243,7 @@ fn purge(args: &PurgeArgs, ctx: &Context) -> Result<(), CliError> {
     if !confirm(
         &format!(
             "Delete the {} of survey `{}` for good?",
-            entries(n, "prize-draw "),
+            plural(n, "prize-draw entry"),
             escape(&args.survey)
         ),
         args.yes,
@@ -262,7 +253,7 @@ fn purge(args: &PurgeArgs, ctx: &Context) -> Result<(), CliError> {
     let gone = access.purge_prizes(&args.survey)?;
     outln!(
         "Deleted {} of survey `{}`.",
-        entries(gone as u64, "prize-draw "),
+        plural(gone as u64, "prize-draw entry"),
         escape(&args.survey)
     )
 }

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::cli::cmd::backup::prize_entries;
 use crate::cli::out::outln;
 use crate::cli::{CliError, Context};
 use crate::core::sanitize::plural;
@@ -49,7 +48,7 @@ pub fn run(args: &RestoreArgs, ctx: &Context) -> Result<(), CliError> {
         plural(done.responses, "response"),
         plural(done.surveys, "survey"),
         plural(done.versions, "version"),
-        prize_entries(done.prizes),
+        plural(done.prizes, "prize-draw entry"),
         store.dir().display()
     )?;
     let pin = if pin {
