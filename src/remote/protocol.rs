@@ -141,6 +141,19 @@ pub enum Request {
     /// (`delete --all`). Answered by `SurveyDeleted`; refused for the
     /// survey a running kiosk shows.
     DeleteSurvey(String),
+    /// Send the store's responses to PostgreSQL at `target` (no password
+    /// in it) now, with `password` if given: the owner does it, so it
+    /// cannot race its own background sync. Answered by `Synced`. (The
+    /// password crosses only the 0600 socket and is never kept.)
+    SyncNow {
+        target: String,
+        password: Option<String>,
+        now_ms: i64,
+    },
+    /// Store the sync target (`None`: sync off); answered by `Done`.
+    SetSyncTarget(Option<String>),
+    /// Answered by `SyncStatus`.
+    SyncStatus,
 }
 
 /// The filters of a delete, on the wire (they combine with AND).
@@ -303,6 +316,8 @@ pub enum Reply {
     BackedUp(BackedUpV1),
     Deleted(DeletedV1),
     SurveyDeleted(SurveyDeletedV1),
+    Synced(Result<crate::sync::Sent, crate::sync::Failure>),
+    SyncStatus(crate::sync::Status),
 }
 
 /// What a `Backup` wrote, counted.
