@@ -64,6 +64,7 @@ mod report;
 mod settings;
 mod store;
 mod support;
+mod sync;
 mod tally;
 mod theme;
 mod validate;
