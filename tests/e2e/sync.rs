@@ -318,3 +318,27 @@ fn wait_for_status(store: &Path, done: impl Fn(&Value) -> bool) -> Value {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+#[test]
+fn kill_9_of_the_kiosk_in_the_middle_of_its_sync_then_sync_again_loses_and_doubles_nothing() {
+    let Some(pg) = Pg::start("sync-kiosk-kill") else { return };
+    pg.create_db("kyselyt");
+    let url = pg.socket_url("postgres", "kyselyt");
+    let total = 40_000;
+    let (_a, store) = terminal_store("sq-", "kirjasto", total as u32, 6);
+    ok(&store, &["sync", "set", &url]);
+    // The kiosk's first round sends what waits, batch by batch.
+    let mut k = start_kiosk(&store);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while responses_in(&pg, "kyselyt") == 0 {
+        assert!(Instant::now() < deadline, "the kiosk never began its sync");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    k.signal("KILL");
+    while k.running() {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let partly = responses_in(&pg, "kyselyt");
+    let run = ok(&store, &["sync"]);
+    assert_eq!(responses_in(&pg, "kyselyt"), total, "after {partly} had arrived: {}", run.stdout);
+}
