@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::core::response::Response;
 use crate::core::sanitize::plural;
 use crate::core::version::VersionHash;
-use crate::sink::{Batch, Sink, SinkError, Target};
+use crate::sink::{Batch, Sink, SinkError, Target, TargetError};
 use crate::store::outbox::{Change, SyncState};
 use crate::store::{Store, StoreError, StoredVersion};
 
@@ -78,6 +78,8 @@ impl fmt::Display for Sent {
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     #[error(transparent)]
+    Target(#[from] TargetError),
+    #[error(transparent)]
     Sink(#[from] SinkError),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -87,6 +89,8 @@ pub enum SyncError {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Failure {
     pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
     /// The server wants a password and none was given: a terminal may
     /// ask for one and try again.
     pub needs_password: bool,
@@ -96,7 +100,11 @@ impl From<&SyncError> for Failure {
     fn from(e: &SyncError) -> Failure {
         Failure {
             message: e.to_string(),
-            needs_password: matches!(e, SyncError::Sink(s) if s.needs_password()),
+            hint: match e {
+                SyncError::Sink(s) => Some(s.hint()),
+                SyncError::Target(_) | SyncError::Store(_) => None,
+            },
+            needs_password: matches!(e, SyncError::Sink(SinkError::NoPassword { .. })),
         }
     }
 }

@@ -15,7 +15,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use crate::cli::out::outln;
 use crate::cli::{CliError, Context, Exit};
 use crate::remote::Access;
-use crate::sink::{Sink, SinkError, Target};
+use crate::sink::Target;
 use crate::sync::worker::PasswordLookup;
 
 /// Send responses to PostgreSQL, now or in the background.
@@ -87,7 +87,7 @@ fn send(to: Option<&str>, ctx: &Context) -> Result<(), CliError> {
                 .with_hint("give one with --to URL, or store one with `kioski sync set URL`")
         })?,
     };
-    let target = Target::parse(&url).map_err(sink_error)?;
+    let target = Target::parse(&url).map_err(target_error)?;
     let lookup = password_lookup();
     let mut password = lookup(&target);
     loop {
@@ -118,14 +118,13 @@ fn send(to: Option<&str>, ctx: &Context) -> Result<(), CliError> {
                 password = Some(typed);
             }
             Err(e) => {
-                let mut err = CliError::new(
+                let err = CliError::new(
                     Exit::Store,
                     format!("the sync to {} failed: {e}.", target.redacted()),
                 )
-                .with_hint("nothing is lost: what was not sent goes with the next sync");
-                if e.needs_password {
-                    err = err.with_hint("set PGPASSWORD, or put the password in ~/.pgpass (chmod 600) or the file PGPASSFILE names");
-                }
+                .with_hint(e.hint.clone().unwrap_or_else(|| {
+                    "nothing is lost: what was not sent goes with the next sync".to_owned()
+                }));
                 return Err(err);
             }
         }
@@ -136,7 +135,7 @@ fn set(url: Option<&str>, ctx: &Context) -> Result<(), CliError> {
     let redacted = url
         .map(|u| Target::parse(u).map(|t| t.redacted()))
         .transpose()
-        .map_err(sink_error)?;
+        .map_err(target_error)?;
     let access = ctx.access("sync")?;
     access.set_sync_target(redacted.as_deref())?;
     match &redacted {
@@ -170,28 +169,26 @@ fn status(format: Format, ctx: &Context) -> Result<(), CliError> {
     }
 }
 
-fn sink_error(e: SinkError) -> CliError {
+fn target_error(e: crate::sink::TargetError) -> CliError {
     CliError::new(Exit::Usage, format!("{e}."))
 }
 
 /// The password for a target, looked up afresh each time: `PGPASSWORD`,
 /// then the password file (`PGPASSFILE`, else `~/.pgpass`).
 pub fn password_lookup() -> PasswordLookup {
-    let from_env = std::env::var("PGPASSWORD").ok().filter(|p| !p.is_empty());
+    let from_env = std::env::var("PGPASSWORD").ok();
     let file = std::env::var_os("PGPASSFILE")
         .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".pgpass")));
+        .or_else(|| {
+            crate::sink::password::default_passfile(
+                std::env::var_os("HOME").map(std::path::PathBuf::from).as_deref(),
+            )
+        });
     Arc::new(move |target: &Target| {
-        if let Some(p) = &from_env {
-            return Some(p.clone());
+        let found = crate::sink::password::find(target, from_env.as_deref(), file.as_deref());
+        if let Some(w) = &found.warning {
+            tracing::warn!("{w}");
         }
-        let file = file.as_deref()?;
-        match crate::sink::password::from_file(file, target) {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::warn!("the password file is not used: {e}");
-                None
-            }
-        }
+        found.password
     })
 }
