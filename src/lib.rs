@@ -11,5 +11,6 @@ pub mod cli;
 pub mod core;
 pub mod remote;
 pub mod report;
+pub mod sink;
 pub mod store;
 pub mod ui;

@@ -67,6 +67,7 @@ mod races;
 mod remote;
 mod report;
 mod settings;
+mod sink;
 mod store;
 mod support;
 mod tally;
