@@ -13,6 +13,7 @@
 //! are in docs/postgres.md.
 
 mod error;
+mod migrate;
 pub mod password;
 pub mod target;
 mod tls;
@@ -20,6 +21,7 @@ mod tls;
 use std::time::Duration;
 
 pub use error::SinkError;
+pub use migrate::{Migrated, SCHEMA_VERSION};
 pub use target::{Host, SslMode, Target, TargetError};
 
 /// How long a silent peer may keep unacknowledged data before the

@@ -221,3 +221,86 @@ fn tls_as_sslmode_asks() {
         "cannot be read",
     );
 }
+
+/// A connected sink on a fresh database `db` of `pg`, as a password role.
+fn sink(pg: &Pg, db: &str) -> Sink {
+    Sink::connect(&target(&pg.tcp_url(SCRAM_USER, db)), Some(PASSWORD)).unwrap()
+}
+
+#[test]
+fn migrations_run_once_even_two_at_once_and_a_newer_schema_is_refused() {
+    let Some(pg) = Pg::start("migrate") else {
+        return;
+    };
+    pg.create_db("k");
+    // Two terminals' first syncs at the same moment.
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let mut s = sink(&pg, "k");
+            std::thread::spawn(move || s.migrate())
+        })
+        .collect();
+    let mut froms: Vec<i32> = runs
+        .into_iter()
+        .map(|h| h.join().unwrap().unwrap().from)
+        .collect();
+    froms.sort_unstable();
+    assert_eq!(
+        froms,
+        [0, kioski::sink::SCHEMA_VERSION],
+        "one migrated, one found it done"
+    );
+    let again = sink(&pg, "k").migrate().unwrap();
+    assert_eq!((again.from, again.to), (1, 1));
+    let mut admin = pg.superuser("k");
+    let versions: i64 = admin
+        .query_one("SELECT count(*) FROM schema_version", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(versions, 1);
+    for table in [
+        "surveys",
+        "survey_versions",
+        "survey_questions",
+        "terminals",
+        "responses",
+        "answers",
+        "sync_cursors",
+        "answer_counts_daily",
+        "nps_daily",
+        "top2_daily",
+    ] {
+        admin
+            .query(&format!("SELECT * FROM {table} LIMIT 1"), &[])
+            .unwrap_or_else(|e| panic!("{table}: {e}"));
+    }
+    admin
+        .execute(
+            "INSERT INTO schema_version (version, description) VALUES (99, 'from the future')",
+            &[],
+        )
+        .unwrap();
+    let newer = sink(&pg, "k").migrate().unwrap_err();
+    assert!(
+        matches!(newer, SinkError::SchemaNewer { found: 99, .. }),
+        "{newer:?}"
+    );
+    assert!(newer.to_string().contains("version 99"), "{newer}");
+}
+
+#[test]
+fn a_role_without_rights_is_told_what_to_grant() {
+    let Some(pg) = Pg::start("rights") else {
+        return;
+    };
+    // A database the roles may connect to but not create tables in.
+    let mut admin = pg.superuser("postgres");
+    admin.batch_execute("CREATE DATABASE locked").unwrap();
+    pg.superuser("locked")
+        .batch_execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        .unwrap();
+    let err = sink(&pg, "locked").migrate().unwrap_err();
+    assert!(matches!(err, SinkError::Server { .. }), "{err:?}");
+    assert!(err.to_string().contains("permission denied"), "{err}");
+    assert!(err.hint().contains("GRANT"), "{}", err.hint());
+}
