@@ -15,6 +15,7 @@
 mod error;
 mod migrate;
 pub mod password;
+mod push;
 pub mod target;
 mod tls;
 
@@ -22,6 +23,7 @@ use std::time::Duration;
 
 pub use error::SinkError;
 pub use migrate::{Migrated, SCHEMA_VERSION};
+pub use push::{Batch, PushCounts};
 pub use target::{Host, SslMode, Target, TargetError};
 
 /// How long a silent peer may keep unacknowledged data before the

@@ -6,7 +6,13 @@ use std::io::Read;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use kioski::sink::{Sink, SinkError, Target};
+use kioski::core::response::Response;
+use kioski::core::simulate::{Setup, respondent};
+use kioski::core::validate::survey_from_str;
+use kioski::core::version::VersionHash;
+use kioski::sink::{Batch, PushCounts, Sink, SinkError, Target};
+use kioski::store::StoredVersion;
+use uuid::Uuid;
 
 use crate::pg::{MD5_USER, PASSWORD, Pg, SCRAM_USER};
 use crate::support::TempDir;
@@ -303,4 +309,243 @@ fn a_role_without_rights_is_told_what_to_grant() {
     assert!(matches!(err, SinkError::Server { .. }), "{err:?}");
     assert!(err.to_string().contains("permission denied"), "{err}");
     assert!(err.hint().contains("GRANT"), "{}", err.hint());
+}
+
+/// Every survey in `surveys/` as a stored version, and `per_survey`
+/// simulated responses to each (some marked real, suspect or partial so
+/// every flag travels), from terminals `kiosk-a` and `kiosk-b`.
+pub fn fixture(per_survey: usize, seed: u64) -> (Vec<StoredVersion>, Vec<Response>) {
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut versions = Vec::new();
+    let mut responses = Vec::new();
+    let mut paths: Vec<_> = std::fs::read_dir(crate::support::crate_root().join("surveys"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    let now_ms = 1_764_547_200_123; // 2025-12-01, with milliseconds
+    for (k, path) in paths.iter().enumerate() {
+        let source = std::fs::read_to_string(path).unwrap();
+        let survey = survey_from_str(&source).unwrap();
+        let hash = VersionHash::of(&survey);
+        for i in 0..per_survey {
+            let terminal = if i % 3 == 0 { "kiosk-b" } else { "kiosk-a" };
+            let setup = Setup {
+                survey: &survey,
+                version: hash,
+                terminal,
+                now_ms,
+                utc_offset_ms: 7_200_000,
+            };
+            let mut r = respondent(&mut rng, &setup, i as f64 / per_survey as f64);
+            r.simulated = i % 4 != 0;
+            r.suspect = i % 11 == 5;
+            responses.push(r);
+        }
+        versions.push(StoredVersion {
+            hash,
+            survey,
+            source,
+            loaded_ms: now_ms - 400 * 86_400_000 + k as i64,
+        });
+    }
+    (versions, responses)
+}
+
+fn batch<'a>(
+    store: Uuid,
+    versions: &'a [StoredVersion],
+    responses: &'a [Response],
+    deleted: Vec<Uuid>,
+    cursor: u64,
+) -> Batch<'a> {
+    Batch {
+        store,
+        terminal: "kiosk-a",
+        versions: versions.iter().collect(),
+        responses: responses.iter().collect(),
+        deleted,
+        cursor,
+    }
+}
+
+/// Counts of the tables a push writes.
+fn counts(pg: &Pg, db: &str) -> [i64; 5] {
+    let mut c = pg.superuser(db);
+    [
+        "responses",
+        "answers",
+        "survey_versions",
+        "terminals",
+        "sync_cursors",
+    ]
+    .map(|t| {
+        c.query_one(&format!("SELECT count(*) FROM {t}"), &[])
+            .unwrap()
+            .get(0)
+    })
+}
+
+#[test]
+fn a_push_twice_doubles_nothing_and_deletes_take_their_answers() {
+    let Some(pg) = Pg::start("push") else {
+        return;
+    };
+    pg.create_db("k");
+    let mut s = sink(&pg, "k");
+    s.migrate().unwrap();
+    let (versions, responses) = fixture(40, 1);
+    let store = Uuid::new_v4();
+    assert_eq!(s.cursor(store).unwrap(), None);
+    let first = s
+        .push(&batch(store, &versions, &responses, vec![], 7))
+        .unwrap();
+    assert_eq!(
+        first,
+        PushCounts {
+            inserted: responses.len() as u64,
+            already_there: 0,
+            deleted: 0
+        }
+    );
+    assert_eq!(s.cursor(store).unwrap(), Some(7));
+    let once = counts(&pg, "k");
+    let long_rows: usize = responses
+        .iter()
+        .map(|r| kioski::core::answer_json::long_rows(&r.answers).len())
+        .sum();
+    assert_eq!(once[0], responses.len() as i64);
+    assert_eq!(once[1], long_rows as i64);
+    assert_eq!(once[2], versions.len() as i64);
+    assert_eq!(once[3], 2, "kiosk-a and kiosk-b");
+
+    // The same batch again (a sync whose reply was lost), and again with
+    // the same response twice in it: nothing doubles.
+    let mut twice: Vec<Response> = responses.clone();
+    twice.push(responses[0].clone());
+    let again = s.push(&batch(store, &versions, &twice, vec![], 9)).unwrap();
+    assert_eq!(again.inserted, 0);
+    assert_eq!(again.already_there, twice.len() as u64);
+    assert_eq!(counts(&pg, "k"), once);
+    assert_eq!(s.cursor(store).unwrap(), Some(9));
+
+    // Deletions remove responses and their answer rows.
+    let gone: Vec<Uuid> = responses.iter().take(5).map(|r| r.id).collect();
+    let del = s
+        .push(&batch(store, &versions, &[], gone.clone(), 10))
+        .unwrap();
+    assert_eq!(del.deleted, 5);
+    let mut c = pg.superuser("k");
+    let left: i64 = c
+        .query_one(
+            "SELECT count(*) FROM answers WHERE response_id = ANY($1)",
+            &[&gone],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+    assert_eq!(counts(&pg, "k")[0], once[0] - 5);
+    // Deleted and then imported again, in one batch: it is there.
+    let back = s
+        .push(&batch(
+            store,
+            &versions,
+            &responses[..1],
+            gone[..1].to_vec(),
+            11,
+        ))
+        .unwrap();
+    assert_eq!((back.deleted, back.inserted), (0, 1));
+    assert_eq!(counts(&pg, "k")[0], once[0] - 4);
+    let rows: i64 = c
+        .query_one(
+            "SELECT count(*) FROM answers WHERE response_id = $1",
+            &[&gone[0]],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        rows as usize,
+        kioski::core::answer_json::long_rows(&responses[0].answers).len()
+    );
+    // A second store keeps a cursor of its own.
+    let other = Uuid::new_v4();
+    s.push(&batch(other, &versions, &[], vec![], 3)).unwrap();
+    assert_eq!(s.cursor(other).unwrap(), Some(3));
+    assert_eq!(s.cursor(store).unwrap(), Some(11));
+}
+
+#[test]
+fn a_connection_killed_mid_push_leaves_nothing_half_written() {
+    let Some(mut pg) = Pg::start("midpush") else {
+        return;
+    };
+    pg.create_db("k");
+    sink(&pg, "k").migrate().unwrap();
+    let (versions, responses) = fixture(3000, 2);
+    let store = Uuid::new_v4();
+    // Kill the connection's backend while the push runs, at a few moments.
+    let mut killed = 0;
+    for delay_ms in [5u64, 40, 120, 300] {
+        let mut s = sink(&pg, "k");
+        let pid: i32 = {
+            let mut admin = pg.superuser("k");
+            admin
+                .query_one(
+                    "SELECT pid FROM pg_stat_activity WHERE usename = $1 AND datname = 'k' ORDER BY backend_start DESC LIMIT 1",
+                    &[&SCRAM_USER],
+                )
+                .unwrap()
+                .get(0)
+        };
+        let killer = std::thread::spawn({
+            let mut admin = pg.superuser("k");
+            move || {
+                std::thread::sleep(Duration::from_millis(delay_ms));
+                let _ = admin.execute("SELECT pg_terminate_backend($1)", &[&pid]);
+            }
+        });
+        let result = s.push(&batch(store, &versions, &responses, vec![], 1));
+        killer.join().unwrap();
+        let [n, long, ..] = counts(&pg, "k");
+        match result {
+            Ok(c) => {
+                // The push won the race: all of it.
+                assert_eq!(n, responses.len() as i64);
+                assert!(c.inserted == 0 || c.inserted == responses.len() as u64);
+                break;
+            }
+            Err(e) => {
+                killed += 1;
+                assert!(e.is_transient(), "{e:?}");
+                assert_eq!((n, long), (0, 0), "half a push stayed after {e}");
+                assert_eq!(sink(&pg, "k").cursor(store).unwrap(), None);
+            }
+        }
+    }
+    assert!(killed > 0, "no kill landed mid-push");
+    // And the server itself killed mid-push (kill -9 of every process).
+    let mut s = sink(&pg, "k");
+    let pg_ref = &pg;
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(Duration::from_millis(60));
+            pg_ref.kill9();
+        });
+        let result = s.push(&batch(store, &versions, &responses, vec![], 1));
+        assert!(result.is_err(), "the push outran kill -9");
+    });
+    pg.restart();
+    let [n, long, ..] = counts(&pg, "k");
+    assert!(
+        (n, long) == (0, 0) || n == responses.len() as i64,
+        "after kill -9: {n} responses, {long} answer rows"
+    );
+    // The next sync sends it all, once.
+    let mut s = sink(&pg, "k");
+    s.push(&batch(store, &versions, &responses, vec![], 1))
+        .unwrap();
+    assert_eq!(counts(&pg, "k")[0], responses.len() as i64);
 }
