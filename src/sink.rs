@@ -16,6 +16,7 @@ mod error;
 mod migrate;
 pub mod password;
 mod push;
+mod read;
 pub mod target;
 mod tls;
 
@@ -24,6 +25,7 @@ use std::time::Duration;
 pub use error::SinkError;
 pub use migrate::{Migrated, SCHEMA_VERSION};
 pub use push::{Batch, PushCounts};
+pub use read::PgStore;
 pub use target::{Host, SslMode, Target, TargetError};
 
 /// How long a silent peer may keep unacknowledged data before the

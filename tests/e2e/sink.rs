@@ -549,3 +549,91 @@ fn a_connection_killed_mid_push_leaves_nothing_half_written() {
         .unwrap();
     assert_eq!(counts(&pg, "k")[0], responses.len() as i64);
 }
+
+#[test]
+fn responses_read_back_equal_and_tally_the_same_as_the_local_store() {
+    use kioski::core::tally::Grouping;
+    use kioski::remote::exports::tally_survey;
+    use kioski::sink::PgStore;
+    use kioski::store::{ReadStore, Store};
+
+    let Some(pg) = Pg::start("read") else {
+        return;
+    };
+    pg.create_db("k");
+    let (versions, responses) = fixture(300, 3);
+    let dir = TempDir::new("read-store");
+    let local = Store::open(&dir.path().join("store"), "test").unwrap();
+    for v in &versions {
+        local.load(&v.survey, &v.source, v.loaded_ms).unwrap();
+    }
+    local.submit_many(&responses).unwrap();
+    // What the local store holds is what a sync sends.
+    let held: Vec<Response> = local
+        .survey_entries()
+        .unwrap()
+        .iter()
+        .flat_map(|e| {
+            local
+                .responses(&e.id)
+                .map(Result::unwrap)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(held.len(), responses.len());
+    let stored: Vec<StoredVersion> = versions
+        .iter()
+        .map(|v| local.version(&v.hash).unwrap().unwrap())
+        .collect();
+    let mut s = sink(&pg, "k");
+    s.migrate().unwrap();
+    // In two batches, the second one overlapping the first.
+    let store = Uuid::new_v4();
+    let half = held.len() / 2;
+    s.push(&batch(store, &stored, &held[..half + 10], vec![], 1))
+        .unwrap();
+    s.push(&batch(store, &stored, &held[half..], vec![], 2))
+        .unwrap();
+
+    let remote = PgStore::open(&target(&pg.tcp_url(SCRAM_USER, "k")), Some(PASSWORD)).unwrap();
+    let entries = local.survey_entries().unwrap();
+    assert_eq!(remote.survey_entries().unwrap(), entries);
+    for entry in &entries {
+        let mine: Vec<Response> = local.responses(&entry.id).map(Result::unwrap).collect();
+        let theirs: Vec<Response> = remote.responses(&entry.id).map(Result::unwrap).collect();
+        assert_eq!(theirs, mine, "{}", entry.id);
+        assert_eq!(
+            remote.stats(&entry.id).unwrap(),
+            local.stats(&entry.id).unwrap()
+        );
+        assert_eq!(
+            remote.latest(&entry.id).unwrap(),
+            local.latest(&entry.id).unwrap()
+        );
+        for grouping in [
+            Grouping::default(),
+            Grouping {
+                include_partial: true,
+                include_suspect: true,
+                ..Grouping::default()
+            },
+        ] {
+            let (_, there) = tally_survey(&remote, &entry.id, grouping.clone()).unwrap();
+            let (_, here) = tally_survey(&local, &entry.id, grouping).unwrap();
+            assert_eq!(there, here, "{}", entry.id);
+        }
+    }
+    // A scan while another runs, and one left half-read, both work.
+    let id = &entries[0].id;
+    let mut outer = remote.responses(id);
+    outer.next().unwrap().unwrap();
+    assert_eq!(remote.responses(id).count(), local.responses(id).count());
+    drop(outer);
+    assert_eq!(remote.responses(id).count(), local.responses(id).count());
+    // A database never synced to is refused in words.
+    pg.create_db("empty");
+    let err = PgStore::open(&target(&pg.tcp_url(SCRAM_USER, "empty")), Some(PASSWORD))
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("nothing was ever synced"), "{err}");
+}

@@ -47,7 +47,8 @@ CREATE TABLE responses (
     suspect boolean NOT NULL,
     answers jsonb NOT NULL
 );
-CREATE INDEX responses_survey_submitted ON responses (survey_id, submitted_at, id);
+-- Scans read a survey's responses in id (= time) order.
+CREATE INDEX responses_survey_id ON responses (survey_id, id);
 
 -- One row per chosen option (a multi or ranking has several), or per
 -- value (rating, nps, number: value; yes/no: option yes/no and value 1/0),
