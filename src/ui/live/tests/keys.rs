@@ -244,3 +244,40 @@ fn carry_view_from_follows_the_question_by_id() {
         assert_eq!(again.selected, i);
     }
 }
+
+#[test]
+fn grouped_by_terminal_the_view_names_them_and_g_goes_on_to_the_questions() {
+    let mut d = Desk::new();
+    for (i, r) in d.responses.iter_mut().enumerate() {
+        r.terminal = ["kirjasto-1", "asema"][i % 2].to_owned();
+    }
+    let g = Grouping {
+        by: Some(By::Terminal),
+        ..grouping(OFFSET_MS)
+    };
+    d.live = regroup(&d.live, g, &d.responses);
+    let (terminal, _) = draw(&d.live, 100, 40);
+    let text = crate::ui::buffer_text(terminal.backend().buffer());
+    assert!(text.contains("By terminal"), "{text}");
+    assert!(text.contains("by: terminal"), "{text}");
+    let groups: Vec<Option<String>> = d
+        .live
+        .last_result()
+        .cells
+        .iter()
+        .map(|c| c.group.clone())
+        .collect();
+    assert_eq!(
+        groups,
+        [Some("asema".to_owned()), Some("kirjasto-1".to_owned())]
+    );
+    assert!(
+        text.contains("asema") && text.contains("kirjasto-1"),
+        "{text}"
+    );
+    // The key cycles on from the terminals to no grouping, then questions.
+    let Action::Regroup(g) = d.press(KeyCode::Char('g')) else {
+        panic!("g did not regroup");
+    };
+    assert_eq!(g.by, None);
+}
