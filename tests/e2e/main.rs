@@ -72,6 +72,7 @@ mod store;
 mod support;
 mod sync;
 mod tally;
+mod terminals;
 mod theme;
 mod validate;
 mod views;
