@@ -58,14 +58,14 @@ impl fmt::Display for Sent {
         write!(
             f,
             "Sent {} to {}",
-            plural(self.inserted as usize, "new response"),
+            plural(self.inserted, "new response"),
             self.target
         )?;
         if self.already_there > 0 {
             write!(f, " ({} already there)", self.already_there)?;
         }
         if self.deleted > 0 {
-            write!(f, "; deleted {} there", plural(self.deleted as usize, "response"))?;
+            write!(f, "; deleted {} there", plural(self.deleted, "response"))?;
         }
         if self.full {
             write!(f, "; every stored response was offered, as this database had no cursor for this store")?;

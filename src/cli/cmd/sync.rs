@@ -156,11 +156,11 @@ fn status(format: Format, ctx: &Context) -> Result<(), CliError> {
     }
     let when = |ms: Option<i64>| {
         ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-            .map(|t| t.to_zoned(jiff::tz::TimeZone::system()).strftime("%Y-%m-%d %H:%M:%S").to_string())
+            .map(|t| t.to_zoned_datetime(jiff::tz::TimeZone::system()).strftime("%Y-%m-%d %H:%M:%S").to_string())
             .unwrap_or_else(|| "never".to_owned())
     };
     outln!("target:        {}", status.target.as_deref().unwrap_or("none (sync is off)"))?;
-    outln!("waiting:       {}", crate::core::sanitize::plural(status.waiting as usize, "change"))?;
+    outln!("waiting:       {}", crate::core::sanitize::plural(status.waiting, "change"))?;
     outln!("last success:  {}", when(status.state.last_ok_ms))?;
     outln!("sent in all:   {}", status.state.sent_total)?;
     match &status.state.last_error {
@@ -191,4 +191,31 @@ pub fn password_lookup() -> PasswordLookup {
         }
         found.password
     })
+}
+
+/// Opens a synced database for reading (`tally --from`, `report
+/// --from`): the password as for a sync, asked on a terminal when the
+/// server wants one and none was found.
+pub fn open_database(url: &str) -> Result<crate::sink::PgStore, CliError> {
+    let target = Target::parse(url).map_err(target_error)?;
+    let mut password = password_lookup()(&target);
+    loop {
+        match crate::sink::PgStore::open(&target, password.as_deref()) {
+            Ok(pg) => return Ok(pg),
+            Err(crate::sink::SinkError::NoPassword { .. })
+                if password.is_none() && std::io::stdin().is_terminal() =>
+            {
+                password = Some(
+                    rpassword::prompt_password(format!("Password for {}: ", target.redacted()))
+                        .map_err(|e| {
+                            CliError::new(Exit::Usage, format!("cannot read the password: {e}."))
+                        })?,
+                );
+            }
+            Err(e) => {
+                let hint = e.hint();
+                return Err(CliError::new(Exit::Store, format!("{e}.")).with_hint(hint));
+            }
+        }
+    }
 }
