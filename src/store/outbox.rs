@@ -814,4 +814,49 @@ mod tests {
         restored.submit(&note(v, 8)).unwrap();
         assert_eq!(restored.last_change().unwrap(), 1);
     }
+
+    /// What the outbox adds to one submit, without the sync (which it
+    /// does not change): a plain insert against an insert with its change
+    /// in one transaction. Figures in docs/performance.md ("The outbox").
+    /// `cargo test [--release] --lib outbox_cost -- --ignored --nocapture`
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn outbox_cost() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let v = load(&store);
+        let n = 5000u128;
+        let records = |from: u128| -> Vec<Record> {
+            (from..from + n)
+                .map(|i| {
+                    let r = note(v, i);
+                    let bytes = crate::store::record::encode_response(&r).unwrap();
+                    (keys::response(&r.survey, &r.id), bytes)
+                })
+                .collect()
+        };
+        let sled = store.sled_for_write().unwrap();
+        for round in 0..3 {
+            let plain = records(1_000_000 * (2 * round + 1));
+            let started = std::time::Instant::now();
+            for (key, value) in &plain {
+                sled.responses.insert(key.as_slice(), value.as_slice()).unwrap();
+            }
+            let plain_us = started.elapsed().as_secs_f64() * 1e6 / n as f64;
+            let with = records(1_000_000 * (2 * round + 2));
+            let started = std::time::Instant::now();
+            for record in &with {
+                store.outbox_store(&sled, std::slice::from_ref(record), 1).unwrap();
+            }
+            let with_us = started.elapsed().as_secs_f64() * 1e6 / n as f64;
+            store.sync_handles(&sled).unwrap();
+            #[allow(clippy::print_stdout)]
+            {
+                println!(
+                    "round {round}: plain insert {plain_us:.1} us, with outbox {with_us:.1} us, added {:.1} us",
+                    with_us - plain_us
+                );
+            }
+        }
+    }
 }
