@@ -840,13 +840,17 @@ mod tests {
             let plain = records(1_000_000 * (2 * round + 1));
             let started = std::time::Instant::now();
             for (key, value) in &plain {
-                sled.responses.insert(key.as_slice(), value.as_slice()).unwrap();
+                sled.responses
+                    .insert(key.as_slice(), value.as_slice())
+                    .unwrap();
             }
             let plain_us = started.elapsed().as_secs_f64() * 1e6 / n as f64;
             let with = records(1_000_000 * (2 * round + 2));
             let started = std::time::Instant::now();
             for record in &with {
-                store.outbox_store(&sled, std::slice::from_ref(record), 1).unwrap();
+                store
+                    .outbox_store(&sled, std::slice::from_ref(record), 1)
+                    .unwrap();
             }
             let with_us = started.elapsed().as_secs_f64() * 1e6 / n as f64;
             store.sync_handles(&sled).unwrap();
