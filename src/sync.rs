@@ -21,7 +21,7 @@ use crate::core::response::Response;
 use crate::core::sanitize::plural;
 use crate::core::version::VersionHash;
 use crate::sink::{Batch, Sink, SinkError, Target, TargetError};
-use crate::store::outbox::{Change, SyncState};
+use crate::store::{Change, SyncState};
 use crate::store::{Store, StoreError, StoredVersion};
 
 /// Changes per transaction: large enough that a batch's round trips and
@@ -251,13 +251,14 @@ impl Pusher<'_> {
     /// The outbox past `cursor`, batch by batch.
     fn send_outbox(&mut self, mut cursor: u64) -> Result<(), SyncError> {
         loop {
-            let changes = self.store.changes_after(cursor, BATCH)?;
-            let Some(&(last, _)) = changes.last() else {
+            let batch = self.store.change_batch(cursor, BATCH)?;
+            // `upto` passes entries of responses deleted since, too.
+            if batch.upto <= cursor {
                 return Ok(());
-            };
-            let (responses, deleted) = net_changes(changes);
-            self.push(responses, deleted, last)?;
-            cursor = last;
+            }
+            let (responses, deleted) = net_changes(batch.changes);
+            self.push(responses, deleted, batch.upto)?;
+            cursor = batch.upto;
         }
     }
 

@@ -264,6 +264,9 @@ impl Request {
             Request::ShownVersion(_) => "shown version",
             Request::HandOver { .. } => "hand over",
             Request::SetPin(_) => "set pin",
+            Request::SyncNow { .. } => "sync now",
+            Request::SetSyncTarget(_) => "set sync target",
+            Request::SyncStatus => "sync status",
             Request::ChangePin { .. } => "change pin",
             Request::PrizeCounts => "prize counts",
             Request::PrizeEntries(_) => "prize entries",
@@ -570,7 +573,7 @@ impl EventV1 {
             StoreEvent::Stored(r) => EventV1::Stored(Box::new(r.as_ref().into())),
             StoreEvent::Imported => EventV1::Imported,
             StoreEvent::SurveysChanged => EventV1::SurveysChanged,
-            StoreEvent::PinChanged => return None,
+            StoreEvent::PinChanged | StoreEvent::SyncTargetChanged => return None,
         })
     }
 }

@@ -395,7 +395,10 @@ impl Store {
             None => sled.meta.remove(keys::META_SYNC_TARGET).map(|_| ()),
         }
         .map_err(|e| self.write_failed(e))?;
-        self.sync_handles(&sled)
+        self.sync_handles(&sled)?;
+        self.watchers
+            .notify(super::watch::StoreEvent::SyncTargetChanged);
+        Ok(())
     }
 
     /// What the last sync did (the default before any).

@@ -75,8 +75,12 @@ fn forward_store_events(store: &Store, wake: Sender<Wake>) {
     let spawned = std::thread::Builder::new()
         .name("kioski-sync-events".into())
         .spawn(move || {
-            while events.recv().is_ok() {
-                if wake.send(Wake::Changed).is_err() {
+            while let Ok(event) = events.recv() {
+                let wake_up = match event {
+                    crate::store::StoreEvent::SyncTargetChanged => Wake::Now,
+                    _ => Wake::Changed,
+                };
+                if wake.send(wake_up).is_err() {
                     return;
                 }
             }
