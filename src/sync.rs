@@ -68,7 +68,10 @@ impl fmt::Display for Sent {
             write!(f, "; deleted {} there", plural(self.deleted, "response"))?;
         }
         if self.full {
-            write!(f, "; every stored response was offered, as this database had no cursor for this store")?;
+            write!(
+                f,
+                "; every stored response was offered, as this database had no cursor for this store"
+            )?;
         }
         write!(f, ".")
     }
@@ -124,10 +127,15 @@ pub fn connect_and_send(
     now_ms: i64,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Sent, Failure> {
-    let result = Sink::connect(target, password)
-        .map_err(SyncError::from)
-        .and_then(|mut sink| sync_once(store, target, &mut sink, now_ms, progress));
-    result.map_err(|e| Failure::from(&e))
+    let mut sink = match Sink::connect(target, password) {
+        Ok(sink) => sink,
+        Err(e) => {
+            let e = SyncError::from(e);
+            note_failure(store, &e, now_ms);
+            return Err(Failure::from(&e));
+        }
+    };
+    sync_once(store, target, &mut sink, now_ms, progress).map_err(|e| Failure::from(&e))
 }
 
 /// Sends what `sink` lacks of `store`, then records the outcome in the
@@ -158,17 +166,23 @@ pub fn sync_once(
                 store.prune_changes(sent.cursor)?;
             }
         }
-        Err(e) => {
-            state.last_error = Some(e.to_string());
-            state.last_error_ms = Some(now_ms);
-            // The error is what the caller reports; a failure to note it
-            // must not hide it.
-            if let Err(note) = store.set_sync_state(&state) {
-                tracing::warn!("cannot note the sync error in the store: {note}");
-            }
-        }
+        Err(e) => note_failure(store, e, now_ms),
     }
     result
+}
+
+/// Notes a failed sync (also one that could not connect) in the store's
+/// sync state, for `kioski sync status`. The error is what the caller
+/// reports: a failure to note it only goes to the log.
+pub fn note_failure(store: &Store, e: &SyncError, now_ms: i64) {
+    let noted = store.sync_state().and_then(|mut state| {
+        state.last_error = Some(e.to_string());
+        state.last_error_ms = Some(now_ms);
+        store.set_sync_state(&state)
+    });
+    if let Err(note) = noted {
+        tracing::warn!("cannot note the sync error in the store: {note}");
+    }
 }
 
 fn send(

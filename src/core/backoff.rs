@@ -36,9 +36,7 @@ mod tests {
 
     #[test]
     fn the_wait_doubles_from_one_second_to_five_minutes() {
-        let middle: Vec<u64> = (1..=12)
-            .map(|n| retry_delay(n, 0.5).as_secs())
-            .collect();
+        let middle: Vec<u64> = (1..=12).map(|n| retry_delay(n, 0.5).as_secs()).collect();
         assert_eq!(middle, [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300]);
         assert_eq!(retry_delay(u32::MAX, 0.5), LONGEST);
     }
@@ -49,7 +47,10 @@ mod tests {
             let mid = retry_delay(n, 0.5);
             for unit in [0.0, 0.25, 0.999, 1.0, -3.0, 7.0] {
                 let d = retry_delay(n, unit);
-                assert!(d >= mid.mul_f64(0.8) && d <= mid.mul_f64(1.2), "{n} {unit}: {d:?}");
+                assert!(
+                    d >= mid.mul_f64(0.8) && d <= mid.mul_f64(1.2),
+                    "{n} {unit}: {d:?}"
+                );
             }
         }
     }

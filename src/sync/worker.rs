@@ -90,7 +90,12 @@ fn forward_store_events(store: &Store, wake: Sender<Wake>) {
     }
 }
 
-fn run(store: &Weak<Store>, woken: &Receiver<Wake>, password: &dyn Fn(&Target) -> Option<String>, now: fn() -> i64) {
+fn run(
+    store: &Weak<Store>,
+    woken: &Receiver<Wake>,
+    password: &dyn Fn(&Target) -> Option<String>,
+    now: fn() -> i64,
+) {
     let mut failures: u32 = 0;
     let mut sink: Option<(String, Sink)> = None;
     // The first round goes at once: a kiosk that starts after weeks
@@ -141,7 +146,11 @@ fn run(store: &Weak<Store>, woken: &Receiver<Wake>, password: &dyn Fn(&Target) -
                 failures = failures.saturating_add(1);
                 wait = retry_delay(failures, rand::random::<f64>());
                 retry_at = Some(Instant::now() + wait);
-                tracing::warn!(failures, retry_in_ms = wait.as_millis() as u64, "sync failed: {e}");
+                tracing::warn!(
+                    failures,
+                    retry_in_ms = wait.as_millis() as u64,
+                    "sync failed: {e}"
+                );
             }
         }
     }
@@ -158,7 +167,11 @@ fn round(
 ) -> Result<(), super::SyncError> {
     let parsed = Target::parse(target)?;
     if kept.as_ref().is_none_or(|(t, _)| t != target) {
-        let sink = Sink::connect(&parsed, password(&parsed).as_deref())?;
+        let sink = Sink::connect(&parsed, password(&parsed).as_deref()).map_err(|e| {
+            let e = super::SyncError::from(e);
+            super::note_failure(store, &e, now());
+            e
+        })?;
         *kept = Some((target.to_owned(), sink));
     }
     let Some((_, sink)) = kept.as_mut() else {
@@ -166,7 +179,12 @@ fn round(
     };
     let sent = super::sync_once(store, &parsed, sink, now(), &mut |_| {})?;
     if sent.inserted + sent.deleted > 0 {
-        tracing::info!(inserted = sent.inserted, deleted = sent.deleted, cursor = sent.cursor, "synced");
+        tracing::info!(
+            inserted = sent.inserted,
+            deleted = sent.deleted,
+            cursor = sent.cursor,
+            "synced"
+        );
     }
     Ok(())
 }

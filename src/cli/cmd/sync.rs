@@ -113,8 +113,11 @@ fn send(to: Option<&str>, ctx: &Context) -> Result<(), CliError> {
         match sent {
             Ok(sent) => return outln!("{sent}"),
             Err(e) if e.needs_password && password.is_none() && std::io::stdin().is_terminal() => {
-                let typed = rpassword::prompt_password(format!("Password for {}: ", target.redacted()))
-                    .map_err(|e| CliError::new(Exit::Usage, format!("cannot read the password: {e}.")))?;
+                let typed =
+                    rpassword::prompt_password(format!("Password for {}: ", target.redacted()))
+                        .map_err(|e| {
+                            CliError::new(Exit::Usage, format!("cannot read the password: {e}."))
+                        })?;
                 password = Some(typed);
             }
             Err(e) => {
@@ -142,7 +145,9 @@ fn set(url: Option<&str>, ctx: &Context) -> Result<(), CliError> {
         Some(t) => outln!(
             "The sync target is now {t}. The kiosk sends new responses there while it runs; `kioski sync` sends now, `kioski sync status` shows what waits."
         ),
-        None => outln!("Sync is off: the kiosk no longer sends responses. What was sent stays there."),
+        None => {
+            outln!("Sync is off: the kiosk no longer sends responses. What was sent stays there.")
+        }
     }
 }
 
@@ -156,11 +161,21 @@ fn status(format: Format, ctx: &Context) -> Result<(), CliError> {
     }
     let when = |ms: Option<i64>| {
         ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-            .map(|t| t.to_zoned_datetime(jiff::tz::TimeZone::system()).strftime("%Y-%m-%d %H:%M:%S").to_string())
+            .map(|t| {
+                t.to_zoned_datetime(jiff::tz::TimeZone::system())
+                    .strftime("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            })
             .unwrap_or_else(|| "never".to_owned())
     };
-    outln!("target:        {}", status.target.as_deref().unwrap_or("none (sync is off)"))?;
-    outln!("waiting:       {}", crate::core::sanitize::plural(status.waiting, "change"))?;
+    outln!(
+        "target:        {}",
+        status.target.as_deref().unwrap_or("none (sync is off)")
+    )?;
+    outln!(
+        "waiting:       {}",
+        crate::core::sanitize::plural(status.waiting, "change")
+    )?;
     outln!("last success:  {}", when(status.state.last_ok_ms))?;
     outln!("sent in all:   {}", status.state.sent_total)?;
     match &status.state.last_error {
@@ -181,7 +196,9 @@ pub fn password_lookup() -> PasswordLookup {
         .map(std::path::PathBuf::from)
         .or_else(|| {
             crate::sink::password::default_passfile(
-                std::env::var_os("HOME").map(std::path::PathBuf::from).as_deref(),
+                std::env::var_os("HOME")
+                    .map(std::path::PathBuf::from)
+                    .as_deref(),
             )
         });
     Arc::new(move |target: &Target| {

@@ -95,8 +95,11 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
     let grouping = grouping(&args.select)?;
     if args.live {
         if args.select.from.is_some() {
-            return Err(CliError::new(Exit::Usage, "--live follows this store; it cannot take --from.")
-                .with_hint("leave out --live for a printed tally of the database"));
+            return Err(CliError::new(
+                Exit::Usage,
+                "--live follows this store; it cannot take --from.",
+            )
+            .with_hint("leave out --live for a printed tally of the database"));
         }
         return live(args, ctx, grouping);
     }
@@ -395,7 +398,11 @@ impl Source {
                     )
                     .with_hint(format!(
                         "its surveys: {}",
-                        entries.iter().map(|e| e.id.as_str()).collect::<Vec<_>>().join(", ")
+                        entries
+                            .iter()
+                            .map(|e| e.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ))),
                 }
             }
