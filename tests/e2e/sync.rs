@@ -458,3 +458,47 @@ fn kill_9_of_the_kiosk_in_the_middle_of_its_sync_then_sync_again_loses_and_doubl
         run.stdout
     );
 }
+
+#[test]
+fn two_running_kiosks_feed_one_database_by_themselves_and_it_tallies_as_their_merged_stores() {
+    let Some(pg) = Pg::start("sync-kiosks") else { return };
+    pg.create_db("kyselyt");
+    let url = pg.socket_url("postgres", "kyselyt");
+    let (_a, kirjasto) = short_store_dir("ka-");
+    let (_b, virasto) = short_store_dir("kb-");
+    for store in [&kirjasto, &virasto] {
+        ok(store, &["sync", "set", &url]);
+    }
+    // Each kiosk gets its respondents while both run.
+    let a = start_kiosk_named(&kirjasto, "kirjasto");
+    let b = start_kiosk_named(&virasto, "virasto");
+    crate::handover::respond(&a, 4);
+    crate::handover::respond(&b, 5);
+    crate::handover::respond(&a, 3);
+    wait_until_rows(&pg, 3);
+    assert_eq!(
+        count(&pg, "kyselyt", "SELECT count(DISTINCT terminal) FROM responses"),
+        2
+    );
+    drop((a, b));
+
+    let (_m, merged) = short_store_dir("km-");
+    let work = tempfile::tempdir().expect("temp dir");
+    for (store, name) in [(&kirjasto, "a.kioski"), (&virasto, "b.kioski")] {
+        let bundle = work.path().join(name);
+        ok(store, &["bundle", "export", "--out", bundle.to_str().expect("utf-8 path")]);
+        ok(&merged, &["bundle", "import", bundle.to_str().expect("utf-8 path")]);
+    }
+    let local = ok(&merged, &["tally", "--survey", "palvelupiste", "--format", "json", "--by", "terminal"]);
+    let central = ok(
+        &merged,
+        &["tally", "--survey", "palvelupiste", "--format", "json", "--by", "terminal", "--from", &url],
+    );
+    assert_eq!(local.stdout, central.stdout);
+}
+
+fn start_kiosk_named(store: &Path, name: &str) -> PtyKiosk {
+    let k = PtyKiosk::builder(store).size(80, 24).args(["--terminal", name]).start();
+    k.wait_for("the kiosk's welcome screen", |s| s.contents().contains("Aloita"));
+    k
+}
