@@ -68,7 +68,9 @@ CREATE TABLE answers (
     position int
 );
 CREATE INDEX answers_response ON answers (response_id);
-CREATE INDEX answers_survey_question ON answers (survey_id, question);
+-- No index on (survey_id, question): it nearly doubled the time of a
+-- large push with fsync on (docs/performance.md, "PostgreSQL sync"); a
+-- site whose queries want it can add it.
 
 -- ON DELETE CASCADE without a foreign key: once per DELETE statement on
 -- responses (a push's, or one typed by hand), its answer rows go too.
