@@ -71,6 +71,7 @@ mod sink;
 mod store;
 mod support;
 mod tally;
+mod terminals;
 mod theme;
 mod validate;
 mod views;
