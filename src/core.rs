@@ -6,6 +6,7 @@
 
 pub mod answer;
 pub mod answer_json;
+pub mod backoff;
 pub mod canonical;
 pub mod condition;
 pub mod demo;

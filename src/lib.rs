@@ -13,4 +13,5 @@ pub mod remote;
 pub mod report;
 pub mod sink;
 pub mod store;
+pub mod sync;
 pub mod ui;

@@ -19,6 +19,7 @@ use super::cmd::report::ReportArgs;
 use super::cmd::restore::RestoreArgs;
 use super::cmd::simulate::SimulateArgs;
 use super::cmd::surveys::SurveysArgs;
+use super::cmd::sync::SyncArgs;
 use super::cmd::tally::TallyArgs;
 use super::cmd::validate::ValidateArgs;
 
@@ -60,4 +61,5 @@ pub enum Command {
     Prize(PrizeArgs),
     Backup(BackupArgs),
     Restore(RestoreArgs),
+    Sync(SyncArgs),
 }

@@ -15,6 +15,7 @@ use super::codec::CodecError;
 use super::error::{StoreError, disk_full, read_error, write_error};
 use super::keys;
 use super::lock::{self, StoreLock};
+use super::outbox::Outbox;
 use super::private;
 use super::prizes::{PrizeEntryV1, Prizes};
 use super::read::{ReadStore, Responses, SurveyCache};
@@ -93,6 +94,8 @@ pub(super) struct Sled {
     pub(super) responses: sled::Tree,
     /// Survey id -> the version (32 bytes) the kiosk shows of it.
     pub(super) shown: sled::Tree,
+    /// Seq -> a change a sync has not sent yet (`outbox.rs`).
+    pub(super) outbox: sled::Tree,
     /// sled's data file, for the `fdatasync` after each flush.
     data_file: File,
 }
@@ -155,6 +158,8 @@ pub struct Store {
     /// submits at once cannot both miss each other. Its own lock, not
     /// `writing`: a kiosk's submit never waits for a bundle import.
     submitting: Mutex<()>,
+    /// The outbox's sequence numbers (`outbox.rs`).
+    pub(super) outbox: Outbox,
     /// Syncs that fail as a full disk would, for tests of the recovery.
     #[cfg(test)]
     failing_syncs: std::sync::atomic::AtomicU32,
@@ -198,6 +203,7 @@ impl Store {
         let prizes = Prizes::new(dir);
         migrate_prizes(dir, &sled.db, &prizes)?;
         let unrecorded = shown_at_open(&sled);
+        let outbox = Outbox::at_open(&sled)?;
         let store = Store {
             dir: dir.to_owned(),
             sled: RwLock::new(Some(Arc::new(sled))),
@@ -210,6 +216,7 @@ impl Store {
             watchers: Watchers::default(),
             pin_attempts: Mutex::new(()),
             submitting: Mutex::new(()),
+            outbox,
             #[cfg(test)]
             failing_syncs: Default::default(),
             #[cfg(test)]
@@ -419,6 +426,7 @@ impl Store {
                 std::io::ErrorKind::StorageFull,
             ))));
         }
+        let committed = self.outbox.committed();
         sled.db.flush().map_err(|e| self.write_failed(e))?;
         sled.data_file.sync_data().map_err(|e| {
             // The flush may have reached sled's files only in part.
@@ -428,7 +436,9 @@ impl Store {
             } else {
                 StoreError::Write(io_reason(&e))
             }
-        })
+        })?;
+        self.outbox.made_durable(committed);
+        Ok(())
     }
 
     /// Makes the next `n` syncs fail as on a full disk.
@@ -724,9 +734,8 @@ impl Store {
                 stored.suspect = self.repeats_previous(&sled, &stored, min_seconds)?;
             }
             let bytes = record::encode_response(&stored).map_err(encode_error)?;
-            sled.responses
-                .insert(keys::response(&stored.survey, &stored.id), bytes)
-                .map_err(|e| self.write_failed(e))?;
+            let key = keys::response(&stored.survey, &stored.id);
+            self.outbox_store(&sled, &[(key, bytes)], 1)?;
         }
         self.sync_handles(&sled)?;
         self.watchers.notify(StoreEvent::Stored(Box::new(stored)));
@@ -792,20 +801,17 @@ impl Store {
         let sled = self.sled_for_write()?;
         let _writing = self.writing(&sled)?;
         let existing = self.existing_keys(&sled, &keyed)?;
-        let mut batch = sled::Batch::default();
-        let mut added = 0;
+        let mut records = Vec::with_capacity(keyed.len());
         for (key, response) in keyed {
             if !existing.contains(&key) {
-                batch.insert(
+                records.push((
                     key,
                     record::encode_response(response).map_err(encode_error)?,
-                );
-                added += 1;
+                ));
             }
         }
-        sled.responses
-            .apply_batch(batch)
-            .map_err(|e| self.write_failed(e))?;
+        // One transaction: the batch and its changes, atomic as before.
+        let added = self.outbox_store(&sled, &records, records.len())?;
         self.sync_handles(&sled)?;
         if added > 0 {
             self.watchers.notify(StoreEvent::Imported);
@@ -828,11 +834,7 @@ impl Store {
             ));
         }
         let sled = self.sled_for_write()?;
-        for (key, value) in records {
-            sled.responses
-                .insert(key, value)
-                .map_err(|e| self.write_failed(e))?;
-        }
+        self.outbox_store(&sled, &records, super::outbox::CHUNK)?;
         self.sync_handles(&sled)?;
         self.watchers.notify(StoreEvent::Imported);
         Ok(responses.len())
@@ -1397,6 +1399,7 @@ fn open_handles(dir: &Path) -> Result<Sled, StoreError> {
         surveys: tree(keys::SURVEYS)?,
         responses: tree(keys::RESPONSES)?,
         shown: tree(keys::SHOWN)?,
+        outbox: tree(keys::OUTBOX)?,
         meta,
         db,
         data_file,

@@ -70,6 +70,7 @@ mod settings;
 mod sink;
 mod store;
 mod support;
+mod sync;
 mod tally;
 mod terminals;
 mod theme;
