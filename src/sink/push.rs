@@ -6,6 +6,7 @@
 //! then responses: COPY (binary) into temporary staging tables, then
 //! `INSERT .. SELECT .. ON CONFLICT (id) DO NOTHING`, and the long answer
 //! rows only of the responses that were new; last the store's cursor.
+//! A deletion takes its answer rows by the schema's statement trigger.
 //! Deletions go first: a change log skips a stored response that is gone
 //! since, so a response in `responses` is one that exists now (deleted
 //! and imported again, for one).
@@ -49,6 +50,8 @@ pub struct PushCounts {
 
 const STAGE: &str = "
     SET LOCAL client_min_messages = warning;
+    SET LOCAL work_mem = '64MB';
+    CREATE TEMP TABLE IF NOT EXISTS kioski_stage_new (id uuid) ON COMMIT DELETE ROWS;
     CREATE TEMP TABLE IF NOT EXISTS kioski_stage_responses (
         id uuid, survey_id text, version_hash text, terminal text, lang text,
         started_ms bigint, submitted_ms bigint,
@@ -164,8 +167,28 @@ impl Sink {
                 &[],
             )
             .map_err(|e| err("store the terminals", e))?;
-            let new: i64 = tx
-                .query_one(
+            let missing = tx
+                .query_opt(
+                    "SELECT s.id, s.version_hash FROM kioski_stage_responses s
+                     WHERE NOT EXISTS (SELECT 1 FROM survey_versions v WHERE v.hash = s.version_hash)
+                     LIMIT 1",
+                    &[],
+                )
+                .map_err(|e| err("check the responses' survey versions", e))?;
+            if let Some(row) = missing {
+                let (id, hash): (Uuid, String) = (row.get(0), row.get(1));
+                return Err(SinkError::Server {
+                    target: target.redacted(),
+                    what: "store the responses".into(),
+                    reason: format!(
+                        "response {id} answers survey version {hash}, which neither the database \
+                         nor this batch holds (a batch must carry its responses' versions)"
+                    ),
+                    code: None,
+                });
+            }
+            inserted = tx
+                .execute(
                     &format!(
                         "WITH new AS (
                            INSERT INTO responses (id, survey_id, version_hash, terminal, lang,
@@ -175,22 +198,35 @@ impl Sink {
                            FROM kioski_stage_responses s
                            ON CONFLICT (id) DO NOTHING
                            RETURNING id
-                         ), long AS (
-                           INSERT INTO answers (response_id, survey_id, question, kind, option,
-                                                value, text, position)
-                           SELECT a.response_id, a.survey_id, a.question, a.kind, a.option,
-                                  a.value, a.text, a.position
-                           FROM kioski_stage_answers a JOIN new ON new.id = a.response_id
                          )
-                         SELECT count(*) FROM new",
+                         INSERT INTO kioski_stage_new SELECT id FROM new",
                         MS.replace("{}", "started_ms"),
                         MS.replace("{}", "submitted_ms"),
                     ),
                     &[],
                 )
-                .map_err(|e| err("store the responses", e))?
-                .get(0);
-            inserted = u64::try_from(new).unwrap_or(0);
+                .map_err(|e| err("store the responses", e))?;
+            // All new (a first sync, the usual sync): no join needed.
+            let answers = if inserted == unique.len() as u64 {
+                Some("")
+            } else if inserted > 0 {
+                Some("JOIN kioski_stage_new n ON n.id = a.response_id")
+            } else {
+                None
+            };
+            if let Some(join) = answers {
+                tx.execute(
+                    &format!(
+                        "INSERT INTO answers (response_id, survey_id, question, kind, option,
+                                              value, text, position)
+                         SELECT a.response_id, a.survey_id, a.question, a.kind, a.option,
+                                a.value, a.text, a.position
+                         FROM kioski_stage_answers a {join}"
+                    ),
+                    &[],
+                )
+                .map_err(|e| err("store the answer rows", e))?;
+            }
         }
         tx.execute(
             "INSERT INTO terminals (name, first_seen, last_seen) VALUES ($1, now(), now())

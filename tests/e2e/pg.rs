@@ -47,6 +47,16 @@ impl Pg {
     /// A fresh cluster, started; `None` (after printing why) when
     /// PostgreSQL is not installed and `KIOSKI_REQUIRE_POSTGRES` is not 1.
     pub fn start(label: &str) -> Option<Pg> {
+        Pg::start_with(label, false)
+    }
+
+    /// As [`Pg::start`], with `fsync` and full-page writes on, as on a
+    /// real server (for benchmarks).
+    pub fn start_durable(label: &str) -> Option<Pg> {
+        Pg::start_with(label, true)
+    }
+
+    fn start_with(label: &str, durable: bool) -> Option<Pg> {
         let Some(bin) = find_bin() else {
             let why = "PostgreSQL is not installed (no initdb and pg_ctl on PATH \
                        or in /usr/lib/postgresql/*/bin)";
@@ -77,7 +87,7 @@ impl Pg {
             port: 0,
             run_as,
         };
-        pg.initdb();
+        pg.initdb(durable);
         pg.start_server();
         pg.add_roles();
         Some(pg)
@@ -201,7 +211,7 @@ impl Pg {
         self.pg_ctl(&["stop", "-m", "fast", "-w"]);
     }
 
-    fn initdb(&self) {
+    fn initdb(&self, durable: bool) {
         let out = self.run(
             Command::new(self.bin.join("initdb"))
                 .arg("-D")
@@ -228,10 +238,12 @@ impl Pg {
             fs::read_to_string(self.data_dir().join("postgresql.conf")).expect("read conf");
         conf.push_str(&format!(
             "\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\n\
-             fsync = off\nfull_page_writes = off\n\
-             max_wal_size = '1GB'\nlog_min_messages = warning\n",
+             max_wal_size = '2GB'\nlog_min_messages = warning\n",
             self.socket_dir().display()
         ));
+        if !durable {
+            conf.push_str("fsync = off\nfull_page_writes = off\n");
+        }
         fs::write(self.data_dir().join("postgresql.conf"), conf).expect("write conf");
     }
 
@@ -290,7 +302,8 @@ impl Pg {
             .ok()
     }
 
-    fn log(&self) -> String {
+    /// The server's log so far.
+    pub fn log(&self) -> String {
         fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }
 

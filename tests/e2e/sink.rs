@@ -470,6 +470,39 @@ fn a_push_twice_doubles_nothing_and_deletes_take_their_answers() {
         rows as usize,
         kioski::core::answer_json::long_rows(&responses[0].answers).len()
     );
+    // A DELETE typed by hand takes the answer rows too.
+    c.execute("DELETE FROM responses WHERE id = $1", &[&gone[0]])
+        .unwrap();
+    let orphans: i64 = c
+        .query_one(
+            "SELECT count(*) FROM answers a WHERE NOT EXISTS (SELECT 1 FROM responses r WHERE r.id = a.response_id)",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(orphans, 0);
+    // A response whose version the batch does not carry is refused, and
+    // nothing of its batch stays.
+    let (other_versions, other_responses) = fixture(2, 99);
+    let mut changed = other_responses[0].clone();
+    changed.version = VersionHash([7; 32]);
+    let before = counts(&pg, "k");
+    let err = s
+        .push(&batch(
+            store,
+            &other_versions,
+            &[other_responses[1].clone(), changed],
+            vec![],
+            50,
+        ))
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("neither the database nor this batch"),
+        "{err}"
+    );
+    assert_eq!(counts(&pg, "k"), before);
+    assert_eq!(s.cursor(store).unwrap(), Some(11));
     // A second store keeps a cursor of its own.
     let other = Uuid::new_v4();
     s.push(&batch(other, &versions, &[], vec![], 3)).unwrap();
@@ -636,4 +669,71 @@ fn responses_read_back_equal_and_tally_the_same_as_the_local_store() {
         .err()
         .unwrap();
     assert!(err.to_string().contains("nothing was ever synced"), "{err}");
+}
+
+/// The 1,000,000-response benchmark (docs/performance.md, "PostgreSQL
+/// sync"): simulated responses to every survey in `surveys/` pushed into
+/// an empty database through `Sink::push` in batches. Run in release:
+///
+/// `cargo test --release --test e2e sink::push_benchmark -- --ignored --nocapture`
+///
+/// `KIOSKI_BENCH_RESPONSES` (1000000), `KIOSKI_BENCH_BATCH` (10000) and
+/// `KIOSKI_BENCH_FSYNC=1` (a server with fsync on) change the run.
+#[test]
+#[ignore = "a benchmark: run it on purpose, in release"]
+fn push_benchmark() {
+    let var = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let total = var("KIOSKI_BENCH_RESPONSES", 1_000_000);
+    let size = var("KIOSKI_BENCH_BATCH", 10_000);
+    let durable = std::env::var("KIOSKI_BENCH_FSYNC").as_deref() == Ok("1");
+    let started = if durable {
+        Pg::start_durable("bench")
+    } else {
+        Pg::start("bench")
+    };
+    let Some(pg) = started else {
+        return;
+    };
+    pg.create_db("k");
+    let made = Instant::now();
+    let (versions, responses) = fixture(total.div_ceil(5), 7);
+    let responses = &responses[..total.min(responses.len())];
+    let long: usize = responses
+        .iter()
+        .map(|r| kioski::core::answer_json::long_rows(&r.answers).len())
+        .sum();
+    println!(
+        "made {} responses ({long} answer rows) in {:.1} s",
+        responses.len(),
+        made.elapsed().as_secs_f64()
+    );
+    let start = Instant::now();
+    let mut s = sink(&pg, "k");
+    s.migrate().unwrap();
+    let store = Uuid::new_v4();
+    let mut inserted = 0;
+    let mut slowest = Duration::ZERO;
+    for (i, chunk) in responses.chunks(size).enumerate() {
+        let t = Instant::now();
+        let c = s
+            .push(&batch(store, &versions, chunk, vec![], i as u64 + 1))
+            .unwrap();
+        slowest = slowest.max(t.elapsed());
+        inserted += c.inserted;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(inserted, responses.len() as u64);
+    assert_eq!(counts(&pg, "k")[1], long as i64);
+    println!(
+        "pushed {} responses in batches of {size} (fsync {}) in {secs:.1} s: {:.0} responses/s, slowest batch {:.2} s",
+        responses.len(),
+        if durable { "on" } else { "off" },
+        responses.len() as f64 / secs,
+        slowest.as_secs_f64()
+    );
 }

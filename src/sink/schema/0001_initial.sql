@@ -34,11 +34,15 @@ CREATE TABLE terminals (
     last_seen timestamptz NOT NULL
 );
 
+-- No foreign keys on the big tables: a trigger per row would take a
+-- third of a push's time (docs/performance.md, "PostgreSQL sync"). A push
+-- stores the versions and terminals its responses name in the same
+-- transaction, and checks that each response's version is there.
 CREATE TABLE responses (
     id uuid PRIMARY KEY,
-    survey_id text NOT NULL REFERENCES surveys (id),
-    version_hash text NOT NULL REFERENCES survey_versions (hash),
-    terminal text NOT NULL REFERENCES terminals (name),
+    survey_id text NOT NULL,
+    version_hash text NOT NULL,
+    terminal text NOT NULL,
     lang text NOT NULL,
     started_at timestamptz NOT NULL,
     submitted_at timestamptz NOT NULL,
@@ -52,9 +56,9 @@ CREATE INDEX responses_survey_id ON responses (survey_id, id);
 
 -- One row per chosen option (a multi or ranking has several), or per
 -- value (rating, nps, number: value; yes/no: option yes/no and value 1/0),
--- or per text. Removed with its response.
+-- or per text. Removed with its response (the trigger below).
 CREATE TABLE answers (
-    response_id uuid NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
+    response_id uuid NOT NULL,
     survey_id text NOT NULL,
     question text NOT NULL,
     kind text NOT NULL,
@@ -64,7 +68,21 @@ CREATE TABLE answers (
     position int
 );
 CREATE INDEX answers_response ON answers (response_id);
-CREATE INDEX answers_survey_question ON answers (survey_id, question);
+-- No index on (survey_id, question): it nearly doubled the time of a
+-- large push with fsync on (docs/performance.md, "PostgreSQL sync"); a
+-- site whose queries want it can add it.
+
+-- ON DELETE CASCADE without a foreign key: once per DELETE statement on
+-- responses (a push's, or one typed by hand), its answer rows go too.
+CREATE FUNCTION kioski_delete_answers() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM answers WHERE response_id IN (SELECT id FROM gone);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER responses_delete_answers AFTER DELETE ON responses
+    REFERENCING OLD TABLE AS gone
+    FOR EACH STATEMENT EXECUTE FUNCTION kioski_delete_answers();
 
 -- What each store has sent: the sequence number of its change log that
 -- the last push confirmed.
