@@ -818,6 +818,82 @@ mod tests {
         assert_eq!(restored.last_change().unwrap(), 1);
     }
 
+    #[derive(Clone, Debug)]
+    enum Op {
+        Submit(u128),
+        Import(Vec<u128>),
+        DeletePartial,
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        prop_oneof![
+            4 => (0u128..24).prop_map(Op::Submit),
+            2 => proptest::collection::vec(0u128..24, 0..6).prop_map(Op::Import),
+            1 => Just(Op::DeletePartial),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+        /// Whatever the order of submits, imports and deletes, reading the
+        /// outbox from 0 gives each stored response once, in the order it
+        /// was first stored, and a Deleted for each removal, in order.
+        #[test]
+        fn the_outbox_replays_to_the_store(ops in proptest::collection::vec(op(), 1..16)) {
+            let dir = tempfile::tempdir().unwrap();
+            let store = open(&dir);
+            let v = load(&store);
+            let (mut present, mut deleted): (Vec<u128>, Vec<u128>) = (vec![], vec![]);
+            for op in ops {
+                match op {
+                    Op::Submit(n) => {
+                        store.submit(&note(v, n)).unwrap();
+                        if !present.contains(&n) {
+                            present.push(n);
+                        }
+                    }
+                    Op::Import(ns) => {
+                        let batch: Vec<Response> = ns.iter().map(|n| note(v, *n)).collect();
+                        store.submit_batch(&batch).unwrap();
+                        let mut new: Vec<u128> =
+                            ns.into_iter().filter(|n| !present.contains(n)).collect();
+                        // A batch is written in key (= id) order.
+                        new.sort();
+                        new.dedup();
+                        present.extend(new);
+                    }
+                    Op::DeletePartial => {
+                        let partial = Selection { partial: true, ..Selection::default() };
+                        store.delete_responses("muistio", &partial).unwrap();
+                        let mut odd: Vec<u128> =
+                            present.iter().copied().filter(|n| n % 2 == 1).collect();
+                        odd.sort();
+                        deleted.extend(odd);
+                        present.retain(|n| n % 2 == 0);
+                    }
+                }
+            }
+            let changes = all(&store);
+            let seqs: Vec<u64> = changes.iter().map(|(s, _)| *s).collect();
+            proptest::prop_assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+            let id = |n: &u128| note(v, *n).id;
+            // A response deleted and stored again shows its first entry.
+            let mut first_order: Vec<Uuid> = Vec::new();
+            for (_, c) in &changes {
+                if let Change::Stored(r) = c && !first_order.contains(&r.id) {
+                    first_order.push(r.id);
+                }
+            }
+            let mut got = first_order.clone();
+            got.sort();
+            let mut want: Vec<Uuid> = present.iter().map(id).collect();
+            want.sort();
+            proptest::prop_assert_eq!(got, want);
+            proptest::prop_assert_eq!(deleted_ids(&changes), deleted.iter().map(id).collect::<Vec<_>>());
+        }
+    }
+
     /// What the outbox adds to one submit, without the sync (which it
     /// does not change): a plain insert against an insert with its change
     /// in one transaction. Figures in docs/performance.md ("The outbox").
