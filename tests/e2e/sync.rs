@@ -113,24 +113,7 @@ fn two_terminals_synced_twice_hold_each_response_once_and_tally_as_one_store() {
     );
 
     // One store that imported both terminals' bundles tallies the same.
-    let (_m, merged) = short_store_dir("sm-");
-    let work = tempfile::tempdir().expect("temp dir");
-    for (store, name) in [(&kirjasto, "a.kioski"), (&virasto, "b.kioski")] {
-        let bundle = work.path().join(name);
-        ok(
-            store,
-            &[
-                "bundle",
-                "export",
-                "--out",
-                bundle.to_str().expect("utf-8 path"),
-            ],
-        );
-        ok(
-            &merged,
-            &["bundle", "import", bundle.to_str().expect("utf-8 path")],
-        );
-    }
+    let (_m, merged) = merged_store(&[&kirjasto, &virasto]);
     for extra in [
         &[][..],
         &["--by", "terminal"][..],
@@ -461,7 +444,9 @@ fn kill_9_of_the_kiosk_in_the_middle_of_its_sync_then_sync_again_loses_and_doubl
 
 #[test]
 fn two_running_kiosks_feed_one_database_by_themselves_and_it_tallies_as_their_merged_stores() {
-    let Some(pg) = Pg::start("sync-kiosks") else { return };
+    let Some(pg) = Pg::start("sync-kiosks") else {
+        return;
+    };
     pg.create_db("kyselyt");
     let url = pg.socket_url("postgres", "kyselyt");
     let (_a, kirjasto) = short_store_dir("ka-");
@@ -477,28 +462,65 @@ fn two_running_kiosks_feed_one_database_by_themselves_and_it_tallies_as_their_me
     crate::handover::respond(&a, 3);
     wait_until_rows(&pg, 3);
     assert_eq!(
-        count(&pg, "kyselyt", "SELECT count(DISTINCT terminal) FROM responses"),
+        count(
+            &pg,
+            "kyselyt",
+            "SELECT count(DISTINCT terminal) FROM responses"
+        ),
         2
     );
     drop((a, b));
 
-    let (_m, merged) = short_store_dir("km-");
-    let work = tempfile::tempdir().expect("temp dir");
-    for (store, name) in [(&kirjasto, "a.kioski"), (&virasto, "b.kioski")] {
-        let bundle = work.path().join(name);
-        ok(store, &["bundle", "export", "--out", bundle.to_str().expect("utf-8 path")]);
-        ok(&merged, &["bundle", "import", bundle.to_str().expect("utf-8 path")]);
-    }
-    let local = ok(&merged, &["tally", "--survey", "palvelupiste", "--format", "json", "--by", "terminal"]);
+    let (_m, merged) = merged_store(&[&kirjasto, &virasto]);
+    let local = ok(
+        &merged,
+        &[
+            "tally",
+            "--survey",
+            "palvelupiste",
+            "--format",
+            "json",
+            "--by",
+            "terminal",
+        ],
+    );
     let central = ok(
         &merged,
-        &["tally", "--survey", "palvelupiste", "--format", "json", "--by", "terminal", "--from", &url],
+        &[
+            "tally",
+            "--survey",
+            "palvelupiste",
+            "--format",
+            "json",
+            "--by",
+            "terminal",
+            "--from",
+            &url,
+        ],
     );
     assert_eq!(local.stdout, central.stdout);
 }
 
+/// A store that imported a bundle of each of `stores`.
+fn merged_store(stores: &[&Path]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let (tmp, merged) = short_store_dir("sm-");
+    let work = tempfile::tempdir().expect("temp dir");
+    for (n, store) in stores.iter().enumerate() {
+        let bundle = work.path().join(format!("{n}.kioski"));
+        let bundle = bundle.to_str().expect("utf-8 path");
+        ok(store, &["bundle", "export", "--out", bundle]);
+        ok(&merged, &["bundle", "import", bundle]);
+    }
+    (tmp, merged)
+}
+
 fn start_kiosk_named(store: &Path, name: &str) -> PtyKiosk {
-    let k = PtyKiosk::builder(store).size(80, 24).args(["--terminal", name]).start();
-    k.wait_for("the kiosk's welcome screen", |s| s.contents().contains("Aloita"));
+    let k = PtyKiosk::builder(store)
+        .size(80, 24)
+        .args(["--terminal", name])
+        .start();
+    k.wait_for("the kiosk's welcome screen", |s| {
+        s.contents().contains("Aloita")
+    });
     k
 }
