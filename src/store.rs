@@ -4,6 +4,7 @@
 //! and a log. Every record goes through [`codec`]; every key is built in
 //! [`keys`]. A response is acknowledged only after it is on disk.
 
+mod aggregate;
 pub mod atomic;
 pub mod backup;
 pub mod bundle;

@@ -23,6 +23,7 @@ use super::watch::{StoreEvent, Watchers};
 use crate::core::pin::{self, Lockout, PinCheck};
 use crate::core::response::{Response, check_terminal_name};
 use crate::core::survey::Survey;
+use crate::core::tally::GroupedTally;
 use crate::core::version::VersionHash;
 
 /// sled's page cache. Bounds the memory of long scans (export, tally) and
@@ -30,6 +31,10 @@ use crate::core::version::VersionHash;
 /// of 1,000,000 records took as long as with 64 MiB, in 70-80 MB less
 /// memory (docs/performance.md, "Bundle import memory").
 const CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Responses `submit_many` writes in one atomic write with their tally
+/// cells: each write adds up the chunk's cells once.
+const SUBMIT_MANY_CHUNK: usize = 1000;
 
 /// The sled database's directory inside the store directory.
 const SLED_DIR: &str = super::rewrite::DB_DIR;
@@ -93,6 +98,9 @@ pub(super) struct Sled {
     pub(super) responses: sled::Tree,
     /// Survey id -> the version (32 bytes) the kiosk shows of it.
     pub(super) shown: sled::Tree,
+    /// Tallies kept ready and free texts (`aggregate.rs`).
+    pub(super) tallies: sled::Tree,
+    pub(super) texts: sled::Tree,
     /// sled's data file, for the `fdatasync` after each flush.
     data_file: File,
 }
@@ -724,9 +732,8 @@ impl Store {
                 stored.suspect = self.repeats_previous(&sled, &stored, min_seconds)?;
             }
             let bytes = record::encode_response(&stored).map_err(encode_error)?;
-            sled.responses
-                .insert(keys::response(&stored.survey, &stored.id), bytes)
-                .map_err(|e| self.write_failed(e))?;
+            let key = keys::response(&stored.survey, &stored.id);
+            self.write_with_aggregates(&sled, &[(key, bytes, &stored)])?;
         }
         self.sync_handles(&sled)?;
         self.watchers.notify(StoreEvent::Stored(Box::new(stored)));
@@ -792,20 +799,15 @@ impl Store {
         let sled = self.sled_for_write()?;
         let _writing = self.writing(&sled)?;
         let existing = self.existing_keys(&sled, &keyed)?;
-        let mut batch = sled::Batch::default();
-        let mut added = 0;
+        let mut batch = Vec::new();
         for (key, response) in keyed {
             if !existing.contains(&key) {
-                batch.insert(
-                    key,
-                    record::encode_response(response).map_err(encode_error)?,
-                );
-                added += 1;
+                let bytes = record::encode_response(response).map_err(encode_error)?;
+                batch.push((key, bytes, response));
             }
         }
-        sled.responses
-            .apply_batch(batch)
-            .map_err(|e| self.write_failed(e))?;
+        let added = batch.len();
+        self.write_with_aggregates(&sled, &batch)?;
         self.sync_handles(&sled)?;
         if added > 0 {
             self.watchers.notify(StoreEvent::Imported);
@@ -825,13 +827,12 @@ impl Store {
             records.push((
                 keys::response(&r.survey, &r.id),
                 record::encode_response(r).map_err(encode_error)?,
+                r,
             ));
         }
         let sled = self.sled_for_write()?;
-        for (key, value) in records {
-            sled.responses
-                .insert(key, value)
-                .map_err(|e| self.write_failed(e))?;
+        for chunk in records.chunks(SUBMIT_MANY_CHUNK) {
+            self.write_with_aggregates(&sled, chunk)?;
         }
         self.sync_handles(&sled)?;
         self.watchers.notify(StoreEvent::Imported);
@@ -1330,16 +1331,17 @@ impl ReadStore for Store {
     fn shown_version(&self, id: &str) -> Result<Option<VersionHash>, StoreError> {
         Store::shown_version(self, id)
     }
-    /// Only a flagged response is written as format 2: a look at each
-    /// record's first byte, no decoding, stopping at the first.
+    /// From the tally cells: no response is read.
     fn holds_flagged(&self, id: &str) -> Result<bool, StoreError> {
-        for item in self.scan(id) {
-            let (_, value) = item?;
-            if value.first().is_some_and(|f| *f >= 2) {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        let s = self.stats_from_aggregates(id)?;
+        Ok(s.suspect + s.simulated > 0)
+    }
+    /// From the tally cells: no response is read.
+    fn stats(&self, id: &str) -> Result<SurveyStats, StoreError> {
+        self.stats_from_aggregates(id)
+    }
+    fn tally_kept(&self, id: &str, tally: &mut GroupedTally) -> Result<bool, StoreError> {
+        self.tally_from_aggregates(id, tally)
     }
 }
 
@@ -1397,6 +1399,8 @@ fn open_handles(dir: &Path) -> Result<Sled, StoreError> {
         surveys: tree(keys::SURVEYS)?,
         responses: tree(keys::RESPONSES)?,
         shown: tree(keys::SHOWN)?,
+        tallies: tree(keys::TALLIES)?,
+        texts: tree(keys::TEXTS)?,
         meta,
         db,
         data_file,

@@ -123,7 +123,9 @@ impl Store {
             // and a gigabyte. Not atomic, and it need not be: after a
             // crash part of them are gone, and the same delete again
             // takes the rest (docs/store.md, "Deleting for real").
+            self.aggregates_stale(&sled, id)?;
             for key in chosen {
+                sled.texts.remove(&key).map_err(|e| self.write_failed(e))?;
                 sled.responses
                     .remove(key)
                     .map_err(|e| self.write_failed(e))?;
@@ -152,6 +154,7 @@ impl Store {
                 chosen.push(item.map_err(|e| self.read_failed(e))?);
             }
             done.responses = chosen.len() as u64;
+            self.drop_aggregates(&sled, id)?;
             for key in chosen {
                 sled.responses
                     .remove(key)

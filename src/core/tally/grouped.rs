@@ -130,7 +130,7 @@ pub enum GroupError {
 /// A group of responses by their answer to the `by` question, in the
 /// survey's order: listed options, "other", then no answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Group {
+pub(super) enum Group {
     Option(usize),
     Yes,
     No,
@@ -157,13 +157,13 @@ struct PeriodCache {
 /// Tallies by group and period, within a time range, with the total.
 #[derive(Clone, Debug)]
 pub struct GroupedTally {
-    grouping: Grouping,
+    pub(super) grouping: Grouping,
     /// An empty tally, cloned for each new cell.
-    empty: Tally,
+    pub(super) empty: Tally,
     /// The `by` question's index in the schema.
-    by: Option<usize>,
-    plans: Vec<(VersionHash, Arc<Plan>)>,
-    cells: BTreeMap<(Option<Group>, Option<Date>), Tally>,
+    pub(super) by: Option<usize>,
+    pub(super) plans: Vec<(VersionHash, Arc<Plan>)>,
+    pub(super) cells: BTreeMap<(Option<Group>, Option<Date>), Tally>,
     cache: Option<PeriodCache>,
 }
 
