@@ -25,6 +25,7 @@ mod regular_file;
 pub mod rewrite;
 mod watch;
 
+pub use aggregate::CheckReport;
 pub use database::{
     LoadOutcome, Store, StoredVersion, SurveyEntry, SurveyStats, VersionRef, io_reason,
 };

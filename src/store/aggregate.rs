@@ -140,8 +140,15 @@ struct Recount {
 /// Cells by key, decoded.
 type Cells = Vec<(Vec<u8>, TallyCounts)>;
 
-/// A difference `kioski check` found.
-pub type Difference = String;
+/// What `kioski check` found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CheckReport {
+    pub surveys: u64,
+    /// Responses counted again.
+    pub responses: u64,
+    /// Each difference in words; none: the kept counts agree.
+    pub differences: Vec<String>,
+}
 
 fn mismatch(e: CountsMismatch) -> StoreError {
     StoreError::Read(e.to_string())
@@ -450,29 +457,25 @@ impl Store {
 
     /// `kioski check`: counts every survey's responses again and compares
     /// with the kept cells and texts; each difference in words (none: they
-    /// agree). A survey whose cells are not whole (no marker) is reported
-    /// too; the next tally counts them again.
-    pub fn check_aggregates(&self) -> Result<Vec<Difference>, StoreError> {
-        let mut out = Vec::new();
+    /// agree). Cells not made yet or due for a recount are made first.
+    pub fn check_aggregates(&self) -> Result<CheckReport, StoreError> {
+        let mut report = CheckReport::default();
+        let out = &mut report.differences;
         let sled = self.sled()?;
         for entry in self.survey_entries()? {
+            report.surveys += 1;
             let id = &entry.id;
             let Some(newest) = entry.versions.last().map(|v| v.hash) else {
                 continue;
             };
-            match self.marker(&sled, id)? {
-                Some(h) if h == newest => {}
-                Some(h) => out.push(format!(
-                    "survey {id}: the kept counts are of version {}, not of the newest {}",
-                    h.short(),
-                    newest.short()
-                )),
-                None => out.push(format!(
-                    "survey {id}: the kept counts are missing or were marked for a recount"
-                )),
+            // Not made yet, or due for a recount (a newer version, a
+            // delete, a restore): made now, as the next tally would.
+            if self.marker(&sled, id)? != Some(newest) {
+                self.ensure_aggregates(id)?;
             }
             let survey = self.survey_of(&newest)?;
             let recount = self.recount(id, &survey)?;
+            report.responses += recount.cells.values().map(|c| c.responses).sum::<u64>();
             let mut stored: BTreeMap<Vec<u8>, Result<TallyCounts, CodecError>> = BTreeMap::new();
             for item in sled.tallies.scan_prefix(keys::survey_prefix(id)) {
                 let (key, value) = item.map_err(|e| self.read_failed(e))?;
@@ -527,7 +530,16 @@ impl Store {
                 ));
             }
         }
-        Ok(out)
+        Ok(report)
+    }
+
+    /// Counts every survey's cells again from its responses.
+    pub fn recount_aggregates(&self) -> Result<(), StoreError> {
+        for entry in self.survey_entries()? {
+            self.aggregates_stale(&*self.sled_for_write()?, &entry.id)?;
+            self.ensure_aggregates(&entry.id)?;
+        }
+        Ok(())
     }
 }
 
@@ -675,7 +687,7 @@ mod tests {
             store.submit_batch(&rs[40..200]).unwrap();
             store.submit_many(&rs[200..]).unwrap();
             assert_same(&store, id);
-            assert!(store.check_aggregates().unwrap().is_empty());
+            assert!(store.check_aggregates().unwrap().differences.is_empty());
         }
     }
 
@@ -707,7 +719,7 @@ mod tests {
             "{:?}",
             result.total.versions
         );
-        let differences = store.check_aggregates().unwrap();
+        let differences = store.check_aggregates().unwrap().differences;
         assert!(differences.is_empty(), "{differences:?}");
     }
 
@@ -737,9 +749,9 @@ mod tests {
         sled.tallies
             .insert(&key, &[AGGREGATE_FORMAT, 0xFF, 0xFF][..])
             .unwrap();
-        assert!(!store.check_aggregates().unwrap().is_empty());
+        assert!(!store.check_aggregates().unwrap().differences.is_empty());
         assert_same(&store, id);
-        assert!(store.check_aggregates().unwrap().is_empty());
+        assert!(store.check_aggregates().unwrap().differences.is_empty());
 
         // A cell that decodes but counts wrong: check sees it.
         let (key, value) = sled
@@ -753,13 +765,13 @@ mod tests {
         sled.tallies
             .insert(&key, encode_cell(&cell).unwrap())
             .unwrap();
-        let differences = store.check_aggregates().unwrap();
+        let differences = store.check_aggregates().unwrap().differences;
         assert_eq!(differences.len(), 1, "{differences:?}");
         assert!(differences[0].contains("kept"), "{}", differences[0]);
 
         // Marked for a recount (a restore does this): counted again.
         store.all_aggregates_stale(&sled).unwrap();
         assert_same(&store, id);
-        assert!(store.check_aggregates().unwrap().is_empty());
+        assert!(store.check_aggregates().unwrap().differences.is_empty());
     }
 }

@@ -458,7 +458,11 @@ impl Store {
         source: &str,
         now_ms: i64,
     ) -> Result<LoadOutcome, StoreError> {
-        self.add_version(survey, source, now_ms, true)
+        let outcome = self.add_version(survey, source, now_ms, true)?;
+        // The tally cells on the newest version from now on, so every
+        // submit adds to them (counted again here if it is a new one).
+        self.ensure_aggregates(&survey.id)?;
+        Ok(outcome)
     }
 
     /// Stores a survey version from a bundle: like [`Store::load`], but
