@@ -17,7 +17,7 @@ use crate::core::report::{Figure, What};
 use crate::core::sanitize::strip;
 use crate::core::stats::Interval;
 use crate::core::survey::{Lang, Survey};
-use crate::core::tally::{ALL, GroupedResult, NO_GROUP, TallyResult};
+use crate::core::tally::{ALL, By, GroupedResult, NO_GROUP, TallyResult};
 
 pub use chart::ChartError;
 
@@ -65,6 +65,25 @@ impl Page<'_> {
             (None, NO_GROUP) => w.no_group.into(),
             (None, ALL) => w.all.into(),
             (None, key) => strip(key, false),
+        }
+    }
+
+    /// What the groups of `--by` are, for the comparison's heading: the
+    /// question's text, or the word for a terminal.
+    fn by_text(&self, by: &By) -> String {
+        match by {
+            By::Question(id) => self.question_text(id),
+            By::Terminal => crate::core::tally::by_text(self.survey, by, self.lang),
+        }
+    }
+
+    /// A group's column heading: as [`Page::key_label`] for a question's
+    /// answer; a terminal's name as it is, or "all".
+    fn group_label(&self, by: &By, group: &str) -> String {
+        match (by, group) {
+            (By::Question(id), key) => self.key_label(id, key),
+            (By::Terminal, ALL) => self.words().all.into(),
+            (By::Terminal, name) => strip(name, false),
         }
     }
 

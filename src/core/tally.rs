@@ -16,7 +16,10 @@
 //! A [`GroupedTally`] splits the same tallies by the answer to a choice or
 //! yes/no question (`--by`) and by calendar period in a time zone the caller
 //! passes in (`--period`), within `since`/`until`; its result always has the
-//! total as well.
+//! total as well. It can also split by the terminal a response was stored
+//! on (`--by terminal`) and count only some terminals (`--terminal`), read
+//! from each response's own `terminal`, so a tally of responses read from
+//! anywhere (a store, a merged bundle, PostgreSQL) groups them alike.
 //!
 //! Partial responses (the respondent walked away) are counted in `partial`
 //! and left out of everything else unless the tally includes them; suspect
@@ -702,6 +705,8 @@ pub enum Folded {
     OtherSurvey,
     /// Submitted outside `since..until`: ignored.
     OutOfRange,
+    /// From a terminal `--terminal` did not name: ignored.
+    OtherTerminal,
 }
 
 /// Why two tallies cannot be merged.

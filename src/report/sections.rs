@@ -288,18 +288,20 @@ pub(super) fn groups(page: &Page) -> Markup {
     if cells.is_empty() {
         return html! {};
     }
-    let by = page.result.by.as_deref().unwrap_or_default();
+    let Some(by) = page.result.by.as_ref() else {
+        return html! {};
+    };
     let figs: Vec<Vec<Figure>> = cells
         .iter()
         .map(|c| c.result.questions.iter().flat_map(figures).collect())
         .collect();
     html! {
         section.groups {
-            h2 { (w.by_group) ": " (page.question_text(by)) }
+            h2 { (w.by_group) ": " (page.by_text(by)) }
             table {
                 thead { tr {
                     th { (w.figure) }
-                    @for c in &cells { th.num { (page.key_label(by, c.group.as_deref().unwrap_or_default())) } }
+                    @for c in &cells { th.num { (page.group_label(by, c.group.as_deref().unwrap_or_default())) } }
                 } }
                 tbody {
                     tr { th { "n" }
@@ -309,7 +311,7 @@ pub(super) fn groups(page: &Page) -> Markup {
                         }
                     }
                     // The grouping question itself would only say 100 % and 0 %.
-                    @for q in page.result.total.questions.iter().filter(|q| q.id != by) {
+                    @for q in page.result.total.questions.iter().filter(|q| Some(q.id.as_str()) != by.question()) {
                         @let rows = figures(q);
                         @if !rows.is_empty() {
                             tr.qhead { th colspan=(cells.len() + 1) { (page.question_text(&q.id)) } }

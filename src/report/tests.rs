@@ -33,6 +33,7 @@ fn survey() -> Survey {
 fn page(survey: &Survey, responses: &[Response], lang: Lang, period: Option<Period>) -> String {
     let grouping = Grouping {
         by: None,
+        terminals: Vec::new(),
         period,
         time_zone: TimeZone::UTC,
         since_ms: None,

@@ -390,11 +390,14 @@ impl Store {
             let survey_of = |h: &VersionHash| self.survey_of(h).ok();
             let mut fits = true;
             for (key, c) in &cells {
-                let Some(flags) = keys::tally_cell_flags(key).and_then(CellFlags::from_bits) else {
+                let (Some(flags), Some(terminal)) = (
+                    keys::tally_cell_flags(key).and_then(CellFlags::from_bits),
+                    keys::tally_cell_terminal(key),
+                ) else {
                     fits = false;
                     break;
                 };
-                if filled.add_counts(c, flags, &survey_of).is_err() {
+                if filled.add_counts(c, flags, terminal, &survey_of).is_err() {
                     fits = false;
                     break;
                 }

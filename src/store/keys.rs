@@ -135,6 +135,12 @@ pub fn tally_cell_flags(key: &[u8]) -> Option<u8> {
     key.get(at + 9).copied()
 }
 
+/// The terminal name of a cell key.
+pub fn tally_cell_terminal(key: &[u8]) -> Option<&str> {
+    let at = key.iter().position(|b| *b == 0)?;
+    std::str::from_utf8(key.get(at + 10..)?).ok()
+}
+
 /// A cell key for messages: its day, flags and terminal.
 pub fn show_tally_cell(key: &[u8]) -> String {
     let Some(at) = key.iter().position(|b| *b == 0) else {

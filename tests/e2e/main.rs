@@ -65,6 +65,7 @@ mod settings;
 mod store;
 mod support;
 mod tally;
+mod terminals;
 mod theme;
 mod validate;
 mod views;

@@ -64,7 +64,7 @@ fn hostile_store(dir: &Path) {
 }
 
 /// Every `data-figure` of the page: (cell or "", name) → values.
-fn page_figures(html: &str) -> BTreeMap<(String, String), Vec<f64>> {
+pub(crate) fn page_figures(html: &str) -> BTreeMap<(String, String), Vec<f64>> {
     let mut out: BTreeMap<_, Vec<f64>> = BTreeMap::new();
     for part in html.split("data-figure=\"").skip(1) {
         let name = &part[..part.find('"').unwrap()];
@@ -86,6 +86,16 @@ fn page_figures(html: &str) -> BTreeMap<(String, String), Vec<f64>> {
 /// them for the total, the key figures (those the comparison table
 /// shows) for a group.
 fn json_figures(r: &Value, group: bool) -> BTreeMap<String, f64> {
+    json_figures_except(r, group, Some("group"))
+}
+
+/// As [`json_figures`], where the groups are of the question `by` (the
+/// comparison table leaves it out), or of something else (`None`).
+pub(crate) fn json_figures_except(
+    r: &Value,
+    group: bool,
+    by: Option<&str>,
+) -> BTreeMap<String, f64> {
     let mut out = BTreeMap::new();
     let counts: &[&str] = if group {
         &["responses"]
@@ -109,7 +119,7 @@ fn json_figures(r: &Value, group: bool) -> BTreeMap<String, f64> {
     for q in r["questions"].as_array().unwrap() {
         let id = q["id"].as_str().unwrap();
         // The groups' table leaves out the question they are groups of.
-        if group && id == "group" {
+        if group && Some(id) == by {
             continue;
         }
         if !group {
@@ -147,7 +157,7 @@ fn json_figures(r: &Value, group: bool) -> BTreeMap<String, f64> {
 
 /// Each JSON figure is on the page with the same value, and each figure
 /// of the page is one of the JSON's.
-fn same_figures(
+pub(crate) fn same_figures(
     cell: &str,
     json: &BTreeMap<String, f64>,
     page: &BTreeMap<(String, String), Vec<f64>>,

@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use crate::cli::cmd::kiosk::LangArg;
-use crate::cli::cmd::tally::{GroupingArgs, grouping, tally};
+use crate::cli::cmd::tally::{GroupingArgs, grouping, notes, tally};
 use crate::cli::out::noteln;
 use crate::cli::{CliError, Context, write_atomically};
 use crate::core::survey::Lang;
@@ -25,7 +25,11 @@ use clap::Args;
 /// current directory; else standard output (`kioski report > file.html`).
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  kioski report\n  kioski report --survey palvelupiste --lang fi --by group --out raportti.html\n  kioski report --period year --since 2024-01-01 > vuodet.html"
+    after_help = "Examples:\n  kioski report\n  kioski report --survey palvelupiste --lang fi --by group --out raportti.html\n  kioski report --period year --since 2024-01-01 > vuodet.html\n  kioski report --by terminal --terminal kirjasto-1,kirjasto-2",
+    mut_arg("by", |a| a.help("Compare groups: the answer to a choice or yesno question, or `terminal`: the terminal each response was stored on (`@terminal` when the survey has a question named `terminal`)")),
+    mut_arg("period", |a| a.help("A trend by day, ISO week, month or year (local time), and the latest period compared with the one before")),
+    mut_arg("until", |a| a.help("Only responses submitted before this day (YYYY-MM-DD)")),
+    mut_arg("include_suspect", |a| a.help("Count suspect responses too (see `kioski tally --help`)")),
 )]
 pub struct ReportArgs {
     /// The survey (default: the active one).
@@ -40,43 +44,15 @@ pub struct ReportArgs {
     #[arg(long, value_enum)]
     pub lang: Option<LangArg>,
 
-    /// Compare groups: the answer to a choice or yesno question.
-    #[arg(long, value_name = "QUESTION")]
-    pub by: Option<String>,
-
-    /// A trend by day, ISO week, month or year (local time), and the
-    /// latest period compared with the one before.
-    #[arg(long, value_name = "PERIOD", value_parser = ["day", "week", "month", "year"])]
-    pub period: Option<String>,
-
-    /// Only responses submitted on or after this day (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
-    pub since: Option<String>,
-
-    /// Only responses submitted before this day (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
-    pub until: Option<String>,
-
-    /// Count partial responses (walked away) too.
-    #[arg(long)]
-    pub include_partial: bool,
-
-    /// Count suspect responses too (see `kioski tally --help`).
-    #[arg(long)]
-    pub include_suspect: bool,
+    #[command(flatten)]
+    pub select: GroupingArgs,
 }
 
 pub fn run(args: &ReportArgs, ctx: &Context) -> Result<(), CliError> {
-    let grouping = grouping(&GroupingArgs {
-        by: args.by.as_deref(),
-        period: args.period.as_deref(),
-        since: args.since.as_deref(),
-        until: args.until.as_deref(),
-        include_partial: args.include_partial,
-        include_suspect: args.include_suspect,
-    })?;
+    let grouping = grouping(&args.select)?;
     let (latest, result) = tally(ctx, "report", args.survey.as_deref(), grouping)?;
     let survey = &latest.survey;
+    notes(survey, &args.select, &result);
     let lang = args.lang.map_or_else(|| survey.default_lang(), Lang::from);
     let html = report_html(survey, &result, lang, ctx.now_ms)
         .map_err(|e| CliError::invalid(format!("{e}.")))?;

@@ -3,12 +3,12 @@
 use clap::{Args, ValueEnum};
 use jiff::tz::TimeZone;
 
-use crate::cli::out::outln;
+use crate::cli::out::{noteln, outln};
 use crate::cli::{CliError, Context, Exit, parse_date};
 use crate::core::sanitize::escape;
 use crate::core::survey::{Lang, Survey};
 use crate::core::tally::{
-    GroupedResult, GroupedTally, Grouping, Noun, Period, count_of, decimal, left_out_answers,
+    By, GroupedResult, GroupedTally, Grouping, Noun, Period, count_of, decimal, left_out_answers,
     tally_words,
 };
 use crate::core::version::VersionHash;
@@ -32,7 +32,11 @@ mod table;
 /// where a question's id and type still match.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  kioski tally\n  kioski tally --survey palvelupiste --by group --format json\n  kioski tally --period month --since 2026-01-01\n  kioski tally --format markdown --by group --period year --lang sv\n  kioski tally --version 1"
+    after_help = "Examples:\n  kioski tally\n  kioski tally --survey palvelupiste --by group --format json\n  kioski tally --period month --since 2026-01-01\n  kioski tally --format markdown --by group --period year --lang sv\n  kioski tally --version 1\n  kioski tally --by terminal --terminal kirjasto-1 --terminal kirjasto-2",
+    // The shared options come in one block; these two keep their place
+    // after --version in the help, where they were before it was shared.
+    mut_arg("include_partial", |a| a.display_order(ARGS_BEFORE_LIVE)),
+    mut_arg("include_suspect", |a| a.display_order(ARGS_BEFORE_LIVE)),
 )]
 pub struct TallyArgs {
     /// The survey (default: the active one).
@@ -43,22 +47,8 @@ pub struct TallyArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
-    /// Group by the answer to a choice or yesno question.
-    #[arg(long, value_name = "QUESTION")]
-    pub by: Option<String>,
-
-    /// Group by day, ISO week, month or year (local time).
-    #[arg(long, value_name = "PERIOD", value_parser = ["day", "week", "month", "year"])]
-    pub period: Option<String>,
-
-    /// Only responses submitted on or after this day (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
-    pub since: Option<String>,
-
-    /// Only responses submitted before this day (YYYY-MM-DD); it must be
-    /// after --since.
-    #[arg(long, value_name = "DATE")]
-    pub until: Option<String>,
+    #[command(flatten)]
+    pub select: GroupingArgs,
 
     /// The language of labels and question texts (default: the survey's
     /// first language, or the one LC_ALL, LC_MESSAGES or LANG names when
@@ -74,15 +64,6 @@ pub struct TallyArgs {
     #[arg(long, value_name = "N|HASH", conflicts_with = "live")]
     pub version: Option<String>,
 
-    /// Count partial responses (walked away) too.
-    #[arg(long)]
-    pub include_partial: bool,
-
-    /// Count suspect responses too: quick repeats of the same answers on
-    /// one terminal, flagged when stored (see `[kiosk] min_seconds`).
-    #[arg(long)]
-    pub include_suspect: bool,
-
     /// A full-screen view that follows new responses as they arrive (also
     /// while a kiosk runs on the store). Keys: ←→ question, ↑↓ PgUp PgDn
     /// Home End scroll the rows, g group by, p period, t free texts, q quit.
@@ -93,6 +74,10 @@ pub struct TallyArgs {
     #[arg(long, value_enum, value_name = "THEME", requires = "live")]
     pub theme: Option<crate::cli::ThemeArg>,
 }
+
+/// The help's place of --live: --survey, --format, the seven shared
+/// options, --lang and --version come before it (ties keep their order).
+const ARGS_BEFORE_LIVE: usize = 11;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -107,14 +92,7 @@ pub enum Format {
 }
 
 pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
-    let grouping = grouping(&GroupingArgs {
-        by: args.by.as_deref(),
-        period: args.period.as_deref(),
-        since: args.since.as_deref(),
-        until: args.until.as_deref(),
-        include_partial: args.include_partial,
-        include_suspect: args.include_suspect,
-    })?;
+    let grouping = grouping(&args.select)?;
     if args.live {
         return live(args, ctx, grouping);
     }
@@ -137,6 +115,7 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
         }
     }
     let result = tally.results();
+    notes(&survey, &args.select, &result);
     let place = |v: &str| order.iter().position(|h| h.to_string() == v);
     let left_out = left_out_answers(&result.total, |v| place(v) < Some(number - 1))
         .iter()
@@ -146,7 +125,7 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
         survey: &survey,
         lang,
         result: &result,
-        range: range(&result, lang),
+        range: range(&result, &survey, lang),
         left_out,
         version: (args.version.is_some()).then(|| {
             let of = tally_words(lang)
@@ -284,8 +263,23 @@ fn language(
 }
 
 /// The dates the tally covers: from --since (else the first response) to
-/// the day before --until (else the last response), local days.
-fn range(r: &GroupedResult, lang: Lang) -> String {
+/// the day before --until (else the last response), local days; and the
+/// terminals, when --terminal chose some.
+fn range(r: &GroupedResult, survey: &Survey, lang: Lang) -> String {
+    let dates = dates(r, lang);
+    if r.terminals.is_empty() {
+        return dates;
+    }
+    let names: Vec<String> = r
+        .terminals
+        .iter()
+        .map(|t| crate::core::sanitize::strip(t, false))
+        .collect();
+    let word = crate::core::tally::by_text(survey, &By::Terminal, lang);
+    format!("{dates}, {word}: {}", names.join(", "))
+}
+
+fn dates(r: &GroupedResult, lang: Lang) -> String {
     let w = tally_words(lang);
     let from = r.since_ms.or(r.total.first_submitted_ms).map(local_day);
     let to = r
@@ -312,14 +306,43 @@ fn local_day(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// The options that choose and split what a tally counts, shared by
-/// `tally` and `report` so both mean the same by them.
-pub struct GroupingArgs<'a> {
-    pub by: Option<&'a str>,
-    pub period: Option<&'a str>,
-    pub since: Option<&'a str>,
-    pub until: Option<&'a str>,
+/// The options that choose and split what a tally counts, flattened into
+/// both `tally` and `report` so both mean the same by them. The help texts
+/// are tally's; `report` words some of them its own way (`mut_arg`).
+#[derive(Debug, Default, Args)]
+pub struct GroupingArgs {
+    /// Group by the answer to a choice or yesno question, or by
+    /// `terminal`: the terminal each response was stored on (`@terminal`
+    /// when the survey has a question named `terminal`).
+    #[arg(long, value_name = "QUESTION")]
+    pub by: Option<String>,
+
+    /// Group by day, ISO week, month or year (local time).
+    #[arg(long, value_name = "PERIOD", value_parser = ["day", "week", "month", "year"])]
+    pub period: Option<String>,
+
+    /// Only responses submitted on or after this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// Only responses submitted before this day (YYYY-MM-DD); it must be
+    /// after --since.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+
+    /// Only responses stored on this terminal; repeat it, or give a
+    /// comma list (a name with a comma in it matches whole too). A name
+    /// no response came from is said in a note.
+    #[arg(long, value_name = "NAME")]
+    pub terminal: Vec<String>,
+
+    /// Count partial responses (walked away) too.
+    #[arg(long)]
     pub include_partial: bool,
+
+    /// Count suspect responses too: quick repeats of the same answers on
+    /// one terminal, flagged when stored (see `[kiosk] min_seconds`).
+    #[arg(long)]
     pub include_suspect: bool,
 }
 
@@ -327,11 +350,12 @@ pub struct GroupingArgs<'a> {
 /// `--since` must come before `--until`.
 pub fn grouping(args: &GroupingArgs) -> Result<Grouping, CliError> {
     let grouping = Grouping {
-        by: args.by.map(str::to_owned),
-        period: args.period.and_then(Period::from_name),
+        by: args.by.as_deref().map(By::parse),
+        terminals: args.terminal.clone(),
+        period: args.period.as_deref().and_then(Period::from_name),
         time_zone: TimeZone::system(),
-        since_ms: args.since.map(parse_date).transpose()?,
-        until_ms: args.until.map(parse_date).transpose()?,
+        since_ms: args.since.as_deref().map(parse_date).transpose()?,
+        until_ms: args.until.as_deref().map(parse_date).transpose()?,
         include_partial: args.include_partial,
         include_suspect: args.include_suspect,
     };
@@ -342,13 +366,54 @@ pub fn grouping(args: &GroupingArgs) -> Result<Grouping, CliError> {
             Exit::Usage,
             format!(
                 "--since {} is not before --until {}: no response can be in between.",
-                escape(args.since.unwrap_or_default()),
-                escape(args.until.unwrap_or_default())
+                escape(args.since.as_deref().unwrap_or_default()),
+                escape(args.until.as_deref().unwrap_or_default())
             ),
         )
         .with_hint("swap the two dates, or leave one out (--until is the first day left out)"));
     }
     Ok(grouping)
+}
+
+/// Says on standard error what the figures alone would not: a
+/// `--terminal` name no response came from, and that `--by terminal`
+/// meant the survey's question of that name.
+pub fn notes(survey: &Survey, args: &GroupingArgs, result: &GroupedResult) {
+    if args.by.as_deref() == Some(By::TERMINAL_WORD)
+        && result.by.as_ref().and_then(By::question) == Some(By::TERMINAL_WORD)
+    {
+        noteln!(
+            "--by terminal grouped by survey `{}`'s question `terminal`; --by {} groups by the terminals.",
+            escape(&survey.id),
+            By::Terminal.name()
+        );
+    }
+    for name in &result.unknown_terminals {
+        let known = &result.known_terminals;
+        let what = match crate::core::suggest::closest(name, known.iter().map(String::as_str)) {
+            Some(close) => format!(" Did you mean `{}`?", escape(close)),
+            None if known.is_empty() => " It has no responses yet.".to_owned(),
+            None => {
+                let shown: Vec<String> = known
+                    .iter()
+                    .take(10)
+                    .map(|k| format!("`{}`", escape(k)))
+                    .collect();
+                let more = known.len().saturating_sub(shown.len());
+                let more = if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                };
+                format!(" Its terminals: {}{more}.", shown.join(", "))
+            }
+        };
+        noteln!(
+            "no response to survey `{}` came from terminal `{}`.{what}",
+            escape(&survey.id),
+            escape(name)
+        );
+    }
 }
 
 /// Tallies the survey `survey` (default: the active one) with `grouping`

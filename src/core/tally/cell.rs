@@ -424,10 +424,15 @@ impl TextEntry {
 
 impl GroupedTally {
     /// Whether stored cells can make this tally: a plain one of the newest
-    /// version (groups, periods and time ranges need the responses).
+    /// version, of every terminal or those `--terminal` names (groups,
+    /// periods and time ranges need the responses).
     pub fn counts_apply(&self) -> bool {
         let g = &self.grouping;
-        self.by.is_none() && g.period.is_none() && g.since_ms.is_none() && g.until_ms.is_none()
+        g.by.is_none()
+            && self.by.is_none()
+            && g.period.is_none()
+            && g.since_ms.is_none()
+            && g.until_ms.is_none()
     }
 
     /// The version the tally's questions are of.
@@ -461,8 +466,13 @@ impl GroupedTally {
         &mut self,
         c: &TallyCounts,
         flags: CellFlags,
+        terminal: &str,
         survey_of: &dyn Fn(&VersionHash) -> Option<Arc<Survey>>,
     ) -> Result<(), CountsMismatch> {
+        // As `fold` asks for every response: the same terminals are seen.
+        if self.filter.is_on() && !self.filter.admits(terminal) {
+            return Ok(());
+        }
         let mut plans = Vec::with_capacity(c.versions.len());
         for v in &c.versions {
             plans.push(self.plan_of(VersionHash(v.version), survey_of)?);
@@ -513,6 +523,9 @@ impl GroupedTally {
         survey: &str,
         survey_of: &dyn Fn(&VersionHash) -> Option<Arc<Survey>>,
     ) -> Result<(), CountsMismatch> {
+        if self.filter.is_on() && !self.filter.admits(&e.terminal) {
+            return Ok(());
+        }
         let plan = self.plan_of(e.version, survey_of)?;
         let tally = self.plain_cell();
         if (e.flags.suspect && !tally.include_suspect)

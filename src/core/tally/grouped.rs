@@ -1,6 +1,7 @@
 //! Tallies per group (`--by`) and per period, with their margins.
 
 use super::*;
+use std::collections::{BTreeSet, HashMap};
 
 /// A calendar period for trends. Weeks are ISO weeks (Monday first; the
 /// week belongs to the year of its Thursday).
@@ -82,11 +83,72 @@ impl fmt::Display for Period {
     }
 }
 
+/// What a grouped tally splits responses by (`--by`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum By {
+    /// The answer to a choice or yesno question, by its id. The id
+    /// `terminal` means [`By::Terminal`] where the survey has no question
+    /// of that id ([`GroupedTally::new`] decides, with the survey at hand).
+    Question(String),
+    /// The terminal each response was stored on, its name as the group.
+    Terminal,
+}
+
+impl By {
+    /// The word `--by` takes for the terminals.
+    pub const TERMINAL_WORD: &str = "terminal";
+
+    /// `--by NAME`: `@terminal` is always the terminals (a question id
+    /// has no `@`); any other name is a question, `terminal` included
+    /// until [`GroupedTally::new`] finds the survey has no such question.
+    pub fn parse(name: &str) -> By {
+        if name == By::Terminal.name() {
+            By::Terminal
+        } else {
+            By::Question(name.to_owned())
+        }
+    }
+
+    /// The name that gives this grouping back to `--by`, and the JSON's
+    /// `by`: the question's id, or `@terminal`.
+    pub fn name(&self) -> &str {
+        match self {
+            By::Question(id) => id,
+            By::Terminal => "@terminal",
+        }
+    }
+
+    /// The question grouped by, if it is one.
+    pub fn question(&self) -> Option<&str> {
+        match self {
+            By::Question(id) => Some(id),
+            By::Terminal => None,
+        }
+    }
+}
+
+/// As [`By::parse`]: a name given to `--by`.
+impl From<&str> for By {
+    fn from(name: &str) -> By {
+        By::parse(name)
+    }
+}
+
+impl Serialize for By {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
 /// How a [`GroupedTally`] splits and filters responses.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Grouping {
-    /// A choice or yesno question to group by.
-    pub by: Option<String>,
+    /// A choice or yesno question, or the terminal, to group by.
+    pub by: Option<By>,
+    /// Only responses from these terminals (`--terminal`), as given: each
+    /// a name, or a comma list of names (see [`TerminalFilter`]). Empty:
+    /// every terminal.
+    pub terminals: Vec<String>,
     pub period: Option<Period>,
     /// The time zone periods are calendar periods of.
     pub time_zone: TimeZone,
@@ -103,6 +165,7 @@ impl Default for Grouping {
     fn default() -> Grouping {
         Grouping {
             by: None,
+            terminals: Vec::new(),
             period: None,
             time_zone: TimeZone::UTC,
             since_ms: None,
@@ -128,7 +191,9 @@ pub enum GroupError {
 }
 
 /// A group of responses by their answer to the `by` question, in the
-/// survey's order: listed options, "other", then no answer.
+/// survey's order: listed options, "other", then no answer; or by their
+/// terminal (an index into [`Terminals::names`] while folding, the
+/// name's place in name order in results).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Group {
     Option(usize),
@@ -136,6 +201,147 @@ pub(super) enum Group {
     No,
     Other,
     Unanswered,
+    Terminal(usize),
+}
+
+/// `--terminal`: which terminals' responses count, and which of the
+/// names asked for no response of the survey came from.
+///
+/// A value matches a terminal of exactly that name and each name of it
+/// read as a comma list (spaces around the names ignored), so
+/// `--terminal a,b` is `a` and `b` and a terminal named
+/// `Pääkirjasto, 2. krs` can still be asked for whole.
+#[derive(Clone, Debug, Default)]
+pub(super) struct TerminalFilter {
+    /// Every name a response's terminal may have, unique.
+    accepted: Vec<String>,
+    /// Per value asked for: its index in `accepted` whole, and of each part.
+    asked: Vec<(usize, Vec<usize>)>,
+    /// Per `accepted` name, whether a response of the survey had it.
+    seen: Vec<bool>,
+    /// Every terminal a response of the survey came from (kept only with
+    /// a filter, for the note that names an unknown one).
+    all: BTreeSet<String>,
+}
+
+impl TerminalFilter {
+    fn new(values: &[String]) -> TerminalFilter {
+        let mut f = TerminalFilter::default();
+        let index =
+            |name: &str, f: &mut TerminalFilter| match f.accepted.iter().position(|a| a == name) {
+                Some(i) => i,
+                None => {
+                    f.accepted.push(name.to_owned());
+                    f.accepted.len() - 1
+                }
+            };
+        for value in values {
+            let whole = index(value, &mut f);
+            let parts = if value.contains(',') {
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(|p| index(p, &mut f))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            f.asked.push((whole, parts));
+        }
+        f.seen = vec![false; f.accepted.len()];
+        f
+    }
+
+    pub(super) fn is_on(&self) -> bool {
+        !self.accepted.is_empty()
+    }
+
+    /// Whether `terminal`'s responses count; remembers that it was seen.
+    pub(super) fn admits(&mut self, terminal: &str) -> bool {
+        if !self.all.contains(terminal) {
+            self.all.insert(terminal.to_owned());
+        }
+        match self.accepted.iter().position(|a| a == terminal) {
+            Some(i) => {
+                self.seen[i] = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn merge(&mut self, other: TerminalFilter) {
+        for (mine, theirs) in self.seen.iter_mut().zip(other.seen) {
+            *mine |= theirs;
+        }
+        self.all.extend(other.all);
+    }
+
+    /// The names asked for that no response came from: a value seen
+    /// whole is known; else each of its unseen names (or itself).
+    fn unknown(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (whole, parts) in &self.asked {
+            if self.seen[*whole] {
+                continue;
+            }
+            let names: Vec<usize> = if parts.is_empty() {
+                vec![*whole]
+            } else {
+                parts.clone()
+            };
+            for i in names {
+                let name = &self.accepted[i];
+                if !self.seen[i] && !out.contains(name) {
+                    out.push(name.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The terminals met while grouping by terminal, in the order first met.
+#[derive(Clone, Debug, Default)]
+struct Terminals {
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+    /// The last name looked up and its index: a store's responses come in
+    /// runs from one terminal.
+    last: Option<usize>,
+}
+
+impl Terminals {
+    fn index_of(&mut self, name: &str) -> usize {
+        if let Some(i) = self.last
+            && self.names[i] == name
+        {
+            return i;
+        }
+        let i = match self.index.get(name) {
+            Some(i) => *i,
+            None => {
+                self.names.push(name.to_owned());
+                self.index.insert(name.to_owned(), self.names.len() - 1);
+                self.names.len() - 1
+            }
+        };
+        self.last = Some(i);
+        i
+    }
+
+    /// Per index, its place when the names are sorted; and the sorted names.
+    fn ranks(&self) -> (Vec<usize>, Vec<&str>) {
+        let mut order: Vec<usize> = (0..self.names.len()).collect();
+        order.sort_by(|a, b| self.names[*a].cmp(&self.names[*b]));
+        let mut rank = vec![0; order.len()];
+        for (place, i) in order.iter().enumerate() {
+            rank[*i] = place;
+        }
+        let sorted = order.iter().map(|i| self.names[*i].as_str()).collect();
+        (rank, sorted)
+    }
 }
 
 /// One key of a cell: a value, or the margin over all values.
@@ -160,19 +366,33 @@ pub struct GroupedTally {
     pub(super) grouping: Grouping,
     /// An empty tally, cloned for each new cell.
     pub(super) empty: Tally,
-    /// The `by` question's index in the schema.
+    /// The `by` question's index in the schema, when grouping by one.
     pub(super) by: Option<usize>,
+    /// `--terminal`, when given.
+    pub(super) filter: TerminalFilter,
+    /// The terminals grouped by, with `by: Some(By::Terminal)`.
+    terminals: Terminals,
     pub(super) plans: Vec<(VersionHash, Arc<Plan>)>,
     pub(super) cells: BTreeMap<(Option<Group>, Option<Date>), Tally>,
     cache: Option<PeriodCache>,
 }
 
 impl GroupedTally {
-    pub fn new(survey: &Survey, grouping: Grouping) -> Result<GroupedTally, GroupError> {
+    /// A tally of `survey` (the newest version) split by `grouping`. A
+    /// `by` of [`By::Question`] `terminal` becomes [`By::Terminal`] when
+    /// the survey has no question of that id ([`GroupedTally::grouping`]
+    /// says which it became).
+    pub fn new(survey: &Survey, mut grouping: Grouping) -> Result<GroupedTally, GroupError> {
         let schema = Arc::new(Schema::of(survey));
+        if let Some(By::Question(id)) = &grouping.by
+            && id == By::TERMINAL_WORD
+            && schema.index(id).is_none()
+        {
+            grouping.by = Some(By::Terminal);
+        }
         let by = match &grouping.by {
-            None => None,
-            Some(id) => {
+            None | Some(By::Terminal) => None,
+            Some(By::Question(id)) => {
                 let i = schema
                     .index(id)
                     .ok_or_else(|| GroupError::UnknownQuestion(id.clone()))?;
@@ -189,6 +409,8 @@ impl GroupedTally {
         Ok(GroupedTally {
             empty: Tally::of_schema(schema, grouping.include_partial)
                 .including_suspect(grouping.include_suspect),
+            filter: TerminalFilter::new(&grouping.terminals),
+            terminals: Terminals::default(),
             grouping,
             by,
             plans: Vec::new(),
@@ -206,6 +428,9 @@ impl GroupedTally {
         if response.survey != self.empty.schema.survey {
             return Folded::OtherSurvey;
         }
+        if self.filter.is_on() && !self.filter.admits(&response.terminal) {
+            return Folded::OtherTerminal;
+        }
         let ms = response.submitted_ms;
         let g = &self.grouping;
         if g.since_ms.is_some_and(|since| ms < since) || g.until_ms.is_some_and(|until| ms >= until)
@@ -220,16 +445,20 @@ impl GroupedTally {
                 self.plans.len() - 1
             }
         };
-        let group = self.group_of(response, &self.plans[plan_index].1);
+        let plan = self.plans[plan_index].1.clone();
+        let group = self.group_of(response, &plan);
         let period = self.period_of(ms);
         let cell = self
             .cells
             .entry((group, period))
             .or_insert_with(|| self.empty.clone());
-        cell.fold_planned(response, &self.plans[plan_index].1)
+        cell.fold_planned(response, &plan)
     }
 
-    fn group_of(&self, r: &Response, plan: &Plan) -> Option<Group> {
+    fn group_of(&mut self, r: &Response, plan: &Plan) -> Option<Group> {
+        if self.grouping.by == Some(By::Terminal) {
+            return Some(Group::Terminal(self.terminals.index_of(&r.terminal)));
+        }
         let by = self.by?;
         let q = &self.empty.schema.questions[by];
         if plan.target(&q.id) != Some(by) {
@@ -288,7 +517,16 @@ impl GroupedTally {
                 self.plans.push((hash, plan));
             }
         }
-        for (key, tally) in other.cells {
+        self.filter.merge(other.filter);
+        for ((group, period), tally) in other.cells {
+            // The other's terminals by this one's indices.
+            let group = match group {
+                Some(Group::Terminal(i)) => Some(Group::Terminal(
+                    self.terminals.index_of(&other.terminals.names[i]),
+                )),
+                g => g,
+            };
+            let key = (group, period);
             match self.cells.get_mut(&key) {
                 Some(mine) => mine.merge_unchecked(tally),
                 None => {
@@ -312,7 +550,8 @@ impl GroupedTally {
     /// period, and (with both) per group over all periods and per period
     /// over all groups, labelled [`ALL`].
     pub fn results(&self) -> GroupedResult {
-        let both = self.by.is_some() && self.grouping.period.is_some();
+        let both = self.grouping.by.is_some() && self.grouping.period.is_some();
+        let (rank, terminals) = self.terminals.ranks();
         let mut cells: BTreeMap<(Slot<Group>, Slot<Date>), Tally> = BTreeMap::new();
         let mut add = |key, tally: &Tally| {
             cells
@@ -321,6 +560,11 @@ impl GroupedTally {
                 .merge_unchecked(tally.clone());
         };
         for ((g, p), tally) in &self.cells {
+            // Terminals in name order.
+            let g = match g {
+                Some(Group::Terminal(i)) => Some(Group::Terminal(rank[*i])),
+                g => *g,
+            };
             let g = g.map_or(Slot::All, Slot::One);
             let p = p.map_or(Slot::All, Slot::One);
             add((g, p), tally);
@@ -331,9 +575,13 @@ impl GroupedTally {
         }
         let schema = &self.empty.schema;
         let group_label = |g: Slot<Group>| {
-            self.by.map(|by| match g {
+            self.grouping.by.as_ref().map(|_| match g {
                 Slot::All => ALL.to_owned(),
-                Slot::One(Group::Option(i)) => schema.questions[by].options[i].clone(),
+                Slot::One(Group::Terminal(place)) => terminals[place].to_owned(),
+                // Options only arise with a question to group by.
+                Slot::One(Group::Option(i)) => self
+                    .by
+                    .map_or_else(String::new, |by| schema.questions[by].options[i].clone()),
                 Slot::One(Group::Yes) => "yes".to_owned(),
                 Slot::One(Group::No) => "no".to_owned(),
                 Slot::One(Group::Other) => OTHER_OPTION.to_owned(),
@@ -352,6 +600,9 @@ impl GroupedTally {
             period: self.grouping.period,
             since_ms: self.grouping.since_ms,
             until_ms: self.grouping.until_ms,
+            terminals: self.grouping.terminals.clone(),
+            unknown_terminals: self.filter.unknown(),
+            known_terminals: self.filter.all.iter().cloned().collect(),
             cells: cells
                 .into_iter()
                 .filter(|(key, _)| *key != (Slot::All, Slot::All))
@@ -390,16 +641,28 @@ fn start_ms(tz: &TimeZone, date: Date) -> Option<i64> {
 pub struct GroupedResult {
     #[serde(flatten)]
     pub total: TallyResult,
+    /// The question's id, or `@terminal`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub by: Option<String>,
+    pub by: Option<By>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<Period>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub since_ms: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub until_ms: Option<i64>,
+    /// `--terminal`, as given.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub terminals: Vec<String>,
+    /// The names in `terminals` no response of the survey came from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_terminals: Vec<String>,
+    /// With `terminals`: every terminal the survey's responses came from,
+    /// sorted, for a note that names an unknown one. Not in the JSON.
+    #[serde(skip)]
+    pub known_terminals: Vec<String>,
     /// Groups in survey order (options, `other`, `(none)`, then `(all)`),
-    /// each period ascending then `(all)`. Empty without `by` and `period`.
+    /// or terminals by name then `(all)`; each period ascending then
+    /// `(all)`. Empty without `by` and `period`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cells: Vec<CellResult>,
 }
@@ -407,8 +670,8 @@ pub struct GroupedResult {
 /// The figures of one group and/or period.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CellResult {
-    /// The option id, `yes`/`no`, `other`, [`NO_GROUP`] or [`ALL`]; absent
-    /// without `by`.
+    /// The option id, `yes`/`no`, `other`, [`NO_GROUP`], the terminal's
+    /// name, or [`ALL`]; absent without `by`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// The period's key (see [`Period::label`]) or [`ALL`]; absent without

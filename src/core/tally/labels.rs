@@ -32,12 +32,23 @@ pub fn key_label(survey: &Survey, question: &str, key: &str, lang: Lang) -> Stri
 }
 
 /// The label in `lang` of a `--by` group (a [`CellResult::group`]):
-/// the option's label, yes/no, other, "no answer" or "all".
-pub fn group_label(survey: &Survey, by: &str, group: &str, lang: Lang) -> String {
-    match group {
-        NO_GROUP => words(lang).no_answer.to_owned(),
-        ALL => words(lang).all.to_owned(),
-        key => key_label(survey, by, key, lang),
+/// the option's label, yes/no, other, "no answer" or "all"; a terminal's
+/// name as it is (without control characters).
+pub fn group_label(survey: &Survey, by: &By, group: &str, lang: Lang) -> String {
+    match (by, group) {
+        (_, ALL) => words(lang).all.to_owned(),
+        (By::Terminal, name) => strip(name, false),
+        (By::Question(_), NO_GROUP) => words(lang).no_answer.to_owned(),
+        (By::Question(id), key) => key_label(survey, id, key, lang),
+    }
+}
+
+/// What the groups of a `--by` are, in `lang`, for a heading: the
+/// question's text, or the word for a terminal ("pääte").
+pub fn by_text(survey: &Survey, by: &By, lang: Lang) -> String {
+    match by {
+        By::Question(id) => question_text(survey, id, lang),
+        By::Terminal => words(lang).terminal.to_owned(),
     }
 }
 
@@ -56,6 +67,7 @@ struct Words {
     other: &'static str,
     no_answer: &'static str,
     all: &'static str,
+    terminal: &'static str,
 }
 
 fn words(lang: Lang) -> Words {
@@ -66,6 +78,7 @@ fn words(lang: Lang) -> Words {
             other: "muu",
             no_answer: "(ei vastausta)",
             all: "(kaikki)",
+            terminal: "pääte",
         },
         Lang::Sv => Words {
             yes: "ja",
@@ -73,6 +86,7 @@ fn words(lang: Lang) -> Words {
             other: "annat",
             no_answer: "(inget svar)",
             all: "(alla)",
+            terminal: "terminal",
         },
         Lang::En => Words {
             yes: "yes",
@@ -80,6 +94,7 @@ fn words(lang: Lang) -> Words {
             other: "other",
             no_answer: "(no answer)",
             all: "(all)",
+            terminal: "terminal",
         },
     }
 }

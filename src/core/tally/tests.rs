@@ -684,10 +684,13 @@ fn labels_in_each_language_else_the_id() {
     );
     assert_eq!(key_label(survey, "group", "nonesuch", Lang::Fi), "nonesuch");
     assert_eq!(
-        group_label(survey, "group", NO_GROUP, Lang::Sv),
+        group_label(survey, &"group".into(), NO_GROUP, Lang::Sv),
         "(inget svar)"
     );
-    assert_eq!(group_label(survey, "group", ALL, Lang::Fi), "(kaikki)");
+    assert_eq!(
+        group_label(survey, &"group".into(), ALL, Lang::Fi),
+        "(kaikki)"
+    );
     assert_eq!(question_text(survey, "nonesuch", Lang::En), "nonesuch");
 }
 
@@ -803,6 +806,7 @@ fn grouped_known_answers() {
     let (survey, responses) = known();
     let grouping = Grouping {
         by: Some("would".into()),
+        terminals: Vec::new(),
         period: Some(Period::Month),
         time_zone: helsinki(),
         // From 2025-01-03 (UTC), so the first two days are left out.
@@ -884,7 +888,8 @@ fn arb_grouping(which: usize) -> impl Strategy<Value = Grouping> {
         .prop_map(move |(use_by, period, since, until, include_partial)| {
             let day_ms = 24 * HOUR_MS;
             Grouping {
-                by: by.clone().filter(|_| use_by),
+                by: by.clone().filter(|_| use_by).map(By::Question),
+                terminals: Vec::new(),
                 period,
                 time_zone: TimeZone::fixed(jiff::tz::offset(2)),
                 since_ms: since.map(|d| NOW_MS - 366 * day_ms + d * day_ms),
@@ -996,7 +1001,7 @@ proptest! {
         }
 
         // Each group holds exactly the responses with its answer.
-        if let Some(by) = &grouping.by {
+        if let Some(By::Question(by)) = &grouping.by {
             for c in result.cells.iter().filter(by_group) {
                 let group = c.group.as_deref().unwrap_or_default();
                 let q = c.result.question(by).unwrap();
@@ -1058,3 +1063,5 @@ fn suspect_responses_are_left_out_unless_asked_for_and_counted_either_way() {
         assert!(json.get(key).is_none(), "{key}");
     }
 }
+
+mod terminals;

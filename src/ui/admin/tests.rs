@@ -639,12 +639,7 @@ fn r_writes_the_report_the_command_line_writes() {
         survey: Some("palvelupiste".into()),
         out: Some(by_cli.clone()),
         lang: None,
-        by: None,
-        period: None,
-        since: None,
-        until: None,
-        include_partial: false,
-        include_suspect: false,
+        select: Default::default(),
     };
     run(&args, &crate::cli::Context::at(store.clone(), NOW)).unwrap();
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::core::response::Response;
 use crate::core::survey::{Lang, QuestionKind, Survey};
-use crate::core::tally::{GroupError, GroupedResult, GroupedTally, Grouping, Period};
+use crate::core::tally::{By, GroupError, GroupedResult, GroupedTally, Grouping, Period};
 use crate::core::version::VersionHash;
 use crate::ui::live::keys::{self, Cmd};
 use crate::ui::live::scroll::Scroll;
@@ -318,13 +318,13 @@ impl Live {
     fn next_by(&self) -> Grouping {
         let mut g = self.grouping().clone();
         let ids = self.groupable();
-        g.by = match &g.by {
-            None => ids.first().map(|s| (*s).to_owned()),
+        g.by = match g.by.as_ref().map(By::question) {
+            None => ids.first().map(|s| By::Question((*s).to_owned())),
             Some(by) => ids
                 .iter()
-                .position(|id| id == by)
+                .position(|id| Some(*id) == by)
                 .and_then(|i| ids.get(i + 1))
-                .map(|s| (*s).to_owned()),
+                .map(|s| By::Question((*s).to_owned())),
         };
         g
     }

@@ -30,7 +30,7 @@ use crate::core::answer::{Answer, Answers};
 use crate::core::response::{Response, time_ordered_id};
 use crate::core::simulate::{self, Setup};
 use crate::core::survey::{Lang, Survey};
-use crate::core::tally::Grouping;
+use crate::core::tally::{By, Grouping};
 use crate::core::validate::survey_from_str;
 use crate::core::version::VersionHash;
 use crate::ui::theme::Theme;

@@ -11,7 +11,8 @@ use super::keys::{Cmd, KEYS, Shown};
 use super::state::{Live, Source};
 use super::words::{headline, option_label, summary};
 use crate::core::sanitize::{strip, truncate_to_width, width};
-use crate::core::tally::{ALL, NO_GROUP, QuestionResult};
+use crate::core::survey::Lang;
+use crate::core::tally::{ALL, By, NO_GROUP, QuestionResult, by_text};
 use crate::ui::figures::bar;
 use crate::ui::fit::{fit_labels, fit_pair};
 use crate::ui::strings::views::{ViewTexts, fill};
@@ -216,13 +217,23 @@ pub fn render(live: &Live, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buff
     hits
 }
 
+/// What the view is grouped by, for its heading and footer: the
+/// question's id, or the word for a terminal in the view's language.
+fn by_shown(live: &Live) -> String {
+    match &live.grouping().by {
+        None => "-".to_owned(),
+        Some(By::Question(id)) => id.clone(),
+        Some(by) => by_text(&live.survey, by, live.lang.unwrap_or(Lang::En)),
+    }
+}
+
 /// The footer: the key table's hints, each clickable. A hint that does
 /// not fit is left out and the ones after it still get their chance.
 fn footer(live: &Live, t: &ViewTexts, theme: Theme, area: Rect, hits: &mut Hits, buf: &mut Buffer) {
     let w = area.width as usize;
     let y = area.y + area.height - 1;
     let g = live.grouping();
-    let by = g.by.clone().unwrap_or_else(|| "-".into());
+    let by = by_shown(live);
     let period = g.period.map_or("-", |p| t.period(p));
     let mut x = area.x;
     let mut first = true;
@@ -349,9 +360,10 @@ fn draw_question(
     if cells.is_empty() {
         return (0, 0);
     }
+    let by_name = by_shown(live);
     let heading = match (&g.by, g.period) {
-        (Some(by), Some(p)) => fill(t.by_and_per, &[by, &t.period(p)]),
-        (Some(by), None) => fill(t.by, &[by]),
+        (Some(_), Some(p)) => fill(t.by_and_per, &[&by_name, &t.period(p)]),
+        (Some(_), None) => fill(t.by, &[&by_name]),
         (None, Some(p)) => fill(t.per, &[&t.period(p)]),
         (None, None) => String::new(),
     };
@@ -367,10 +379,10 @@ fn draw_question(
         .map(|(c, _)| {
             c.group.as_deref().map(|gr| match gr {
                 ALL | NO_GROUP => margin(gr),
-                gr => {
-                    g.by.as_deref()
-                        .map_or(gr.to_owned(), |by| option_label(survey, by, gr, lang))
-                }
+                gr => match &g.by {
+                    Some(By::Question(by)) => option_label(survey, by, gr, lang),
+                    _ => strip(gr, false),
+                },
             })
         })
         .collect();

@@ -3,7 +3,7 @@
 //! out in the first rows (see docs/architecture.md, "Tallies in words").
 
 use super::{Page, key_figures, mean_rank};
-use crate::core::tally::{TallyResult, group_label, key_label, period_label, question_text};
+use crate::core::tally::{By, TallyResult, group_label, key_label, period_label, question_text};
 use crate::store::export::neutralise;
 
 /// Columns: survey, group, period, question (id), type, option (label),
@@ -50,7 +50,7 @@ pub(super) fn csv(page: &Page<'_>) -> Result<String, csv::Error> {
         let count = line.split(' ').next().unwrap_or_default().to_owned();
         w.write_record(meta("left_out", count, line))?;
     }
-    let by = result.by.as_deref().unwrap_or_default();
+    let by = result.by.clone().unwrap_or(By::Terminal);
     let cells = std::iter::once((None, None, &result.total)).chain(
         result
             .cells
@@ -59,7 +59,7 @@ pub(super) fn csv(page: &Page<'_>) -> Result<String, csv::Error> {
     );
     for (group, period, r) in cells {
         let group = group.map_or_else(String::new, |g| {
-            neutralise(&group_label(page.survey, by, g, page.lang))
+            neutralise(&group_label(page.survey, &by, g, page.lang))
         });
         let period = period.map_or_else(String::new, |p| neutralise(&period_label(p, page.lang)));
         part(&mut w, page, r, [&survey, &group, &period])?;

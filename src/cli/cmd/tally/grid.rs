@@ -5,7 +5,7 @@
 use super::table::figure_word;
 use super::{Page, key_figures, mean_rank};
 use crate::core::tally::{
-    ALL, Detail, QuestionResult, TallyResult, decimal, group_label, key_label, period_label,
+    ALL, By, Detail, QuestionResult, TallyResult, decimal, group_label, key_label, period_label,
 };
 
 /// Which result goes in which column, and per block of rows (periods,
@@ -20,7 +20,8 @@ impl<'a> Grid<'a> {
     pub fn of(page: &Page<'a>) -> Grid<'a> {
         let r = page.result;
         let lang = page.lang;
-        let by = r.by.as_deref().unwrap_or_default();
+        // Read only where `by` is given.
+        let by = r.by.clone().unwrap_or(By::Terminal);
         // Keys in the cells' order, the margin (ALL) first.
         let keys = |pick: fn(&crate::core::tally::CellResult) -> Option<&str>| {
             let mut keys: Vec<&str> = vec![ALL];
@@ -56,7 +57,7 @@ impl<'a> Grid<'a> {
                 Grid {
                     columns: groups
                         .iter()
-                        .map(|g| group_label(page.survey, by, g, lang))
+                        .map(|g| group_label(page.survey, &by, g, lang))
                         .collect(),
                     blocks: vec![(None, groups.iter().map(|g| find(Some(g), None)).collect())],
                 }
@@ -74,7 +75,7 @@ impl<'a> Grid<'a> {
                 Grid {
                     columns: groups
                         .iter()
-                        .map(|g| group_label(page.survey, by, g, lang))
+                        .map(|g| group_label(page.survey, &by, g, lang))
                         .collect(),
                     blocks: periods
                         .iter()

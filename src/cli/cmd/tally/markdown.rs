@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::grid::{Grid, rows};
 use super::{Page, counts_line};
-use crate::core::tally::{Detail, QuestionResult, question_text, tally_words};
+use crate::core::tally::{By, Detail, QuestionResult, question_text, tally_words};
 
 /// Text from respondents and files made inert in Markdown and HTML: no
 /// control characters or line breaks, `& < >` as entities, and every
@@ -52,13 +52,15 @@ pub(super) fn markdown(page: &Page<'_>) -> String {
         }
     }
     let grid = Grid::of(page);
-    if let Some(by) = &r.by {
+    if let Some(By::Question(by)) = &r.by {
         let _ = writeln!(
             out,
             "\n{} “{}”.",
             w.md_columns_answer,
             md(&question_text(page.survey, by, page.lang))
         );
+    } else if r.by == Some(By::Terminal) {
+        let _ = writeln!(out, "\n{}", w.md_columns_terminal);
     } else if r.period.is_some() {
         let _ = writeln!(out, "\n{}", w.md_columns_periods);
     }

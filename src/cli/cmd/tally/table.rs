@@ -7,7 +7,7 @@ use super::{Page, counts_line, key_figures, mean_rank};
 use crate::core::sanitize::{strip, truncate_to_width, width};
 use crate::core::survey::Lang;
 use crate::core::tally::{
-    QuestionResult, TallyResult, decimal, key_label, question_text, tally_words,
+    QuestionResult, TallyResult, by_text, decimal, key_label, question_text, tally_words,
 };
 
 pub(super) fn table(page: &Page<'_>) -> String {
@@ -23,7 +23,7 @@ pub(super) fn table(page: &Page<'_>) -> String {
             out,
             "\n  {}: {}",
             w.columns,
-            truncate_to_width(&question_text(page.survey, by, page.lang), 70)
+            truncate_to_width(&by_text(page.survey, by, page.lang), 70)
         );
     } else {
         let _ = write!(out, "\n  {}: {}", w.columns, w.periods);

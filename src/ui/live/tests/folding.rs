@@ -44,7 +44,7 @@ fn grouping_of(
         .map(|q| q.id.clone())
         .collect();
     Grouping {
-        by: groupable.get(by).cloned(),
+        by: groupable.get(by).map(|id| By::Question(id.clone())),
         period: Period::ALL.get(period).copied(),
         include_partial,
         ..grouping(offset)

@@ -115,7 +115,7 @@ fn g_cycles_through_the_choice_and_yesno_questions_then_none() {
             start
         );
         assert_eq!(d.live.grouping(), &g);
-        seen.push(g.by);
+        seen.push(g.by.as_ref().and_then(By::question).map(str::to_owned));
     }
     assert_eq!(
         seen,
@@ -129,7 +129,7 @@ fn g_cycles_through_the_choice_and_yesno_questions_then_none() {
     // Every grouping offered is one the tally takes.
     for id in d.live.groupable() {
         let g = Grouping {
-            by: Some(id.to_owned()),
+            by: Some(By::Question(id.to_owned())),
             ..grouping(0)
         };
         assert!(Live::new(d.live.survey.clone(), d.live.version, g, 0, Source::Own).is_ok());
@@ -155,7 +155,7 @@ fn p_cycles_day_week_month_year_none() {
     let mut d = Desk::new();
     d.press(KeyCode::Char('g'));
     let start = d.live.grouping().clone();
-    assert_eq!(start.by.as_deref(), Some("one_visit"));
+    assert_eq!(start.by.as_ref().and_then(By::question), Some("one_visit"));
     assert_eq!(start.period, None);
     let mut seen = Vec::new();
     for _ in 0..5 {
@@ -190,7 +190,10 @@ fn regrouping_keeps_the_question_and_the_texts_switch() {
     d.presses(&[KeyCode::Char('g'), KeyCode::Char('p')]);
     assert_eq!(d.live.selected, 4);
     assert!(d.live.texts);
-    assert_eq!(d.live.grouping().by.as_deref(), Some("one_visit"));
+    assert_eq!(
+        d.live.grouping().by.as_ref().and_then(By::question),
+        Some("one_visit")
+    );
     assert_eq!(d.live.grouping().period, Some(Period::Day));
     // The recount counted everything again.
     assert_eq!(d.live.today(NOW), 14);
@@ -240,4 +243,41 @@ fn carry_view_from_follows_the_question_by_id() {
         again.carry_view_from(&before);
         assert_eq!(again.selected, i);
     }
+}
+
+#[test]
+fn grouped_by_terminal_the_view_names_them_and_g_goes_on_to_the_questions() {
+    let mut d = Desk::new();
+    for (i, r) in d.responses.iter_mut().enumerate() {
+        r.terminal = ["kirjasto-1", "asema"][i % 2].to_owned();
+    }
+    let g = Grouping {
+        by: Some(By::Terminal),
+        ..grouping(OFFSET_MS)
+    };
+    d.live = regroup(&d.live, g, &d.responses);
+    let (terminal, _) = draw(&d.live, 100, 40);
+    let text = crate::ui::buffer_text(terminal.backend().buffer());
+    assert!(text.contains("By terminal"), "{text}");
+    assert!(text.contains("by: terminal"), "{text}");
+    let groups: Vec<Option<String>> = d
+        .live
+        .last_result()
+        .cells
+        .iter()
+        .map(|c| c.group.clone())
+        .collect();
+    assert_eq!(
+        groups,
+        [Some("asema".to_owned()), Some("kirjasto-1".to_owned())]
+    );
+    assert!(
+        text.contains("asema") && text.contains("kirjasto-1"),
+        "{text}"
+    );
+    // The key cycles on from the terminals to no grouping, then questions.
+    let Action::Regroup(g) = d.press(KeyCode::Char('g')) else {
+        panic!("g did not regroup");
+    };
+    assert_eq!(g.by, None);
 }

@@ -8,7 +8,7 @@ use crate::core::tally::{ALL, Period};
 fn grouped(by: &str, period: Period) -> Desk {
     let mut d = Desk::new();
     let g = Grouping {
-        by: Some(by.to_owned()),
+        by: Some(By::Question(by.to_owned())),
         period: Some(period),
         ..grouping(OFFSET_MS)
     };
