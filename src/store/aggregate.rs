@@ -11,7 +11,6 @@
 //! texts are counted again from the responses before they are used.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
@@ -25,9 +24,7 @@ use super::keys;
 use crate::core::answer::{Answer, Picked};
 use crate::core::response::Response;
 use crate::core::survey::Survey;
-use crate::core::tally::{
-    CellFlags, CountsMismatch, GroupedTally, TallyCounts, TextEntry, counts_of_response,
-};
+use crate::core::tally::{CellCounter, CellFlags, GroupedTally, TallyCounts, TextEntry};
 use crate::core::version::VersionHash;
 
 /// The layout of cells, texts and markers. Another number in a marker
@@ -150,10 +147,6 @@ pub struct CheckReport {
     pub differences: Vec<String>,
 }
 
-fn mismatch(e: CountsMismatch) -> StoreError {
-    StoreError::Read(e.to_string())
-}
-
 impl Store {
     /// The version survey `id`'s cells are counted on, if they are whole.
     fn marker(&self, sled: &Sled, id: &str) -> Result<Option<VersionHash>, StoreError> {
@@ -180,23 +173,21 @@ impl Store {
         sled: &Sled,
         records: &[(Vec<u8>, Vec<u8>, &Response)],
     ) -> Result<(), StoreError> {
-        let mut markers: BTreeMap<&str, Option<(VersionHash, Arc<Survey>)>> = BTreeMap::new();
-        let mut cells: BTreeMap<Vec<u8>, TallyCounts> = BTreeMap::new();
+        // Per survey whose cells are whole, a counter on their version.
+        let mut counters: BTreeMap<&str, Option<CellCounter<Vec<u8>>>> = BTreeMap::new();
         let mut texts = Vec::new();
         for (_, _, r) in records {
-            if !markers.contains_key(r.survey.as_str()) {
-                let m = match self.marker(sled, &r.survey)? {
-                    Some(h) => Some((h, self.survey_of(&h)?)),
+            if !counters.contains_key(r.survey.as_str()) {
+                let counter = match self.marker(sled, &r.survey)? {
+                    Some(h) => Some(CellCounter::new(&*self.survey_of(&h)?)),
                     None => None,
                 };
-                markers.insert(&r.survey, m);
+                counters.insert(&r.survey, counter);
             }
-            let Some(Some((_, newest))) = markers.get(r.survey.as_str()) else {
+            let Some(Some(counter)) = counters.get_mut(r.survey.as_str()) else {
                 continue;
             };
-            let delta = counts_of_response(newest, &*self.survey_of(&r.version)?, r);
-            let cell = cells.entry(keys::tally_cell(r)).or_default();
-            cell.add(&delta).map_err(mismatch)?;
+            counter.add(keys::tally_cell(r), r, &*self.survey_of(&r.version)?);
             if let Some(t) = TextEntry::of(r) {
                 texts.push((
                     keys::response(&r.survey, &r.id),
@@ -204,7 +195,11 @@ impl Store {
                 ));
             }
         }
-        let cells: Vec<(Vec<u8>, TallyCounts)> = cells.into_iter().collect();
+        let cells: Vec<(Vec<u8>, TallyCounts)> = counters
+            .into_values()
+            .flatten()
+            .flat_map(CellCounter::finish)
+            .collect();
         let result = (&sled.responses, &sled.tallies, &sled.texts).transaction(
             |(responses, tallies, text_tree)| {
                 for (key, value, _) in records {
@@ -275,14 +270,10 @@ impl Store {
     /// Counts survey `id`'s responses on `newest` into cells and texts.
     fn recount(&self, id: &str, newest: &Survey) -> Result<Recount, StoreError> {
         let mut out = Recount::default();
+        let mut counter = CellCounter::new(newest);
         for r in self.responses(id) {
             let r = r?;
-            let delta = counts_of_response(newest, &*self.survey_of(&r.version)?, &r);
-            out.cells
-                .entry(keys::tally_cell(&r))
-                .or_default()
-                .add(&delta)
-                .map_err(mismatch)?;
+            counter.add(keys::tally_cell(&r), &r, &*self.survey_of(&r.version)?);
             if let Some(t) = TextEntry::of(&r) {
                 out.texts.push((
                     keys::response(&r.survey, &r.id),
@@ -290,6 +281,7 @@ impl Store {
                 ));
             }
         }
+        out.cells = counter.finish();
         Ok(out)
     }
 
@@ -632,11 +624,14 @@ mod tests {
         let mut out = Vec::new();
         for include_partial in [false, true] {
             for include_suspect in [false, true] {
-                out.push(Grouping {
-                    include_partial,
-                    include_suspect,
-                    ..Grouping::default()
-                });
+                for terminals in [&[][..], &["desk-2"][..], &["desk-1,nosuch"][..]] {
+                    out.push(Grouping {
+                        include_partial,
+                        include_suspect,
+                        terminals: terminals.iter().map(|t| t.to_string()).collect(),
+                        ..Grouping::default()
+                    });
+                }
             }
         }
         out

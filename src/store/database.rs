@@ -34,7 +34,7 @@ const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Responses `submit_many` writes in one atomic write with their tally
 /// cells: each write adds up the chunk's cells once.
-const SUBMIT_MANY_CHUNK: usize = 1000;
+const SUBMIT_MANY_CHUNK: usize = 10_000;
 
 /// The sled database's directory inside the store directory.
 const SLED_DIR: &str = super::rewrite::DB_DIR;

@@ -8,6 +8,8 @@
 //! | `responses` | survey id, `0x00`, UUID v7 (16)  | [`crate::core::response::Response`] |
 //! | `prizes`    | random UUID v4 (16)              | prize-draw entry          |
 //! | `shown`     | survey id                        | version hash (32 bytes)   |
+//! | `tallies`   | survey id, `0x00`, day, flags, terminal; `0xFF`, survey id | tally cell; marker |
+//! | `texts`     | a response's key                 | its free texts            |
 //!
 //! Survey ids are `[a-z0-9_-]+`, so the `0x00` separator cannot occur in
 //! one, and a survey's responses are one prefix scan in time order.

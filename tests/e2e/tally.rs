@@ -163,6 +163,8 @@ fn kept_counts_print_what_a_full_scan_prints() {
             &["--include-partial"][..],
             &["--include-suspect"][..],
             &["--include-partial", "--include-suspect", "--lang", "sv"][..],
+            &["--terminal", "simulated"][..],
+            &["--terminal", "nosuch,simulated", "--include-partial"][..],
         ] {
             let args = || {
                 let mut a = vec!["tally", "--format", format];

@@ -371,12 +371,53 @@ impl Tally {
     }
 }
 
-/// The counts of one response on `newest` (the survey's newest version),
-/// to add to its cell. `its_version` is the version it answered.
-pub fn counts_of_response(newest: &Survey, its_version: &Survey, r: &Response) -> TallyCounts {
-    let mut tally = Tally::with_partial(newest, true).including_suspect(true);
-    tally.fold(r, its_version);
-    tally.counts()
+/// Counts responses into cells keyed by `K` (the store's cell keys), on
+/// the survey's newest version, partial and suspect responses in: the
+/// counts to add to the stored cells. One schema and one plan per version
+/// for all of them, so a batch costs a fold per response.
+pub struct CellCounter<K> {
+    empty: Tally,
+    plans: Vec<(VersionHash, Arc<Plan>)>,
+    cells: BTreeMap<K, Tally>,
+}
+
+impl<K: Ord> CellCounter<K> {
+    pub fn new(newest: &Survey) -> CellCounter<K> {
+        CellCounter {
+            empty: Tally::with_partial(newest, true).including_suspect(true),
+            plans: Vec::new(),
+            cells: BTreeMap::new(),
+        }
+    }
+
+    /// Counts `r` in cell `key`; `its_version` is the version it answered.
+    pub fn add(&mut self, key: K, r: &Response, its_version: &Survey) {
+        let plan = match self.plans.iter().find(|(h, _)| *h == r.version) {
+            Some((_, plan)) => Arc::clone(plan),
+            None => {
+                let plan = Arc::new(Plan::new(&self.empty.schema, its_version));
+                self.plans.push((r.version, Arc::clone(&plan)));
+                plan
+            }
+        };
+        let empty = &self.empty;
+        self.cells
+            .entry(key)
+            .or_insert_with(|| empty.clone())
+            .fold_planned(r, &plan);
+    }
+
+    /// Each cell's counts.
+    pub fn finish(self) -> BTreeMap<K, TallyCounts> {
+        self.cells
+            .into_iter()
+            .map(|(k, t)| {
+                let mut c = t.counts();
+                c.versions.sort_by_key(|v| v.version);
+                (k, c)
+            })
+            .collect()
+    }
 }
 
 /// The free texts of one response, as a tally keeps them: its text answers
