@@ -436,6 +436,11 @@ mod tests {
             {
                 let sled = store.sled().unwrap();
                 store.mark_rewrite_due(&sled).unwrap();
+                // As `remove_matching` does: the response and its texts.
+                store.aggregates_stale(&sled, "muistio").unwrap();
+                sled.texts
+                    .remove(keys::response("muistio", &gone.id))
+                    .unwrap();
                 sled.responses
                     .remove(keys::response("muistio", &gone.id))
                     .unwrap();
