@@ -366,8 +366,14 @@ impl Store {
             return Ok(false);
         }
         for attempt in 0..2 {
-            if self.ensure_aggregates(id)? != Some(tally.version()) {
-                return Ok(false);
+            // Cells that cannot be made now (a full disk) leave the scan.
+            match self.ensure_aggregates(id) {
+                Ok(Some(v)) if v == tally.version() => {}
+                Ok(_) => return Ok(false),
+                Err(e) => {
+                    tracing::warn!("tally of {id} folds the responses: {e}");
+                    return Ok(false);
+                }
             }
             let sled = self.sled()?;
             let Some(cells) = self.stored_cells(&sled, id)? else {
@@ -421,8 +427,14 @@ impl Store {
     /// response (counted again first when they are not whole).
     pub(super) fn stats_from_aggregates(&self, id: &str) -> Result<SurveyStats, StoreError> {
         let mut stats = SurveyStats::default();
-        if self.ensure_aggregates(id)?.is_none() {
-            return Ok(stats);
+        match self.ensure_aggregates(id) {
+            Ok(Some(_)) => {}
+            Ok(None) => return Ok(stats),
+            // Cells that cannot be made now (a full disk): read them all.
+            Err(e) => {
+                tracing::warn!("counts of {id} read every response: {e}");
+                return self.stats_by_scan(id);
+            }
         }
         let sled = self.sled()?;
         let cells = match self.stored_cells(&sled, id)? {
@@ -448,6 +460,21 @@ impl Store {
             }
         }
         Ok(stats)
+    }
+
+    /// Survey `id`'s counts and times from every response.
+    fn stats_by_scan(&self, id: &str) -> Result<SurveyStats, StoreError> {
+        let mut s = SurveyStats::default();
+        for r in self.responses(id) {
+            let r = r?;
+            s.complete += u64::from(r.complete);
+            s.partial += u64::from(!r.complete);
+            s.suspect += u64::from(r.suspect);
+            s.simulated += u64::from(r.simulated);
+            s.first_ms = Some(s.first_ms.map_or(r.submitted_ms, |t| t.min(r.submitted_ms)));
+            s.last_ms = Some(s.last_ms.map_or(r.submitted_ms, |t| t.max(r.submitted_ms)));
+        }
+        Ok(s)
     }
 
     /// `kioski check`: counts every survey's responses again and compares
@@ -649,19 +676,7 @@ mod tests {
             );
             assert_eq!(kept, full);
         }
-        let by_scan = {
-            let mut s = SurveyStats::default();
-            for r in store.responses(id) {
-                let r = r.unwrap();
-                s.complete += u64::from(r.complete);
-                s.partial += u64::from(!r.complete);
-                s.suspect += u64::from(r.suspect);
-                s.simulated += u64::from(r.simulated);
-                s.first_ms = Some(s.first_ms.map_or(r.submitted_ms, |t| t.min(r.submitted_ms)));
-                s.last_ms = Some(s.last_ms.map_or(r.submitted_ms, |t| t.max(r.submitted_ms)));
-            }
-            s
-        };
+        let by_scan = store.stats_by_scan(id).unwrap();
         assert_eq!(store.stats(id).unwrap(), by_scan, "{id}");
     }
 

@@ -461,7 +461,14 @@ impl Store {
         let outcome = self.add_version(survey, source, now_ms, true)?;
         // The tally cells on the newest version from now on, so every
         // submit adds to them (counted again here if it is a new one).
-        self.ensure_aggregates(&survey.id)?;
+        // The version is stored either way; cells not made now are made
+        // at the next tally.
+        if let Err(e) = self.ensure_aggregates(&survey.id) {
+            tracing::warn!(
+                "the tally cells of {} wait for the next tally: {e}",
+                survey.id
+            );
+        }
         Ok(outcome)
     }
 
