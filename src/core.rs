@@ -5,6 +5,8 @@
 //! on its own and lets the kiosk, the store and the CLI share one truth.
 
 pub mod answer;
+pub mod answer_json;
+pub mod backoff;
 pub mod canonical;
 pub mod condition;
 pub mod demo;

@@ -11,5 +11,7 @@ pub mod cli;
 pub mod core;
 pub mod remote;
 pub mod report;
+pub mod sink;
 pub mod store;
+pub mod sync;
 pub mod ui;

@@ -17,6 +17,7 @@ mod framed;
 pub mod keep;
 pub mod keys;
 mod lock;
+mod outbox;
 mod private;
 pub mod prizes;
 mod read;
@@ -32,6 +33,7 @@ pub use database::{
 pub use delete::{Deleted, Rewritten, SurveyDeleted};
 pub use error::StoreError;
 pub use lock::{Owner, VIEW_COMMANDS};
+pub use outbox::{Change, ChangeBatch, SyncState};
 pub use read::{ReadStore, Responses, SurveyCache, SurveySummary};
 pub use regular_file::open_regular_file;
 pub use watch::StoreEvent;

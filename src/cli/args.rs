@@ -20,6 +20,7 @@ use super::cmd::report::ReportArgs;
 use super::cmd::restore::RestoreArgs;
 use super::cmd::simulate::SimulateArgs;
 use super::cmd::surveys::SurveysArgs;
+use super::cmd::sync::SyncArgs;
 use super::cmd::tally::TallyArgs;
 use super::cmd::validate::ValidateArgs;
 
@@ -62,4 +63,5 @@ pub enum Command {
     Backup(BackupArgs),
     Restore(RestoreArgs),
     Check(CheckArgs),
+    Sync(SyncArgs),
 }

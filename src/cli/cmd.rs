@@ -15,5 +15,6 @@ pub mod report;
 pub mod restore;
 pub mod simulate;
 pub mod surveys;
+pub mod sync;
 pub mod tally;
 pub mod validate;

@@ -149,6 +149,23 @@ impl Access {
         }
     }
 
+    /// The store's sync target, what waits and how the last sync went.
+    pub fn sync_status(&self) -> Result<crate::sync::Status, StoreError> {
+        match self {
+            Access::Local(store) => crate::sync::status(store),
+            Access::Remote(client) => client.sync_status(),
+        }
+    }
+
+    /// Stores the sync target (`None`: off); a kiosk that owns the store
+    /// starts sending at once.
+    pub fn set_sync_target(&self, target: Option<&str>) -> Result<(), StoreError> {
+        match self {
+            Access::Local(store) => store.set_sync_target(target),
+            Access::Remote(client) => client.set_sync_target(target),
+        }
+    }
+
     /// Prize-draw entries per survey (see [`Store::prize_counts`]).
     pub fn prize_counts(&self) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
         match self {

@@ -239,6 +239,42 @@ impl Client {
         }
     }
 
+    /// Has the owner sync to `target` now (see [`crate::sync::sync_once`]);
+    /// a 1,000,000-response first sync takes about a minute.
+    pub fn sync_now(
+        &self,
+        target: &str,
+        password: Option<String>,
+    ) -> Result<Result<crate::sync::Sent, crate::sync::Failure>, StoreError> {
+        let request = Request::SyncNow {
+            target: target.to_owned(),
+            password,
+            now_ms: jiff::Timestamp::now().as_millisecond(),
+        };
+        let mut conn = match self.open(&request) {
+            Ok(c) => c,
+            Err(ConnectError::NoServer) => return Err(self.lost("it has stopped")),
+            Err(ConnectError::Store(e)) => return Err(e),
+        };
+        let _ = conn.get_ref().set_read_timeout(Some(BACKUP_TIMEOUT));
+        match read_frame::<Reply>(&mut conn, MAX_REPLY_BYTES) {
+            Ok(Reply::Synced(result)) => Ok(result),
+            Ok(other) => Err(unexpected(&other)),
+            Err(e) => Err(self.lost(frame_reason(&e))),
+        }
+    }
+
+    pub fn set_sync_target(&self, target: Option<&str>) -> Result<(), StoreError> {
+        self.done(&Request::SetSyncTarget(target.map(str::to_owned)))
+    }
+
+    pub fn sync_status(&self) -> Result<crate::sync::Status, StoreError> {
+        match self.ask(&Request::SyncStatus)? {
+            Reply::SyncStatus(s) => Ok(s),
+            other => Err(unexpected(&other)),
+        }
+    }
+
     pub fn prize_counts(&self) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
         match self.ask(&Request::PrizeCounts)? {
             Reply::PrizeCounts(c) => Ok(c.into_iter().collect()),

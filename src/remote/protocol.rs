@@ -141,6 +141,19 @@ pub enum Request {
     /// (`delete --all`). Answered by `SurveyDeleted`; refused for the
     /// survey a running kiosk shows.
     DeleteSurvey(String),
+    /// Send the store's responses to PostgreSQL at `target` (no password
+    /// in it) now, with `password` if given: the owner does it, so it
+    /// cannot race its own background sync. Answered by `Synced`. (The
+    /// password crosses only the 0600 socket and is never kept.)
+    SyncNow {
+        target: String,
+        password: Option<String>,
+        now_ms: i64,
+    },
+    /// Store the sync target (`None`: sync off); answered by `Done`.
+    SetSyncTarget(Option<String>),
+    /// Answered by `SyncStatus`.
+    SyncStatus,
 }
 
 /// The filters of a delete, on the wire (they combine with AND).
@@ -251,6 +264,9 @@ impl Request {
             Request::ShownVersion(_) => "shown version",
             Request::HandOver { .. } => "hand over",
             Request::SetPin(_) => "set pin",
+            Request::SyncNow { .. } => "sync now",
+            Request::SetSyncTarget(_) => "set sync target",
+            Request::SyncStatus => "sync status",
             Request::ChangePin { .. } => "change pin",
             Request::PrizeCounts => "prize counts",
             Request::PrizeEntries(_) => "prize entries",
@@ -303,6 +319,8 @@ pub enum Reply {
     BackedUp(BackedUpV1),
     Deleted(DeletedV1),
     SurveyDeleted(SurveyDeletedV1),
+    Synced(Result<crate::sync::Sent, crate::sync::Failure>),
+    SyncStatus(crate::sync::Status),
 }
 
 /// What a `Backup` wrote, counted.
@@ -555,7 +573,7 @@ impl EventV1 {
             StoreEvent::Stored(r) => EventV1::Stored(Box::new(r.as_ref().into())),
             StoreEvent::Imported => EventV1::Imported,
             StoreEvent::SurveysChanged => EventV1::SurveysChanged,
-            StoreEvent::PinChanged => return None,
+            StoreEvent::PinChanged | StoreEvent::SyncTargetChanged => return None,
         })
     }
 }

@@ -484,6 +484,31 @@ fn answer(request: Request, store: &Store, owner: &Owner) -> Reply {
                 Err(e) => Reply::Failed(failure(e.to_string(), e.hint(), e.is_store_problem())),
             };
         }
+        Request::SyncNow {
+            target,
+            password,
+            now_ms,
+        } => {
+            let result = crate::sink::Target::parse(&target)
+                .map_err(|e| crate::sync::Failure::from(&crate::sync::SyncError::from(e)))
+                .and_then(|t| {
+                    crate::sync::connect_and_send(
+                        store,
+                        &t,
+                        password.as_deref(),
+                        now_ms,
+                        &mut |_| {},
+                    )
+                });
+            if let Ok(sent) = &result {
+                tracing::info!(inserted = sent.inserted, "sync through the socket");
+            }
+            return Reply::Synced(result);
+        }
+        Request::SetSyncTarget(target) => store
+            .set_sync_target(target.as_deref())
+            .map(|()| Reply::Done),
+        Request::SyncStatus => crate::sync::status(store).map(Reply::SyncStatus),
         Request::DeleteResponses { survey, selection } => store
             .delete_responses(&survey, &selection.into())
             .map(|d| Reply::Deleted((&d).into())),

@@ -164,19 +164,26 @@ impl Store {
             .and_then(|e| e.versions.last().map(|v| v.hash)))
     }
 
-    /// Stores responses (key, record, response) in one atomic write with
-    /// their counts and texts, where the survey's cells are whole (else
-    /// only the responses: the cells are counted again before their next
-    /// use). Submit, import and simulate write through here.
+    /// Stores responses (key, record, response) in one sled transaction
+    /// with their outbox changes (`outbox.rs`: one per new key, numbered
+    /// under the outbox's mutex), their counts and their texts, where the
+    /// survey's cells are whole (else no counts: the cells are counted
+    /// again before their next use). A key already stored (a retried
+    /// submit) is written again with no second change, and its survey's
+    /// cells are marked for a recount (they would count it twice).
+    /// Submit, import and simulate write through here; returns how many
+    /// keys were new. The caller syncs.
     pub(super) fn write_with_aggregates(
         &self,
         sled: &Sled,
         records: &[(Vec<u8>, Vec<u8>, &Response)],
-    ) -> Result<(), StoreError> {
+    ) -> Result<usize, StoreError> {
         // Per survey whose cells are whole, a counter on their version.
         let mut counters: BTreeMap<&str, Option<CellCounter<Vec<u8>>>> = BTreeMap::new();
         let mut texts = Vec::new();
-        for (_, _, r) in records {
+        let mut changes = Vec::with_capacity(records.len());
+        for (key, _, r) in records {
+            changes.push(super::outbox::stored_change(key)?);
             if !counters.contains_key(r.survey.as_str()) {
                 let counter = match self.marker(sled, &r.survey)? {
                     Some(h) => Some(CellCounter::new(&*self.survey_of(&h)?)),
@@ -200,10 +207,20 @@ impl Store {
             .flatten()
             .flat_map(CellCounter::finish)
             .collect();
-        let result = (&sled.responses, &sled.tallies, &sled.texts).transaction(
-            |(responses, tallies, text_tree)| {
-                for (key, value, _) in records {
-                    responses.insert(key.as_slice(), value.as_slice())?;
+        let trees = (&sled.responses, &sled.tallies, &sled.texts, &sled.outbox);
+        self.outbox_numbered(|start| {
+            let result = trees.transaction(|(responses, tallies, text_tree, outbox)| {
+                let mut seq = start;
+                for ((key, value, r), change) in records.iter().zip(&changes) {
+                    if responses
+                        .insert(key.as_slice(), value.as_slice())?
+                        .is_none()
+                    {
+                        seq += 1;
+                        outbox.insert(&keys::change(seq), change.as_slice())?;
+                    } else {
+                        tallies.remove(keys::tally_marker(&r.survey))?;
+                    }
                 }
                 for (key, delta) in &cells {
                     let mut cell = match tallies.get(key)? {
@@ -228,12 +245,12 @@ impl Store {
                 for (key, value) in &texts {
                     text_tree.insert(key.as_slice(), value.as_slice())?;
                 }
-                Ok(())
-            },
-        );
-        result.map_err(|e| match e {
-            TransactionError::Abort(e) => e,
-            TransactionError::Storage(e) => self.write_failed(e),
+                Ok(seq)
+            });
+            result.map_err(|e| match e {
+                TransactionError::Abort(e) => e,
+                TransactionError::Storage(e) => self.write_failed(e),
+            })
         })
     }
 
@@ -786,5 +803,64 @@ mod tests {
         store.all_aggregates_stale(&sled).unwrap();
         assert_same(&store, id);
         assert!(store.check_aggregates().unwrap().differences.is_empty());
+    }
+
+    /// One transaction per write over responses, tallies, texts and the
+    /// outbox: each response has its change, its counts and its texts, a
+    /// retried submit (same id) neither numbers a second change nor counts
+    /// twice, and a delete takes the texts with the response and numbers
+    /// its `Deleted` after every `Stored`.
+    #[test]
+    fn writes_and_deletes_keep_the_outbox_and_the_cells_in_step() {
+        use crate::store::Change;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "test").unwrap();
+        let (id, text) = SURVEYS[0];
+        load(&store, text, NOW - 400 * 86_400_000);
+        let rs = simulated(&store, id, 300, 9);
+        for r in &rs[..30] {
+            store.submit(r).unwrap();
+        }
+        assert_same(&store, id);
+        // Retried: the same responses again, one by one and as a batch.
+        for r in &rs[..10] {
+            store.submit(r).unwrap();
+        }
+        assert_eq!(store.submit_batch(&rs[..60]).unwrap(), 30);
+        store.submit_many(&rs[60..]).unwrap();
+        store.submit_many(&rs[290..]).unwrap();
+        assert_same(&store, id);
+        assert!(store.check_aggregates().unwrap().differences.is_empty());
+        let changes = store.changes_after(0, usize::MAX).unwrap();
+        let seqs: Vec<u64> = changes.iter().map(|(s, _)| *s).collect();
+        assert_eq!(seqs, (1..=300).collect::<Vec<u64>>());
+        let texts = |store: &Store| store.sled().unwrap().texts.len();
+        let with_texts = rs.iter().filter(|r| TextEntry::of(r).is_some()).count();
+        assert!(with_texts > 0);
+        assert_eq!(texts(&store), with_texts);
+
+        let partial = Selection {
+            partial: true,
+            ..Selection::default()
+        };
+        let gone = store.delete_responses(id, &partial).unwrap().responses;
+        assert!(gone > 0);
+        assert_same(&store, id);
+        assert!(store.check_aggregates().unwrap().differences.is_empty());
+        let left = rs.iter().filter(|r| r.complete).collect::<Vec<_>>();
+        let left_texts = left.iter().filter(|r| TextEntry::of(r).is_some()).count();
+        assert_eq!(texts(&store), left_texts);
+        let changes = store.changes_after(0, usize::MAX).unwrap();
+        let deleted = changes
+            .iter()
+            .filter(|(s, c)| *s > 300 && matches!(c, Change::Deleted { .. }))
+            .count();
+        assert_eq!(deleted as u64, gone);
+        assert_eq!(store.last_change().unwrap(), 300 + gone);
+
+        store.delete_survey(id).unwrap();
+        assert_eq!(texts(&store), 0);
+        assert_eq!(store.sled().unwrap().tallies.len(), 0);
+        assert_eq!(store.last_change().unwrap(), 300 + gone + left.len() as u64);
     }
 }

@@ -15,6 +15,7 @@ use super::codec::CodecError;
 use super::error::{StoreError, disk_full, read_error, write_error};
 use super::keys;
 use super::lock::{self, StoreLock};
+use super::outbox::Outbox;
 use super::private;
 use super::prizes::{PrizeEntryV1, Prizes};
 use super::read::{ReadStore, Responses, SurveyCache};
@@ -101,6 +102,8 @@ pub(super) struct Sled {
     /// Tallies kept ready and free texts (`aggregate.rs`).
     pub(super) tallies: sled::Tree,
     pub(super) texts: sled::Tree,
+    /// Seq -> a change a sync has not sent yet (`outbox.rs`).
+    pub(super) outbox: sled::Tree,
     /// sled's data file, for the `fdatasync` after each flush.
     data_file: File,
 }
@@ -163,6 +166,8 @@ pub struct Store {
     /// submits at once cannot both miss each other. Its own lock, not
     /// `writing`: a kiosk's submit never waits for a bundle import.
     submitting: Mutex<()>,
+    /// The outbox's sequence numbers (`outbox.rs`).
+    pub(super) outbox: Outbox,
     /// Syncs that fail as a full disk would, for tests of the recovery.
     #[cfg(test)]
     failing_syncs: std::sync::atomic::AtomicU32,
@@ -206,6 +211,7 @@ impl Store {
         let prizes = Prizes::new(dir);
         migrate_prizes(dir, &sled.db, &prizes)?;
         let unrecorded = shown_at_open(&sled);
+        let outbox = Outbox::at_open(&sled)?;
         let store = Store {
             dir: dir.to_owned(),
             sled: RwLock::new(Some(Arc::new(sled))),
@@ -218,6 +224,7 @@ impl Store {
             watchers: Watchers::default(),
             pin_attempts: Mutex::new(()),
             submitting: Mutex::new(()),
+            outbox,
             #[cfg(test)]
             failing_syncs: Default::default(),
             #[cfg(test)]
@@ -427,6 +434,7 @@ impl Store {
                 std::io::ErrorKind::StorageFull,
             ))));
         }
+        let committed = self.outbox.committed();
         sled.db.flush().map_err(|e| self.write_failed(e))?;
         sled.data_file.sync_data().map_err(|e| {
             // The flush may have reached sled's files only in part.
@@ -436,7 +444,9 @@ impl Store {
             } else {
                 StoreError::Write(io_reason(&e))
             }
-        })
+        })?;
+        self.outbox.made_durable(committed);
+        Ok(())
     }
 
     /// Makes the next `n` syncs fail as on a full disk.
@@ -817,8 +827,8 @@ impl Store {
                 batch.push((key, bytes, response));
             }
         }
-        let added = batch.len();
-        self.write_with_aggregates(&sled, &batch)?;
+        // One transaction: the batch, its changes, counts and texts.
+        let added = self.write_with_aggregates(&sled, &batch)?;
         self.sync_handles(&sled)?;
         if added > 0 {
             self.watchers.notify(StoreEvent::Imported);
@@ -1412,6 +1422,7 @@ fn open_handles(dir: &Path) -> Result<Sled, StoreError> {
         shown: tree(keys::SHOWN)?,
         tallies: tree(keys::TALLIES)?,
         texts: tree(keys::TEXTS)?,
+        outbox: tree(keys::OUTBOX)?,
         meta,
         db,
         data_file,

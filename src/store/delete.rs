@@ -119,17 +119,13 @@ impl Store {
         let n = chosen.len() as u64;
         if n > 0 {
             self.mark_rewrite_due(&sled)?;
-            // One by one: a sled batch of 200,000 removes took seconds
-            // and a gigabyte. Not atomic, and it need not be: after a
-            // crash part of them are gone, and the same delete again
+            // In transactions of a thousand, each remove with its outbox
+            // change: a sled batch of 200,000 removes took seconds and a
+            // gigabyte. Not atomic as a whole, and it need not be: after
+            // a crash part of them are gone, and the same delete again
             // takes the rest (docs/store.md, "Deleting for real").
             self.aggregates_stale(&sled, id)?;
-            for key in chosen {
-                sled.texts.remove(&key).map_err(|e| self.write_failed(e))?;
-                sled.responses
-                    .remove(key)
-                    .map_err(|e| self.write_failed(e))?;
-            }
+            self.outbox_remove(&sled, &chosen)?;
             self.sync_handles(&sled)?;
             drop(sled);
             self.watchers.notify(StoreEvent::Imported);
@@ -153,13 +149,8 @@ impl Store {
             for item in sled.responses.scan_prefix(keys::survey_prefix(id)).keys() {
                 chosen.push(item.map_err(|e| self.read_failed(e))?);
             }
-            done.responses = chosen.len() as u64;
             self.drop_aggregates(&sled, id)?;
-            for key in chosen {
-                sled.responses
-                    .remove(key)
-                    .map_err(|e| self.write_failed(e))?;
-            }
+            done.responses = self.outbox_remove(&sled, &chosen)?;
             for v in &entry.versions {
                 sled.versions
                     .remove(v.hash.0)

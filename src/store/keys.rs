@@ -10,6 +10,7 @@
 //! | `shown`     | survey id                        | version hash (32 bytes)   |
 //! | `tallies`   | survey id, `0x00`, day, flags, terminal; `0xFF`, survey id | tally cell; marker |
 //! | `texts`     | a response's key                 | its free texts            |
+//! | `outbox`    | sequence number (u64 BE)         | a change (`outbox.rs`)    |
 //!
 //! Survey ids are `[a-z0-9_-]+`, so the `0x00` separator cannot occur in
 //! one, and a survey's responses are one prefix scan in time order.
@@ -25,6 +26,9 @@ pub const RESPONSES: &str = "responses";
 pub const PRIZES: &str = "prizes";
 /// Survey id -> the version (32 bytes) the kiosk shows of that survey.
 pub const SHOWN: &str = "shown";
+/// Sequence number (u64 big-endian, so in order) -> a change a sync has
+/// not sent yet (`outbox.rs`).
+pub const OUTBOX: &str = "outbox";
 
 /// Store format: one byte, [`STORE_FORMAT`].
 pub const META_FORMAT: &[u8] = b"format";
@@ -44,6 +48,21 @@ pub const META_RESTORING: &[u8] = b"restoring";
 /// database: while it is there, a rewrite is due, and the next open runs
 /// it (a crash between the delete and the rewrite leaves the bytes behind).
 pub const META_REWRITE_DUE: &[u8] = b"rewrite_due";
+/// This store's own id (16 bytes, a random UUID v4), made at first use: a
+/// sync target keys its cursor by it. Never in a backup.
+pub const META_STORE_ID: &[u8] = b"store_id";
+/// The highest outbox sequence number pruned (u64 BE; absent: 0). Never
+/// in a backup.
+pub const META_OUTBOX_FLOOR: &[u8] = b"outbox_floor";
+/// What the last sync did (`SyncState`, record format 1). Never in a
+/// backup.
+pub const META_SYNC_STATE: &[u8] = b"sync_state";
+/// The sync target: a URL without its password (UTF-8). Travels in a
+/// backup, as the terminal name does.
+pub const META_SYNC_TARGET: &[u8] = b"sync_target";
+/// The `meta` entries that describe this database's outbox: a backup
+/// leaves them out and a restore starts them afresh.
+pub const OUTBOX_META: [&[u8]; 3] = [META_STORE_ID, META_OUTBOX_FLOOR, META_SYNC_STATE];
 
 /// The layout of trees and keys this kioski writes. 2: survey versions may
 /// be version records of format 2 (text only); a format 1 store (release
@@ -73,6 +92,23 @@ pub fn survey_prefix(survey: &str) -> Vec<u8> {
     key.extend_from_slice(survey.as_bytes());
     key.push(0);
     key
+}
+
+/// The key of outbox entry `seq`.
+pub fn change(seq: u64) -> [u8; 8] {
+    seq.to_be_bytes()
+}
+
+/// The sequence number of an outbox key (`None`: not 8 bytes).
+pub fn change_seq(key: &[u8]) -> Option<u64> {
+    <[u8; 8]>::try_from(key).ok().map(u64::from_be_bytes)
+}
+
+/// A response key's survey and id (`None`: not a response key).
+pub fn split_response(key: &[u8]) -> Option<(&str, Uuid)> {
+    let at = key.iter().position(|b| *b == 0)?;
+    let id = Uuid::from_slice(key.get(at + 1..)?).ok()?;
+    Some((std::str::from_utf8(&key[..at]).ok()?, id))
 }
 
 /// A response key for messages: its survey and response id.

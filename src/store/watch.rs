@@ -20,6 +20,9 @@ pub enum StoreEvent {
     /// The admin PIN was set, changed or cleared (the kiosk leaves or
     /// enters demo mode). Never sent on the socket: no view needs it.
     PinChanged,
+    /// The sync target was set or switched off: the owner's sync worker
+    /// tries at once. Never sent on the socket.
+    SyncTargetChanged,
 }
 
 /// The senders of every watcher; a watcher that has gone is dropped at

@@ -86,7 +86,7 @@ fn start_kiosk(w: &Work) -> PtyKiosk {
 /// different grades, or the second would be stored as suspect (the same
 /// answers again within ten seconds on one terminal).
 #[track_caller]
-fn respond(k: &PtyKiosk, grade: u8) {
+pub(crate) fn respond(k: &PtyKiosk, grade: u8) {
     k.wait_for_text("Aloita");
     let grade = format!("{grade}\r");
     for (key, then) in [

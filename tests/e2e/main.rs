@@ -36,6 +36,10 @@
 //!   vt100): every question type by keys and by mouse, Back, skip logic,
 //!   PIN lock-down, idle reset, signals, resizing, a hostile paste; the
 //!   store checked after each. Prints key-to-frame latency and idle CPU.
+//! - `pg`: a throw-away PostgreSQL cluster per test (skipped when PostgreSQL
+//!   is not installed, unless `KIOSKI_REQUIRE_POSTGRES=1`).
+//! - `sink`: `kioski::sink` against it: connect, TLS, migrations, push,
+//!   reading back.
 
 mod abuse;
 mod backup;
@@ -53,6 +57,7 @@ mod kiosk;
 mod live;
 mod locations;
 mod owner;
+mod pg;
 mod pin;
 mod pipe;
 mod private;
@@ -62,8 +67,10 @@ mod races;
 mod remote;
 mod report;
 mod settings;
+mod sink;
 mod store;
 mod support;
+mod sync;
 mod tally;
 mod terminals;
 mod theme;

@@ -129,6 +129,12 @@ pub fn run_kiosk(args: &KioskArgs, ctx: &Context) -> Result<(), CliError> {
     })?;
     // The owner deletes what `keep_days` no longer keeps, now and daily.
     crate::store::keep::spawn(&store, || jiff::Timestamp::now().as_millisecond());
+    // With a sync target set, new responses go to PostgreSQL from here.
+    let _sync = crate::sync::worker::Worker::spawn(
+        &store,
+        crate::cli::cmd::sync::password_lookup(),
+        || jiff::Timestamp::now().as_millisecond(),
+    );
     let id = choose_survey(&store, wanted, ctx)?;
     let version = store.shown(&id)?;
     if let Some(l) = lang.filter(|l| !version.survey.languages.contains(l)) {

@@ -50,7 +50,13 @@ pub struct ReportArgs {
 
 pub fn run(args: &ReportArgs, ctx: &Context) -> Result<(), CliError> {
     let grouping = grouping(&args.select)?;
-    let (latest, result) = tally(ctx, "report", args.survey.as_deref(), grouping)?;
+    let (latest, result) = tally(
+        ctx,
+        "report",
+        args.survey.as_deref(),
+        grouping,
+        args.select.from.as_deref(),
+    )?;
     let survey = &latest.survey;
     notes(survey, &args.select, &result);
     let lang = args.lang.map_or_else(|| survey.default_lang(), Lang::from);

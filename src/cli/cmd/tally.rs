@@ -94,11 +94,18 @@ pub enum Format {
 pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
     let grouping = grouping(&args.select)?;
     if args.live {
+        if args.select.from.is_some() {
+            return Err(CliError::new(
+                Exit::Usage,
+                "--live follows this store; it cannot take --from.",
+            )
+            .with_hint("leave out --live for a printed tally of the database"));
+        }
         return live(args, ctx, grouping);
     }
-    let access = ctx.access("tally")?;
-    let store = access.read();
-    let id = ctx.survey_or_active(store, args.survey.as_deref())?;
+    let source = Source::open(ctx, "tally", args.select.from.as_deref())?;
+    let store = source.read();
+    let id = source.survey(ctx, args.survey.as_deref())?;
     let (hash, number, order) = chosen_version(store, &id, args.version.as_deref())?;
     let survey = store.survey_of(&hash)?;
     let lang = language(&survey, args.lang)?;
@@ -344,6 +351,68 @@ pub struct GroupingArgs {
     /// one terminal, flagged when stored (see `[kiosk] min_seconds`).
     #[arg(long)]
     pub include_suspect: bool,
+
+    /// Count the responses every terminal synced to PostgreSQL at URL
+    /// (postgresql://USER@HOST/DB; see `kioski sync`) instead of this
+    /// store's. The password as for `kioski sync`.
+    #[arg(long, value_name = "URL")]
+    pub from: Option<String>,
+}
+
+/// Where a tally's responses come from: this store (or the kiosk that
+/// owns it), or a PostgreSQL database terminals sync to. Both are a
+/// [`ReadStore`], so the figures come from the same code.
+pub enum Source {
+    Store(crate::remote::Access),
+    Postgres(Box<crate::sink::PgStore>),
+}
+
+impl Source {
+    /// `--from URL`'s database, else the store, for `command`.
+    pub fn open(ctx: &Context, command: &str, from: Option<&str>) -> Result<Source, CliError> {
+        match from {
+            Some(url) => Ok(Source::Postgres(Box::new(
+                crate::cli::cmd::sync::open_database(url)?,
+            ))),
+            None => Ok(Source::Store(ctx.access(command)?)),
+        }
+    }
+
+    pub fn read(&self) -> &dyn ReadStore {
+        match self {
+            Source::Store(access) => access.read(),
+            Source::Postgres(pg) => pg.as_ref(),
+        }
+    }
+
+    /// `id`, else the store's active survey; a database has none, so
+    /// there it is the only survey, if it holds just one.
+    pub fn survey(&self, ctx: &Context, id: Option<&str>) -> Result<String, CliError> {
+        match (self, id) {
+            (Source::Postgres(pg), None) => {
+                let entries = pg.survey_entries()?;
+                match entries.as_slice() {
+                    [only] => Ok(only.id.clone()),
+                    _ => Err(CliError::new(
+                        Exit::Usage,
+                        format!(
+                            "the database holds {}; name one with --survey ID.",
+                            crate::core::sanitize::plural(entries.len() as u64, "survey")
+                        ),
+                    )
+                    .with_hint(format!(
+                        "its surveys: {}",
+                        entries
+                            .iter()
+                            .map(|e| e.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))),
+                }
+            }
+            _ => ctx.survey_or_active(self.read(), id),
+        }
+    }
 }
 
 /// Parses [`GroupingArgs`] into the core's [`Grouping`] (local time zone).
@@ -423,10 +492,11 @@ pub fn tally(
     command: &str,
     survey: Option<&str>,
     grouping: Grouping,
+    from: Option<&str>,
 ) -> Result<(crate::store::StoredVersion, GroupedResult), CliError> {
-    let access = ctx.access(command)?;
-    let store = access.read();
-    let id = ctx.survey_or_active(store, survey)?;
+    let source = Source::open(ctx, command, from)?;
+    let store = source.read();
+    let id = source.survey(ctx, survey)?;
     tally_survey(store, &id, grouping).map_err(|e| match e {
         ReportError::Store(e) => e.into(),
         ReportError::Group(e) => CliError::new(Exit::Usage, format!("{e}."))

@@ -13,15 +13,19 @@ use crate::store::prizes::PrizeEntryV1;
 pub type RawRecord = (Vec<u8>, Vec<u8>);
 
 impl Store {
-    /// Every `meta` entry but the store format and a restore's mark: the
-    /// active survey, the PIN hash, the lockout, the terminal name, and
-    /// whatever a later kioski keeps there.
+    /// Every `meta` entry but the store format, a restore's mark and the
+    /// outbox's own (store id, floor, sync state; see `outbox.rs`): the
+    /// active survey, the PIN hash, the lockout, the terminal name, the
+    /// sync target, and whatever a later kioski keeps there.
     pub(crate) fn raw_meta(&self) -> Result<Vec<RawRecord>, StoreError> {
         let sled = self.sled()?;
         let mut out = Vec::new();
         for item in sled.meta.iter() {
             let (key, value) = item.map_err(|e| self.read_failed(e))?;
-            if key.as_ref() != keys::META_FORMAT && key.as_ref() != keys::META_RESTORING {
+            let own = key.as_ref() == keys::META_FORMAT
+                || key.as_ref() == keys::META_RESTORING
+                || keys::OUTBOX_META.contains(&key.as_ref());
+            if !own {
                 out.push((key.to_vec(), value.to_vec()));
             }
         }
@@ -139,10 +143,16 @@ impl Store {
         ] {
             let mut batch = sled::Batch::default();
             for (key, value) in records {
-                batch.insert(key.as_slice(), value.as_slice());
+                // The outbox's own entries describe another database.
+                if !keys::OUTBOX_META.contains(&key.as_slice()) {
+                    batch.insert(key.as_slice(), value.as_slice());
+                }
             }
             tree.apply_batch(batch).map_err(|e| self.write_failed(e))?;
         }
+        // A restored store is a new one to a sync target: an empty outbox,
+        // floor 0, a new store id, so its first sync sends everything.
+        self.outbox_reset(&sled)?;
         self.sync_handles(&sled)?;
         self.watchers.notify(StoreEvent::SurveysChanged);
         self.watchers.notify(StoreEvent::PinChanged);

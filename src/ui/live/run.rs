@@ -153,7 +153,7 @@ pub fn run(
                 Incoming::Terminal(_)
                 | Incoming::Saved(..)
                 | Incoming::PinChecked(_)
-                | Incoming::Store(StoreEvent::PinChanged),
+                | Incoming::Store(StoreEvent::PinChanged | StoreEvent::SyncTargetChanged),
             ) => {}
             Some(Incoming::Store(StoreEvent::Stored(response))) => {
                 match view.access().read().survey_of(&response.version) {

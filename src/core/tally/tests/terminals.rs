@@ -270,7 +270,14 @@ proptest! {
         prop_assert_eq!(sum, result.total.responses);
         if filter {
             prop_assert!(groups.iter().all(|g| *g == "t1" || *g == "t10"));
-            prop_assert_eq!(&result.unknown_terminals, &["t9".to_owned()]);
+            // A named terminal is unknown when no response came from it
+            // (t9 never; t1 and t10 when the corpus is small).
+            let unknown: Vec<String> = ["t1", "t10", "t9"]
+                .into_iter()
+                .filter(|name| !items.iter().any(|(r, _)| r.terminal == *name))
+                .map(str::to_owned)
+                .collect();
+            prop_assert_eq!(&result.unknown_terminals, &unknown);
         }
     }
 }
