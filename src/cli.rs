@@ -90,6 +90,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Prize(args)) => cmd::prize::run(args, &ctx),
         Some(Command::Backup(args)) => cmd::backup::run(args, &ctx),
         Some(Command::Restore(args)) => cmd::restore::run(args, &ctx),
+        Some(Command::Check(args)) => cmd::check::run(args, &ctx),
         Some(Command::Sync(args)) => cmd::sync::run(args, &ctx),
     }
 }

@@ -4,6 +4,7 @@
 //! and a log. Every record goes through [`codec`]; every key is built in
 //! [`keys`]. A response is acknowledged only after it is on disk.
 
+mod aggregate;
 pub mod atomic;
 pub mod backup;
 pub mod bundle;
@@ -25,6 +26,7 @@ mod regular_file;
 pub mod rewrite;
 mod watch;
 
+pub use aggregate::CheckReport;
 pub use database::{
     LoadOutcome, Store, StoredVersion, SurveyEntry, SurveyStats, VersionRef, io_reason,
 };

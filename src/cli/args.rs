@@ -9,6 +9,7 @@ use super::cmd::activate::ActivateArgs;
 use super::cmd::admin::AdminArgs;
 use super::cmd::backup::BackupArgs;
 use super::cmd::bundle::BundleArgs;
+use super::cmd::check::CheckArgs;
 use super::cmd::delete::DeleteArgs;
 use super::cmd::export::ExportArgs;
 use super::cmd::kiosk::KioskArgs;
@@ -61,5 +62,6 @@ pub enum Command {
     Prize(PrizeArgs),
     Backup(BackupArgs),
     Restore(RestoreArgs),
+    Check(CheckArgs),
     Sync(SyncArgs),
 }

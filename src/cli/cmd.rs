@@ -4,6 +4,7 @@ pub mod activate;
 pub mod admin;
 pub mod backup;
 pub mod bundle;
+pub mod check;
 pub mod delete;
 pub mod export;
 pub mod kiosk;

@@ -44,6 +44,7 @@ use super::survey::{NPS_MAX, OTHER_OPTION, QuestionKind, Survey};
 use super::version::VersionHash;
 
 /// The group of responses that did not answer the `--by` question.
+mod cell;
 mod grouped;
 mod labels;
 mod result;
@@ -51,6 +52,7 @@ mod result;
 mod tests;
 mod words;
 
+pub use cell::*;
 pub use grouped::*;
 pub use labels::*;
 pub use result::*;

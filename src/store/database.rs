@@ -24,6 +24,7 @@ use super::watch::{StoreEvent, Watchers};
 use crate::core::pin::{self, Lockout, PinCheck};
 use crate::core::response::{Response, check_terminal_name};
 use crate::core::survey::Survey;
+use crate::core::tally::GroupedTally;
 use crate::core::version::VersionHash;
 
 /// sled's page cache. Bounds the memory of long scans (export, tally) and
@@ -31,6 +32,10 @@ use crate::core::version::VersionHash;
 /// of 1,000,000 records took as long as with 64 MiB, in 70-80 MB less
 /// memory (docs/performance.md, "Bundle import memory").
 const CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Responses `submit_many` writes in one atomic write with their tally
+/// cells: each write adds up the chunk's cells once.
+const SUBMIT_MANY_CHUNK: usize = 10_000;
 
 /// The sled database's directory inside the store directory.
 const SLED_DIR: &str = super::rewrite::DB_DIR;
@@ -94,6 +99,9 @@ pub(super) struct Sled {
     pub(super) responses: sled::Tree,
     /// Survey id -> the version (32 bytes) the kiosk shows of it.
     pub(super) shown: sled::Tree,
+    /// Tallies kept ready and free texts (`aggregate.rs`).
+    pub(super) tallies: sled::Tree,
+    pub(super) texts: sled::Tree,
     /// Seq -> a change a sync has not sent yet (`outbox.rs`).
     pub(super) outbox: sled::Tree,
     /// sled's data file, for the `fdatasync` after each flush.
@@ -460,7 +468,18 @@ impl Store {
         source: &str,
         now_ms: i64,
     ) -> Result<LoadOutcome, StoreError> {
-        self.add_version(survey, source, now_ms, true)
+        let outcome = self.add_version(survey, source, now_ms, true)?;
+        // The tally cells on the newest version from now on, so every
+        // submit adds to them (counted again here if it is a new one).
+        // The version is stored either way; cells not made now are made
+        // at the next tally.
+        if let Err(e) = self.ensure_aggregates(&survey.id) {
+            tracing::warn!(
+                "the tally cells of {} wait for the next tally: {e}",
+                survey.id
+            );
+        }
+        Ok(outcome)
     }
 
     /// Stores a survey version from a bundle: like [`Store::load`], but
@@ -735,7 +754,7 @@ impl Store {
             }
             let bytes = record::encode_response(&stored).map_err(encode_error)?;
             let key = keys::response(&stored.survey, &stored.id);
-            self.outbox_store(&sled, &[(key, bytes)], 1)?;
+            self.write_with_aggregates(&sled, &[(key, bytes, &stored)])?;
         }
         self.sync_handles(&sled)?;
         self.watchers.notify(StoreEvent::Stored(Box::new(stored)));
@@ -801,17 +820,15 @@ impl Store {
         let sled = self.sled_for_write()?;
         let _writing = self.writing(&sled)?;
         let existing = self.existing_keys(&sled, &keyed)?;
-        let mut records = Vec::with_capacity(keyed.len());
+        let mut batch = Vec::new();
         for (key, response) in keyed {
             if !existing.contains(&key) {
-                records.push((
-                    key,
-                    record::encode_response(response).map_err(encode_error)?,
-                ));
+                let bytes = record::encode_response(response).map_err(encode_error)?;
+                batch.push((key, bytes, response));
             }
         }
-        // One transaction: the batch and its changes, atomic as before.
-        let added = self.outbox_store(&sled, &records, records.len())?;
+        // One transaction: the batch, its changes, counts and texts.
+        let added = self.write_with_aggregates(&sled, &batch)?;
         self.sync_handles(&sled)?;
         if added > 0 {
             self.watchers.notify(StoreEvent::Imported);
@@ -831,10 +848,13 @@ impl Store {
             records.push((
                 keys::response(&r.survey, &r.id),
                 record::encode_response(r).map_err(encode_error)?,
+                r,
             ));
         }
         let sled = self.sled_for_write()?;
-        self.outbox_store(&sled, &records, super::outbox::CHUNK)?;
+        for chunk in records.chunks(SUBMIT_MANY_CHUNK) {
+            self.write_with_aggregates(&sled, chunk)?;
+        }
         self.sync_handles(&sled)?;
         self.watchers.notify(StoreEvent::Imported);
         Ok(responses.len())
@@ -1332,16 +1352,17 @@ impl ReadStore for Store {
     fn shown_version(&self, id: &str) -> Result<Option<VersionHash>, StoreError> {
         Store::shown_version(self, id)
     }
-    /// Only a flagged response is written as format 2: a look at each
-    /// record's first byte, no decoding, stopping at the first.
+    /// From the tally cells: no response is read.
     fn holds_flagged(&self, id: &str) -> Result<bool, StoreError> {
-        for item in self.scan(id) {
-            let (_, value) = item?;
-            if value.first().is_some_and(|f| *f >= 2) {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        let s = self.stats_from_aggregates(id)?;
+        Ok(s.suspect + s.simulated > 0)
+    }
+    /// From the tally cells: no response is read.
+    fn stats(&self, id: &str) -> Result<SurveyStats, StoreError> {
+        self.stats_from_aggregates(id)
+    }
+    fn tally_kept(&self, id: &str, tally: &mut GroupedTally) -> Result<bool, StoreError> {
+        self.tally_from_aggregates(id, tally)
     }
 }
 
@@ -1399,6 +1420,8 @@ fn open_handles(dir: &Path) -> Result<Sled, StoreError> {
         surveys: tree(keys::SURVEYS)?,
         responses: tree(keys::RESPONSES)?,
         shown: tree(keys::SHOWN)?,
+        tallies: tree(keys::TALLIES)?,
+        texts: tree(keys::TEXTS)?,
         outbox: tree(keys::OUTBOX)?,
         meta,
         db,

@@ -124,6 +124,7 @@ impl Store {
             // gigabyte. Not atomic as a whole, and it need not be: after
             // a crash part of them are gone, and the same delete again
             // takes the rest (docs/store.md, "Deleting for real").
+            self.aggregates_stale(&sled, id)?;
             self.outbox_remove(&sled, &chosen)?;
             self.sync_handles(&sled)?;
             drop(sled);
@@ -148,6 +149,7 @@ impl Store {
             for item in sled.responses.scan_prefix(keys::survey_prefix(id)).keys() {
                 chosen.push(item.map_err(|e| self.read_failed(e))?);
             }
+            self.drop_aggregates(&sled, id)?;
             done.responses = self.outbox_remove(&sled, &chosen)?;
             for v in &entry.versions {
                 sled.versions
@@ -425,6 +427,11 @@ mod tests {
             {
                 let sled = store.sled().unwrap();
                 store.mark_rewrite_due(&sled).unwrap();
+                // As `remove_matching` does: the response and its texts.
+                store.aggregates_stale(&sled, "muistio").unwrap();
+                sled.texts
+                    .remove(keys::response("muistio", &gone.id))
+                    .unwrap();
                 sled.responses
                     .remove(keys::response("muistio", &gone.id))
                     .unwrap();

@@ -8,6 +8,8 @@
 //! | `responses` | survey id, `0x00`, UUID v7 (16)  | [`crate::core::response::Response`] |
 //! | `prizes`    | random UUID v4 (16)              | prize-draw entry          |
 //! | `shown`     | survey id                        | version hash (32 bytes)   |
+//! | `tallies`   | survey id, `0x00`, day, flags, terminal; `0xFF`, survey id | tally cell; marker |
+//! | `texts`     | a response's key                 | its free texts            |
 //! | `outbox`    | sequence number (u64 BE)         | a change (`outbox.rs`)    |
 //!
 //! Survey ids are `[a-z0-9_-]+`, so the `0x00` separator cannot occur in
@@ -128,6 +130,84 @@ pub fn show(key: &[u8]) -> String {
         Ok(s) if !s.chars().any(char::is_control) => format!("`{s}`"),
         _ => key.iter().map(|b| format!("{b:02x}")).collect(),
     }
+}
+
+/// Tallies kept ready: a cell of counts per survey, day, flags and
+/// terminal (`survey`, `0x00`, UTC day as `i64` BE with its sign bit
+/// flipped, flags byte, terminal name), and per survey a marker
+/// (`0xFF`, survey id) saying which version the cells are counted on.
+pub const TALLIES: &str = "tallies";
+/// A response's free texts, under the response's own key.
+pub const TEXTS: &str = "texts";
+/// The first byte of a marker key (never the first byte of a survey id).
+pub const TALLY_MARKER: u8 = 0xFF;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The key of survey `id`'s marker in `tallies`.
+pub fn tally_marker(id: &str) -> Vec<u8> {
+    let mut key = vec![TALLY_MARKER];
+    key.extend_from_slice(id.as_bytes());
+    key
+}
+
+/// The key of the cell response `r` counts in.
+pub fn tally_cell(r: &crate::core::response::Response) -> Vec<u8> {
+    let day = r.submitted_ms.div_euclid(DAY_MS);
+    let mut key = survey_prefix(&r.survey);
+    key.extend_from_slice(&((day as u64) ^ (1 << 63)).to_be_bytes());
+    key.push(crate::core::tally::CellFlags::of(r).bits());
+    key.extend_from_slice(r.terminal.as_bytes());
+    key
+}
+
+/// The survey id of a cell key.
+pub fn tally_cell_survey(key: &[u8]) -> Option<&str> {
+    let at = key.iter().position(|b| *b == 0)?;
+    std::str::from_utf8(&key[..at]).ok()
+}
+
+/// The flags byte of a cell key.
+pub fn tally_cell_flags(key: &[u8]) -> Option<u8> {
+    let at = key.iter().position(|b| *b == 0)?;
+    key.get(at + 9).copied()
+}
+
+/// The terminal name of a cell key.
+pub fn tally_cell_terminal(key: &[u8]) -> Option<&str> {
+    let at = key.iter().position(|b| *b == 0)?;
+    std::str::from_utf8(key.get(at + 10..)?).ok()
+}
+
+/// A cell key for messages: its day, flags and terminal.
+pub fn show_tally_cell(key: &[u8]) -> String {
+    let Some(at) = key.iter().position(|b| *b == 0) else {
+        return "a cell with a malformed key".to_owned();
+    };
+    let (Some(day), Some(flags)) = (key.get(at + 1..at + 9), key.get(at + 9)) else {
+        return "a cell with a malformed key".to_owned();
+    };
+    let mut d = [0u8; 8];
+    d.copy_from_slice(day);
+    let day = (u64::from_be_bytes(d) ^ (1 << 63)) as i64;
+    let date = jiff::Timestamp::from_millisecond(day.saturating_mul(DAY_MS))
+        .map(|t| jiff::tz::TimeZone::UTC.to_datetime(t).date().to_string())
+        .unwrap_or_else(|_| format!("day {day}"));
+    let terminal = String::from_utf8_lossy(&key[at + 10..]);
+    let names: Vec<&str> = [(1u8, "complete"), (2, "suspect"), (4, "simulated")]
+        .iter()
+        .filter(|(bit, _)| flags & bit != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    let flags = if names.is_empty() {
+        "partial".to_owned()
+    } else {
+        names.join("+")
+    };
+    format!(
+        "the cell of {date} (UTC), terminal {}, {flags}",
+        crate::core::sanitize::escape(&terminal)
+    )
 }
 
 #[cfg(test)]

@@ -137,54 +137,32 @@ fn floor_in(sled: &Sled) -> Result<u64, StoreError> {
         .unwrap_or(0))
 }
 
-/// A response record to write with its change: key, encoded record.
-pub(super) type Record = (Vec<u8>, Vec<u8>);
-
 impl Store {
     // ---- the hooks of the write paths ----------------------------------
 
-    /// Stores response records, each with a `Stored` change in the same
-    /// transaction (one per `chunk` records); a key already stored is
-    /// written again but gets no second change. Returns how many were new.
-    /// The caller syncs.
-    pub(super) fn outbox_store(
+    /// Runs `write`, one sled transaction that appends changes numbered
+    /// from `start + 1` on and returns the last number it used, under the
+    /// outbox's mutex: numbers are taken and committed in order, and the
+    /// highest committed is raised only after the commit. Every response
+    /// write goes through here (`Store::write_with_aggregates`, one
+    /// transaction over responses, tallies, texts and outbox). Returns how
+    /// many numbers it used. The caller syncs.
+    pub(super) fn outbox_numbered(
         &self,
-        sled: &Sled,
-        records: &[Record],
-        chunk: usize,
+        write: impl FnOnce(u64) -> Result<u64, StoreError>,
     ) -> Result<usize, StoreError> {
-        let mut added = 0;
-        for chunk in records.chunks(chunk.max(1)) {
-            let mut changes = Vec::with_capacity(chunk.len());
-            for (key, _) in chunk {
-                changes.push(stored_change(key)?);
-            }
-            let _lock = self.outbox.lock()?;
-            let start = self.outbox.committed();
-            let result: TransactionResult<u64, ()> =
-                (&sled.responses, &sled.outbox).transaction(|(responses, outbox)| {
-                    let mut seq = start;
-                    for ((key, value), change) in chunk.iter().zip(&changes) {
-                        if responses
-                            .insert(key.as_slice(), value.as_slice())?
-                            .is_none()
-                        {
-                            seq += 1;
-                            outbox.insert(&keys::change(seq), change.as_slice())?;
-                        }
-                    }
-                    Ok(seq)
-                });
-            let last = self.committed(result)?;
-            added += (last - start) as usize;
-            self.outbox.last.store(last, Ordering::SeqCst);
-        }
-        Ok(added)
+        let _lock = self.outbox.lock()?;
+        let start = self.outbox.committed();
+        let last = write(start)?;
+        self.outbox.last.store(last, Ordering::SeqCst);
+        Ok((last - start) as usize)
     }
 
-    /// Removes response records by key, each with a `Deleted` change in
-    /// the same transaction (one per [`CHUNK`]); a key not stored (any
-    /// more) gets none. Returns how many went. The caller syncs.
+    /// Removes response records by key, each with a `Deleted` change and
+    /// its free texts (`texts`, kept for tallies) in the same transaction
+    /// (one per [`CHUNK`]); a key not stored (any more) gets no change.
+    /// The caller marks the survey's tally cells for a recount first.
+    /// Returns how many went. The caller syncs.
     pub(super) fn outbox_remove(
         &self,
         sled: &Sled,
@@ -198,10 +176,11 @@ impl Store {
             }
             let _lock = self.outbox.lock()?;
             let start = self.outbox.committed();
-            let result: TransactionResult<u64, ()> =
-                (&sled.responses, &sled.outbox).transaction(|(responses, outbox)| {
+            let result: TransactionResult<u64, ()> = (&sled.responses, &sled.outbox, &sled.texts)
+                .transaction(|(responses, outbox, texts)| {
                     let mut seq = start;
                     for (key, change) in chunk.iter().zip(&changes) {
+                        texts.remove(key)?;
                         if responses.remove(key)?.is_some() {
                             seq += 1;
                             outbox.insert(&keys::change(seq), change.as_slice())?;
@@ -427,7 +406,7 @@ impl Store {
     }
 }
 
-fn stored_change(key: &[u8]) -> Result<Vec<u8>, StoreError> {
+pub(super) fn stored_change(key: &[u8]) -> Result<Vec<u8>, StoreError> {
     let (survey, id) = split(key)?;
     encode_change(&ChangeV1::Stored { survey, id })
 }
@@ -894,9 +873,11 @@ mod tests {
         }
     }
 
-    /// What the outbox adds to one submit, without the sync (which it
-    /// does not change): a plain insert against an insert with its change
-    /// in one transaction. Figures in docs/performance.md ("The outbox").
+    /// What the outbox, the tally cells and the free texts add to one
+    /// submit, without the sync (which they do not change): a plain insert
+    /// against the submit path's one transaction over responses, tallies,
+    /// texts and outbox. Figures in docs/performance.md ("The outbox",
+    /// "Tallies kept ready").
     /// `cargo test [--release] --lib outbox_cost -- --ignored --nocapture`
     #[test]
     #[ignore = "a measurement, not a check"]
@@ -904,13 +885,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = open(&dir);
         let v = load(&store);
+        // The cells are whole, so every write counts its response in.
+        assert_eq!(store.ensure_aggregates("muistio").unwrap(), Some(v));
         let n = 5000u128;
-        let records = |from: u128| -> Vec<Record> {
+        let records = |from: u128| -> Vec<(Vec<u8>, Vec<u8>, Response)> {
             (from..from + n)
                 .map(|i| {
                     let r = note(v, i);
                     let bytes = crate::store::record::encode_response(&r).unwrap();
-                    (keys::response(&r.survey, &r.id), bytes)
+                    (keys::response(&r.survey, &r.id), bytes, r)
                 })
                 .collect()
         };
@@ -918,7 +901,7 @@ mod tests {
         for round in 0..3 {
             let plain = records(1_000_000 * (2 * round + 1));
             let started = std::time::Instant::now();
-            for (key, value) in &plain {
+            for (key, value, _) in &plain {
                 sled.responses
                     .insert(key.as_slice(), value.as_slice())
                     .unwrap();
@@ -926,9 +909,9 @@ mod tests {
             let plain_us = started.elapsed().as_secs_f64() * 1e6 / n as f64;
             let with = records(1_000_000 * (2 * round + 2));
             let started = std::time::Instant::now();
-            for record in &with {
+            for (key, value, r) in &with {
                 store
-                    .outbox_store(&sled, std::slice::from_ref(record), 1)
+                    .write_with_aggregates(&sled, &[(key.clone(), value.clone(), r)])
                     .unwrap();
             }
             let with_us = started.elapsed().as_secs_f64() * 1e6 / n as f64;
@@ -936,7 +919,7 @@ mod tests {
             #[allow(clippy::print_stdout)]
             {
                 println!(
-                    "round {round}: plain insert {plain_us:.1} us, with outbox {with_us:.1} us, added {:.1} us",
+                    "round {round}: plain insert {plain_us:.1} us, with outbox, cell and text {with_us:.1} us, added {:.1} us",
                     with_us - plain_us
                 );
             }

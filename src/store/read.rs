@@ -11,6 +11,7 @@ use super::database::{StoredVersion, SurveyEntry, SurveyStats};
 use super::error::StoreError;
 use crate::core::response::Response;
 use crate::core::survey::Survey;
+use crate::core::tally::GroupedTally;
 use crate::core::validate::survey_from_str;
 use crate::core::version::VersionHash;
 
@@ -155,6 +156,13 @@ pub trait ReadStore {
     fn holds_flagged(&self, id: &str) -> Result<bool, StoreError> {
         let s = self.stats(id)?;
         Ok(s.suspect + s.simulated > 0)
+    }
+
+    /// Fills `tally` (empty, of survey `id`'s newest version) from counts
+    /// the store keeps ready, without reading a response; `false` when it
+    /// keeps none that fit (the caller folds the responses).
+    fn tally_kept(&self, _id: &str, _tally: &mut GroupedTally) -> Result<bool, StoreError> {
+        Ok(false)
     }
 
     /// Counts and first and last submit times of survey `id`.

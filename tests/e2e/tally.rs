@@ -150,3 +150,75 @@ fn markdown_is_a_report_with_a_table_per_question() {
     assert!(run.stdout.contains("NPS "));
     assert!(!run.stdout.contains('\u{1b}'));
 }
+
+/// Every format and option of a plain tally, from the kept counts and from
+/// a full scan of the responses (KIOSKI_FULL_SCAN=1): byte for byte.
+#[test]
+fn kept_counts_print_what_a_full_scan_prints() {
+    let dir = TempDir::new("tally-kept");
+    filled(dir.path());
+    for format in ["json", "table", "csv", "markdown"] {
+        for options in [
+            &[][..],
+            &["--include-partial"][..],
+            &["--include-suspect"][..],
+            &["--include-partial", "--include-suspect", "--lang", "sv"][..],
+            &["--terminal", "simulated"][..],
+            &["--terminal", "nosuch,simulated", "--include-partial"][..],
+        ] {
+            let args = || {
+                let mut a = vec!["tally", "--format", format];
+                a.extend_from_slice(options);
+                a
+            };
+            let kept = kioski(args()).store(dir.path()).run();
+            kept.expect_code(0);
+            let full = kioski(args())
+                .store(dir.path())
+                .env("KIOSKI_FULL_SCAN", Some("1"))
+                .run();
+            full.expect_code(0);
+            assert_eq!(kept.stdout, full.stdout, "{format} {options:?}");
+        }
+    }
+}
+
+/// `kioski check` agrees on a sound store; with a kept cell removed behind
+/// the store's back it exits 1 naming the cell, counts again, and then
+/// agrees, and the tally is the full scan's again.
+#[test]
+fn check_finds_damaged_kept_counts_and_counts_them_again() {
+    let dir = TempDir::new("tally-check");
+    filled(dir.path());
+    let run = kioski(["check"]).store(dir.path()).run();
+    run.expect_code(0);
+    assert!(run.stdout.contains("agree"), "{}", run.stdout);
+    assert!(run.stdout.contains("500 responses"), "{}", run.stdout);
+    {
+        let db = sled::Config::new()
+            .path(dir.path().join("db"))
+            .open()
+            .unwrap();
+        let tree = db.open_tree(kioski::store::keys::TALLIES).unwrap();
+        let (key, _) = tree
+            .scan_prefix(kioski::store::keys::survey_prefix("palvelupiste"))
+            .next()
+            .unwrap()
+            .unwrap();
+        tree.remove(key).unwrap();
+        db.flush().unwrap();
+    }
+    let run = kioski(["check"]).store(dir.path()).run();
+    run.expect_code(1);
+    assert!(run.stdout.contains("no kept cell"), "{}", run.stdout);
+    assert!(run.stderr.contains("made again"), "{}", run.stderr);
+    kioski(["check"]).store(dir.path()).run().expect_code(0);
+    let kept = kioski(["tally", "--format", "json"])
+        .store(dir.path())
+        .run();
+    let full = kioski(["tally", "--format", "json"])
+        .store(dir.path())
+        .env("KIOSKI_FULL_SCAN", Some("1"))
+        .run();
+    assert_eq!(kept.stdout, full.stdout);
+}

@@ -112,10 +112,14 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
     let mut tally = GroupedTally::new(&survey, grouping).map_err(|e| {
         CliError::new(Exit::Usage, format!("{e}.")).with_hint("group by a choice or yesno question")
     })?;
-    for response in store.responses(&id) {
-        let response = response?;
-        let of = store.survey_of(&response.version)?;
-        tally.fold(&response, &of);
+    // The counts the store keeps ready; every response only when they
+    // cannot make this tally (or KIOSKI_FULL_SCAN=1 asks, to compare).
+    if std::env::var_os("KIOSKI_FULL_SCAN").is_some() || !store.tally_kept(&id, &mut tally)? {
+        for response in store.responses(&id) {
+            let response = response?;
+            let of = store.survey_of(&response.version)?;
+            tally.fold(&response, &of);
+        }
     }
     let result = tally.results();
     notes(&survey, &args.select, &result);

@@ -195,7 +195,7 @@ pub enum GroupError {
 /// terminal (an index into [`Terminals::names`] while folding, the
 /// name's place in name order in results).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Group {
+pub(super) enum Group {
     Option(usize),
     Yes,
     No,
@@ -212,7 +212,7 @@ enum Group {
 /// `--terminal a,b` is `a` and `b` and a terminal named
 /// `Pääkirjasto, 2. krs` can still be asked for whole.
 #[derive(Clone, Debug, Default)]
-struct TerminalFilter {
+pub(super) struct TerminalFilter {
     /// Every name a response's terminal may have, unique.
     accepted: Vec<String>,
     /// Per value asked for: its index in `accepted` whole, and of each part.
@@ -253,12 +253,12 @@ impl TerminalFilter {
         f
     }
 
-    fn is_on(&self) -> bool {
+    pub(super) fn is_on(&self) -> bool {
         !self.accepted.is_empty()
     }
 
     /// Whether `terminal`'s responses count; remembers that it was seen.
-    fn admits(&mut self, terminal: &str) -> bool {
+    pub(super) fn admits(&mut self, terminal: &str) -> bool {
         if !self.all.contains(terminal) {
             self.all.insert(terminal.to_owned());
         }
@@ -363,17 +363,17 @@ struct PeriodCache {
 /// Tallies by group and period, within a time range, with the total.
 #[derive(Clone, Debug)]
 pub struct GroupedTally {
-    grouping: Grouping,
+    pub(super) grouping: Grouping,
     /// An empty tally, cloned for each new cell.
-    empty: Tally,
+    pub(super) empty: Tally,
     /// The `by` question's index in the schema, when grouping by one.
-    by: Option<usize>,
+    pub(super) by: Option<usize>,
     /// `--terminal`, when given.
-    filter: TerminalFilter,
+    pub(super) filter: TerminalFilter,
     /// The terminals grouped by, with `by: Some(By::Terminal)`.
     terminals: Terminals,
-    plans: Vec<(VersionHash, Arc<Plan>)>,
-    cells: BTreeMap<(Option<Group>, Option<Date>), Tally>,
+    pub(super) plans: Vec<(VersionHash, Arc<Plan>)>,
+    pub(super) cells: BTreeMap<(Option<Group>, Option<Date>), Tally>,
     cache: Option<PeriodCache>,
 }
 

@@ -163,6 +163,8 @@ impl Store {
     /// synced.
     pub(crate) fn restore_responses(&self, records: &[RawRecord]) -> Result<(), StoreError> {
         let sled = self.sled_for_write()?;
+        // Raw records carry no counts: the next tally counts them in.
+        self.all_aggregates_stale(&sled)?;
         let mut batch = sled::Batch::default();
         for (key, value) in records {
             batch.insert(key.as_slice(), value.as_slice());
