@@ -2,8 +2,11 @@
 //!
 //! Layers, inner to outer (each uses only the ones above it):
 //! - [`core`]: survey files, conditions, answers and flow; pure, no I/O.
-//! - store, server, access: the sled store and its one owner (to come).
-//! - ui: the kiosk and clerk screens (to come).
+//! - [`store`]: the sled store, its one owner, bundles, backups, the
+//!   outbox and the kept tally cells.
+//! - [`sink`]: PostgreSQL (issue 15); [`sync`]: the outbox sent to it.
+//! - [`remote`]: the owner's socket and `Access` (own or ask the owner).
+//! - [`ui`]: the kiosk, live tally and admin screens.
 //! - [`cli`]: arguments, commands, exit codes; the only place that reads
 //!   the environment.
 
