@@ -220,7 +220,7 @@ fn send(
         // backup): offer every response, then carry on from the outbox.
         _ => {
             pusher.sent.full = true;
-            pusher.send_everything(last)?;
+            pusher.send_everything(cursor.unwrap_or(0), last)?;
             last
         }
     };
@@ -244,11 +244,10 @@ struct Pusher<'a> {
 
 impl Pusher<'_> {
     /// Every stored response, in batches that leave the cursor where it
-    /// is; the last one sets it to `upto`, the outbox's end when this
+    /// is (`before`, as PostgreSQL holds it); the last one sets it to `upto`, the outbox's end when this
     /// began (a response stored since is both in the scan and the outbox,
     /// and counts once there).
-    fn send_everything(&mut self, upto: u64) -> Result<(), SyncError> {
-        let before = self.sink.cursor(self.store_id)?.unwrap_or(0);
+    fn send_everything(&mut self, before: u64, upto: u64) -> Result<(), SyncError> {
         for entry in self.store.survey_entries()? {
             let mut chunk = Vec::with_capacity(BATCH);
             for response in self.store.responses(&entry.id) {

@@ -40,6 +40,16 @@ fn terminal_store(
     (tmp, store)
 }
 
+/// A throw-away cluster with an empty database `kyselyt`, and the
+/// superuser's URL of it over the Unix socket; `None` where PostgreSQL
+/// is not installed (the test then returns).
+fn cluster(label: &str) -> Option<(Pg, String)> {
+    let pg = Pg::start(label)?;
+    pg.create_db("kyselyt");
+    let url = pg.socket_url("postgres", "kyselyt");
+    Some((pg, url))
+}
+
 #[track_caller]
 fn ok(store: &Path, args: &[&str]) -> Run {
     let run = kioski(args).store(store).run();
@@ -68,11 +78,9 @@ fn sync_to(store: &Path, url: &str) -> Run {
 
 #[test]
 fn two_terminals_synced_twice_hold_each_response_once_and_tally_as_one_store() {
-    let Some(pg) = Pg::start("sync-two") else {
+    let Some((pg, url)) = cluster("sync-two") else {
         return;
     };
-    pg.create_db("kyselyt");
-    let url = pg.socket_url("postgres", "kyselyt");
     let (_a, kirjasto) = terminal_store("sa-", "kirjasto", 120, 1);
     let (_b, virasto) = terminal_store("sb-", "virasto", 80, 2);
 
@@ -134,11 +142,9 @@ fn two_terminals_synced_twice_hold_each_response_once_and_tally_as_one_store() {
 
 #[test]
 fn a_deletion_reaches_postgresql_at_the_next_sync() {
-    let Some(pg) = Pg::start("sync-delete") else {
+    let Some((pg, url)) = cluster("sync-delete") else {
         return;
     };
-    pg.create_db("kyselyt");
-    let url = pg.socket_url("postgres", "kyselyt");
     let (_a, store) = terminal_store("sd-", "kirjasto", 40, 3);
     sync_to(&store, &url).expect_code(0);
     assert_eq!(responses_in(&pg, "kyselyt"), 40);
@@ -187,11 +193,9 @@ fn kill_sync_midway(pg: &Pg, store: &Path, url: &str, total: i64) {
 
 #[test]
 fn kill_9_of_the_sync_or_of_postgresql_midway_then_sync_again_loses_and_doubles_nothing() {
-    let Some(mut pg) = Pg::start("sync-kill") else {
+    let Some((mut pg, url)) = cluster("sync-kill") else {
         return;
     };
-    pg.create_db("kyselyt");
-    let url = pg.socket_url("postgres", "kyselyt");
     let total = 40_000;
     let (_a, store) = terminal_store("sk-", "kirjasto", total as u32, 4);
 
@@ -306,11 +310,9 @@ fn status(store: &Path) -> Value {
 
 #[test]
 fn a_kiosk_collects_while_postgresql_is_down_and_everything_arrives_when_it_is_up() {
-    let Some(mut pg) = Pg::start("sync-down") else {
+    let Some((mut pg, url)) = cluster("sync-down") else {
         return;
     };
-    pg.create_db("kyselyt");
-    let url = pg.socket_url("postgres", "kyselyt");
     let (_tmp, store) = short_store_dir("sw-");
     ok(&store, &["sync", "set", &url]);
     pg.stop();
@@ -337,11 +339,9 @@ fn a_kiosk_collects_while_postgresql_is_down_and_everything_arrives_when_it_is_u
 
 #[test]
 fn a_running_kiosk_retries_until_postgresql_comes_back() {
-    let Some(mut pg) = Pg::start("sync-back") else {
+    let Some((mut pg, url)) = cluster("sync-back") else {
         return;
     };
-    pg.create_db("kyselyt");
-    let url = pg.socket_url("postgres", "kyselyt");
     let (_tmp, store) = short_store_dir("sr-");
     ok(&store, &["sync", "set", &url]);
     pg.stop();
@@ -409,11 +409,9 @@ fn wait_for_status(store: &Path, done: impl Fn(&Value) -> bool) -> Value {
 
 #[test]
 fn kill_9_of_the_kiosk_in_the_middle_of_its_sync_then_sync_again_loses_and_doubles_nothing() {
-    let Some(pg) = Pg::start("sync-kiosk-kill") else {
+    let Some((pg, url)) = cluster("sync-kiosk-kill") else {
         return;
     };
-    pg.create_db("kyselyt");
-    let url = pg.socket_url("postgres", "kyselyt");
     let total = 40_000;
     let (_a, store) = terminal_store("sq-", "kirjasto", total as u32, 6);
     ok(&store, &["sync", "set", &url]);
@@ -444,11 +442,9 @@ fn kill_9_of_the_kiosk_in_the_middle_of_its_sync_then_sync_again_loses_and_doubl
 
 #[test]
 fn two_running_kiosks_feed_one_database_by_themselves_and_it_tallies_as_their_merged_stores() {
-    let Some(pg) = Pg::start("sync-kiosks") else {
+    let Some((pg, url)) = cluster("sync-kiosks") else {
         return;
     };
-    pg.create_db("kyselyt");
-    let url = pg.socket_url("postgres", "kyselyt");
     let (_a, kirjasto) = short_store_dir("ka-");
     let (_b, virasto) = short_store_dir("kb-");
     for store in [&kirjasto, &virasto] {
