@@ -16,6 +16,7 @@ pub mod export;
 mod framed;
 pub mod keep;
 pub mod keys;
+pub mod listing;
 mod lock;
 mod outbox;
 mod private;
