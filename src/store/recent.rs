@@ -8,6 +8,9 @@ use super::error::StoreError;
 use super::keys;
 use crate::core::response::Response;
 
+/// Stored response records: (key, encoded response).
+pub type Records = Vec<(Vec<u8>, Vec<u8>)>;
+
 impl Store {
     /// The stored records of survey `id` whose keys are of `since_ms` or
     /// later, oldest first: (key, encoded response).
@@ -15,7 +18,7 @@ impl Store {
         &self,
         id: &str,
         since_ms: i64,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    ) -> Result<Records, StoreError> {
         let sled = self.sled()?;
         let from = keys::responses_since(id, since_ms);
         // Just past every key of the survey (`id`, 0x00, ...).
