@@ -14,11 +14,7 @@ pub type Records = Vec<(Vec<u8>, Vec<u8>)>;
 impl Store {
     /// The stored records of survey `id` whose keys are of `since_ms` or
     /// later, oldest first: (key, encoded response).
-    pub fn response_records_since(
-        &self,
-        id: &str,
-        since_ms: i64,
-    ) -> Result<Records, StoreError> {
+    pub fn response_records_since(&self, id: &str, since_ms: i64) -> Result<Records, StoreError> {
         let sled = self.sled()?;
         let from = keys::responses_since(id, since_ms);
         // Just past every key of the survey (`id`, 0x00, ...).
