@@ -22,6 +22,7 @@ mod outbox;
 mod private;
 pub mod prizes;
 mod read;
+mod recent;
 pub mod record;
 mod regular_file;
 pub mod rewrite;

@@ -1402,6 +1402,13 @@ impl ReadStore for Store {
     fn tally_kept(&self, id: &str, tally: &mut GroupedTally) -> Result<bool, StoreError> {
         self.tally_from_aggregates(id, tally)
     }
+    fn responses_since(
+        &self,
+        id: &str,
+        since_ms: i64,
+    ) -> Result<Option<Vec<Response>>, StoreError> {
+        Store::responses_since(self, id, since_ms).map(Some)
+    }
 }
 
 /// `meta/pin_lockout`: failures (u32 LE), then the lock's end (i64 LE, 0
