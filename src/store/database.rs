@@ -232,6 +232,12 @@ impl Store {
             lock: Mutex::new(Some(lock)),
             handed_over: AtomicBool::new(false),
         };
+        // A store of an earlier kioski: start logging, or drop a change
+        // log nobody reads (`outbox.rs`). Either is done again at the next
+        // open if it fails now, and the store works meanwhile.
+        if let Err(e) = store.outbox_at_open() {
+            tracing::warn!("the outbox of this store could not be brought up to date: {e}");
+        }
         // A delete whose rewrite did not happen (a crash, a long reading)
         // leaves its bytes in the files until this one.
         if store.rewrite_due()?
