@@ -805,6 +805,142 @@ mod tests {
         assert!(store.check_aggregates().unwrap().differences.is_empty());
     }
 
+    /// Stored free texts, however they are packed: how many responses
+    /// have an entry, and how many sled values hold them.
+    fn stored_texts(store: &Store) -> (usize, usize) {
+        let sled = store.sled().unwrap();
+        (sled.texts.len(), sled.texts.len())
+    }
+
+    /// Every raw byte of the `texts` tree, to look for a deleted answer.
+    fn texts_contain(store: &Store, needle: &str) -> bool {
+        let sled = store.sled().unwrap();
+        sled.texts.iter().any(|item| {
+            let (_, v) = item.unwrap();
+            v.windows(needle.len()).any(|w| w == needle.as_bytes())
+        })
+    }
+
+    /// Many texts submitted in one millisecond (ties the order breaks by
+    /// response id), so many that they fill more than one block of their
+    /// hour, singly and in batches: a few sled values hold them, and the
+    /// kept tally is the scan's, newest first, to the byte.
+    #[test]
+    fn many_texts_in_one_millisecond_fill_blocks_and_tally_as_the_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "test").unwrap();
+        let (id, text) = SURVEYS[0];
+        load(&store, text, NOW - 400 * 86_400_000);
+        let mut rs = simulated(&store, id, 1500, 21);
+        for r in &mut rs {
+            r.submitted_ms = NOW;
+            r.started_ms = r.started_ms.min(NOW);
+        }
+        for r in &rs[..100] {
+            store.submit(r).unwrap();
+        }
+        store.submit_batch(&rs[100..400]).unwrap();
+        store.submit_many(&rs[400..]).unwrap();
+        let with_texts = rs.iter().filter(|r| TextEntry::of(r).is_some()).count();
+        let (entries, values) = stored_texts(&store);
+        assert_eq!(entries, with_texts);
+        assert!(
+            values > 1 && values * 10 < entries,
+            "{entries} texts in {values} sled values"
+        );
+        assert_same(&store, id);
+        assert!(store.check_aggregates().unwrap().differences.is_empty());
+        // After a recount (as a new format or a restore makes): the same.
+        store.recount_aggregates().unwrap();
+        assert_eq!(stored_texts(&store).0, with_texts);
+        assert_same(&store, id);
+        // The ties in one millisecond are in response id order, newest first.
+        let result = kept(&store, id, &Grouping::default()).unwrap();
+        let mut tied = 0;
+        for q in &result.total.questions {
+            let ids: Vec<Uuid> = q.detail.texts().iter().map(|t| t.response).collect();
+            assert!(ids.windows(2).all(|w| w[0] > w[1]), "{}", q.id);
+            tied += ids.len();
+        }
+        assert!(tied > 50, "{tied}");
+    }
+
+    /// A delete of one response whose text shares a block with others:
+    /// its text leaves the tree at once, the others stay countable, and
+    /// the tally is the scan's.
+    #[test]
+    fn a_delete_of_one_response_takes_its_text_out_of_the_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "test").unwrap();
+        let (id, text) = SURVEYS[0];
+        load(&store, text, NOW - 400 * 86_400_000);
+        let mut rs = simulated(&store, id, 400, 22);
+        for r in &mut rs {
+            r.submitted_ms = NOW;
+            r.started_ms = r.started_ms.min(NOW);
+        }
+        let gone = rs
+            .iter()
+            .position(|r| r.answers.values().any(|a| matches!(a, Answer::Text(_))))
+            .unwrap();
+        for a in rs[gone].answers.values_mut() {
+            if let Answer::Text(t) = a {
+                *t = "gone-echo-5b".to_owned();
+            }
+        }
+        rs[gone].submitted_ms = NOW - 60_000;
+        rs[gone].started_ms = rs[gone].started_ms.min(NOW - 60_000);
+        for r in &rs[..50] {
+            store.submit(r).unwrap();
+        }
+        store.submit_many(&rs[50..]).unwrap();
+        assert!(texts_contain(&store, "gone-echo-5b"));
+        let before = Selection {
+            before_ms: Some(NOW - 1),
+            ..Selection::default()
+        };
+        assert_eq!(store.delete_responses(id, &before).unwrap().responses, 1);
+        assert!(!texts_contain(&store, "gone-echo-5b"));
+        assert_same(&store, id);
+        assert!(store.check_aggregates().unwrap().differences.is_empty());
+        let with_texts = rs.iter().filter(|r| TextEntry::of(r).is_some()).count();
+        assert_eq!(stored_texts(&store).0, with_texts - 1);
+        // Submits go on into the blocks after the recount.
+        let more = simulated(&store, id, 50, 23);
+        for r in &more {
+            store.submit(r).unwrap();
+        }
+        assert_same(&store, id);
+    }
+
+    /// A block of texts that does not decode: check names it, the tally
+    /// counts the texts again from the responses and is the scan's.
+    #[test]
+    fn a_damaged_text_block_is_counted_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "test").unwrap();
+        let (id, text) = SURVEYS[0];
+        load(&store, text, NOW - 400 * 86_400_000);
+        store.submit_many(&simulated(&store, id, 800, 24)).unwrap();
+        assert_same(&store, id);
+        let sled = store.sled().unwrap();
+        let (key, value) = sled.texts.iter().next_back().unwrap().unwrap();
+        sled.texts
+            .insert(&key, &value[..value.len() / 2])
+            .unwrap();
+        let differences = store.check_aggregates().unwrap().differences;
+        assert!(
+            differences.iter().any(|d| d.contains("free texts")),
+            "{differences:?}"
+        );
+        assert_same(&store, id);
+        sled.texts
+            .insert(&key, &[AGGREGATE_FORMAT, 0xFF, 0xFF, 0xFF, 0xFF, 1][..])
+            .unwrap();
+        assert_same(&store, id);
+        assert!(store.check_aggregates().unwrap().differences.is_empty());
+    }
+
     /// One transaction per write over responses, tallies, texts and the
     /// outbox: each response has its change, its counts and its texts, a
     /// retried submit (same id) neither numbers a second change nor counts
@@ -834,7 +970,7 @@ mod tests {
         let changes = store.changes_after(0, usize::MAX).unwrap();
         let seqs: Vec<u64> = changes.iter().map(|(s, _)| *s).collect();
         assert_eq!(seqs, (1..=300).collect::<Vec<u64>>());
-        let texts = |store: &Store| store.sled().unwrap().texts.len();
+        let texts = |store: &Store| stored_texts(store).0;
         let with_texts = rs.iter().filter(|r| TextEntry::of(r).is_some()).count();
         assert!(with_texts > 0);
         assert_eq!(texts(&store), with_texts);
