@@ -24,6 +24,7 @@ mod read;
 pub mod record;
 mod regular_file;
 pub mod rewrite;
+mod texts;
 mod watch;
 
 pub use aggregate::CheckReport;

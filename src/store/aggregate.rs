@@ -12,7 +12,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use uuid::Uuid;
@@ -21,7 +20,7 @@ use super::codec::{self, CodecError};
 use super::database::{Sled, Store, SurveyStats, encode_error};
 use super::error::StoreError;
 use super::keys;
-use crate::core::answer::{Answer, Picked};
+use super::texts;
 use crate::core::response::Response;
 use crate::core::survey::Survey;
 use crate::core::tally::{CellCounter, CellFlags, GroupedTally, TallyCounts, TextEntry};
@@ -29,76 +28,7 @@ use crate::core::version::VersionHash;
 
 /// The layout of cells, texts and markers. Another number in a marker
 /// (an older or newer kioski wrote them) means: count again.
-pub const AGGREGATE_FORMAT: u8 = 1;
-
-/// A response's free texts as stored in `texts`.
-#[derive(Serialize, Deserialize)]
-struct TextEntryV1 {
-    version: [u8; 32],
-    submitted_ms: i64,
-    flags: u8,
-    terminal: String,
-    /// Question id, 0 text / 1 a choice's "other" / 2 a multi's "other", text.
-    answers: Vec<(String, u8, String)>,
-}
-
-fn encode_text(e: &TextEntry) -> Result<Vec<u8>, CodecError> {
-    let answers = e
-        .answers
-        .iter()
-        .filter_map(|(id, a)| match a {
-            Answer::Text(t) => Some((id.clone(), 0, t.clone())),
-            Answer::Choice(Picked::Other(t)) => Some((id.clone(), 1, t.clone())),
-            Answer::Multi { other: Some(t), .. } => Some((id.clone(), 2, t.clone())),
-            _ => None,
-        })
-        .collect();
-    codec::encode(
-        AGGREGATE_FORMAT,
-        &TextEntryV1 {
-            version: e.version.0,
-            submitted_ms: e.submitted_ms,
-            flags: e.flags.bits(),
-            terminal: e.terminal.clone(),
-            answers,
-        },
-    )
-}
-
-fn decode_text(key: &[u8], bytes: &[u8]) -> Result<TextEntry, CodecError> {
-    let (_, body) = codec::split(bytes, AGGREGATE_FORMAT)?;
-    let e: TextEntryV1 = codec::decode_body(body)?;
-    let malformed = |what: &str| CodecError::Malformed(what.to_owned());
-    let id = key
-        .len()
-        .checked_sub(16)
-        .and_then(|at| Uuid::from_slice(&key[at..]).ok())
-        .ok_or_else(|| malformed("a text entry's key holds no response id"))?;
-    let answers = e
-        .answers
-        .into_iter()
-        .map(|(q, kind, text)| {
-            let a = match kind {
-                0 => Answer::Text(text),
-                1 => Answer::Choice(Picked::Other(text)),
-                2 => Answer::Multi {
-                    options: Vec::new(),
-                    other: Some(text),
-                },
-                _ => return Err(malformed("a text entry of an unknown kind")),
-            };
-            Ok((q, a))
-        })
-        .collect::<Result<_, _>>()?;
-    Ok(TextEntry {
-        response: id,
-        version: VersionHash(e.version),
-        submitted_ms: e.submitted_ms,
-        flags: CellFlags::from_bits(e.flags).ok_or_else(|| malformed("unknown flags"))?,
-        terminal: e.terminal,
-        answers,
-    })
-}
+pub const AGGREGATE_FORMAT: u8 = 3;
 
 fn encode_cell(c: &TallyCounts) -> Result<Vec<u8>, CodecError> {
     codec::encode(AGGREGATE_FORMAT, c)
@@ -127,11 +57,26 @@ fn decode_marker(bytes: &[u8]) -> Option<VersionHash> {
     }
 }
 
+/// Text entries (each as [`texts::encode_entry`] writes it) by the key
+/// start of their hour's blocks ([`keys::text_hour`]).
+type TextsByHour = BTreeMap<Vec<u8>, Vec<Vec<u8>>>;
+
+/// Adds response `r`'s free texts, if it has any, to `out`.
+fn add_entry(out: &mut TextsByHour, r: &Response) {
+    if let Some(t) = TextEntry::of(r) {
+        let mut entry = Vec::new();
+        texts::encode_entry(&t, &mut entry);
+        out.entry(keys::text_hour(&r.survey, r.submitted_ms))
+            .or_default()
+            .push(entry);
+    }
+}
+
 /// The cells and texts of one survey, counted from its responses.
 #[derive(Default)]
 struct Recount {
     cells: BTreeMap<Vec<u8>, TallyCounts>,
-    texts: Vec<(Vec<u8>, Vec<u8>)>,
+    texts: TextsByHour,
 }
 
 /// Cells by key, decoded.
@@ -180,7 +125,7 @@ impl Store {
     ) -> Result<usize, StoreError> {
         // Per survey whose cells are whole, a counter on their version.
         let mut counters: BTreeMap<&str, Option<CellCounter<Vec<u8>>>> = BTreeMap::new();
-        let mut texts = Vec::new();
+        let mut texts = TextsByHour::new();
         let mut changes = Vec::with_capacity(records.len());
         for (key, _, r) in records {
             changes.push(super::outbox::stored_change(key)?);
@@ -195,12 +140,15 @@ impl Store {
                 continue;
             };
             counter.add(keys::tally_cell(r), r, &*self.survey_of(&r.version)?);
-            if let Some(t) = TextEntry::of(r) {
-                texts.push((
-                    keys::response(&r.survey, &r.id),
-                    encode_text(&t).map_err(encode_error)?,
-                ));
-            }
+            add_entry(&mut texts, r);
+        }
+        // Each hour's last block, where its new texts go (looked at again
+        // in the transaction: a block filled meanwhile is passed over).
+        let mut heads = Vec::with_capacity(texts.len());
+        for hour in texts.keys() {
+            let last = sled.texts.scan_prefix(hour).keys().next_back().transpose();
+            let last = last.map_err(|e| self.read_failed(e))?;
+            heads.push(last.and_then(|k| keys::text_block_number(&k)).unwrap_or(0));
         }
         let cells: Vec<(Vec<u8>, TallyCounts)> = counters
             .into_values()
@@ -242,8 +190,8 @@ impl Store {
                         .map_err(|e| ConflictableTransactionError::Abort(encode_error(e)))?;
                     tallies.insert(key.as_slice(), bytes)?;
                 }
-                for (key, value) in &texts {
-                    text_tree.insert(key.as_slice(), value.as_slice())?;
+                for ((hour, entries), head) in texts.iter().zip(&heads) {
+                    append_texts(text_tree, hour, *head, entries)?;
                 }
                 Ok(seq)
             });
@@ -266,11 +214,21 @@ impl Store {
     /// Removes survey `id`'s cells, texts and marker (the survey is deleted).
     pub(super) fn drop_aggregates(&self, sled: &Sled, id: &str) -> Result<(), StoreError> {
         self.aggregates_stale(sled, id)?;
-        for tree in [&sled.tallies, &sled.texts] {
-            for key in tree.scan_prefix(keys::survey_prefix(id)).keys() {
-                let key = key.map_err(|e| self.read_failed(e))?;
-                tree.remove(key).map_err(|e| self.write_failed(e))?;
-            }
+        for key in sled.tallies.scan_prefix(keys::survey_prefix(id)).keys() {
+            let key = key.map_err(|e| self.read_failed(e))?;
+            sled.tallies.remove(key).map_err(|e| self.write_failed(e))?;
+        }
+        self.drop_texts(sled, id)
+    }
+
+    /// Removes survey `id`'s kept texts. A delete does this (after
+    /// [`Self::aggregates_stale`]) rather than cut each deleted response
+    /// out of its block: the next tally counts them again anyway, and no
+    /// byte of a deleted text is left for the rewrite to copy.
+    pub(super) fn drop_texts(&self, sled: &Sled, id: &str) -> Result<(), StoreError> {
+        for key in sled.texts.scan_prefix(keys::survey_prefix(id)).keys() {
+            let key = key.map_err(|e| self.read_failed(e))?;
+            sled.texts.remove(key).map_err(|e| self.write_failed(e))?;
         }
         Ok(())
     }
@@ -291,12 +249,7 @@ impl Store {
         for r in self.responses(id) {
             let r = r?;
             counter.add(keys::tally_cell(&r), &r, &*self.survey_of(&r.version)?);
-            if let Some(t) = TextEntry::of(&r) {
-                out.texts.push((
-                    keys::response(&r.survey, &r.id),
-                    encode_text(&t).map_err(encode_error)?,
-                ));
-            }
+            add_entry(&mut out.texts, &r);
         }
         out.cells = counter.finish();
         Ok(out)
@@ -339,15 +292,25 @@ impl Store {
         sled.tallies
             .apply_batch(batch)
             .map_err(|e| self.write_failed(e))?;
-        for chunk in recount.texts.chunks(10_000) {
-            let mut batch = sled::Batch::default();
-            for (key, value) in chunk {
-                batch.insert(key.as_slice(), value.as_slice());
+        let mut batch = sled::Batch::default();
+        let mut in_batch = 0;
+        for (hour, entries) in &recount.texts {
+            for (n, block) in (0u32..).zip(texts::pack(entries)) {
+                in_batch += block.len();
+                batch.insert(keys::text_block(hour, n), block);
             }
-            sled.texts
-                .apply_batch(batch)
-                .map_err(|e| self.write_failed(e))?;
+            // Batches of a few megabytes: one of every text took a gigabyte.
+            if in_batch > 4 << 20 {
+                let full = std::mem::take(&mut batch);
+                sled.texts
+                    .apply_batch(full)
+                    .map_err(|e| self.write_failed(e))?;
+                in_batch = 0;
+            }
         }
+        sled.texts
+            .apply_batch(batch)
+            .map_err(|e| self.write_failed(e))?;
         sled.tallies
             .insert(keys::tally_marker(id), encode_marker(&newest))
             .map_err(|e| self.write_failed(e))?;
@@ -418,13 +381,21 @@ impl Store {
                 }
             }
             if fits {
-                for item in sled.texts.scan_prefix(keys::survey_prefix(id)).rev() {
-                    let (key, value) = item.map_err(|e| self.read_failed(e))?;
-                    match decode_text(&key, &value) {
-                        Ok(e) if filled.add_texts(&e, id, &survey_of).is_ok() => {}
-                        _ => {
+                // Newest block first, each newest entry first: the order
+                // of a scan (the result sorts them by time and id anyway).
+                let mut entry = texts::scratch();
+                'blocks: for item in sled.texts.scan_prefix(keys::survey_prefix(id)).rev() {
+                    let (_, block) = item.map_err(|e| self.read_failed(e))?;
+                    let Ok(bodies) = texts::entries(&block) else {
+                        fits = false;
+                        break;
+                    };
+                    for body in bodies.into_iter().rev() {
+                        if texts::decode_into(body, &mut entry).is_err()
+                            || filled.add_texts(&entry, id, &survey_of).is_err()
+                        {
                             fits = false;
-                            break;
+                            break 'blocks;
                         }
                     }
                 }
@@ -549,23 +520,44 @@ impl Store {
                     keys::show_tally_cell(key)
                 ));
             }
-            let mut kept_texts: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+            // Entries by response: the blocks they are packed in depend on
+            // the order responses came in, the entries do not.
+            let (mut missing, mut differ, mut extra, mut damaged) = (0u64, 0u64, 0u64, 0u64);
+            let mut kept_texts: BTreeMap<Uuid, Vec<u8>> = BTreeMap::new();
             for item in sled.texts.scan_prefix(keys::survey_prefix(id)) {
-                let (key, value) = item.map_err(|e| self.read_failed(e))?;
-                kept_texts.insert(key.to_vec(), value.to_vec());
+                let (_, block) = item.map_err(|e| self.read_failed(e))?;
+                let Ok(bodies) = texts::entries(&block) else {
+                    damaged += 1;
+                    continue;
+                };
+                for body in bodies {
+                    match texts::entry_response(body) {
+                        Some(r) if !kept_texts.contains_key(&r) => {
+                            kept_texts.insert(r, body.to_vec());
+                        }
+                        _ => extra += 1,
+                    }
+                }
             }
-            let (mut missing, mut differ) = (0u64, 0u64);
-            for (key, value) in &recount.texts {
-                match kept_texts.remove(key) {
+            for entry in recount.texts.values().flatten() {
+                let body = entry.get(4..).unwrap_or_default();
+                let Some(r) = texts::entry_response(body) else {
+                    continue;
+                };
+                match kept_texts.remove(&r) {
                     None => missing += 1,
-                    Some(v) if v != *value => differ += 1,
+                    Some(v) if v != body => differ += 1,
                     Some(_) => {}
                 }
             }
-            let extra = kept_texts.len();
-            if missing + differ > 0 || extra > 0 {
+            extra += kept_texts.len() as u64;
+            if missing + differ + extra + damaged > 0 {
+                let damaged = match damaged {
+                    0 => String::new(),
+                    n => format!(", {n} blocks that do not decode"),
+                };
                 out.push(format!(
-                    "survey {id}: free texts: {missing} missing, {differ} different, {extra} with no response behind them"
+                    "survey {id}: free texts: {missing} missing, {differ} different, {extra} with no response behind them{damaged}"
                 ));
             }
         }
@@ -582,6 +574,44 @@ impl Store {
     }
 }
 
+/// Appends an hour's text entries to its blocks, from block `head` on
+/// (the last one when the write began): a block as long as
+/// [`texts::BLOCK_BYTES`] is passed over, and an entry that does not fit
+/// goes on in the next block (made when there is none).
+fn append_texts(
+    tree: &sled::transaction::TransactionalTree,
+    hour: &[u8],
+    head: u32,
+    entries: &[Vec<u8>],
+) -> Result<(), ConflictableTransactionError<StoreError>> {
+    let open = |mut n: u32| -> Result<(u32, Vec<u8>), ConflictableTransactionError<StoreError>> {
+        loop {
+            match tree.get(keys::text_block(hour, n))? {
+                Some(b) if b.len() >= texts::BLOCK_BYTES => n += 1,
+                Some(b) => return Ok((n, b.to_vec())),
+                None => return Ok((n, texts::empty_block())),
+            }
+        }
+    };
+    let (mut n, mut block) = open(head)?;
+    let mut changed = false;
+    for entry in entries {
+        while !texts::fits(&block, entry) {
+            if changed {
+                tree.insert(keys::text_block(hour, n), std::mem::take(&mut block))?;
+            }
+            (n, block) = open(n + 1)?;
+            changed = false;
+        }
+        block.extend_from_slice(entry);
+        changed = true;
+    }
+    if changed {
+        tree.insert(keys::text_block(hour, n), block)?;
+    }
+    Ok(())
+}
+
 fn drop_marker(
     tallies: &sled::transaction::TransactionalTree,
     cell_key: &[u8],
@@ -595,6 +625,7 @@ fn drop_marker(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::answer::Answer;
     use crate::core::retention::Selection;
     use crate::core::simulate::{Setup, respondent};
     use crate::core::tally::{GroupedResult, Grouping};
@@ -809,7 +840,12 @@ mod tests {
     /// have an entry, and how many sled values hold them.
     fn stored_texts(store: &Store) -> (usize, usize) {
         let sled = store.sled().unwrap();
-        (sled.texts.len(), sled.texts.len())
+        let entries = sled
+            .texts
+            .iter()
+            .map(|item| texts::entries(&item.unwrap().1).unwrap().len())
+            .sum();
+        (entries, sled.texts.len())
     }
 
     /// Every raw byte of the `texts` tree, to look for a deleted answer.
@@ -925,9 +961,7 @@ mod tests {
         assert_same(&store, id);
         let sled = store.sled().unwrap();
         let (key, value) = sled.texts.iter().next_back().unwrap().unwrap();
-        sled.texts
-            .insert(&key, &value[..value.len() / 2])
-            .unwrap();
+        sled.texts.insert(&key, &value[..value.len() / 2]).unwrap();
         let differences = store.check_aggregates().unwrap().differences;
         assert!(
             differences.iter().any(|d| d.contains("free texts")),

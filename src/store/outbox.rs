@@ -158,10 +158,10 @@ impl Store {
         Ok((last - start) as usize)
     }
 
-    /// Removes response records by key, each with a `Deleted` change and
-    /// its free texts (`texts`, kept for tallies) in the same transaction
-    /// (one per [`CHUNK`]); a key not stored (any more) gets no change.
-    /// The caller marks the survey's tally cells for a recount first.
+    /// Removes response records by key, each with a `Deleted` change in
+    /// the same transaction (one per [`CHUNK`]); a key not stored (any
+    /// more) gets no change. The caller marks the survey's tally cells
+    /// for a recount and drops its kept texts first.
     /// Returns how many went. The caller syncs.
     pub(super) fn outbox_remove(
         &self,
@@ -176,11 +176,10 @@ impl Store {
             }
             let _lock = self.outbox.lock()?;
             let start = self.outbox.committed();
-            let result: TransactionResult<u64, ()> = (&sled.responses, &sled.outbox, &sled.texts)
-                .transaction(|(responses, outbox, texts)| {
+            let result: TransactionResult<u64, ()> =
+                (&sled.responses, &sled.outbox).transaction(|(responses, outbox)| {
                     let mut seq = start;
                     for (key, change) in chunk.iter().zip(&changes) {
-                        texts.remove(key)?;
                         if responses.remove(key)?.is_some() {
                             seq += 1;
                             outbox.insert(&keys::change(seq), change.as_slice())?;

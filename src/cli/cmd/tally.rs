@@ -3,7 +3,7 @@
 use clap::{Args, ValueEnum};
 use jiff::tz::TimeZone;
 
-use crate::cli::out::{noteln, outln};
+use crate::cli::out::{self, noteln};
 use crate::cli::{CliError, Context, Exit, parse_date};
 use crate::core::sanitize::escape;
 use crate::core::survey::{Lang, Survey};
@@ -142,15 +142,21 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
             format!("{of} ({})", hash.short())
         }),
     };
-    let out = match args.format {
+    let mut printed = match args.format {
         Format::Json => {
-            serde_json::to_string_pretty(&result).map_err(|e| CliError::invalid(format!("{e}.")))?
+            let mut json = Vec::new();
+            serde_json::to_writer_pretty(&mut json, &result)
+                .map_err(|e| CliError::invalid(format!("{e}.")))?;
+            json
         }
-        Format::Csv => csv::csv(&page).map_err(|e| CliError::invalid(format!("{e}.")))?,
-        Format::Markdown => markdown::markdown(&page),
-        Format::Table => table::table(&page),
+        Format::Csv => csv::csv(&page)
+            .map_err(|e| CliError::invalid(format!("{e}.")))?
+            .into_bytes(),
+        Format::Markdown => markdown::markdown(&page).into_bytes(),
+        Format::Table => table::table(&page).into_bytes(),
     };
-    outln!("{out}")
+    printed.push(b'\n');
+    out::bytes(&printed)
 }
 
 /// What every printed format shows: the tally and its words.
