@@ -122,6 +122,9 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
         }
     }
     let result = tally.results();
+    // The texts are in the result now: their second copy goes before the
+    // output is made.
+    drop(tally);
     notes(&survey, &args.select, &result);
     let place = |v: &str| order.iter().position(|h| h.to_string() == v);
     let left_out = left_out_answers(&result.total, |v| place(v) < Some(number - 1))
@@ -143,12 +146,7 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
         }),
     };
     let mut printed = match args.format {
-        Format::Json => {
-            let mut json = Vec::new();
-            serde_json::to_writer_pretty(&mut json, &result)
-                .map_err(|e| CliError::invalid(format!("{e}.")))?;
-            json
-        }
+        Format::Json => return out::json(&result),
         Format::Csv => csv::csv(&page)
             .map_err(|e| CliError::invalid(format!("{e}.")))?
             .into_bytes(),
