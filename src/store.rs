@@ -26,6 +26,7 @@ mod recent;
 pub mod record;
 mod regular_file;
 pub mod rewrite;
+mod texts;
 mod watch;
 
 pub use aggregate::CheckReport;

@@ -12,7 +12,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use uuid::Uuid;
@@ -21,7 +20,7 @@ use super::codec::{self, CodecError};
 use super::database::{Sled, Store, SurveyStats, encode_error};
 use super::error::StoreError;
 use super::keys;
-use crate::core::answer::{Answer, Picked};
+use super::texts;
 use crate::core::response::Response;
 use crate::core::survey::Survey;
 use crate::core::tally::{CellCounter, CellFlags, GroupedTally, TallyCounts, TextEntry};
@@ -29,76 +28,7 @@ use crate::core::version::VersionHash;
 
 /// The layout of cells, texts and markers. Another number in a marker
 /// (an older or newer kioski wrote them) means: count again.
-pub const AGGREGATE_FORMAT: u8 = 1;
-
-/// A response's free texts as stored in `texts`.
-#[derive(Serialize, Deserialize)]
-struct TextEntryV1 {
-    version: [u8; 32],
-    submitted_ms: i64,
-    flags: u8,
-    terminal: String,
-    /// Question id, 0 text / 1 a choice's "other" / 2 a multi's "other", text.
-    answers: Vec<(String, u8, String)>,
-}
-
-fn encode_text(e: &TextEntry) -> Result<Vec<u8>, CodecError> {
-    let answers = e
-        .answers
-        .iter()
-        .filter_map(|(id, a)| match a {
-            Answer::Text(t) => Some((id.clone(), 0, t.clone())),
-            Answer::Choice(Picked::Other(t)) => Some((id.clone(), 1, t.clone())),
-            Answer::Multi { other: Some(t), .. } => Some((id.clone(), 2, t.clone())),
-            _ => None,
-        })
-        .collect();
-    codec::encode(
-        AGGREGATE_FORMAT,
-        &TextEntryV1 {
-            version: e.version.0,
-            submitted_ms: e.submitted_ms,
-            flags: e.flags.bits(),
-            terminal: e.terminal.clone(),
-            answers,
-        },
-    )
-}
-
-fn decode_text(key: &[u8], bytes: &[u8]) -> Result<TextEntry, CodecError> {
-    let (_, body) = codec::split(bytes, AGGREGATE_FORMAT)?;
-    let e: TextEntryV1 = codec::decode_body(body)?;
-    let malformed = |what: &str| CodecError::Malformed(what.to_owned());
-    let id = key
-        .len()
-        .checked_sub(16)
-        .and_then(|at| Uuid::from_slice(&key[at..]).ok())
-        .ok_or_else(|| malformed("a text entry's key holds no response id"))?;
-    let answers = e
-        .answers
-        .into_iter()
-        .map(|(q, kind, text)| {
-            let a = match kind {
-                0 => Answer::Text(text),
-                1 => Answer::Choice(Picked::Other(text)),
-                2 => Answer::Multi {
-                    options: Vec::new(),
-                    other: Some(text),
-                },
-                _ => return Err(malformed("a text entry of an unknown kind")),
-            };
-            Ok((q, a))
-        })
-        .collect::<Result<_, _>>()?;
-    Ok(TextEntry {
-        response: id,
-        version: VersionHash(e.version),
-        submitted_ms: e.submitted_ms,
-        flags: CellFlags::from_bits(e.flags).ok_or_else(|| malformed("unknown flags"))?,
-        terminal: e.terminal,
-        answers,
-    })
-}
+pub const AGGREGATE_FORMAT: u8 = 3;
 
 fn encode_cell(c: &TallyCounts) -> Result<Vec<u8>, CodecError> {
     codec::encode(AGGREGATE_FORMAT, c)
@@ -127,11 +57,26 @@ fn decode_marker(bytes: &[u8]) -> Option<VersionHash> {
     }
 }
 
+/// Text entries (each as [`texts::encode_entry`] writes it) by the key
+/// start of their hour's blocks ([`keys::text_hour`]).
+type TextsByHour = BTreeMap<Vec<u8>, Vec<Vec<u8>>>;
+
+/// Adds response `r`'s free texts, if it has any, to `out`.
+fn add_entry(out: &mut TextsByHour, r: &Response) {
+    if let Some(t) = TextEntry::of(r) {
+        let mut entry = Vec::new();
+        texts::encode_entry(&t, &mut entry);
+        out.entry(keys::text_hour(&r.survey, r.submitted_ms))
+            .or_default()
+            .push(entry);
+    }
+}
+
 /// The cells and texts of one survey, counted from its responses.
 #[derive(Default)]
 struct Recount {
     cells: BTreeMap<Vec<u8>, TallyCounts>,
-    texts: Vec<(Vec<u8>, Vec<u8>)>,
+    texts: TextsByHour,
 }
 
 /// Cells by key, decoded.
@@ -180,7 +125,7 @@ impl Store {
     ) -> Result<usize, StoreError> {
         // Per survey whose cells are whole, a counter on their version.
         let mut counters: BTreeMap<&str, Option<CellCounter<Vec<u8>>>> = BTreeMap::new();
-        let mut texts = Vec::new();
+        let mut texts = TextsByHour::new();
         let mut changes = Vec::with_capacity(records.len());
         for (key, _, r) in records {
             changes.push(super::outbox::stored_change(key)?);
@@ -195,12 +140,15 @@ impl Store {
                 continue;
             };
             counter.add(keys::tally_cell(r), r, &*self.survey_of(&r.version)?);
-            if let Some(t) = TextEntry::of(r) {
-                texts.push((
-                    keys::response(&r.survey, &r.id),
-                    encode_text(&t).map_err(encode_error)?,
-                ));
-            }
+            add_entry(&mut texts, r);
+        }
+        // Each hour's last block, where its new texts go (looked at again
+        // in the transaction: a block filled meanwhile is passed over).
+        let mut heads = Vec::with_capacity(texts.len());
+        for hour in texts.keys() {
+            let last = sled.texts.scan_prefix(hour).keys().next_back().transpose();
+            let last = last.map_err(|e| self.read_failed(e))?;
+            heads.push(last.and_then(|k| keys::text_block_number(&k)).unwrap_or(0));
         }
         let cells: Vec<(Vec<u8>, TallyCounts)> = counters
             .into_values()
@@ -246,8 +194,8 @@ impl Store {
                         .map_err(|e| ConflictableTransactionError::Abort(encode_error(e)))?;
                     tallies.insert(key.as_slice(), bytes)?;
                 }
-                for (key, value) in &texts {
-                    text_tree.insert(key.as_slice(), value.as_slice())?;
+                for ((hour, entries), head) in texts.iter().zip(&heads) {
+                    append_texts(text_tree, hour, *head, entries)?;
                 }
                 Ok((seq, new))
             });
@@ -273,11 +221,21 @@ impl Store {
     /// Removes survey `id`'s cells, texts and marker (the survey is deleted).
     pub(super) fn drop_aggregates(&self, sled: &Sled, id: &str) -> Result<(), StoreError> {
         self.aggregates_stale(sled, id)?;
-        for tree in [&sled.tallies, &sled.texts] {
-            for key in tree.scan_prefix(keys::survey_prefix(id)).keys() {
-                let key = key.map_err(|e| self.read_failed(e))?;
-                tree.remove(key).map_err(|e| self.write_failed(e))?;
-            }
+        for key in sled.tallies.scan_prefix(keys::survey_prefix(id)).keys() {
+            let key = key.map_err(|e| self.read_failed(e))?;
+            sled.tallies.remove(key).map_err(|e| self.write_failed(e))?;
+        }
+        self.drop_texts(sled, id)
+    }
+
+    /// Removes survey `id`'s kept texts. A delete does this (after
+    /// [`Self::aggregates_stale`]) rather than cut each deleted response
+    /// out of its block: the next tally counts them again anyway, and no
+    /// byte of a deleted text is left for the rewrite to copy.
+    pub(super) fn drop_texts(&self, sled: &Sled, id: &str) -> Result<(), StoreError> {
+        for key in sled.texts.scan_prefix(keys::survey_prefix(id)).keys() {
+            let key = key.map_err(|e| self.read_failed(e))?;
+            sled.texts.remove(key).map_err(|e| self.write_failed(e))?;
         }
         Ok(())
     }
@@ -298,12 +256,7 @@ impl Store {
         for r in self.responses(id) {
             let r = r?;
             counter.add(keys::tally_cell(&r), &r, &*self.survey_of(&r.version)?);
-            if let Some(t) = TextEntry::of(&r) {
-                out.texts.push((
-                    keys::response(&r.survey, &r.id),
-                    encode_text(&t).map_err(encode_error)?,
-                ));
-            }
+            add_entry(&mut out.texts, &r);
         }
         out.cells = counter.finish();
         Ok(out)
@@ -352,15 +305,25 @@ impl Store {
         sled.tallies
             .apply_batch(batch)
             .map_err(|e| self.write_failed(e))?;
-        for chunk in recount.texts.chunks(10_000) {
-            let mut batch = sled::Batch::default();
-            for (key, value) in chunk {
-                batch.insert(key.as_slice(), value.as_slice());
+        let mut batch = sled::Batch::default();
+        let mut in_batch = 0;
+        for (hour, entries) in &recount.texts {
+            for (n, block) in (0u32..).zip(texts::pack(entries)) {
+                in_batch += block.len();
+                batch.insert(keys::text_block(hour, n), block);
             }
-            sled.texts
-                .apply_batch(batch)
-                .map_err(|e| self.write_failed(e))?;
+            // Batches of a few megabytes: one of every text took a gigabyte.
+            if in_batch > 4 << 20 {
+                let full = std::mem::take(&mut batch);
+                sled.texts
+                    .apply_batch(full)
+                    .map_err(|e| self.write_failed(e))?;
+                in_batch = 0;
+            }
         }
+        sled.texts
+            .apply_batch(batch)
+            .map_err(|e| self.write_failed(e))?;
         sled.tallies
             .insert(keys::tally_marker(id), encode_marker(&newest))
             .map_err(|e| self.write_failed(e))?;
@@ -431,13 +394,21 @@ impl Store {
                 }
             }
             if fits {
-                for item in sled.texts.scan_prefix(keys::survey_prefix(id)).rev() {
-                    let (key, value) = item.map_err(|e| self.read_failed(e))?;
-                    match decode_text(&key, &value) {
-                        Ok(e) if filled.add_texts(&e, id, &survey_of).is_ok() => {}
-                        _ => {
+                // Newest block first, each newest entry first: the order
+                // of a scan (the result sorts them by time and id anyway).
+                let mut entry = texts::scratch();
+                'blocks: for item in sled.texts.scan_prefix(keys::survey_prefix(id)).rev() {
+                    let (_, block) = item.map_err(|e| self.read_failed(e))?;
+                    let Ok(bodies) = texts::entries(&block) else {
+                        fits = false;
+                        break;
+                    };
+                    for body in bodies.into_iter().rev() {
+                        if texts::decode_into(body, &mut entry).is_err()
+                            || filled.add_texts(&entry, id, &survey_of).is_err()
+                        {
                             fits = false;
-                            break;
+                            break 'blocks;
                         }
                     }
                 }
@@ -562,23 +533,44 @@ impl Store {
                     keys::show_tally_cell(key)
                 ));
             }
-            let mut kept_texts: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+            // Entries by response: the blocks they are packed in depend on
+            // the order responses came in, the entries do not.
+            let (mut missing, mut differ, mut extra, mut damaged) = (0u64, 0u64, 0u64, 0u64);
+            let mut kept_texts: BTreeMap<Uuid, Vec<u8>> = BTreeMap::new();
             for item in sled.texts.scan_prefix(keys::survey_prefix(id)) {
-                let (key, value) = item.map_err(|e| self.read_failed(e))?;
-                kept_texts.insert(key.to_vec(), value.to_vec());
+                let (_, block) = item.map_err(|e| self.read_failed(e))?;
+                let Ok(bodies) = texts::entries(&block) else {
+                    damaged += 1;
+                    continue;
+                };
+                for body in bodies {
+                    match texts::entry_response(body) {
+                        Some(r) if !kept_texts.contains_key(&r) => {
+                            kept_texts.insert(r, body.to_vec());
+                        }
+                        _ => extra += 1,
+                    }
+                }
             }
-            let (mut missing, mut differ) = (0u64, 0u64);
-            for (key, value) in &recount.texts {
-                match kept_texts.remove(key) {
+            for entry in recount.texts.values().flatten() {
+                let body = entry.get(4..).unwrap_or_default();
+                let Some(r) = texts::entry_response(body) else {
+                    continue;
+                };
+                match kept_texts.remove(&r) {
                     None => missing += 1,
-                    Some(v) if v != *value => differ += 1,
+                    Some(v) if v != body => differ += 1,
                     Some(_) => {}
                 }
             }
-            let extra = kept_texts.len();
-            if missing + differ > 0 || extra > 0 {
+            extra += kept_texts.len() as u64;
+            if missing + differ + extra + damaged > 0 {
+                let damaged = match damaged {
+                    0 => String::new(),
+                    n => format!(", {n} blocks that do not decode"),
+                };
                 out.push(format!(
-                    "survey {id}: free texts: {missing} missing, {differ} different, {extra} with no response behind them"
+                    "survey {id}: free texts: {missing} missing, {differ} different, {extra} with no response behind them{damaged}"
                 ));
             }
         }
@@ -595,6 +587,44 @@ impl Store {
     }
 }
 
+/// Appends an hour's text entries to its blocks, from block `head` on
+/// (the last one when the write began): a block as long as
+/// [`texts::BLOCK_BYTES`] is passed over, and an entry that does not fit
+/// goes on in the next block (made when there is none).
+fn append_texts(
+    tree: &sled::transaction::TransactionalTree,
+    hour: &[u8],
+    head: u32,
+    entries: &[Vec<u8>],
+) -> Result<(), ConflictableTransactionError<StoreError>> {
+    let open = |mut n: u32| -> Result<(u32, Vec<u8>), ConflictableTransactionError<StoreError>> {
+        loop {
+            match tree.get(keys::text_block(hour, n))? {
+                Some(b) if b.len() >= texts::BLOCK_BYTES => n += 1,
+                Some(b) => return Ok((n, b.to_vec())),
+                None => return Ok((n, texts::empty_block())),
+            }
+        }
+    };
+    let (mut n, mut block) = open(head)?;
+    let mut changed = false;
+    for entry in entries {
+        while !texts::fits(&block, entry) {
+            if changed {
+                tree.insert(keys::text_block(hour, n), std::mem::take(&mut block))?;
+            }
+            (n, block) = open(n + 1)?;
+            changed = false;
+        }
+        block.extend_from_slice(entry);
+        changed = true;
+    }
+    if changed {
+        tree.insert(keys::text_block(hour, n), block)?;
+    }
+    Ok(())
+}
+
 fn drop_marker(
     tallies: &sled::transaction::TransactionalTree,
     cell_key: &[u8],
@@ -608,6 +638,7 @@ fn drop_marker(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::answer::Answer;
     use crate::core::retention::Selection;
     use crate::core::simulate::{Setup, respondent};
     use crate::core::tally::{GroupedResult, Grouping};
@@ -818,6 +849,145 @@ mod tests {
         assert!(store.check_aggregates().unwrap().differences.is_empty());
     }
 
+    /// Stored free texts, however they are packed: how many responses
+    /// have an entry, and how many sled values hold them.
+    fn stored_texts(store: &Store) -> (usize, usize) {
+        let sled = store.sled().unwrap();
+        let entries = sled
+            .texts
+            .iter()
+            .map(|item| texts::entries(&item.unwrap().1).unwrap().len())
+            .sum();
+        (entries, sled.texts.len())
+    }
+
+    /// Every raw byte of the `texts` tree, to look for a deleted answer.
+    fn texts_contain(store: &Store, needle: &str) -> bool {
+        let sled = store.sled().unwrap();
+        sled.texts.iter().any(|item| {
+            let (_, v) = item.unwrap();
+            v.windows(needle.len()).any(|w| w == needle.as_bytes())
+        })
+    }
+
+    /// Many texts submitted in one millisecond (ties the order breaks by
+    /// response id), so many that they fill more than one block of their
+    /// hour, singly and in batches: a few sled values hold them, and the
+    /// kept tally is the scan's, newest first, to the byte.
+    #[test]
+    fn many_texts_in_one_millisecond_fill_blocks_and_tally_as_the_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "test").unwrap();
+        let (id, text) = SURVEYS[0];
+        load(&store, text, NOW - 400 * 86_400_000);
+        let mut rs = simulated(&store, id, 1500, 21);
+        for r in &mut rs {
+            r.submitted_ms = NOW;
+            r.started_ms = r.started_ms.min(NOW);
+        }
+        for r in &rs[..100] {
+            store.submit(r).unwrap();
+        }
+        store.submit_batch(&rs[100..400]).unwrap();
+        store.submit_many(&rs[400..]).unwrap();
+        let with_texts = rs.iter().filter(|r| TextEntry::of(r).is_some()).count();
+        let (entries, values) = stored_texts(&store);
+        assert_eq!(entries, with_texts);
+        assert!(
+            values > 1 && values * 10 < entries,
+            "{entries} texts in {values} sled values"
+        );
+        assert_same(&store, id);
+        assert!(store.check_aggregates().unwrap().differences.is_empty());
+        // After a recount (as a new format or a restore makes): the same.
+        store.recount_aggregates().unwrap();
+        assert_eq!(stored_texts(&store).0, with_texts);
+        assert_same(&store, id);
+        // The ties in one millisecond are in response id order, newest first.
+        let result = kept(&store, id, &Grouping::default()).unwrap();
+        let mut tied = 0;
+        for q in &result.total.questions {
+            let ids: Vec<Uuid> = q.detail.texts().iter().map(|t| t.response).collect();
+            assert!(ids.windows(2).all(|w| w[0] > w[1]), "{}", q.id);
+            tied += ids.len();
+        }
+        assert!(tied > 50, "{tied}");
+    }
+
+    /// A delete of one response whose text shares a block with others:
+    /// its text leaves the tree at once, the others stay countable, and
+    /// the tally is the scan's.
+    #[test]
+    fn a_delete_of_one_response_takes_its_text_out_of_the_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "test").unwrap();
+        let (id, text) = SURVEYS[0];
+        load(&store, text, NOW - 400 * 86_400_000);
+        let mut rs = simulated(&store, id, 400, 22);
+        for r in &mut rs {
+            r.submitted_ms = NOW;
+            r.started_ms = r.started_ms.min(NOW);
+        }
+        let gone = rs
+            .iter()
+            .position(|r| r.answers.values().any(|a| matches!(a, Answer::Text(_))))
+            .unwrap();
+        for a in rs[gone].answers.values_mut() {
+            if let Answer::Text(t) = a {
+                *t = "gone-echo-5b".to_owned();
+            }
+        }
+        rs[gone].submitted_ms = NOW - 60_000;
+        rs[gone].started_ms = rs[gone].started_ms.min(NOW - 60_000);
+        for r in &rs[..50] {
+            store.submit(r).unwrap();
+        }
+        store.submit_many(&rs[50..]).unwrap();
+        assert!(texts_contain(&store, "gone-echo-5b"));
+        let before = Selection {
+            before_ms: Some(NOW - 1),
+            ..Selection::default()
+        };
+        assert_eq!(store.delete_responses(id, &before).unwrap().responses, 1);
+        assert!(!texts_contain(&store, "gone-echo-5b"));
+        assert_same(&store, id);
+        assert!(store.check_aggregates().unwrap().differences.is_empty());
+        let with_texts = rs.iter().filter(|r| TextEntry::of(r).is_some()).count();
+        assert_eq!(stored_texts(&store).0, with_texts - 1);
+        // Submits go on into the blocks after the recount.
+        let more = simulated(&store, id, 50, 23);
+        for r in &more {
+            store.submit(r).unwrap();
+        }
+        assert_same(&store, id);
+    }
+
+    /// A block of texts that does not decode: check names it, the tally
+    /// counts the texts again from the responses and is the scan's.
+    #[test]
+    fn a_damaged_text_block_is_counted_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "test").unwrap();
+        let (id, text) = SURVEYS[0];
+        load(&store, text, NOW - 400 * 86_400_000);
+        store.submit_many(&simulated(&store, id, 800, 24)).unwrap();
+        assert_same(&store, id);
+        let sled = store.sled().unwrap();
+        let (key, value) = sled.texts.iter().next_back().unwrap().unwrap();
+        sled.texts.insert(&key, &value[..value.len() / 2]).unwrap();
+        let differences = store.check_aggregates().unwrap().differences;
+        assert!(
+            differences.iter().any(|d| d.contains("free texts")),
+            "{differences:?}"
+        );
+        assert_same(&store, id);
+        sled.texts
+            .insert(&key, &[AGGREGATE_FORMAT, 0xFF, 0xFF, 0xFF, 0xFF, 1][..])
+            .unwrap();
+        assert_same(&store, id);
+        assert!(store.check_aggregates().unwrap().differences.is_empty());
+    }
+
     /// One transaction per write over responses, tallies, texts and the
     /// outbox: each response has its change, its counts and its texts, a
     /// retried submit (same id) neither numbers a second change nor counts
@@ -849,7 +1019,7 @@ mod tests {
         let changes = store.changes_after(0, usize::MAX).unwrap();
         let seqs: Vec<u64> = changes.iter().map(|(s, _)| *s).collect();
         assert_eq!(seqs, (1..=300).collect::<Vec<u64>>());
-        let texts = |store: &Store| store.sled().unwrap().texts.len();
+        let texts = |store: &Store| stored_texts(store).0;
         let with_texts = rs.iter().filter(|r| TextEntry::of(r).is_some()).count();
         assert!(with_texts > 0);
         assert_eq!(texts(&store), with_texts);

@@ -125,6 +125,7 @@ impl Store {
             // a crash part of them are gone, and the same delete again
             // takes the rest (docs/store.md, "Deleting for real").
             self.aggregates_stale(&sled, id)?;
+            self.drop_texts(&sled, id)?;
             self.outbox_remove(&sled, &chosen)?;
             self.sync_handles(&sled)?;
             drop(sled);
@@ -427,11 +428,9 @@ mod tests {
             {
                 let sled = store.sled().unwrap();
                 store.mark_rewrite_due(&sled).unwrap();
-                // As `remove_matching` does: the response and its texts.
+                // As `remove_matching` does: the texts, then the response.
                 store.aggregates_stale(&sled, "muistio").unwrap();
-                sled.texts
-                    .remove(keys::response("muistio", &gone.id))
-                    .unwrap();
+                store.drop_texts(&sled, "muistio").unwrap();
                 sled.responses
                     .remove(keys::response("muistio", &gone.id))
                     .unwrap();

@@ -9,7 +9,7 @@
 //! | `prizes`    | random UUID v4 (16)              | prize-draw entry          |
 //! | `shown`     | survey id                        | version hash (32 bytes)   |
 //! | `tallies`   | survey id, `0x00`, day, flags, terminal; `0xFF`, survey id | tally cell; marker |
-//! | `texts`     | a response's key                 | its free texts            |
+//! | `texts`     | survey id, `0x00`, UTC hour, block number | free texts of many responses |
 //! | `outbox`    | sequence number (u64 BE)         | a change (`outbox.rs`)    |
 //!
 //! Survey ids are `[a-z0-9_-]+`, so the `0x00` separator cannot occur in
@@ -147,8 +147,35 @@ pub fn show(key: &[u8]) -> String {
 /// flipped, flags byte, terminal name), and per survey a marker
 /// (`0xFF`, survey id) saying which version the cells are counted on.
 pub const TALLIES: &str = "tallies";
-/// A response's free texts, under the response's own key.
+/// Free texts in blocks (`texts.rs`): per survey and UTC hour, blocks
+/// numbered from 0 (`survey`, `0x00`, UTC hour as `i64` BE with its sign
+/// bit flipped, block number `u32` BE).
 pub const TEXTS: &str = "texts";
+const HOUR_MS: i64 = 3_600_000;
+
+/// The start of the keys of survey `id`'s text blocks of the UTC hour of
+/// Unix millisecond `ms`.
+pub fn text_hour(id: &str, ms: i64) -> Vec<u8> {
+    let hour = ms.div_euclid(HOUR_MS);
+    let mut key = survey_prefix(id);
+    key.extend_from_slice(&((hour as u64) ^ (1 << 63)).to_be_bytes());
+    key
+}
+
+/// The key of block `n` of an hour (`hour` from [`text_hour`]).
+pub fn text_block(hour: &[u8], n: u32) -> Vec<u8> {
+    let mut key = Vec::with_capacity(hour.len() + 4);
+    key.extend_from_slice(hour);
+    key.extend_from_slice(&n.to_be_bytes());
+    key
+}
+
+/// A text block key's number (`None`: too short to be one).
+pub fn text_block_number(key: &[u8]) -> Option<u32> {
+    let at = key.len().checked_sub(4)?;
+    <[u8; 4]>::try_from(&key[at..]).ok().map(u32::from_be_bytes)
+}
+
 /// The first byte of a marker key (never the first byte of a survey id).
 pub const TALLY_MARKER: u8 = 0xFF;
 

@@ -179,10 +179,10 @@ impl Store {
     }
 
     /// Removes response records by key, each with a `Deleted` change
-    /// (once changes are logged) and its free texts (`texts`, kept for
-    /// tallies) in the same transaction (one per [`CHUNK`]); a key not
-    /// stored (any more) gets no change.
-    /// The caller marks the survey's tally cells for a recount first.
+    /// (once changes are logged) in the same transaction (one per
+    /// [`CHUNK`]); a key not stored (any more) gets no change. The caller
+    /// marks the survey's tally cells for a recount and drops its kept
+    /// texts first.
     /// Returns how many went. The caller syncs.
     pub(super) fn outbox_remove(
         &self,
@@ -199,22 +199,19 @@ impl Store {
             let start = self.outbox.committed();
             let log = self.outbox.logging();
             let result: TransactionResult<(u64, u64), ()> =
-                (&sled.responses, &sled.outbox, &sled.texts).transaction(
-                    |(responses, outbox, texts)| {
-                        let (mut seq, mut gone) = (start, 0);
-                        for (key, change) in chunk.iter().zip(&changes) {
-                            texts.remove(key)?;
-                            if responses.remove(key)?.is_some() {
-                                gone += 1;
-                                if log {
-                                    seq += 1;
-                                    outbox.insert(&keys::change(seq), change.as_slice())?;
-                                }
+                (&sled.responses, &sled.outbox).transaction(|(responses, outbox)| {
+                    let (mut seq, mut gone) = (start, 0);
+                    for (key, change) in chunk.iter().zip(&changes) {
+                        if responses.remove(key)?.is_some() {
+                            gone += 1;
+                            if log {
+                                seq += 1;
+                                outbox.insert(&keys::change(seq), change.as_slice())?;
                             }
                         }
-                        Ok((seq, gone))
-                    },
-                );
+                    }
+                    Ok((seq, gone))
+                });
             let (last, gone) = self.committed(result)?;
             removed += gone;
             self.outbox.last.store(last, Ordering::SeqCst);

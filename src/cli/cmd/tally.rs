@@ -3,7 +3,7 @@
 use clap::{Args, ValueEnum};
 use jiff::tz::TimeZone;
 
-use crate::cli::out::{noteln, outln};
+use crate::cli::out::{self, noteln};
 use crate::cli::{CliError, Context, Exit, parse_date};
 use crate::core::sanitize::escape;
 use crate::core::survey::{Lang, Survey};
@@ -122,6 +122,9 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
         }
     }
     let result = tally.results();
+    // The texts are in the result now: their second copy goes before the
+    // output is made.
+    drop(tally);
     notes(&survey, &args.select, &result);
     let place = |v: &str| order.iter().position(|h| h.to_string() == v);
     let left_out = left_out_answers(&result.total, |v| place(v) < Some(number - 1))
@@ -142,15 +145,16 @@ pub fn run(args: &TallyArgs, ctx: &Context) -> Result<(), CliError> {
             format!("{of} ({})", hash.short())
         }),
     };
-    let out = match args.format {
-        Format::Json => {
-            serde_json::to_string_pretty(&result).map_err(|e| CliError::invalid(format!("{e}.")))?
-        }
-        Format::Csv => csv::csv(&page).map_err(|e| CliError::invalid(format!("{e}.")))?,
-        Format::Markdown => markdown::markdown(&page),
-        Format::Table => table::table(&page),
+    let mut printed = match args.format {
+        Format::Json => return out::json(&result),
+        Format::Csv => csv::csv(&page)
+            .map_err(|e| CliError::invalid(format!("{e}.")))?
+            .into_bytes(),
+        Format::Markdown => markdown::markdown(&page).into_bytes(),
+        Format::Table => table::table(&page).into_bytes(),
     };
-    outln!("{out}")
+    printed.push(b'\n');
+    out::bytes(&printed)
 }
 
 /// What every printed format shows: the tally and its words.

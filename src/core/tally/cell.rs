@@ -14,7 +14,6 @@
 //! response gives, byte for byte (the store's tests compare both).
 
 use super::*;
-use crate::core::survey::Lang;
 
 /// The flags a cell's responses share.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -327,19 +326,24 @@ impl QState {
     }
 
     /// Adds a free text the way [`QState::add`] keeps it, and nothing else.
-    fn add_text(&mut self, q: &QSchema, answer: &Answer, r: &Response) {
+    fn add_text(&mut self, q: &QSchema, answer: &Answer, submitted_ms: i64, response: Uuid) {
+        let of = |text: &str| TextAnswer {
+            text: text.to_owned(),
+            submitted_ms,
+            response,
+        };
         match (self, answer) {
             (QState::Choice { other, .. }, Answer::Choice(Picked::Other(text))) if q.other => {
-                other.push(TextAnswer::of(text, r));
+                other.push(of(text));
             }
             (
                 QState::Multi { other, .. },
                 Answer::Multi {
                     other: Some(text), ..
                 },
-            ) if q.other => other.push(TextAnswer::of(text, r)),
+            ) if q.other => other.push(of(text)),
             (QState::Text { answers }, Answer::Text(text)) => {
-                answers.push(TextAnswer::of(text, r));
+                answers.push(of(text));
             }
             _ => {}
         }
@@ -431,6 +435,9 @@ pub struct TextEntry {
     pub terminal: String,
     /// Question id and the answer, reduced to its text.
     pub answers: Vec<(String, Answer)>,
+    /// The response's answers to its `choice` and `yesno` questions, so a
+    /// grouped tally can place the texts in their `--by` group.
+    pub groups: Vec<(String, Answer)>,
 }
 
 impl TextEntry {
@@ -459,6 +466,12 @@ impl TextEntry {
             flags: CellFlags::of(r),
             terminal: r.terminal.clone(),
             answers,
+            groups: r
+                .answers
+                .iter()
+                .filter(|(_, a)| matches!(a, Answer::Choice(_) | Answer::YesNo(_)))
+                .map(|(id, a)| (id.clone(), a.clone()))
+                .collect(),
         })
     }
 }
@@ -561,7 +574,7 @@ impl GroupedTally {
     pub fn add_texts(
         &mut self,
         e: &TextEntry,
-        survey: &str,
+        _survey: &str,
         survey_of: &dyn Fn(&VersionHash) -> Option<Arc<Survey>>,
     ) -> Result<(), CountsMismatch> {
         if self.filter.is_on() && !self.filter.admits(&e.terminal) {
@@ -574,22 +587,14 @@ impl GroupedTally {
         {
             return Ok(());
         }
-        let r = Response {
-            id: e.response,
-            survey: survey.to_owned(),
-            version: e.version,
-            terminal: String::new(),
-            lang: Lang::Fi,
-            started_ms: e.submitted_ms,
-            submitted_ms: e.submitted_ms,
-            complete: e.flags.complete,
-            answers: Default::default(),
-            simulated: e.flags.simulated,
-            suspect: e.flags.suspect,
-        };
         for (id, answer) in &e.answers {
             if let Some(t) = plan.target(id) {
-                tally.questions[t].add_text(&tally.schema.questions[t], answer, &r);
+                tally.questions[t].add_text(
+                    &tally.schema.questions[t],
+                    answer,
+                    e.submitted_ms,
+                    e.response,
+                );
             }
         }
         Ok(())
