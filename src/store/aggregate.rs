@@ -597,7 +597,8 @@ mod tests {
     use super::*;
     use crate::core::retention::Selection;
     use crate::core::simulate::{Setup, respondent};
-    use crate::core::tally::{GroupedResult, Grouping};
+    use crate::core::tally::{By, GroupedResult, Grouping, Period};
+    use rand::RngExt;
     use crate::core::validate::survey_from_str;
     use crate::store::ReadStore;
     use rand::SeedableRng;
@@ -637,6 +638,11 @@ mod tests {
                     utc_offset_ms: 0,
                 };
                 let mut r = respondent(&mut rng, &setup, i as f64 / n as f64);
+                // At any hour, so local periods' edges (mid-UTC-day in
+                // most zones) have responses on both sides.
+                let shift = rng.random_range(-12 * HOUR_MS..12 * HOUR_MS);
+                r.submitted_ms += shift;
+                r.started_ms += shift;
                 r.suspect = i % 7 == 3;
                 r.simulated = i % 2 == 0;
                 r
@@ -664,12 +670,34 @@ mod tests {
             .then(|| tally.results())
     }
 
-    fn groupings() -> Vec<Grouping> {
-        let mut out = Vec::new();
+    const HOUR_MS: i64 = 3_600_000;
+
+    fn zone(name: &str) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(name).unwrap()
+    }
+
+    /// Local midnight of `date` in `tz`, in Unix ms (as `--since` reads a date).
+    fn midnight(tz: &jiff::tz::TimeZone, date: &str) -> i64 {
+        let date: jiff::civil::Date = date.parse().unwrap();
+        tz.to_ambiguous_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+            .compatible()
+            .unwrap()
+            .as_millisecond()
+    }
+
+    /// Every way to ask for a tally, each with whether the kept cells must
+    /// make it: plain ones (flags and terminals), and by each of the
+    /// survey's groupable questions and the terminal, per period, with
+    /// since/until, in UTC, a zone with both DST changes in range, another
+    /// whole-hour zone, and a half-hour zone (the cells may not make it
+    /// there: falls back to the scan). The ranges span both DST changes of
+    /// 2025-10-26 and 2026-03-29.
+    fn groupings(survey: &Survey) -> Vec<(Grouping, bool)> {
+        let mut flags = Vec::new();
         for include_partial in [false, true] {
             for include_suspect in [false, true] {
                 for terminals in [&[][..], &["desk-2"][..], &["desk-1,nosuch"][..]] {
-                    out.push(Grouping {
+                    flags.push(Grouping {
                         include_partial,
                         include_suspect,
                         terminals: terminals.iter().map(|t| t.to_string()).collect(),
@@ -678,20 +706,103 @@ mod tests {
                 }
             }
         }
+        let mut out: Vec<(Grouping, bool)> = flags.iter().map(|g| (g.clone(), true)).collect();
+        let groupable: Vec<String> = survey
+            .questions
+            .iter()
+            .filter(|q| {
+                GroupedTally::new(
+                    survey,
+                    Grouping {
+                        by: Some(By::Question(q.id.clone())),
+                        ..Grouping::default()
+                    },
+                )
+                .is_ok()
+            })
+            .map(|q| q.id.clone())
+            .collect();
+        let mut bys = vec![None, Some(By::Terminal)];
+        bys.extend(groupable.first().map(|q| Some(By::Question(q.clone()))));
+        if groupable.len() > 1 {
+            bys.extend(groupable.last().map(|q| Some(By::Question(q.clone()))));
+        }
+        let periods = [
+            None,
+            Some(Period::Day),
+            Some(Period::Week),
+            Some(Period::Month),
+            Some(Period::Year),
+        ];
+        let zones = [
+            ("UTC", true),
+            ("Europe/Helsinki", true),
+            ("America/New_York", true),
+            ("Asia/Kolkata", false),
+        ];
+        let mut i = 0usize;
+        for (z, (name, whole_hours)) in zones.iter().enumerate() {
+            let tz = zone(name);
+            let ranges = [
+                (None, None, true),
+                (Some(midnight(&tz, "2025-10-10")), None, true),
+                (None, Some(midnight(&tz, "2026-04-15")), true),
+                (
+                    Some(midnight(&tz, "2025-10-10")),
+                    Some(midnight(&tz, "2026-04-15")),
+                    true,
+                ),
+                // Mid-hour: only the scan can say.
+                (Some(midnight(&tz, "2025-11-03") + 1_800_000), None, false),
+            ];
+            for (b, by) in bys.iter().enumerate() {
+                for (p, period) in periods.iter().enumerate() {
+                    let (since_ms, until_ms, on_hours) = ranges[(p + 2 * b + z) % ranges.len()];
+                    let base = &flags[(i * 7 + 3) % flags.len()];
+                    i += 1;
+                    let timed = period.is_some() || since_ms.is_some() || until_ms.is_some();
+                    out.push((
+                        Grouping {
+                            by: by.clone(),
+                            period: *period,
+                            time_zone: tz.clone(),
+                            since_ms,
+                            until_ms,
+                            ..base.clone()
+                        },
+                        on_hours && (*whole_hours || !timed),
+                    ));
+                }
+            }
+        }
         out
     }
 
-    /// Both paths give the same result, to the byte of its JSON.
+    /// Both paths give the same result, to the byte of its JSON; the
+    /// kept cells make every tally they can be exact for, and fall back
+    /// (to the same result) at least once in the half-hour zone.
     fn assert_same(store: &Store, id: &str) {
-        for g in groupings() {
+        let survey = store.latest(id).unwrap().survey;
+        let mut fell_back = 0;
+        for (g, must_keep) in groupings(&survey) {
             let full = full_scan(store, id, &g);
-            let kept = kept(store, id, &g).expect("the kept counts make a plain tally");
+            let result = match kept(store, id, &g) {
+                Some(result) => result,
+                None => {
+                    assert!(!must_keep, "the kept counts make {id} with {g:?}");
+                    fell_back += 1;
+                    continue;
+                }
+            };
             assert_eq!(
-                serde_json::to_string_pretty(&kept).unwrap(),
+                serde_json::to_string_pretty(&result).unwrap(),
                 serde_json::to_string_pretty(&full).unwrap(),
                 "{id} with {g:?}"
             );
-            assert_eq!(kept, full);
+            assert_eq!(result, full, "{id} with {g:?}");
+        }
+        if store.stats(id).unwrap().complete > 100 {
+            assert!(fell_back > 0, "{id}: the half-hour zone never fell back");
         }
         let by_scan = store.stats_by_scan(id).unwrap();
         assert_eq!(store.stats(id).unwrap(), by_scan, "{id}");
