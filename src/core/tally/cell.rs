@@ -428,12 +428,13 @@ fn groupable(schema: &Schema) -> Vec<usize> {
 /// Counts responses into cells keyed by `K` (the store's cell keys), on
 /// the survey's newest version, partial and suspect responses in: the
 /// counts to add to the stored cells. One schema and one plan per version
-/// for all of them, so a batch costs a fold per response and cell.
+/// for all of them; each response is folded once and its counts added
+/// to each of its cells (no free texts are kept: they have their own index).
 pub struct CellCounter<K> {
     empty: Tally,
     groupable: Vec<usize>,
     plans: Vec<(VersionHash, Arc<Plan>)>,
-    cells: BTreeMap<K, Tally>,
+    cells: BTreeMap<K, TallyCounts>,
 }
 
 impl<K: Ord> CellCounter<K> {
@@ -467,17 +468,25 @@ impl<K: Ord> CellCounter<K> {
                 questions.push(Some((index, code)));
             }
         }
-        let empty = &self.empty;
+        let mut one = self.empty.clone();
+        one.fold_planned(r, &plan);
+        let counts = one.counts();
         for hour in [false, true] {
             for question in &questions {
                 let place = CellPlace {
                     question: *question,
                     hour,
                 };
-                self.cells
-                    .entry(key(place))
-                    .or_insert_with(|| empty.clone())
-                    .fold_planned(r, &plan);
+                match self.cells.entry(key(place)) {
+                    std::collections::btree_map::Entry::Vacant(v) => {
+                        v.insert(counts.clone());
+                    }
+                    std::collections::btree_map::Entry::Occupied(mut o) => {
+                        // Same schema on both sides: the shapes always fit.
+                        let added = o.get_mut().add(&counts);
+                        debug_assert!(added.is_ok(), "{added:?}");
+                    }
+                }
             }
         }
     }
@@ -486,8 +495,7 @@ impl<K: Ord> CellCounter<K> {
     pub fn finish(self) -> BTreeMap<K, TallyCounts> {
         self.cells
             .into_iter()
-            .map(|(k, t)| {
-                let mut c = t.counts();
+            .map(|(k, mut c)| {
                 c.versions.sort_by_key(|v| v.version);
                 (k, c)
             })
