@@ -192,6 +192,10 @@ fn send(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Sent, SyncError> {
     sink.migrate()?;
+    // Before the cursor, the outbox's end and the scan are read: every
+    // response stored from here on is logged, and one stored before is
+    // in the scan (`Store::log_changes`).
+    store.log_changes()?;
     let store_id = store.store_id()?;
     let terminal = store
         .terminal_name()?

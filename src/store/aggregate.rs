@@ -206,7 +206,7 @@ impl Store {
 
     /// Stores responses (key, record, response) in one sled transaction
     /// with their outbox changes (`outbox.rs`: one per new key, numbered
-    /// under the outbox's mutex), their counts and their texts, where the
+    /// under the outbox's mutex, once changes are logged), their counts and their texts, where the
     /// survey's cells are whole (else no counts: the cells are counted
     /// again before their next use). A key already stored (a retried
     /// submit) is written again with no second change, and its survey's
@@ -250,16 +250,20 @@ impl Store {
             .flat_map(CellCounter::finish)
             .collect();
         let trees = (&sled.responses, &sled.tallies, &sled.texts, &sled.outbox);
-        self.outbox_numbered(|start| {
+        let mut added = 0;
+        self.outbox_numbered(|start, log| {
             let result = trees.transaction(|(responses, tallies, text_tree, outbox)| {
-                let mut seq = start;
+                let (mut seq, mut new) = (start, 0);
                 for ((key, value, r), change) in records.iter().zip(&changes) {
                     if responses
                         .insert(key.as_slice(), value.as_slice())?
                         .is_none()
                     {
-                        seq += 1;
-                        outbox.insert(&keys::change(seq), change.as_slice())?;
+                        new += 1;
+                        if log {
+                            seq += 1;
+                            outbox.insert(&keys::change(seq), change.as_slice())?;
+                        }
                     } else {
                         tallies.remove(keys::tally_marker(&r.survey))?;
                     }
@@ -287,13 +291,16 @@ impl Store {
                 for (key, value) in &texts {
                     text_tree.insert(key.as_slice(), value.as_slice())?;
                 }
-                Ok(seq)
+                Ok((seq, new))
             });
-            result.map_err(|e| match e {
+            let (seq, new) = result.map_err(|e| match e {
                 TransactionError::Abort(e) => e,
                 TransactionError::Storage(e) => self.write_failed(e),
-            })
-        })
+            })?;
+            added = new;
+            Ok(seq)
+        })?;
+        Ok(added)
     }
 
     /// Survey `id`'s cells are no longer whole (its responses changed
@@ -358,6 +365,12 @@ impl Store {
         }
         self.rebuild_aggregates(id, newest)?;
         Ok(Some(newest))
+    }
+
+    /// Whether survey `id`'s cells are counted on its newest version (no
+    /// recount due).
+    pub(super) fn aggregates_whole(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self.marker(&*self.sled()?, id)? == self.newest(id)?)
     }
 
     /// Counts survey `id`'s cells again, with every write held back (the
@@ -1083,6 +1096,8 @@ mod tests {
         use crate::store::Change;
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), "test").unwrap();
+        // As after a `sync set`: changes are logged.
+        store.log_changes().unwrap();
         let (id, text) = SURVEYS[0];
         load(&store, text, NOW - 400 * 86_400_000);
         let rs = simulated(&store, id, 300, 9);

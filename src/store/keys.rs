@@ -60,9 +60,19 @@ pub const META_SYNC_STATE: &[u8] = b"sync_state";
 /// The sync target: a URL without its password (UTF-8). Travels in a
 /// backup, as the terminal name does.
 pub const META_SYNC_TARGET: &[u8] = b"sync_target";
+/// Set (one byte, 1) by the first `sync set` or sync, and kept after
+/// `sync off`: from then on every change enters the outbox. A store
+/// without it never synced, so no database holds a cursor for it, and it
+/// logs nothing (docs/store.md, "The outbox"). Never in a backup.
+pub const META_CHANGES_LOGGED: &[u8] = b"changes_logged";
 /// The `meta` entries that describe this database's outbox: a backup
 /// leaves them out and a restore starts them afresh.
-pub const OUTBOX_META: [&[u8]; 3] = [META_STORE_ID, META_OUTBOX_FLOOR, META_SYNC_STATE];
+pub const OUTBOX_META: [&[u8]; 4] = [
+    META_STORE_ID,
+    META_OUTBOX_FLOOR,
+    META_SYNC_STATE,
+    META_CHANGES_LOGGED,
+];
 
 /// The layout of trees and keys this kioski writes. 2: survey versions may
 /// be version records of format 2 (text only); a format 1 store (release

@@ -520,3 +520,164 @@ fn start_kiosk_named(store: &Path, name: &str) -> PtyKiosk {
     });
     k
 }
+
+/// A store that never synced logs nothing (issue 16): its first sync is
+/// a full send, which starts the log before it reads a response, so the
+/// responses stored while it runs arrive too (by the scan or by the
+/// outbox), and later changes go by the outbox alone.
+#[test]
+fn responses_stored_while_the_first_full_send_runs_all_arrive() {
+    use kioski::core::response::Response;
+    use kioski::core::simulate::{Setup, respondent};
+    use kioski::store::Store;
+    use rand::SeedableRng;
+
+    const NOW: i64 = 1_790_000_000_000;
+    let Some((pg, url)) = cluster("sync-during") else {
+        return;
+    };
+    let (_tmp, dir) = short_store_dir("sdr-");
+    let store = Store::open(&dir, "sync").unwrap();
+    let source =
+        std::fs::read_to_string(crate::support::crate_root().join("surveys/palvelupiste.toml"))
+            .unwrap();
+    let survey = kioski::core::validate::survey_from_str(&source).unwrap();
+    let hash = store.load(&survey, &source, NOW).unwrap().hash;
+    let setup = Setup {
+        survey: &survey,
+        version: hash,
+        terminal: "kirjasto",
+        now_ms: NOW,
+        utc_offset_ms: 0,
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(16);
+    let mut make = |n: usize| -> Vec<Response> {
+        (0..n)
+            .map(|i| respondent(&mut rng, &setup, i as f64 / n as f64))
+            .collect()
+    };
+    // More than one batch, so the scan's first batch ends mid-scan.
+    let before = make(kioski::sync::BATCH + 2000);
+    let during = make(5);
+    let after = make(7);
+    store.submit_batch(&before).unwrap();
+    assert_eq!(
+        store.last_change().unwrap(),
+        0,
+        "a store never synced logs nothing"
+    );
+    assert!(!store.logs_changes());
+
+    // One response stored each time a batch has been sent: in the scan
+    // (twice) and before the last batch sets the cursor.
+    let target = kioski::sink::Target::parse(&url).unwrap();
+    let mut stored = 0;
+    let sent = kioski::sync::connect_and_send(&store, &target, None, NOW, &mut |_| {
+        if let Some(r) = during.get(stored) {
+            store.submit(r).unwrap();
+            stored += 1;
+        }
+    })
+    .unwrap();
+    assert!(sent.full, "{sent}");
+    assert!(stored >= 3, "only {stored} stored while the send ran");
+    assert!(store.logs_changes());
+    assert_eq!(responses_in(&pg, "kyselyt"), (before.len() + stored) as i64);
+
+    // After it, the outbox alone: new responses and a deletion.
+    store.submit_batch(&after).unwrap();
+    let deleted = store
+        .delete_responses(
+            "palvelupiste",
+            &kioski::core::retention::Selection {
+                partial: true,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .responses;
+    assert!(deleted > 0);
+    let again = kioski::sync::connect_and_send(&store, &target, None, NOW, &mut |_| {}).unwrap();
+    assert!(!again.full, "{again}");
+    assert_eq!(again.deleted, deleted, "{again}");
+    let left = store.responses("palvelupiste").count() as i64;
+    assert_eq!(responses_in(&pg, "kyselyt"), left);
+}
+
+/// `sync off` keeps the change log: a later `sync set` to the same
+/// database, which still has this store's cursor, learns of the
+/// deletions made while it was off (a full send would not delete them).
+#[test]
+fn a_delete_made_while_sync_is_off_arrives_after_sync_set_again() {
+    let Some((pg, url)) = cluster("sync-off") else {
+        return;
+    };
+    let (_a, store) = terminal_store("soff-", "kirjasto", 40, 8);
+    assert_eq!(
+        status(&store)["waiting"],
+        0,
+        "a store never synced logs nothing"
+    );
+    ok(&store, &["sync", "set", &url]);
+    let first = ok(&store, &["sync"]);
+    assert!(
+        first.stdout.contains("every stored response was offered"),
+        "{}",
+        first.stdout
+    );
+    assert_eq!(responses_in(&pg, "kyselyt"), 40);
+    ok(&store, &["sync", "off"]);
+    ok(
+        &store,
+        &["delete", "--survey", "palvelupiste", "--simulated", "--yes"],
+    );
+    assert_eq!(status(&store)["waiting"], 40);
+    ok(&store, &["sync", "set", &url]);
+    let run = ok(&store, &["sync"]);
+    assert!(
+        run.stdout.contains("deleted 40 responses there"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("every stored response"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(responses_in(&pg, "kyselyt"), 0);
+}
+
+/// `kioski sync --to URL` through a running kiosk: the kiosk (the owner)
+/// starts the change log, so a response answered after that first sync
+/// goes by the outbox at the next one.
+#[test]
+fn a_first_sync_through_a_running_kiosk_starts_the_log() {
+    let Some((pg, url)) = cluster("sync-owner") else {
+        return;
+    };
+    let (_a, store) = terminal_store("sown-", "kirjasto", 20, 9);
+    let k = start_kiosk(&store);
+    let first = sync_to(&store, &url);
+    first.expect_code(0);
+    assert!(
+        first.stdout.contains("every stored response was offered"),
+        "{}",
+        first.stdout
+    );
+    assert_eq!(responses_in(&pg, "kyselyt"), 20);
+    crate::handover::respond(&k, 4);
+    let next = sync_to(&store, &url);
+    next.expect_code(0);
+    assert!(
+        next.stdout.contains("Sent 1 new response"),
+        "{}",
+        next.stdout
+    );
+    assert!(
+        !next.stdout.contains("every stored response"),
+        "{}",
+        next.stdout
+    );
+    assert_eq!(responses_in(&pg, "kyselyt"), 21);
+    drop(k);
+}
