@@ -23,12 +23,12 @@ use super::keys;
 use super::texts;
 use crate::core::response::Response;
 use crate::core::survey::Survey;
-use crate::core::tally::{CellCounter, CellFlags, GroupedTally, TallyCounts, TextEntry};
+use crate::core::tally::{CellCounter, CellFit, CellFlags, GroupedTally, TallyCounts, TextEntry};
 use crate::core::version::VersionHash;
 
 /// The layout of cells, texts and markers. Another number in a marker
 /// (an older or newer kioski wrote them) means: count again.
-pub const AGGREGATE_FORMAT: u8 = 3;
+pub const AGGREGATE_FORMAT: u8 = 4;
 
 fn encode_cell(c: &TallyCounts) -> Result<Vec<u8>, CodecError> {
     codec::encode(AGGREGATE_FORMAT, c)
@@ -81,6 +81,17 @@ struct Recount {
 
 /// Cells by key, decoded.
 type Cells = Vec<(Vec<u8>, TallyCounts)>;
+
+/// How filling a tally from cells went.
+enum Filled {
+    /// Exactly as folding every response.
+    Whole,
+    /// A cell's span crosses an edge of the tally's periods or range that
+    /// no kept cell is fine enough for: only the responses can say.
+    NotExact,
+    /// A cell or text does not decode or fit: count them again.
+    Damaged,
+}
 
 /// What `kioski check` found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -139,7 +150,9 @@ impl Store {
             let Some(Some(counter)) = counters.get_mut(r.survey.as_str()) else {
                 continue;
             };
-            counter.add(keys::tally_cell(r), r, &*self.survey_of(&r.version)?);
+            counter.add(r, &*self.survey_of(&r.version)?, |place| {
+                keys::tally_cell(r, place)
+            });
             add_entry(&mut texts, r);
         }
         // Each hour's last block, where its new texts go (looked at again
@@ -255,7 +268,9 @@ impl Store {
         let mut counter = CellCounter::new(newest);
         for r in self.responses(id) {
             let r = r?;
-            counter.add(keys::tally_cell(&r), &r, &*self.survey_of(&r.version)?);
+            counter.add(&r, &*self.survey_of(&r.version)?, |place| {
+                keys::tally_cell(&r, place)
+            });
             add_entry(&mut out.texts, &r);
         }
         out.cells = counter.finish();
@@ -330,11 +345,12 @@ impl Store {
         self.sync_handles(&sled)
     }
 
-    /// Survey `id`'s stored cells, by key, decoded; `None` when one does
-    /// not decode.
+    /// Survey `id`'s plain day cells, by key, decoded; `None` when one
+    /// does not decode.
     fn stored_cells(&self, sled: &Sled, id: &str) -> Result<Option<Cells>, StoreError> {
         let mut out = Vec::new();
-        for item in sled.tallies.scan_prefix(keys::survey_prefix(id)) {
+        let (from, to) = keys::tally_cells(id, None, false, None, None);
+        for item in sled.tallies.range(from..to) {
             let (key, value) = item.map_err(|e| self.read_failed(e))?;
             match decode_cell(&value) {
                 Ok(c) => out.push((key.to_vec(), c)),
@@ -348,16 +364,17 @@ impl Store {
     }
 
     /// Folds survey `id`'s kept cells and texts into `tally` (empty, of
-    /// the newest version, one that [`GroupedTally::counts_apply`]);
-    /// `false` when they cannot make it (the caller folds the responses).
+    /// the newest version); `false` when they cannot make it (the caller
+    /// folds the responses): no cells for its `--by`, or a period's or
+    /// range's edge inside a UTC hour that has responses.
     pub fn tally_from_aggregates(
         &self,
         id: &str,
         tally: &mut GroupedTally,
     ) -> Result<bool, StoreError> {
-        if !tally.counts_apply() {
+        let Some(question) = tally.cells_by() else {
             return Ok(false);
-        }
+        };
         for attempt in 0..2 {
             // Cells that cannot be made now (a full disk) leave the scan.
             match self.ensure_aggregates(id) {
@@ -369,59 +386,106 @@ impl Store {
                 }
             }
             let sled = self.sled()?;
-            let Some(cells) = self.stored_cells(&sled, id)? else {
-                // Damaged: count again, once.
-                if attempt == 0 {
-                    self.aggregates_stale(&sled, id)?;
-                    continue;
-                }
-                return Ok(false);
-            };
             let mut filled = tally.clone();
-            let survey_of = |h: &VersionHash| self.survey_of(h).ok();
-            let mut fits = true;
-            for (key, c) in &cells {
-                let (Some(flags), Some(terminal)) = (
-                    keys::tally_cell_flags(key).and_then(CellFlags::from_bits),
-                    keys::tally_cell_terminal(key),
-                ) else {
-                    fits = false;
-                    break;
-                };
-                if filled.add_counts(c, flags, terminal, &survey_of).is_err() {
-                    fits = false;
-                    break;
+            match self.fill_from_cells(&sled, id, question, &mut filled)? {
+                Filled::Whole => {
+                    *tally = filled;
+                    return Ok(true);
                 }
-            }
-            if fits {
-                // Newest block first, each newest entry first: the order
-                // of a scan (the result sorts them by time and id anyway).
-                let mut entry = texts::scratch();
-                'blocks: for item in sled.texts.scan_prefix(keys::survey_prefix(id)).rev() {
-                    let (_, block) = item.map_err(|e| self.read_failed(e))?;
-                    let Ok(bodies) = texts::entries(&block) else {
-                        fits = false;
-                        break;
-                    };
-                    for body in bodies.into_iter().rev() {
-                        if texts::decode_into(body, &mut entry).is_err()
-                            || filled.add_texts(&entry, id, &survey_of).is_err()
-                        {
-                            fits = false;
-                            break 'blocks;
-                        }
-                    }
-                }
-            }
-            if fits {
-                *tally = filled;
-                return Ok(true);
-            }
-            if attempt == 0 {
-                self.aggregates_stale(&sled, id)?;
+                Filled::NotExact => return Ok(false),
+                // Damaged: count again, once.
+                Filled::Damaged if attempt == 0 => self.aggregates_stale(&sled, id)?,
+                Filled::Damaged => {}
             }
         }
         Ok(false)
+    }
+
+    /// Adds survey `id`'s cells of `question` (`None`: the plain ones)
+    /// and its texts to `tally`: each UTC day's cell that [`GroupedTally::fit`]s
+    /// whole, the hour cells of the days that do not.
+    fn fill_from_cells(
+        &self,
+        sled: &Sled,
+        id: &str,
+        question: Option<u16>,
+        tally: &mut GroupedTally,
+    ) -> Result<Filled, StoreError> {
+        let survey_of = |h: &VersionHash| self.survey_of(h).ok();
+        // `--terminal`'s notes name every terminal of the survey, as the
+        // fold asks for each response, in range or not.
+        if tally.filters_terminals() {
+            let (from, to) = keys::tally_cells(id, None, false, None, None);
+            let mut last = Vec::new();
+            for key in sled.tallies.range(from..to).keys() {
+                let key = key.map_err(|e| self.read_failed(e))?;
+                let Some(k) = keys::parse_tally_cell(&key) else {
+                    return Ok(Filled::Damaged);
+                };
+                if k.terminal.as_bytes() != last.as_slice() {
+                    tally.note_terminal(k.terminal);
+                    last = k.terminal.as_bytes().to_vec();
+                }
+            }
+        }
+        let (since, until) = tally.range_ms();
+        let days = (
+            since.map(|ms| ms.div_euclid(keys::DAY_MS)),
+            until.map(|ms| ms.div_euclid(keys::DAY_MS).saturating_add(1)),
+        );
+        // The days whose cells are split: their hours say.
+        let mut split_days = Vec::new();
+        let (from, to) = keys::tally_cells(id, question, false, days.0, days.1);
+        let mut last = None;
+        for item in sled.tallies.range(from..to) {
+            let (key, value) = item.map_err(|e| self.read_failed(e))?;
+            match add_cell(
+                tally,
+                &key,
+                &value,
+                &mut Some(&mut split_days),
+                &mut last,
+                &survey_of,
+            ) {
+                Filled::Whole => {}
+                other => return Ok(other),
+            }
+        }
+        for day in split_days {
+            let hours = day.saturating_mul(24);
+            let (from, to) = keys::tally_cells(
+                id,
+                question,
+                true,
+                Some(hours),
+                Some(hours.saturating_add(24)),
+            );
+            let mut last = None;
+            for item in sled.tallies.range(from..to) {
+                let (key, value) = item.map_err(|e| self.read_failed(e))?;
+                match add_cell(tally, &key, &value, &mut None, &mut last, &survey_of) {
+                    Filled::Whole => {}
+                    other => return Ok(other),
+                }
+            }
+        }
+        // Newest block first, each newest entry first: the order of a
+        // scan (the result sorts them by time and id anyway).
+        let mut entry = texts::scratch();
+        for item in sled.texts.scan_prefix(keys::survey_prefix(id)).rev() {
+            let (_, block) = item.map_err(|e| self.read_failed(e))?;
+            let Ok(bodies) = texts::entries(&block) else {
+                return Ok(Filled::Damaged);
+            };
+            for body in bodies.into_iter().rev() {
+                if texts::decode_into(body, &mut entry).is_err()
+                    || tally.add_texts(&entry, id, &survey_of).is_err()
+                {
+                    return Ok(Filled::Damaged);
+                }
+            }
+        }
+        Ok(Filled::Whole)
     }
 
     /// Survey `id`'s counts and times from its cells, without reading a
@@ -498,7 +562,15 @@ impl Store {
             }
             let survey = self.survey_of(&newest)?;
             let recount = self.recount(id, &survey)?;
-            report.responses += recount.cells.values().map(|c| c.responses).sum::<u64>();
+            // Each response is in one plain day cell (and in others too).
+            report.responses += recount
+                .cells
+                .iter()
+                .filter(|(key, _)| {
+                    keys::parse_tally_cell(key).is_some_and(|k| k.question.is_none() && !k.hour)
+                })
+                .map(|(_, c)| c.responses)
+                .sum::<u64>();
             let mut stored: BTreeMap<Vec<u8>, Result<TallyCounts, CodecError>> = BTreeMap::new();
             for item in sled.tallies.scan_prefix(keys::survey_prefix(id)) {
                 let (key, value) = item.map_err(|e| self.read_failed(e))?;
@@ -625,6 +697,52 @@ fn append_texts(
     Ok(())
 }
 
+/// Adds one kept cell to `tally` where it [`GroupedTally::fit`]s (`last`:
+/// the fit of the previous cell's span, as cells come in time order).
+/// A day's cell that is split goes to `split_days` (its hours say); an
+/// hour's (`split_days: None`) that is split: not exact.
+fn add_cell(
+    tally: &mut GroupedTally,
+    key: &[u8],
+    value: &[u8],
+    split_days: &mut Option<&mut Vec<i64>>,
+    last: &mut Option<(i64, CellFit)>,
+    survey_of: &dyn Fn(&VersionHash) -> Option<std::sync::Arc<Survey>>,
+) -> Filled {
+    let Some(k) = keys::parse_tally_cell(key) else {
+        return Filled::Damaged;
+    };
+    let Some(flags) = CellFlags::from_bits(k.flags) else {
+        return Filled::Damaged;
+    };
+    let fit = match last {
+        Some((t, fit)) if *t == k.time => *fit,
+        _ => {
+            let (from, to) = k.span_ms();
+            let fit = tally.fit(from, to);
+            *last = Some((k.time, fit));
+            fit
+        }
+    };
+    match (fit, split_days) {
+        (CellFit::Out, _) => Filled::Whole,
+        (CellFit::Split, None) => Filled::NotExact,
+        (CellFit::Split, Some(days)) => {
+            if days.last() != Some(&k.time) {
+                days.push(k.time);
+            }
+            Filled::Whole
+        }
+        (CellFit::In(period), _) => match decode_cell(value) {
+            Ok(c) => match tally.add_counts(&c, flags, k.terminal, k.group, period, survey_of) {
+                Ok(()) => Filled::Whole,
+                Err(_) => Filled::Damaged,
+            },
+            Err(_) => Filled::Damaged,
+        },
+    }
+}
+
 fn drop_marker(
     tallies: &sled::transaction::TransactionalTree,
     cell_key: &[u8],
@@ -641,9 +759,10 @@ mod tests {
     use crate::core::answer::Answer;
     use crate::core::retention::Selection;
     use crate::core::simulate::{Setup, respondent};
-    use crate::core::tally::{GroupedResult, Grouping};
+    use crate::core::tally::{By, GroupedResult, Grouping, Period};
     use crate::core::validate::survey_from_str;
     use crate::store::ReadStore;
+    use rand::RngExt;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 
@@ -681,6 +800,11 @@ mod tests {
                     utc_offset_ms: 0,
                 };
                 let mut r = respondent(&mut rng, &setup, i as f64 / n as f64);
+                // At any hour, so local periods' edges (mid-UTC-day in
+                // most zones) have responses on both sides.
+                let shift = rng.random_range(-12 * HOUR_MS..12 * HOUR_MS);
+                r.submitted_ms += shift;
+                r.started_ms += shift;
                 r.suspect = i % 7 == 3;
                 r.simulated = i % 2 == 0;
                 r
@@ -708,12 +832,34 @@ mod tests {
             .then(|| tally.results())
     }
 
-    fn groupings() -> Vec<Grouping> {
-        let mut out = Vec::new();
+    const HOUR_MS: i64 = 3_600_000;
+
+    fn zone(name: &str) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(name).unwrap()
+    }
+
+    /// Local midnight of `date` in `tz`, in Unix ms (as `--since` reads a date).
+    fn midnight(tz: &jiff::tz::TimeZone, date: &str) -> i64 {
+        let date: jiff::civil::Date = date.parse().unwrap();
+        tz.to_ambiguous_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+            .compatible()
+            .unwrap()
+            .as_millisecond()
+    }
+
+    /// Every way to ask for a tally, each with whether the kept cells must
+    /// make it: plain ones (flags and terminals), and by each of the
+    /// survey's groupable questions and the terminal, per period, with
+    /// since/until, in UTC, a zone with both DST changes in range, another
+    /// whole-hour zone, and a half-hour zone (the cells may not make it
+    /// there: falls back to the scan). The ranges span both DST changes of
+    /// 2025-10-26 and 2026-03-29.
+    fn groupings(survey: &Survey) -> Vec<(Grouping, bool)> {
+        let mut flags = Vec::new();
         for include_partial in [false, true] {
             for include_suspect in [false, true] {
                 for terminals in [&[][..], &["desk-2"][..], &["desk-1,nosuch"][..]] {
-                    out.push(Grouping {
+                    flags.push(Grouping {
                         include_partial,
                         include_suspect,
                         terminals: terminals.iter().map(|t| t.to_string()).collect(),
@@ -722,23 +868,116 @@ mod tests {
                 }
             }
         }
+        let mut out: Vec<(Grouping, bool)> = flags.iter().map(|g| (g.clone(), true)).collect();
+        let groupable: Vec<String> = survey
+            .questions
+            .iter()
+            .filter(|q| {
+                GroupedTally::new(
+                    survey,
+                    Grouping {
+                        by: Some(By::Question(q.id.clone())),
+                        ..Grouping::default()
+                    },
+                )
+                .is_ok()
+            })
+            .map(|q| q.id.clone())
+            .collect();
+        let mut bys = vec![None, Some(By::Terminal)];
+        bys.extend(groupable.first().map(|q| Some(By::Question(q.clone()))));
+        if groupable.len() > 1 {
+            bys.extend(groupable.last().map(|q| Some(By::Question(q.clone()))));
+        }
+        let periods = [
+            None,
+            Some(Period::Day),
+            Some(Period::Week),
+            Some(Period::Month),
+            Some(Period::Year),
+        ];
+        let zones = [
+            ("UTC", true),
+            ("Europe/Helsinki", true),
+            ("America/New_York", true),
+            ("Asia/Kolkata", false),
+        ];
+        let mut i = 0usize;
+        for (z, (name, whole_hours)) in zones.iter().enumerate() {
+            let tz = zone(name);
+            let ranges = [
+                (None, None, true),
+                (Some(midnight(&tz, "2025-10-10")), None, true),
+                (None, Some(midnight(&tz, "2026-04-15")), true),
+                (
+                    Some(midnight(&tz, "2025-10-10")),
+                    Some(midnight(&tz, "2026-04-15")),
+                    true,
+                ),
+                // Mid-hour: only the scan can say.
+                (Some(midnight(&tz, "2025-11-03") + 1_800_000), None, false),
+            ];
+            for (b, by) in bys.iter().enumerate() {
+                for (p, period) in periods.iter().enumerate() {
+                    let (since_ms, until_ms, on_hours) = ranges[(p + 2 * b + z) % ranges.len()];
+                    let base = &flags[(i * 7 + 3) % flags.len()];
+                    i += 1;
+                    let timed = period.is_some() || since_ms.is_some() || until_ms.is_some();
+                    out.push((
+                        Grouping {
+                            by: by.clone(),
+                            period: *period,
+                            time_zone: tz.clone(),
+                            since_ms,
+                            until_ms,
+                            ..base.clone()
+                        },
+                        on_hours && (*whole_hours || !timed),
+                    ));
+                }
+            }
+        }
         out
     }
 
-    /// Both paths give the same result, to the byte of its JSON.
+    /// Both paths give the same result, to the byte of its JSON; the
+    /// kept cells make every tally they can be exact for (and where they
+    /// fall back, the scan gives the same result).
     fn assert_same(store: &Store, id: &str) {
-        for g in groupings() {
+        assert_same_every(store, id, 1);
+    }
+
+    /// [`assert_same`] with every `step`th grouping (plain ones all), to
+    /// keep the tests quick where the cells' shape is not the point.
+    /// Returns how many groupings fell back to the scan.
+    fn assert_same_every(store: &Store, id: &str, step: usize) -> usize {
+        let survey = store.latest(id).unwrap().survey;
+        let mut fell_back = 0;
+        let all = groupings(&survey);
+        let chosen = all
+            .into_iter()
+            .enumerate()
+            .filter(|(i, (g, _))| i % step == 0 || (g.by.is_none() && g.period.is_none()));
+        for (_, (g, must_keep)) in chosen {
             let full = full_scan(store, id, &g);
-            let kept = kept(store, id, &g).expect("the kept counts make a plain tally");
+            let result = match kept(store, id, &g) {
+                Some(result) => result,
+                None => {
+                    assert!(!must_keep, "the kept counts make {id} with {g:?}");
+                    fell_back += 1;
+                    continue;
+                }
+            };
             assert_eq!(
-                serde_json::to_string_pretty(&kept).unwrap(),
+                serde_json::to_string_pretty(&result).unwrap(),
                 serde_json::to_string_pretty(&full).unwrap(),
                 "{id} with {g:?}"
             );
-            assert_eq!(kept, full);
+            assert_eq!(result, full, "{id} with {g:?}");
         }
         let by_scan = store.stats_by_scan(id).unwrap();
         assert_eq!(store.stats(id).unwrap(), by_scan, "{id}");
+        fell_back
     }
 
     fn load(store: &Store, text: &str, at: i64) {
@@ -760,7 +999,11 @@ mod tests {
             }
             store.submit_batch(&rs[40..200]).unwrap();
             store.submit_many(&rs[200..]).unwrap();
-            assert_same(&store, id);
+            let fell_back = assert_same_every(&store, id, if i == 0 { 1 } else { 5 });
+            // Not vacuous: a half-hour zone's split hours took the scan.
+            if i == 0 {
+                assert!(fell_back > 0, "{id}: the half-hour zone never fell back");
+            }
             assert!(store.check_aggregates().unwrap().differences.is_empty());
         }
     }
@@ -772,7 +1015,7 @@ mod tests {
         let (id, v1) = SURVEYS[0];
         load(&store, v1, NOW - 400 * 86_400_000);
         store.submit_many(&simulated(&store, id, 500, 1)).unwrap();
-        assert_same(&store, id);
+        assert_same_every(&store, id, 5);
         let v2 = v1.replace("one_visit", "one_visit_now").replace(
             "  { id = \"partner\", fi = \"Yhteistyökumppani\", sv = \"Samarbetspartner\", en = \"Partner organisation\" },\n",
             "",
@@ -780,7 +1023,7 @@ mod tests {
         assert_ne!(v1, v2);
         load(&store, &v2, NOW - 300 * 86_400_000);
         // The cells were counted on version 1: counted again on version 2.
-        assert_same(&store, id);
+        assert_same_every(&store, id, 5);
         let rs = simulated(&store, id, 300, 2);
         for r in &rs[..20] {
             store.submit(r).unwrap();
@@ -804,13 +1047,13 @@ mod tests {
         let (id, text) = SURVEYS[0];
         load(&store, text, NOW - 400 * 86_400_000);
         store.submit_many(&simulated(&store, id, 400, 5)).unwrap();
-        assert_same(&store, id);
+        assert_same_every(&store, id, 7);
         let selection = Selection {
             before_ms: Some(NOW - 200 * 86_400_000),
             ..Selection::default()
         };
         assert!(store.delete_responses(id, &selection).unwrap().responses > 0);
-        assert_same(&store, id);
+        assert_same_every(&store, id, 7);
 
         // A cell that does not decode.
         let sled = store.sled().unwrap();
@@ -824,7 +1067,7 @@ mod tests {
             .insert(&key, &[AGGREGATE_FORMAT, 0xFF, 0xFF][..])
             .unwrap();
         assert!(!store.check_aggregates().unwrap().differences.is_empty());
-        assert_same(&store, id);
+        assert_same_every(&store, id, 7);
         assert!(store.check_aggregates().unwrap().differences.is_empty());
 
         // A cell that decodes but counts wrong: check sees it.
@@ -845,7 +1088,7 @@ mod tests {
 
         // Marked for a recount (a restore does this): counted again.
         store.all_aggregates_stale(&sled).unwrap();
-        assert_same(&store, id);
+        assert_same_every(&store, id, 7);
         assert!(store.check_aggregates().unwrap().differences.is_empty());
     }
 
@@ -1006,7 +1249,7 @@ mod tests {
         for r in &rs[..30] {
             store.submit(r).unwrap();
         }
-        assert_same(&store, id);
+        assert_same_every(&store, id, 7);
         // Retried: the same responses again, one by one and as a batch.
         for r in &rs[..10] {
             store.submit(r).unwrap();
@@ -1014,7 +1257,7 @@ mod tests {
         assert_eq!(store.submit_batch(&rs[..60]).unwrap(), 30);
         store.submit_many(&rs[60..]).unwrap();
         store.submit_many(&rs[290..]).unwrap();
-        assert_same(&store, id);
+        assert_same_every(&store, id, 7);
         assert!(store.check_aggregates().unwrap().differences.is_empty());
         let changes = store.changes_after(0, usize::MAX).unwrap();
         let seqs: Vec<u64> = changes.iter().map(|(s, _)| *s).collect();
@@ -1030,7 +1273,7 @@ mod tests {
         };
         let gone = store.delete_responses(id, &partial).unwrap().responses;
         assert!(gone > 0);
-        assert_same(&store, id);
+        assert_same_every(&store, id, 7);
         assert!(store.check_aggregates().unwrap().differences.is_empty());
         let left = rs.iter().filter(|r| r.complete).collect::<Vec<_>>();
         let left_texts = left.iter().filter(|r| TextEntry::of(r).is_some()).count();

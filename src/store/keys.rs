@@ -8,7 +8,7 @@
 //! | `responses` | survey id, `0x00`, UUID v7 (16)  | [`crate::core::response::Response`] |
 //! | `prizes`    | random UUID v4 (16)              | prize-draw entry          |
 //! | `shown`     | survey id                        | version hash (32 bytes)   |
-//! | `tallies`   | survey id, `0x00`, day, flags, terminal; `0xFF`, survey id | tally cell; marker |
+//! | `tallies`   | survey id, `0x00`, dimension, span, day or hour, group, flags, terminal; `0xFF`, survey id | tally cell; marker |
 //! | `texts`     | survey id, `0x00`, UTC hour, block number | free texts of many responses |
 //! | `outbox`    | sequence number (u64 BE)         | a change (`outbox.rs`)    |
 //!
@@ -142,16 +142,18 @@ pub fn show(key: &[u8]) -> String {
     }
 }
 
-/// Tallies kept ready: a cell of counts per survey, day, flags and
-/// terminal (`survey`, `0x00`, UTC day as `i64` BE with its sign bit
-/// flipped, flags byte, terminal name), and per survey a marker
-/// (`0xFF`, survey id) saying which version the cells are counted on.
+/// Tallies kept ready: cells of counts (`survey`, `0x00`, then the
+/// dimension: `0x00` plain or `0x01` and a question's index (u16 BE);
+/// the span: `0x00` a UTC day or `0x01` a UTC hour; the day's or hour's
+/// number as `i64` BE with its sign bit flipped; with a question, the
+/// group's code (u16 BE); the flags byte; the terminal name), and per
+/// survey a marker (`0xFF`, survey id) saying which version the cells are
+/// counted on. See docs/store.md, "Tallies kept ready".
 pub const TALLIES: &str = "tallies";
 /// Free texts in blocks (`texts.rs`): per survey and UTC hour, blocks
 /// numbered from 0 (`survey`, `0x00`, UTC hour as `i64` BE with its sign
 /// bit flipped, block number `u32` BE).
 pub const TEXTS: &str = "texts";
-const HOUR_MS: i64 = 3_600_000;
 
 /// The start of the keys of survey `id`'s text blocks of the UTC hour of
 /// Unix millisecond `ms`.
@@ -179,7 +181,8 @@ pub fn text_block_number(key: &[u8]) -> Option<u32> {
 /// The first byte of a marker key (never the first byte of a survey id).
 pub const TALLY_MARKER: u8 = 0xFF;
 
-const DAY_MS: i64 = 86_400_000;
+pub const DAY_MS: i64 = 86_400_000;
+pub const HOUR_MS: i64 = 3_600_000;
 
 /// The key of survey `id`'s marker in `tallies`.
 pub fn tally_marker(id: &str) -> Vec<u8> {
@@ -188,14 +191,128 @@ pub fn tally_marker(id: &str) -> Vec<u8> {
     key
 }
 
-/// The key of the cell response `r` counts in.
-pub fn tally_cell(r: &crate::core::response::Response) -> Vec<u8> {
-    let day = r.submitted_ms.div_euclid(DAY_MS);
+fn flipped(n: i64) -> [u8; 8] {
+    ((n as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+/// The cells of survey `id` of one dimension (`question`: `None` the
+/// plain ones) and span (`hour`: hours, else days), numbers from `from`
+/// (days or hours since the epoch; `None`: the first) to before `to`.
+pub fn tally_cells(
+    id: &str,
+    question: Option<u16>,
+    hour: bool,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> (Vec<u8>, Vec<u8>) {
+    let mut prefix = survey_prefix(id);
+    match question {
+        None => prefix.push(0),
+        Some(q) => {
+            prefix.push(1);
+            prefix.extend_from_slice(&q.to_be_bytes());
+        }
+    }
+    let mut start = prefix.clone();
+    start.push(u8::from(hour));
+    let mut end = start.clone();
+    start.extend_from_slice(&flipped(from.unwrap_or(i64::MIN)));
+    match to {
+        Some(to) => end.extend_from_slice(&flipped(to)),
+        // Past every number of this span: the next span byte.
+        None => {
+            prefix.push(u8::from(hour) + 1);
+            end = prefix;
+        }
+    }
+    (start, end)
+}
+
+/// The key of the cell response `r` counts in at `place`.
+pub fn tally_cell(
+    r: &crate::core::response::Response,
+    place: crate::core::tally::CellPlace,
+) -> Vec<u8> {
     let mut key = survey_prefix(&r.survey);
-    key.extend_from_slice(&((day as u64) ^ (1 << 63)).to_be_bytes());
+    match place.question {
+        None => key.push(0),
+        Some((q, _)) => {
+            key.push(1);
+            key.extend_from_slice(&q.to_be_bytes());
+        }
+    }
+    key.push(u8::from(place.hour));
+    let span = if place.hour { HOUR_MS } else { DAY_MS };
+    key.extend_from_slice(&flipped(r.submitted_ms.div_euclid(span)));
+    if let Some((_, group)) = place.question {
+        key.extend_from_slice(&group.to_be_bytes());
+    }
     key.push(crate::core::tally::CellFlags::of(r).bits());
     key.extend_from_slice(r.terminal.as_bytes());
     key
+}
+
+/// A cell key, read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CellKey<'a> {
+    pub survey: &'a str,
+    pub question: Option<u16>,
+    pub hour: bool,
+    /// The day's or hour's number since the epoch.
+    pub time: i64,
+    pub group: Option<u16>,
+    pub flags: u8,
+    pub terminal: &'a str,
+}
+
+impl CellKey<'_> {
+    /// The span of submit times the cell holds, in Unix ms.
+    pub fn span_ms(&self) -> (i64, i64) {
+        let len = if self.hour { HOUR_MS } else { DAY_MS };
+        let from = self.time.saturating_mul(len);
+        (from, from.saturating_add(len))
+    }
+}
+
+/// Reads a cell key; `None` when it is not one.
+pub fn parse_tally_cell(key: &[u8]) -> Option<CellKey<'_>> {
+    let at = key.iter().position(|b| *b == 0)?;
+    let survey = std::str::from_utf8(&key[..at]).ok()?;
+    let mut rest = &key[at + 1..];
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let (head, tail) = (rest.get(..n)?, rest.get(n..)?);
+        rest = tail;
+        Some(head)
+    };
+    let u16_of = |b: &[u8]| u16::from_be_bytes([b[0], b[1]]);
+    let question = match take(1)?[0] {
+        0 => None,
+        1 => Some(u16_of(take(2)?)),
+        _ => return None,
+    };
+    let hour = match take(1)?[0] {
+        0 => false,
+        1 => true,
+        _ => return None,
+    };
+    let mut t = [0u8; 8];
+    t.copy_from_slice(take(8)?);
+    let time = (u64::from_be_bytes(t) ^ (1 << 63)) as i64;
+    let group = match question {
+        Some(_) => Some(u16_of(take(2)?)),
+        None => None,
+    };
+    let flags = take(1)?[0];
+    let terminal = std::str::from_utf8(rest).ok()?;
+    Some(CellKey {
+        survey,
+        question,
+        hour,
+        time,
+        group,
+        flags,
+        terminal,
+    })
 }
 
 /// The survey id of a cell key.
@@ -204,36 +321,25 @@ pub fn tally_cell_survey(key: &[u8]) -> Option<&str> {
     std::str::from_utf8(&key[..at]).ok()
 }
 
-/// The flags byte of a cell key.
-pub fn tally_cell_flags(key: &[u8]) -> Option<u8> {
-    let at = key.iter().position(|b| *b == 0)?;
-    key.get(at + 9).copied()
-}
-
-/// The terminal name of a cell key.
-pub fn tally_cell_terminal(key: &[u8]) -> Option<&str> {
-    let at = key.iter().position(|b| *b == 0)?;
-    std::str::from_utf8(key.get(at + 10..)?).ok()
-}
-
-/// A cell key for messages: its day, flags and terminal.
+/// A cell key for messages: its day or hour, group, flags and terminal.
 pub fn show_tally_cell(key: &[u8]) -> String {
-    let Some(at) = key.iter().position(|b| *b == 0) else {
+    let Some(k) = parse_tally_cell(key) else {
         return "a cell with a malformed key".to_owned();
     };
-    let (Some(day), Some(flags)) = (key.get(at + 1..at + 9), key.get(at + 9)) else {
-        return "a cell with a malformed key".to_owned();
-    };
-    let mut d = [0u8; 8];
-    d.copy_from_slice(day);
-    let day = (u64::from_be_bytes(d) ^ (1 << 63)) as i64;
-    let date = jiff::Timestamp::from_millisecond(day.saturating_mul(DAY_MS))
-        .map(|t| jiff::tz::TimeZone::UTC.to_datetime(t).date().to_string())
-        .unwrap_or_else(|_| format!("day {day}"));
-    let terminal = String::from_utf8_lossy(&key[at + 10..]);
+    let (from, _) = k.span_ms();
+    let at = jiff::Timestamp::from_millisecond(from)
+        .map(|t| {
+            let dt = jiff::tz::TimeZone::UTC.to_datetime(t);
+            if k.hour {
+                format!("{} {:02}:00", dt.date(), dt.hour())
+            } else {
+                dt.date().to_string()
+            }
+        })
+        .unwrap_or_else(|_| format!("number {}", k.time));
     let names: Vec<&str> = [(1u8, "complete"), (2, "suspect"), (4, "simulated")]
         .iter()
-        .filter(|(bit, _)| flags & bit != 0)
+        .filter(|(bit, _)| k.flags & bit != 0)
         .map(|(_, n)| *n)
         .collect();
     let flags = if names.is_empty() {
@@ -241,9 +347,14 @@ pub fn show_tally_cell(key: &[u8]) -> String {
     } else {
         names.join("+")
     };
+    let group = match (k.question, k.group) {
+        (Some(q), Some(g)) => format!(", question {} group {g}", u32::from(q) + 1),
+        _ => String::new(),
+    };
     format!(
-        "the cell of {date} (UTC), terminal {}, {flags}",
-        crate::core::sanitize::escape(&terminal)
+        "the cell of {at} (UTC{}), terminal {}, {flags}{group}",
+        if k.hour { " hour" } else { "" },
+        crate::core::sanitize::escape(k.terminal)
     )
 }
 

@@ -211,13 +211,18 @@ fn read(dir: &Path, today: Date) -> Option<Vec<ListedSurvey>> {
 
 /// The surveys of the store in `dir` as listed at its last close, when
 /// that list still holds (see the module docs); `None`: open the store.
-/// Takes the store's lock for the read (`command` names who holds it);
-/// a store in use, missing or not made yet gives `None`.
+/// Takes the store's lock for the read (`command` names who holds it)
+/// and makes the store private as an open does; a store in use, missing,
+/// not made yet or of another user gives `None`.
 pub fn listed(dir: &Path, command: &str, today: Date) -> Option<Vec<ListedSurvey>> {
     if !dir.join(LISTING_FILE).is_file() {
         return None;
     }
+    // As every open does: refuse another user's directory (the open
+    // says so) and make what is there private again.
+    super::private::create_dir(dir).ok()?;
     let _lock = lock::acquire(dir, command).ok()?;
+    super::private::tighten(dir).ok()?;
     read(dir, today)
 }
 

@@ -198,8 +198,8 @@ impl Store {
             let _lock = self.outbox.lock()?;
             let start = self.outbox.committed();
             let log = self.outbox.logging();
-            let result: TransactionResult<(u64, u64), ()> =
-                (&sled.responses, &sled.outbox).transaction(|(responses, outbox)| {
+            let result: TransactionResult<(u64, u64), ()> = (&sled.responses, &sled.outbox)
+                .transaction(|(responses, outbox)| {
                     let (mut seq, mut gone) = (start, 0);
                     for (key, change) in chunk.iter().zip(&changes) {
                         if responses.remove(key)?.is_some() {

@@ -151,8 +151,9 @@ fn markdown_is_a_report_with_a_table_per_question() {
     assert!(!run.stdout.contains('\u{1b}'));
 }
 
-/// Every format and option of a plain tally, from the kept counts and from
-/// a full scan of the responses (KIOSKI_FULL_SCAN=1): byte for byte.
+/// Every format and option of a tally (plain, by a question or the
+/// terminal, per period, within dates), from the kept counts and from a
+/// full scan of the responses (KIOSKI_FULL_SCAN=1): byte for byte.
 #[test]
 fn kept_counts_print_what_a_full_scan_prints() {
     let dir = TempDir::new("tally-kept");
@@ -165,20 +166,46 @@ fn kept_counts_print_what_a_full_scan_prints() {
             &["--include-partial", "--include-suspect", "--lang", "sv"][..],
             &["--terminal", "simulated"][..],
             &["--terminal", "nosuch,simulated", "--include-partial"][..],
+            &["--by", "group"][..],
+            &["--by", "one_visit", "--period", "week", "--include-partial"][..],
+            &["--by", "group", "--period", "month"][..],
+            &["--by", "compared", "--period", "year", "--include-suspect"][..],
+            &["--by", "@terminal", "--period", "day"][..],
+            &["--by", "@terminal", "--terminal", "simulated,nosuch"][..],
+            &["--period", "month", "--since", "2026-01-01"][..],
+            &["--since", "2025-12-15", "--until", "2026-03-30"][..],
+            &[
+                "--by",
+                "group",
+                "--period",
+                "week",
+                "--since",
+                "2026-03-20",
+                "--until",
+                "2026-10-30",
+                "--terminal",
+                "simulated",
+                "--include-partial",
+            ][..],
         ] {
-            let args = || {
-                let mut a = vec!["tally", "--format", format];
-                a.extend_from_slice(options);
-                a
-            };
-            let kept = kioski(args()).store(dir.path()).run();
-            kept.expect_code(0);
-            let full = kioski(args())
-                .store(dir.path())
-                .env("KIOSKI_FULL_SCAN", Some("1"))
-                .run();
-            full.expect_code(0);
-            assert_eq!(kept.stdout, full.stdout, "{format} {options:?}");
+            // Local periods and dates: UTC, and a zone whose month edges
+            // fall mid-UTC-day, with both DST changes in range.
+            for tz in ["UTC", "Europe/Helsinki"] {
+                let args = || {
+                    let mut a = vec!["tally", "--format", format];
+                    a.extend_from_slice(options);
+                    a
+                };
+                let kept = kioski(args()).store(dir.path()).env("TZ", Some(tz)).run();
+                kept.expect_code(0);
+                let full = kioski(args())
+                    .store(dir.path())
+                    .env("TZ", Some(tz))
+                    .env("KIOSKI_FULL_SCAN", Some("1"))
+                    .run();
+                full.expect_code(0);
+                assert_eq!(kept.stdout, full.stdout, "{format} {options:?} {tz}");
+            }
         }
     }
 }

@@ -375,27 +375,87 @@ impl Tally {
     }
 }
 
+/// Where a response is counted: the survey's plain cells, or the cells of
+/// one group of a choice or yesno question (`--by`); a UTC day's cell, or
+/// a UTC hour's (for local periods and dates whose edges fall inside a
+/// UTC day).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CellPlace {
+    /// The question's index in the newest version and the response's
+    /// group by it ([`group_code`]); `None`: the plain cells.
+    pub question: Option<(u16, u16)>,
+    pub hour: bool,
+}
+
+/// A group as a number for cell keys: an option's index, or one of the
+/// codes above every index a survey can have.
+pub(super) fn group_code(g: Group) -> Option<u16> {
+    match g {
+        Group::Option(i) => u16::try_from(i).ok().filter(|i| *i < GROUP_CODES),
+        Group::Yes => Some(0xFFF0),
+        Group::No => Some(0xFFF1),
+        Group::Other => Some(0xFFFE),
+        Group::Unanswered => Some(0xFFFF),
+        Group::Terminal(_) => None,
+    }
+}
+
+/// Codes from here up are not options' indices.
+const GROUP_CODES: u16 = 0xFF00;
+
+fn group_of_code(code: u16) -> Group {
+    match code {
+        0xFFF0 => Group::Yes,
+        0xFFF1 => Group::No,
+        0xFFFE => Group::Other,
+        0xFFFF => Group::Unanswered,
+        i => Group::Option(usize::from(i)),
+    }
+}
+
+/// The questions of `schema` that cells are kept for: every choice and
+/// yesno question whose index and options fit a cell key.
+fn groupable(schema: &Schema) -> Vec<usize> {
+    schema
+        .questions
+        .iter()
+        .enumerate()
+        .filter(|(i, q)| {
+            matches!(q.kind, Kind::Choice | Kind::YesNo)
+                && u16::try_from(*i).is_ok()
+                && q.options.len() < usize::from(GROUP_CODES)
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// Counts responses into cells keyed by `K` (the store's cell keys), on
 /// the survey's newest version, partial and suspect responses in: the
 /// counts to add to the stored cells. One schema and one plan per version
-/// for all of them, so a batch costs a fold per response.
+/// for all of them; each response is folded once and its counts added
+/// to each of its cells (no free texts are kept: they have their own index).
 pub struct CellCounter<K> {
     empty: Tally,
+    groupable: Vec<usize>,
     plans: Vec<(VersionHash, Arc<Plan>)>,
-    cells: BTreeMap<K, Tally>,
+    cells: BTreeMap<K, TallyCounts>,
 }
 
 impl<K: Ord> CellCounter<K> {
     pub fn new(newest: &Survey) -> CellCounter<K> {
+        let empty = Tally::with_partial(newest, true).including_suspect(true);
         CellCounter {
-            empty: Tally::with_partial(newest, true).including_suspect(true),
+            groupable: groupable(&empty.schema),
+            empty,
             plans: Vec::new(),
             cells: BTreeMap::new(),
         }
     }
 
-    /// Counts `r` in cell `key`; `its_version` is the version it answered.
-    pub fn add(&mut self, key: K, r: &Response, its_version: &Survey) {
+    /// Counts `r` in each of its cells, keyed by `key` of its place: its
+    /// day and its hour, plain and per groupable question. `its_version`
+    /// is the version it answered.
+    pub fn add(&mut self, r: &Response, its_version: &Survey, key: impl Fn(CellPlace) -> K) {
         let plan = match self.plans.iter().find(|(h, _)| *h == r.version) {
             Some((_, plan)) => Arc::clone(plan),
             None => {
@@ -404,19 +464,42 @@ impl<K: Ord> CellCounter<K> {
                 plan
             }
         };
-        let empty = &self.empty;
-        self.cells
-            .entry(key)
-            .or_insert_with(|| empty.clone())
-            .fold_planned(r, &plan);
+        let mut questions = Vec::with_capacity(1 + self.groupable.len());
+        questions.push(None);
+        for &q in &self.groupable {
+            let group = question_group(&self.empty.schema, q, r, &plan);
+            if let (Ok(index), Some(code)) = (u16::try_from(q), group_code(group)) {
+                questions.push(Some((index, code)));
+            }
+        }
+        let mut one = self.empty.clone();
+        one.fold_planned(r, &plan);
+        let counts = one.counts();
+        for hour in [false, true] {
+            for question in &questions {
+                let place = CellPlace {
+                    question: *question,
+                    hour,
+                };
+                match self.cells.entry(key(place)) {
+                    std::collections::btree_map::Entry::Vacant(v) => {
+                        v.insert(counts.clone());
+                    }
+                    std::collections::btree_map::Entry::Occupied(mut o) => {
+                        // Same schema on both sides: the shapes always fit.
+                        let added = o.get_mut().add(&counts);
+                        debug_assert!(added.is_ok(), "{added:?}");
+                    }
+                }
+            }
+        }
     }
 
     /// Each cell's counts.
     pub fn finish(self) -> BTreeMap<K, TallyCounts> {
         self.cells
             .into_iter()
-            .map(|(k, t)| {
-                let mut c = t.counts();
+            .map(|(k, mut c)| {
                 c.versions.sort_by_key(|v| v.version);
                 (k, c)
             })
@@ -476,17 +559,78 @@ impl TextEntry {
     }
 }
 
+/// Where a kept cell of a time span goes in a grouped tally.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CellFit {
+    /// Wholly outside `--since`/`--until`: left out.
+    Out,
+    /// Wholly inside, and in one period: added there.
+    In(CellPeriod),
+    /// Partly inside, or across a period's edge: a finer cell must say.
+    Split,
+}
+
+/// The period a cell is added to (none without `--period`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CellPeriod(Option<Date>);
+
 impl GroupedTally {
-    /// Whether stored cells can make this tally: a plain one of the newest
-    /// version, of every terminal or those `--terminal` names (groups,
-    /// periods and time ranges need the responses).
+    /// Whether stored cells can make this tally at all (some time zones
+    /// and ranges still need the responses: [`GroupedTally::fit`] says).
     pub fn counts_apply(&self) -> bool {
+        self.cells_by().is_some()
+    }
+
+    /// Which cells make this tally: `Some(None)` the plain ones (no
+    /// `--by`, or `--by @terminal`: cells are per terminal),
+    /// `Some(Some(q))` those of the `--by` question's index `q`; `None`:
+    /// no cells are kept for it.
+    pub fn cells_by(&self) -> Option<Option<u16>> {
+        match self.by {
+            None => Some(None),
+            Some(q) => groupable(&self.empty.schema)
+                .contains(&q)
+                .then(|| u16::try_from(q).ok())
+                .flatten()
+                .map(Some),
+        }
+    }
+
+    /// Whether `--terminal` is given: then every terminal of the survey's
+    /// cells must be noted ([`GroupedTally::note_terminal`]), in range or not.
+    pub fn filters_terminals(&self) -> bool {
+        self.filter.is_on()
+    }
+
+    /// Notes that a response of the survey came from `terminal`, as
+    /// folding each response does (for `--terminal`'s notes).
+    pub fn note_terminal(&mut self, terminal: &str) {
+        if self.filter.is_on() {
+            self.filter.admits(terminal);
+        }
+    }
+
+    /// `--since` and `--until`, in Unix ms.
+    pub fn range_ms(&self) -> (Option<i64>, Option<i64>) {
+        (self.grouping.since_ms, self.grouping.until_ms)
+    }
+
+    /// Where the cell of responses submitted in `[from_ms, to_ms)` goes.
+    pub fn fit(&mut self, from_ms: i64, to_ms: i64) -> CellFit {
         let g = &self.grouping;
-        g.by.is_none()
-            && self.by.is_none()
-            && g.period.is_none()
-            && g.since_ms.is_none()
-            && g.until_ms.is_none()
+        if g.since_ms.is_some_and(|s| to_ms <= s) || g.until_ms.is_some_and(|u| from_ms >= u) {
+            return CellFit::Out;
+        }
+        if g.since_ms.is_some_and(|s| from_ms < s) || g.until_ms.is_some_and(|u| to_ms > u) {
+            return CellFit::Split;
+        }
+        // Local dates only move forward as time does: the same period at
+        // both ends is the same period throughout.
+        let first = self.period_of(from_ms);
+        if first != self.period_of(to_ms - 1) {
+            return CellFit::Split;
+        }
+        CellFit::In(CellPeriod(first))
     }
 
     /// The version the tally's questions are of.
@@ -508,19 +652,46 @@ impl GroupedTally {
         Ok(plan)
     }
 
-    fn plain_cell(&mut self) -> &mut Tally {
+    fn cell(&mut self, group: Option<Group>, period: Option<Date>) -> &mut Tally {
         self.cells
-            .entry((None, None))
+            .entry((group, period))
             .or_insert_with(|| self.empty.clone())
     }
 
-    /// Adds a stored cell of responses sharing `flags`, as folding each of
-    /// them would. Only for a tally that [`counts_apply`](Self::counts_apply).
+    /// The group of a cell of `terminal` with `code` in its key.
+    fn kept_group(
+        &mut self,
+        terminal: &str,
+        code: Option<u16>,
+    ) -> Result<Option<Group>, CountsMismatch> {
+        match (&self.grouping.by, self.by, code) {
+            (Some(By::Terminal), _, None) => Ok(Some(self.terminal_group(terminal))),
+            (None, None, None) => Ok(None),
+            (Some(By::Question(_)), Some(_), Some(code)) => match group_of_code(code) {
+                Group::Option(i)
+                    if self
+                        .by
+                        .is_some_and(|by| i >= self.empty.schema.questions[by].options.len()) =>
+                {
+                    Err(CountsMismatch("a group of no option"))
+                }
+                g => Ok(Some(g)),
+            },
+            _ => Err(CountsMismatch("a cell of another grouping")),
+        }
+    }
+
+    /// Adds a stored cell of responses sharing `flags`, `terminal` and
+    /// (`code`, with `--by` a question) their group, in `period` (see
+    /// [`GroupedTally::fit`]), as folding each of them would. Only for a
+    /// tally that [`counts_apply`](Self::counts_apply).
     pub fn add_counts(
         &mut self,
         c: &TallyCounts,
         flags: CellFlags,
         terminal: &str,
+        code: Option<u16>,
+        period: CellPeriod,
         survey_of: &dyn Fn(&VersionHash) -> Option<Arc<Survey>>,
     ) -> Result<(), CountsMismatch> {
         // As `fold` asks for every response: the same terminals are seen.
@@ -531,7 +702,8 @@ impl GroupedTally {
         for v in &c.versions {
             plans.push(self.plan_of(VersionHash(v.version), survey_of)?);
         }
-        let tally = self.plain_cell();
+        let group = self.kept_group(terminal, code)?;
+        let tally = self.cell(group, period.0);
         if c.questions.len() != tally.questions.len() {
             return Err(CountsMismatch("another number of questions"));
         }
@@ -570,18 +742,48 @@ impl GroupedTally {
         Ok(())
     }
 
-    /// Adds one response's free texts, where folding it would keep them.
+    /// Adds one response's free texts, where folding it would keep them:
+    /// of an admitted terminal, in range, in its group and period.
     pub fn add_texts(
         &mut self,
         e: &TextEntry,
-        _survey: &str,
+        survey: &str,
         survey_of: &dyn Fn(&VersionHash) -> Option<Arc<Survey>>,
     ) -> Result<(), CountsMismatch> {
         if self.filter.is_on() && !self.filter.admits(&e.terminal) {
             return Ok(());
         }
+        let ms = e.submitted_ms;
+        let g = &self.grouping;
+        if g.since_ms.is_some_and(|since| ms < since) || g.until_ms.is_some_and(|until| ms >= until)
+        {
+            return Ok(());
+        }
         let plan = self.plan_of(e.version, survey_of)?;
-        let tally = self.plain_cell();
+        let group = match (&self.grouping.by, self.by) {
+            (Some(By::Terminal), _) => Some(self.terminal_group(&e.terminal)),
+            (_, Some(by)) => {
+                // The group as the fold finds it: from the response's
+                // choice and yesno answers, which the entry keeps.
+                let r = Response {
+                    id: e.response,
+                    survey: survey.to_owned(),
+                    version: e.version,
+                    terminal: e.terminal.clone(),
+                    lang: crate::core::survey::Lang::Fi,
+                    started_ms: e.submitted_ms,
+                    submitted_ms: e.submitted_ms,
+                    complete: e.flags.complete,
+                    answers: e.groups.iter().cloned().collect(),
+                    simulated: e.flags.simulated,
+                    suspect: e.flags.suspect,
+                };
+                Some(question_group(&self.empty.schema, by, &r, &plan))
+            }
+            _ => None,
+        };
+        let period = self.period_of(ms);
+        let tally = self.cell(group, period);
         if (e.flags.suspect && !tally.include_suspect)
             || (!e.flags.complete && !tally.include_partial)
         {

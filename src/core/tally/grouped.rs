@@ -460,19 +460,11 @@ impl GroupedTally {
             return Some(Group::Terminal(self.terminals.index_of(&r.terminal)));
         }
         let by = self.by?;
-        let q = &self.empty.schema.questions[by];
-        if plan.target(&q.id) != Some(by) {
-            return Some(Group::Unanswered);
-        }
-        Some(match r.answers.get(&q.id) {
-            Some(Answer::Choice(Picked::Option(id))) => {
-                q.option_index(id).map_or(Group::Unanswered, Group::Option)
-            }
-            Some(Answer::Choice(Picked::Other(_))) if q.other => Group::Other,
-            Some(Answer::YesNo(true)) => Group::Yes,
-            Some(Answer::YesNo(false)) => Group::No,
-            _ => Group::Unanswered,
-        })
+        Some(question_group(&self.empty.schema, by, r, plan))
+    }
+
+    pub(super) fn terminal_group(&mut self, terminal: &str) -> Group {
+        Group::Terminal(self.terminals.index_of(terminal))
     }
 
     pub(super) fn period_of(&mut self, ms: i64) -> Option<Date> {
@@ -613,6 +605,24 @@ impl GroupedTally {
                 })
                 .collect(),
         }
+    }
+}
+
+/// The group `r` is in by question `by` of `schema` (a choice or yesno
+/// question), with the plan of `r`'s version onto `schema`.
+pub(super) fn question_group(schema: &Schema, by: usize, r: &Response, plan: &Plan) -> Group {
+    let q = &schema.questions[by];
+    if plan.target(&q.id) != Some(by) {
+        return Group::Unanswered;
+    }
+    match r.answers.get(&q.id) {
+        Some(Answer::Choice(Picked::Option(id))) => {
+            q.option_index(id).map_or(Group::Unanswered, Group::Option)
+        }
+        Some(Answer::Choice(Picked::Other(_))) if q.other => Group::Other,
+        Some(Answer::YesNo(true)) => Group::Yes,
+        Some(Answer::YesNo(false)) => Group::No,
+        _ => Group::Unanswered,
     }
 }
 
