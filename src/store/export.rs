@@ -3,14 +3,16 @@
 //! from the store. The rows themselves come from [`crate::core::export`];
 //! this reads the versions and responses and writes the rows out.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use jiff::tz::TimeZone;
-use serde_json::{Map, Value as Json};
 
 use super::ReadStore;
 use super::StoreError;
-use crate::core::export::{Cell, NoSuchLanguage, Options, Table, codebook as codebook_rows};
+use crate::core::export::{
+    Cell, Kind, NoSuchLanguage, Options, Row, Table, codebook as codebook_rows,
+};
 use crate::core::survey::Survey;
 
 pub use crate::core::export::{Format, neutralise};
@@ -58,23 +60,17 @@ pub fn export_with(
     let table = Table::new(versions.iter().map(|s| &**s), flags, options)?;
     let headers = table.headers();
     let mut rows = 0u64;
+    // One row buffer (and one line) for every response.
+    let mut row = Row::default();
     match format {
         Format::Jsonl => {
+            let keys = json_keys(&headers)?;
+            let mut line = Vec::new();
             for r in store.responses(id) {
-                let mut object = Map::new();
-                for (h, cell) in headers.iter().zip(table.row(&r?)) {
-                    object.insert(
-                        h.clone(),
-                        match cell {
-                            Cell::Empty => Json::Null,
-                            Cell::Int(n) => Json::from(n),
-                            Cell::Bool(b) => Json::from(b),
-                            Cell::Text(t) => Json::from(t),
-                        },
-                    );
-                }
-                serde_json::to_writer(&mut *out, &object).map_err(io::Error::from)?;
-                out.write_all(b"\n")?;
+                table.fill(&r?, &mut row);
+                line.clear();
+                json_line(&keys, &row, &mut line)?;
+                out.write_all(&line)?;
                 rows += 1;
             }
         }
@@ -82,15 +78,57 @@ pub fn export_with(
             let mut w = csv_writer(format == Format::ExcelCsv, out)?;
             w.write_record(&headers).map_err(csv_error)?;
             for r in store.responses(id) {
-                let cells = table.row(&r?);
-                w.write_record(cells.iter().map(Cell::csv))
-                    .map_err(csv_error)?;
+                table.fill(&r?, &mut row);
+                w.write_record(row.texts()).map_err(csv_error)?;
                 rows += 1;
             }
             w.flush()?;
         }
     }
     Ok(rows)
+}
+
+/// Each key of a JSON line, as JSON with its colon, and the cell it
+/// takes. A column id twice (a question whose kind changed between
+/// versions) is one key, where it first came, holding the later cell: what
+/// inserting the cells into a `serde_json::Map` in order made.
+fn json_keys(headers: &[String]) -> Result<Vec<(Vec<u8>, usize)>, ExportError> {
+    let mut keys: Vec<(Vec<u8>, usize)> = Vec::with_capacity(headers.len());
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        match seen.get(h.as_str()) {
+            Some(&k) => keys[k].1 = i,
+            None => {
+                seen.insert(h, keys.len());
+                let mut key = serde_json::to_vec(h).map_err(io::Error::from)?;
+                key.push(b':');
+                keys.push((key, i));
+            }
+        }
+    }
+    Ok(keys)
+}
+
+/// One row as a JSON object and a newline, as `serde_json` writes a map
+/// of the cells (empty `null`, numbers, `true`/`false`, strings).
+fn json_line(keys: &[(Vec<u8>, usize)], row: &Row, line: &mut Vec<u8>) -> io::Result<()> {
+    line.push(b'{');
+    for (n, (key, i)) in keys.iter().enumerate() {
+        if n > 0 {
+            line.push(b',');
+        }
+        line.extend_from_slice(key);
+        match row.get(*i) {
+            None | Some((Kind::Empty, _)) => line.extend_from_slice(b"null"),
+            Some((Kind::Int, t)) => line.extend_from_slice(t.as_bytes()),
+            Some((Kind::Bool, t)) => {
+                line.extend_from_slice(if t == "1" { b"true" } else { b"false" })
+            }
+            Some((Kind::Text, t)) => serde_json::to_writer(&mut *line, t)?,
+        }
+    }
+    line.extend_from_slice(b"}\n");
+    Ok(())
 }
 
 /// Writes the codebook of survey `id` as CSV (Excel's when `excel`);
@@ -121,6 +159,7 @@ fn csv_writer<W: Write>(excel: bool, out: &mut W) -> Result<csv::Writer<&mut W>,
     Ok(csv::WriterBuilder::new()
         .delimiter(if excel { b';' } else { b',' })
         .terminator(csv::Terminator::CRLF)
+        .buffer_capacity(1 << 16)
         .from_writer(out))
 }
 
@@ -142,4 +181,52 @@ pub enum ExportError {
     Lang(#[from] NoSuchLanguage),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Map, Value as Json};
+
+    fn arb_cell() -> impl Strategy<Value = Cell> {
+        prop_oneof![
+            Just(Cell::Empty),
+            any::<i64>().prop_map(Cell::Int),
+            any::<bool>().prop_map(Cell::Bool),
+            "\\PC{0,8}|[\"\\\\\u{0}-\u{1f}\u{7f}\u{2028}]{0,4}".prop_map(Cell::Text),
+        ]
+    }
+
+    proptest! {
+        /// What export wrote before rows were filled in place: the cells
+        /// inserted into a map in order, the map written.
+        #[test]
+        fn a_json_line_is_what_serde_json_wrote_of_a_map(
+            cells in prop::collection::vec(
+                (prop::sample::select(vec!["id", "q", "q.1", "ä", "\"x\"", "\\", "\n"]), arb_cell()),
+                0..10,
+            ),
+        ) {
+            let headers: Vec<String> = cells.iter().map(|(h, _)| (*h).to_owned()).collect();
+            let cells: Vec<Cell> = cells.into_iter().map(|(_, c)| c).collect();
+            let mut object = Map::new();
+            for (h, cell) in headers.iter().zip(&cells) {
+                object.insert(
+                    h.clone(),
+                    match cell {
+                        Cell::Empty => Json::Null,
+                        Cell::Int(n) => Json::from(*n),
+                        Cell::Bool(b) => Json::from(*b),
+                        Cell::Text(t) => Json::from(t.clone()),
+                    },
+                );
+            }
+            let mut old = serde_json::to_vec(&object).unwrap();
+            old.push(b'\n');
+            let mut new = Vec::new();
+            json_line(&json_keys(&headers).unwrap(), &Row::of(&cells), &mut new).unwrap();
+            prop_assert_eq!(String::from_utf8(new).unwrap(), String::from_utf8(old).unwrap());
+        }
+    }
 }
