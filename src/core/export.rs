@@ -206,6 +206,10 @@ impl Table {
         })
     }
 
+    pub fn format(&self) -> Format {
+        self.options.format
+    }
+
     pub fn headers(&self) -> Vec<String> {
         FIXED
             .iter()

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::sync::mpsc;
 
 use jiff::tz::TimeZone;
 
@@ -13,6 +14,7 @@ use super::StoreError;
 use crate::core::export::{
     Cell, Kind, NoSuchLanguage, Options, Row, Table, codebook as codebook_rows,
 };
+use crate::core::response::Response;
 use crate::core::survey::Survey;
 
 pub use crate::core::export::{Format, neutralise};
@@ -58,35 +60,120 @@ pub fn export_with(
     let flags = store.holds_flagged(id)?;
     let format = options.format;
     let table = Table::new(versions.iter().map(|s| &**s), flags, options)?;
-    let headers = table.headers();
-    let mut rows = 0u64;
-    // One row buffer (and one line) for every response.
-    let mut row = Row::default();
-    match format {
-        Format::Jsonl => {
-            let keys = json_keys(&headers)?;
-            let mut line = Vec::new();
-            for r in store.responses(id) {
-                table.fill(&r?, &mut row);
-                line.clear();
-                json_line(&keys, &row, &mut line)?;
-                out.write_all(&line)?;
-                rows += 1;
+    if format != Format::Jsonl {
+        let mut w = csv_writer(format == Format::ExcelCsv, Vec::new())?;
+        w.write_record(table.headers()).map_err(csv_error)?;
+        out.write_all(&w.into_inner().map_err(|e| e.into_error())?)?;
+    }
+    // The responses are read and decoded here while another thread makes
+    // their rows: on two cores the export takes the longer of the two, not
+    // their sum. A few batches are in flight at most, so memory stays
+    // bounded however many responses there are.
+    std::thread::scope(|scope| {
+        let (batches, todo) = mpsc::sync_channel::<Vec<Response>>(BATCHES_AHEAD);
+        let (made, written) = mpsc::channel::<Vec<u8>>();
+        let rows = scope.spawn(|| make_rows(&table, todo, made));
+        let read = read_batches(store, id, &batches, &written, out);
+        drop(batches);
+        // Whatever a failed read or write leaves, the rows thread ends: its
+        // batches end, or its chunks have nowhere to go.
+        let drained = read.and_then(|()| {
+            for chunk in written.iter() {
+                out.write_all(&chunk)?;
+            }
+            Ok(())
+        });
+        drop(written);
+        let rows = rows
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        drained?;
+        rows
+    })
+}
+
+/// Responses sent to the rows thread at a time.
+const BATCH: usize = 256;
+
+/// Batches read ahead of the rows thread at most.
+const BATCHES_AHEAD: usize = 4;
+
+/// Reads the responses to `id` into batches for the rows thread, writing
+/// the rows it has made meanwhile.
+fn read_batches(
+    store: &(impl ReadStore + ?Sized),
+    id: &str,
+    batches: &mpsc::SyncSender<Vec<Response>>,
+    written: &mpsc::Receiver<Vec<u8>>,
+    out: &mut impl Write,
+) -> Result<(), ExportError> {
+    let mut batch = Vec::with_capacity(BATCH);
+    for r in store.responses(id) {
+        batch.push(r?);
+        if batch.len() == BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            if batches.send(full).is_err() {
+                // The rows thread stopped: it says why.
+                return Ok(());
+            }
+            for chunk in written.try_iter() {
+                out.write_all(&chunk)?;
             }
         }
-        Format::Csv | Format::ExcelCsv => {
-            let mut w = csv_writer(format == Format::ExcelCsv, out)?;
-            w.write_record(&headers).map_err(csv_error)?;
-            for r in store.responses(id) {
-                table.fill(&r?, &mut row);
+    }
+    if !batch.is_empty() {
+        let _ = batches.send(batch);
+    }
+    Ok(())
+}
+
+/// Makes the rows of the batches `todo` as `table` says (CSV without its
+/// header, or JSON lines) and sends them on, one chunk of bytes per batch;
+/// returns the number of rows.
+fn make_rows(
+    table: &Table,
+    todo: mpsc::Receiver<Vec<Response>>,
+    made: mpsc::Sender<Vec<u8>>,
+) -> Result<u64, ExportError> {
+    let mut rows = 0u64;
+    // One row buffer for every response.
+    let mut row = Row::default();
+    let format = table.format();
+    if format == Format::Jsonl {
+        let keys = json_keys(&table.headers())?;
+        for batch in todo {
+            let mut chunk = Vec::with_capacity(CHUNK_BYTES);
+            for r in &batch {
+                table.fill(r, &mut row);
+                json_line(&keys, &row, &mut chunk)?;
+            }
+            rows += batch.len() as u64;
+            if made.send(chunk).is_err() {
+                break;
+            }
+        }
+    } else {
+        let csv = csv_builder(format == Format::ExcelCsv);
+        for batch in todo {
+            let mut chunk = Vec::with_capacity(CHUNK_BYTES);
+            let mut w = csv.from_writer(&mut chunk);
+            for r in &batch {
+                table.fill(r, &mut row);
                 w.write_record(row.texts()).map_err(csv_error)?;
-                rows += 1;
             }
             w.flush()?;
+            drop(w);
+            rows += batch.len() as u64;
+            if made.send(chunk).is_err() {
+                break;
+            }
         }
     }
     Ok(rows)
 }
+
+/// Room for one batch's rows, most times.
+const CHUNK_BYTES: usize = 64 * 1024;
 
 /// Each key of a JSON line, as JSON with its colon, and the cell it
 /// takes. A column id twice (a question whose kind changed between
@@ -152,15 +239,19 @@ pub fn codebook(
 }
 
 /// A CSV writer: RFC 4180, or `;`-separated after a byte-order mark.
-fn csv_writer<W: Write>(excel: bool, out: &mut W) -> Result<csv::Writer<&mut W>, ExportError> {
+fn csv_writer<W: Write>(excel: bool, mut out: W) -> Result<csv::Writer<W>, ExportError> {
     if excel {
         out.write_all("\u{feff}".as_bytes())?;
     }
-    Ok(csv::WriterBuilder::new()
-        .delimiter(if excel { b';' } else { b',' })
-        .terminator(csv::Terminator::CRLF)
-        .buffer_capacity(1 << 16)
-        .from_writer(out))
+    Ok(csv_builder(excel).from_writer(out))
+}
+
+/// RFC 4180's CSV, or Excel's (`;`): no byte-order mark.
+fn csv_builder(excel: bool) -> csv::WriterBuilder {
+    let mut b = csv::WriterBuilder::new();
+    b.delimiter(if excel { b';' } else { b',' })
+        .terminator(csv::Terminator::CRLF);
+    b
 }
 
 fn csv_error(e: csv::Error) -> ExportError {
