@@ -162,6 +162,17 @@ impl Context {
         Ok(store)
     }
 
+    /// The surveys as listed at the store's last close, while that list
+    /// still holds (`store::listing`), with the store's directory; `None`:
+    /// reach the store instead.
+    pub fn listed_surveys(
+        &self,
+    ) -> Option<(std::path::PathBuf, Vec<crate::store::listing::ListedSurvey>)> {
+        let dir = paths::store_dir(self.store_flag.clone()).ok()?;
+        let listed = crate::store::listing::listed(&dir.path, "surveys", local_day(self.now_ms))?;
+        Some((dir.path, listed))
+    }
+
     /// Reaches the store for `command`: through the process that owns it
     /// (a running kiosk) if one answers, else by owning it while it runs.
     /// (An owner applies `delete_after` itself.)

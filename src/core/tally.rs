@@ -46,6 +46,7 @@ use super::version::VersionHash;
 /// The group of responses that did not answer the `--by` question.
 mod cell;
 mod grouped;
+mod kept;
 mod labels;
 mod result;
 #[cfg(test)]
@@ -54,6 +55,7 @@ mod words;
 
 pub use cell::*;
 pub use grouped::*;
+pub use kept::*;
 pub use labels::*;
 pub use result::*;
 pub use words::*;

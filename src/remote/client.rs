@@ -9,12 +9,14 @@ use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
 use super::protocol::{
-    FrameError, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, Reply, Request, read_frame, write_frame,
+    FrameError, GroupingV1, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, Reply, Request, read_frame,
+    write_frame,
 };
 use crate::core::pin::PinCheck;
 use crate::core::response::Response;
 use crate::core::retention::Selection;
 use crate::core::survey::Survey;
+use crate::core::tally::GroupedTally;
 use crate::core::version::VersionHash;
 use crate::store::backup::{BackupError, Counts};
 use crate::store::bundle::{BundleError, Imported};
@@ -443,6 +445,72 @@ impl ReadStore for Client {
         match self.ask(&Request::FlaggedStats(id.to_owned()))? {
             Reply::FlaggedStats(s) => Ok(s.into()),
             other => Err(unexpected(&other)),
+        }
+    }
+
+    /// The owner fills the tally from its kept counts and sends the
+    /// filled state; `false` (fold the responses) when it keeps none that
+    /// fit, is older than this request, or sent counts that do not fit.
+    fn tally_kept(&self, id: &str, tally: &mut GroupedTally) -> Result<bool, StoreError> {
+        let Some(grouping) = GroupingV1::of(tally.grouping()) else {
+            return Ok(false);
+        };
+        let request = Request::TallyKept {
+            survey: id.to_owned(),
+            grouping,
+        };
+        let kept = match self.call(&request) {
+            Ok(Reply::TallyKept(Some(kept))) => kept,
+            Ok(Reply::TallyKept(None)) => return Ok(false),
+            Ok(Reply::Failed(f)) => {
+                tracing::debug!("{} keeps no tally to send: {}", self.owner, f.message);
+                return Ok(false);
+            }
+            Ok(other) => return Err(unexpected(&other)),
+            Err(ConnectError::NoServer) => return Err(self.lost("it has stopped")),
+            Err(ConnectError::Store(e)) => return Err(e),
+        };
+        let survey_of = |h: &VersionHash| self.survey_of(h).ok();
+        match tally.fill_from_kept(&kept, &survey_of) {
+            Ok(()) => Ok(true),
+            Err(e) => {
+                tracing::warn!("the tally {} sent: {e}; folding the responses", self.owner);
+                Ok(false)
+            }
+        }
+    }
+
+    fn responses_since(
+        &self,
+        id: &str,
+        since_ms: i64,
+    ) -> Result<Option<Vec<Response>>, StoreError> {
+        let request = Request::ResponsesSince {
+            survey: id.to_owned(),
+            since_ms,
+        };
+        let mut conn = match self.open(&request) {
+            Ok(conn) => conn,
+            Err(ConnectError::NoServer) => return Err(self.lost("it has stopped")),
+            Err(ConnectError::Store(e)) => return Err(e),
+        };
+        let mut out = Vec::new();
+        loop {
+            match read_frame::<Reply>(&mut conn, MAX_REPLY_BYTES) {
+                Ok(Reply::Records(records)) => {
+                    for (key, value) in records {
+                        out.push(Store::decode_response_record(&self.dir, &key, &value)?);
+                    }
+                }
+                Ok(Reply::End) => return Ok(Some(out)),
+                // An owner older than the request refuses it at once.
+                Ok(Reply::Failed(f)) if out.is_empty() && !f.store_problem => {
+                    tracing::debug!("{} reads no responses by time: {}", self.owner, f.message);
+                    return Ok(None);
+                }
+                Ok(other) => return Err(unexpected(&other)),
+                Err(e) => return Err(self.lost(frame_reason(&e))),
+            }
         }
     }
 }

@@ -14,12 +14,14 @@
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
+use jiff::tz::{Offset, TimeZone};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::core::canonical::SurveyV1;
 use crate::core::pin::{Lockout, PinCheck};
 use crate::core::retention::Selection;
+use crate::core::tally::{By, Grouping, KeptTally, Period};
 use crate::core::version::VersionHash;
 use crate::store::backup::Counts;
 use crate::store::bundle::Imported;
@@ -154,6 +156,89 @@ pub enum Request {
     SetSyncTarget(Option<String>),
     /// Answered by `SyncStatus`.
     SyncStatus,
+    /// A tally of a survey's newest version filled from the counts the
+    /// owner keeps ready: answered by `TallyKept` (`None`: it keeps none
+    /// that fit; the asker folds the responses). An owner older than this
+    /// request refuses it, and the asker folds the responses too.
+    TallyKept {
+        survey: String,
+        grouping: GroupingV1,
+    },
+    /// `Responses`, of only those with ids of `since_ms` or later (so
+    /// every one submitted then or later): `Records` chunks, then `End`.
+    ResponsesSince {
+        survey: String,
+        since_ms: i64,
+    },
+}
+
+/// A tally's grouping on the wire (see `core::tally::Grouping`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupingV1 {
+    /// A question's id, or `@terminal`.
+    pub by: Option<String>,
+    pub terminals: Vec<String>,
+    pub period: Option<Period>,
+    pub time_zone: TimeZoneV1,
+    pub since_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+    pub include_partial: bool,
+    pub include_suspect: bool,
+}
+
+/// The time zone of a tally's periods.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TimeZoneV1 {
+    /// An IANA name, read from the owner's time zone database.
+    Named(String),
+    /// A fixed offset from UTC, in seconds.
+    Offset(i32),
+}
+
+impl GroupingV1 {
+    /// `g` on the wire; `None` when its time zone cannot travel (neither
+    /// named nor fixed) and periods need it.
+    pub fn of(g: &Grouping) -> Option<GroupingV1> {
+        let time_zone = if g.period.is_none() {
+            // Only periods read the time zone.
+            TimeZoneV1::Offset(0)
+        } else if let Some(name) = g.time_zone.iana_name() {
+            TimeZoneV1::Named(name.to_owned())
+        } else {
+            TimeZoneV1::Offset(g.time_zone.to_fixed_offset().ok()?.seconds())
+        };
+        Some(GroupingV1 {
+            by: g.by.as_ref().map(|b| b.name().to_owned()),
+            terminals: g.terminals.clone(),
+            period: g.period,
+            time_zone,
+            since_ms: g.since_ms,
+            until_ms: g.until_ms,
+            include_partial: g.include_partial,
+            include_suspect: g.include_suspect,
+        })
+    }
+
+    /// The grouping; an error in words when the time zone is unknown here.
+    pub fn grouping(&self) -> Result<Grouping, String> {
+        let time_zone = match &self.time_zone {
+            TimeZoneV1::Named(name) => TimeZone::get(name)
+                .map_err(|e| format!("the time zone {name} is unknown here: {e}"))?,
+            TimeZoneV1::Offset(s) => TimeZone::fixed(
+                Offset::from_seconds(*s).map_err(|e| format!("a UTC offset of {s} s: {e}"))?,
+            ),
+        };
+        Ok(Grouping {
+            by: self.by.as_deref().map(By::parse),
+            terminals: self.terminals.clone(),
+            period: self.period,
+            time_zone,
+            since_ms: self.since_ms,
+            until_ms: self.until_ms,
+            include_partial: self.include_partial,
+            include_suspect: self.include_suspect,
+        })
+    }
 }
 
 /// The filters of a delete, on the wire (they combine with AND).
@@ -276,6 +361,8 @@ impl Request {
             Request::Backup { .. } => "backup",
             Request::DeleteResponses { .. } => "delete responses",
             Request::DeleteSurvey(_) => "delete survey",
+            Request::TallyKept { .. } => "tally kept",
+            Request::ResponsesSince { .. } => "responses since",
         }
     }
 }
@@ -321,6 +408,8 @@ pub enum Reply {
     SurveyDeleted(SurveyDeletedV1),
     Synced(Result<crate::sync::Sent, crate::sync::Failure>),
     SyncStatus(crate::sync::Status),
+    /// A tally filled from kept counts, or `None`: see `Request::TallyKept`.
+    TallyKept(Option<Box<KeptTally>>),
 }
 
 /// What a `Backup` wrote, counted.

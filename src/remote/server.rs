@@ -18,9 +18,10 @@ use std::time::{Duration, Instant};
 use super::place::{self, Place};
 
 use super::protocol::{
-    CHUNK_BYTES, EventV1, Failure, FrameError, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, Reply, Request,
-    read_frame, write_frame,
+    CHUNK_BYTES, EventV1, Failure, FrameError, GroupingV1, MAX_REPLY_BYTES, MAX_REQUEST_BYTES,
+    Reply, Request, read_frame, write_frame,
 };
+use crate::core::tally::GroupedTally;
 use crate::core::validate::survey_from_str;
 use crate::core::version::VersionHash;
 use crate::store::backup;
@@ -306,6 +307,26 @@ fn handle(
     let mut w = BufWriter::new(&conn);
     let sent = match request {
         Request::Responses(id) => stream_responses(&mut w, store, &id),
+        Request::ResponsesSince { survey, since_ms } => {
+            match store.response_records_since(&survey, since_ms) {
+                Ok(records) => send_records(&mut w, records.into_iter().map(Ok)),
+                Err(e) => write_frame(&mut w, &store_failure(&e), MAX_REPLY_BYTES),
+            }
+        }
+        Request::TallyKept { survey, grouping } => {
+            match write_frame(
+                &mut w,
+                &tally_kept(store, &survey, &grouping),
+                MAX_REPLY_BYTES,
+            ) {
+                // Over the reply's limit (free texts): the asker folds.
+                Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                    tracing::info!("socket: a kept tally of {survey} is too large to send");
+                    write_frame(&mut w, &Reply::TallyKept(None), MAX_REPLY_BYTES)
+                }
+                sent => sent,
+            }
+        }
         Request::Watch => {
             // A watcher gives its request slot back and counts apart.
             drop(slot);
@@ -520,7 +541,11 @@ fn answer(request: Request, store: &Store, owner: &Owner) -> Reply {
                 .delete_survey(&id)
                 .map(|d| Reply::SurveyDeleted((&d).into()))
         }
-        Request::Responses(_) | Request::Watch | Request::HandOver { .. } => unreachable_stream(),
+        Request::Responses(_)
+        | Request::ResponsesSince { .. }
+        | Request::TallyKept { .. }
+        | Request::Watch
+        | Request::HandOver { .. } => unreachable_stream(),
     };
     result.unwrap_or_else(|e| store_failure(&e))
 }
@@ -567,9 +592,36 @@ fn stream_responses(w: &mut impl io::Write, store: &Store, id: &str) -> io::Resu
     }) {
         return write_frame(w, &store_failure(&e), MAX_REPLY_BYTES);
     }
+    send_records(w, store.response_records(id))
+}
+
+/// A tally of survey `id` filled from the counts the store keeps ready.
+fn tally_kept(store: &Store, id: &str, grouping: &GroupingV1) -> Reply {
+    let grouping = match grouping.grouping() {
+        Ok(g) => g,
+        Err(why) => return Reply::Failed(failure(why, None, false)),
+    };
+    let kept = store.latest(id).and_then(|latest| {
+        // A grouping the newest version cannot make: the asker says why.
+        let Ok(mut tally) = GroupedTally::new(&latest.survey, grouping) else {
+            return Ok(None);
+        };
+        Ok(ReadStore::tally_kept(store, id, &mut tally)?.then(|| Box::new(tally.kept())))
+    });
+    match kept {
+        Ok(kept) => Reply::TallyKept(kept),
+        Err(e) => store_failure(&e),
+    }
+}
+
+/// Sends records in chunks, then `End` (or the error that stopped them).
+fn send_records(
+    w: &mut impl io::Write,
+    records: impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>>,
+) -> io::Result<()> {
     let mut chunk = Vec::new();
     let mut bytes = 0;
-    for record in store.response_records(id) {
+    for record in records {
         match record {
             Ok((key, value)) => {
                 bytes += key.len() + value.len() + 16;

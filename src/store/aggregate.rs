@@ -316,6 +316,12 @@ impl Store {
         Ok(Some(newest))
     }
 
+    /// Whether survey `id`'s cells are counted on its newest version (no
+    /// recount due).
+    pub(super) fn aggregates_whole(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self.marker(&*self.sled()?, id)? == self.newest(id)?)
+    }
+
     /// Counts survey `id`'s cells again, with every write held back (the
     /// write gate), so no response is stored between the count and the
     /// marker.

@@ -356,6 +356,37 @@ impl Store {
         Ok(writing)
     }
 
+    /// Whether sled is open here and well: not handed to a kiosk, not
+    /// closed or broken by an error (reading then would open it again).
+    pub(super) fn is_open_and_well(&self) -> bool {
+        !self.handed_over.load(Ordering::SeqCst)
+            && !self.broken.load(Ordering::SeqCst)
+            && self.sled.read().is_ok_and(|s| s.is_some())
+    }
+
+    /// Closes sled for good in this process, its data flushed and synced,
+    /// if no other handle of it is alive; `false` (and left open) if one is.
+    pub(super) fn close_sled(&mut self) -> bool {
+        let Ok(slot) = self.sled.get_mut() else {
+            return false;
+        };
+        let Some(sled) = slot.take() else {
+            return false;
+        };
+        match Arc::try_unwrap(sled) {
+            Ok(sled) => {
+                let flushed = sled.db.flush().is_ok() && sled.data_file.sync_data().is_ok();
+                // sled's last handle joins its flusher thread on drop.
+                drop(sled);
+                flushed
+            }
+            Err(sled) => {
+                *slot = Some(sled);
+                false
+            }
+        }
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -1324,6 +1355,13 @@ impl Iterator for Scan {
     }
 }
 
+/// A clean close leaves the survey list beside the store (`listing.rs`).
+impl Drop for Store {
+    fn drop(&mut self) {
+        self.close_with_listing();
+    }
+}
+
 impl ReadStore for Store {
     fn active(&self) -> Result<Option<String>, StoreError> {
         Store::active(self)
@@ -1363,6 +1401,13 @@ impl ReadStore for Store {
     }
     fn tally_kept(&self, id: &str, tally: &mut GroupedTally) -> Result<bool, StoreError> {
         self.tally_from_aggregates(id, tally)
+    }
+    fn responses_since(
+        &self,
+        id: &str,
+        since_ms: i64,
+    ) -> Result<Option<Vec<Response>>, StoreError> {
+        Store::responses_since(self, id, since_ms).map(Some)
     }
 }
 
@@ -1404,6 +1449,8 @@ fn open_handles(dir: &Path) -> Result<Sled, StoreError> {
         reason,
     };
     let sled_dir = dir.join(SLED_DIR);
+    // No listing may lie beside files that this opening may change.
+    super::listing::forget(dir);
     remove_partial_snapshots(&sled_dir);
     let db = open_sled(dir, &sled_dir)?;
     let tree = |name: &str| {

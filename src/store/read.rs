@@ -165,6 +165,18 @@ pub trait ReadStore {
         Ok(false)
     }
 
+    /// The responses to survey `id` submitted at or after `since_ms`
+    /// (and perhaps a few submitted before), oldest first, read without
+    /// the older ones; `None` when this store cannot (the caller reads
+    /// them all).
+    fn responses_since(
+        &self,
+        _id: &str,
+        _since_ms: i64,
+    ) -> Result<Option<Vec<Response>>, StoreError> {
+        Ok(None)
+    }
+
     /// Counts and first and last submit times of survey `id`.
     fn stats(&self, id: &str) -> Result<SurveyStats, StoreError> {
         let mut stats = SurveyStats::default();

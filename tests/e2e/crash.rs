@@ -296,3 +296,40 @@ fn the_crash_checker_finds_a_lost_response() {
     let error = check(&store, &ids[..5]).unwrap_err();
     assert!(error.contains(&removed.to_string()), "{error}");
 }
+
+/// A kiosk killed with SIGKILL never closes, so the list of its last close
+/// is gone and `surveys` counts what it stored.
+#[test]
+fn surveys_after_a_killed_writer_counts_what_it_stored() {
+    let dir = TempDir::new("listing-kill");
+    kioski(["load", "surveys/palvelupiste.toml"])
+        .store(dir.path())
+        .run()
+        .expect_code(0);
+    assert!(
+        dir.path()
+            .join(kioski::store::listing::LISTING_FILE)
+            .is_file()
+    );
+    let mut child = kioski_command(dir.path())
+        .args(["simulate", "--respondents", "100000", "--print-ids"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut acknowledged = 0u64;
+    while acknowledged < 20 {
+        lines.next().unwrap().unwrap();
+        acknowledged += 1;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let run = kioski(["surveys", "--format", "json"])
+        .store(dir.path())
+        .run();
+    run.expect_code(0);
+    let rows: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let counted = rows[0]["complete"].as_u64().unwrap() + rows[0]["partial"].as_u64().unwrap();
+    assert!(counted >= acknowledged, "{counted} < {acknowledged}");
+}

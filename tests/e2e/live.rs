@@ -712,3 +712,55 @@ fn the_admin_view_exports_excel_csv_and_a_codebook_asks_before_replacing_and_imp
     assert_eq!(admin.wait_exit(), 0, "the admin view did not exit cleanly");
     assert_restored(&admin);
 }
+
+/// The first count comes from the kiosk's kept counts (issue 16): a
+/// response finished while the view starts, and one after its first
+/// frame, are each counted once, in the total and in today's count.
+#[test]
+fn a_live_view_beside_a_kiosk_counts_responses_during_and_after_its_first_frame() {
+    let w = work();
+    w.palvelupiste(300);
+    let (complete, _) = w.counts("palvelupiste");
+    let mut k = start_kiosk(&w, 80, 24);
+    palvelupiste_until_last(&k);
+    k.wait_quiet(crate::pty::SETTLE);
+    let mut live = start_live(&w);
+    // Finished while the view starts and counts.
+    k.send(LAST);
+    k.wait_for_text(THANKS);
+    live.wait_for_text("live through `kioski kiosk`");
+    live.wait_for("the response finished as the view started", |s| {
+        live_count(s) == Some(complete + 1)
+    });
+    live.wait_for_text(&format!("{} responses · 1 today", complete + 1));
+
+    // One after the first frame, answered otherwise (the same answers
+    // again so soon would be suspect).
+    k.send(b" ");
+    k.wait_for_text("Aloita");
+    press(&k, b"3\r", "Overall, how would you rate our service today?");
+    press(&k, b"5\r", "Did you get everything sorted in one visit?");
+    press(&k, b"1\r", "How has our service changed since last year?");
+    press(&k, b"1\r", "How likely are you to recommend our service");
+    press(&k, b"7\r", "Which of these describes you best?");
+    k.send(b"2\r");
+    k.wait_for_text(THANKS);
+    live.wait_for("the response after the first frame", |s| {
+        live_count(s) == Some(complete + 2)
+    });
+    live.wait_quiet(crate::pty::SETTLE);
+    live.assert_shows(&format!("{} responses · 2 today", complete + 2));
+    assert_eq!(w.counts("palvelupiste").0, complete + 2);
+
+    // Counting again (by a question) through the kiosk: the same total.
+    press(&live, b"g", "g by: one_visit");
+    live.wait_for("rows by one_visit", |s| grouped_rows(s, "By one_visit"));
+    live.assert_shows(&format!("{} responses · 2 today", complete + 2));
+
+    live.send(b"q");
+    assert_eq!(live.wait_exit(), 0, "the live view did not exit cleanly");
+    k.send(b" ");
+    k.wait_for_text("Aloita");
+    k.send(keys::CTRL_C);
+    assert_eq!(k.wait_exit(), 0);
+}

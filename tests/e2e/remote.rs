@@ -638,3 +638,50 @@ fn commands_that_must_own_the_store_get_exit_3_naming_the_kiosk() {
     k.assert_shows("kioski pin set");
     quit(&mut k);
 }
+
+/// `tally` through a running kiosk takes the kiosk's kept counts (issue
+/// 16) and prints, in every format and grouping, what a full scan prints.
+#[test]
+fn a_tally_through_a_kiosk_prints_what_a_full_scan_prints() {
+    let w = work();
+    w.ok(["load", "surveys/palvelupiste.toml"]);
+    w.ok(["simulate", "--respondents", "300", "--seed", "11"]);
+    let options: [&[&str]; 6] = [
+        &[],
+        &["--include-partial", "--include-suspect", "--lang", "sv"],
+        &["--by", "group"],
+        &["--by", "@terminal", "--period", "month"],
+        &["--period", "week"],
+        &["--terminal", "nosuch,simulated"],
+    ];
+    let runs: Vec<Vec<&str>> = ["json", "table", "csv", "markdown"]
+        .into_iter()
+        .flat_map(|format| {
+            options.iter().map(move |o| {
+                let mut args = vec!["tally", "--format", format];
+                args.extend_from_slice(o);
+                args
+            })
+        })
+        .collect();
+    let mut k = start_kiosk(&w, 80, 24);
+    let through: Vec<Run> = runs
+        .iter()
+        .map(|args| {
+            let run = kioski(args.clone()).store(&w.store).run();
+            run.expect_code(0);
+            run
+        })
+        .collect();
+    assert!(k.running(), "the kiosk stopped while the tallies ran");
+    k.wait_for_text("Aloita");
+    quit(&mut k);
+    for (args, through) in runs.iter().zip(&through) {
+        let full = kioski(args.clone())
+            .store(&w.store)
+            .env("KIOSKI_FULL_SCAN", Some("1"))
+            .run();
+        full.expect_code(0);
+        assert_eq!(through.stdout, full.stdout, "{args:?}");
+    }
+}

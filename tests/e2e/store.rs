@@ -327,3 +327,83 @@ fn store_directory_is_private() {
     }
     assert!(store.join("kioski.lock").is_file());
 }
+
+/// `listing.kioski`'s modification time, if the file is there.
+fn listing_time(store: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(store.join(kioski::store::listing::LISTING_FILE))
+        .and_then(|m| m.modified())
+        .ok()
+}
+
+#[test]
+fn surveys_prints_the_list_left_at_close_exactly_as_the_store_would() {
+    let dir = TempDir::new("listing");
+    let store = dir.path();
+    kioski(["load", "surveys/palvelupiste.toml", "surveys/pulssi.toml"])
+        .store(store)
+        .run()
+        .expect_code(0);
+    kioski(["simulate", "--respondents", "40", "--seed", "3"])
+        .store(store)
+        .run()
+        .expect_code(0);
+    let left = listing_time(store).expect("a closed store leaves its list");
+    let from_list = [
+        kioski(["surveys"]).store(store).run(),
+        kioski(["surveys", "--format", "json"]).store(store).run(),
+    ];
+    // The list was read, not made again: no command opened the store.
+    assert_eq!(listing_time(store), Some(left));
+    std::fs::remove_file(store.join(kioski::store::listing::LISTING_FILE)).unwrap();
+    let from_store = [
+        kioski(["surveys"]).store(store).run(),
+        kioski(["surveys", "--format", "json"]).store(store).run(),
+    ];
+    for (a, b) in from_list.iter().zip(&from_store) {
+        a.expect_code(0);
+        assert_eq!(a.stdout, b.stdout);
+        assert_eq!(a.stderr, b.stderr);
+    }
+    assert!(
+        from_list[0].stdout.contains("40"),
+        "{}",
+        from_list[0].stdout
+    );
+    assert!(
+        listing_time(store).is_some(),
+        "the store's close left a new list"
+    );
+}
+
+#[test]
+fn a_change_by_any_command_shows_in_the_next_list() {
+    let dir = TempDir::new("listing-change");
+    let store = dir.path();
+    kioski(["load", "surveys/palvelupiste.toml", "surveys/pulssi.toml"])
+        .store(store)
+        .run()
+        .expect_code(0);
+    let rows = surveys_json(store);
+    assert_eq!(survey_row(&rows, "palvelupiste")["complete"], 0);
+    kioski(["simulate", "--respondents", "7", "--seed", "1"])
+        .store(store)
+        .run()
+        .expect_code(0);
+    kioski(["activate", "pulssi"])
+        .store(store)
+        .run()
+        .expect_code(0);
+    let rows = surveys_json(store);
+    let p = survey_row(&rows, "palvelupiste");
+    assert_eq!(
+        p["complete"].as_u64().unwrap() + p["partial"].as_u64().unwrap(),
+        7
+    );
+    assert_eq!(survey_row(&rows, "pulssi")["active"], true);
+    // While a process holds the store, no list lies beside it.
+    with_store(store, |s| {
+        let rows = kioski::store::ReadStore::summaries(s).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert!(!store.join(kioski::store::listing::LISTING_FILE).exists());
+    });
+}

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::cli::out::{self, outln};
 use crate::cli::{CliError, Context, local_time};
+use crate::store::listing::ListedSurvey;
 
 /// List stored surveys: versions, response counts (with the suspect and
 /// simulated ones, when there are any), first and last response, and
@@ -51,31 +52,22 @@ struct Row {
 }
 
 pub fn run(args: &SurveysArgs, ctx: &Context) -> Result<(), CliError> {
-    let access = ctx.access("surveys")?;
-    let mut rows = Vec::new();
-    for s in access.read().summaries()? {
-        let survey = &s.latest.survey;
-        rows.push(Row {
-            title: crate::core::sanitize::strip(survey.title.get(survey.default_lang()), false),
-            versions: s.entry.versions.len(),
-            latest: s.latest.hash.short(),
-            shown: (s.shown != s.latest.hash).then(|| s.shown.short()),
-            shown_number: s
-                .entry
-                .versions
+    // The list left at the store's last close, while it holds; else the
+    // store (or the kiosk that owns it).
+    let (dir, listed) = match ctx.listed_surveys() {
+        Some(listed) => listed,
+        None => {
+            let access = ctx.access("surveys")?;
+            let listed = access
+                .read()
+                .summaries()?
                 .iter()
-                .position(|v| v.hash == s.shown)
-                .map_or(0, |i| i + 1),
-            complete: s.stats.complete,
-            partial: s.stats.partial,
-            suspect: s.stats.suspect,
-            simulated: s.stats.simulated,
-            first_response: s.stats.first_ms.map(local_time),
-            last_response: s.stats.last_ms.map(local_time),
-            active: s.active,
-            id: s.entry.id,
-        });
-    }
+                .map(ListedSurvey::of)
+                .collect();
+            (access.dir().to_owned(), listed)
+        }
+    };
+    let rows: Vec<Row> = listed.into_iter().map(Row::of).collect();
     match args.format {
         Format::Json => {
             outln!(
@@ -85,7 +77,7 @@ pub fn run(args: &SurveysArgs, ctx: &Context) -> Result<(), CliError> {
             )?;
         }
         Format::Table if rows.is_empty() => {
-            outln!("No surveys in {}.", access.dir().display())?;
+            outln!("No surveys in {}.", dir.display())?;
             outln!("hint: load one with `kioski load surveys/palvelupiste.toml`")?;
         }
         Format::Table => {
@@ -132,6 +124,27 @@ pub fn run(args: &SurveysArgs, ctx: &Context) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+impl Row {
+    fn of(s: ListedSurvey) -> Row {
+        let (latest, shown) = (s.latest(), s.shown());
+        Row {
+            title: s.title,
+            versions: s.versions as usize,
+            latest: latest.short(),
+            shown: (shown != latest).then(|| shown.short()),
+            shown_number: s.shown_number as usize,
+            complete: s.complete,
+            partial: s.partial,
+            suspect: s.suspect,
+            simulated: s.simulated,
+            first_response: s.first_ms.map(local_time),
+            last_response: s.last_ms.map(local_time),
+            active: s.active,
+            id: s.id,
+        }
+    }
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -533,6 +533,7 @@ fn live(args: &TallyArgs, ctx: &Context, grouping: Grouping) -> Result<(), CliEr
         utc_offset_ms: ctx.utc_offset_ms(),
         theme: crate::cli::theme_from_env(args.theme),
         lang: crate::cli::view_lang(args.lang),
+        full_scan: std::env::var_os("KIOSKI_FULL_SCAN").is_some(),
     };
     live::run(&mut guard, &events, &mut view, &setup).map_err(terminal_error)
 }

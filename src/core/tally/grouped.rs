@@ -218,10 +218,10 @@ pub(super) struct TerminalFilter {
     /// Per value asked for: its index in `accepted` whole, and of each part.
     asked: Vec<(usize, Vec<usize>)>,
     /// Per `accepted` name, whether a response of the survey had it.
-    seen: Vec<bool>,
+    pub(super) seen: Vec<bool>,
     /// Every terminal a response of the survey came from (kept only with
     /// a filter, for the note that names an unknown one).
-    all: BTreeSet<String>,
+    pub(super) all: BTreeSet<String>,
 }
 
 impl TerminalFilter {
@@ -304,8 +304,8 @@ impl TerminalFilter {
 
 /// The terminals met while grouping by terminal, in the order first met.
 #[derive(Clone, Debug, Default)]
-struct Terminals {
-    names: Vec<String>,
+pub(super) struct Terminals {
+    pub(super) names: Vec<String>,
     index: HashMap<String, usize>,
     /// The last name looked up and its index: a store's responses come in
     /// runs from one terminal.
@@ -313,7 +313,7 @@ struct Terminals {
 }
 
 impl Terminals {
-    fn index_of(&mut self, name: &str) -> usize {
+    pub(super) fn index_of(&mut self, name: &str) -> usize {
         if let Some(i) = self.last
             && self.names[i] == name
         {
@@ -371,7 +371,7 @@ pub struct GroupedTally {
     /// `--terminal`, when given.
     pub(super) filter: TerminalFilter,
     /// The terminals grouped by, with `by: Some(By::Terminal)`.
-    terminals: Terminals,
+    pub(super) terminals: Terminals,
     pub(super) plans: Vec<(VersionHash, Arc<Plan>)>,
     pub(super) cells: BTreeMap<(Option<Group>, Option<Date>), Tally>,
     cache: Option<PeriodCache>,

@@ -1064,4 +1064,5 @@ fn suspect_responses_are_left_out_unless_asked_for_and_counted_either_way() {
     }
 }
 
+mod kept;
 mod terminals;

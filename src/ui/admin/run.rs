@@ -142,6 +142,7 @@ pub fn run(
                     utc_offset_ms: setup.utc_offset_ms,
                     theme: setup.theme,
                     lang: setup.lang,
+                    full_scan: false,
                 };
                 live::run(guard, events, view, &live_setup)?;
                 admin.source = source_of(view.access(), t);

@@ -10,10 +10,11 @@ use super::keys::Cmd;
 use super::scroll::Move;
 use super::state::{Action, Live, Source};
 use super::view::{self, Hit, Hits};
+use crate::core::response::Response;
 use crate::core::survey::Lang;
 use crate::core::tally::Grouping;
 use crate::remote::{Access, View};
-use crate::store::{StoreError, StoreEvent};
+use crate::store::{ReadStore, StoreError, StoreEvent};
 use crate::ui::events::{Events, Incoming};
 use crate::ui::strings::views::fill;
 use crate::ui::term::TerminalGuard;
@@ -28,7 +29,14 @@ pub struct LiveSetup {
     /// `--lang` or the environment's; `None`: English words and the
     /// survey's first language.
     pub lang: Option<Lang>,
+    /// Fold every response even where the store keeps counts ready
+    /// (`KIOSKI_FULL_SCAN=1`, to compare).
+    pub full_scan: bool,
 }
+
+/// How often the responses beside the kept counts are read again when one
+/// was stored while they were read, before every response is folded.
+const KEPT_TRIES: usize = 3;
 
 /// How often the view redraws with nothing happening (the clock, today).
 const REDRAW: Duration = Duration::from_secs(20);
@@ -55,7 +63,17 @@ pub fn source_of(access: &Access) -> Source {
 
 /// Counts the store's responses to `setup.survey` from scratch.
 pub fn count(access: &Access, setup: &LiveSetup, grouping: Grouping) -> Result<Live, StoreError> {
-    let read = access.read();
+    count_in(access.read(), source_of(access), setup, grouping)
+}
+
+/// [`count`] in `read`: from the counts it keeps ready where it can,
+/// else by folding every response.
+pub fn count_in(
+    read: &dyn ReadStore,
+    source: Source,
+    setup: &LiveSetup,
+    grouping: Grouping,
+) -> Result<Live, StoreError> {
     let latest = read.latest(&setup.survey)?;
     let survey = Arc::new(latest.survey);
     // A newer version may have dropped the question grouped by.
@@ -64,7 +82,7 @@ pub fn count(access: &Access, setup: &LiveSetup, grouping: Grouping) -> Result<L
         latest.hash,
         grouping.clone(),
         setup.utc_offset_ms,
-        source_of(access),
+        source.clone(),
     ) {
         Ok(live) => live,
         Err(_) => Live::new(
@@ -75,7 +93,7 @@ pub fn count(access: &Access, setup: &LiveSetup, grouping: Grouping) -> Result<L
                 ..grouping
             },
             setup.utc_offset_ms,
-            source_of(access),
+            source,
         )
         .map_err(|e| StoreError::InvalidResponse {
             survey: setup.survey.clone(),
@@ -84,14 +102,57 @@ pub fn count(access: &Access, setup: &LiveSetup, grouping: Grouping) -> Result<L
     };
     live.lang = setup.lang;
     // Notices began before this; responses stored from here on may be
-    // both scanned and announced.
-    live.count_starts_at(now_ms());
+    // both counted and announced.
+    let now = now_ms();
+    live.count_starts_at(now);
+    if !setup.full_scan && count_kept(read, &mut live, &setup.survey, now)? {
+        return Ok(live);
+    }
     for response in read.responses(&setup.survey) {
         let response = response?;
         let survey = read.survey_of(&response.version)?;
         live.fold(&response, &survey);
     }
     Ok(live)
+}
+
+/// Fills `live` from the counts `read` keeps ready, and its hours from
+/// the responses of today and the hours shown; false when it keeps none
+/// that fit (the caller folds every response).
+///
+/// Those responses are read before and after the counts: the same ids
+/// both times means none was stored meanwhile, so the counts hold exactly
+/// them and the older ones, and a notice for a newer one counts it once.
+fn count_kept(
+    read: &dyn ReadStore,
+    live: &mut Live,
+    id: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let from = live.hours_needed_from(now);
+    let ids = |rs: &[Response]| rs.iter().map(|r| r.id).collect::<Vec<_>>();
+    for _ in 0..KEPT_TRIES {
+        let Some(before) = read.responses_since(id, from)? else {
+            return Ok(false);
+        };
+        let mut kept = live.empty_tally();
+        if !read.tally_kept(id, &mut kept)? {
+            return Ok(false);
+        }
+        let Some(after) = read.responses_since(id, from)? else {
+            return Ok(false);
+        };
+        if ids(&before) != ids(&after) {
+            tracing::debug!("live view: a response arrived while counting; again");
+            continue;
+        }
+        let recent = after
+            .into_iter()
+            .map(|r| read.survey_of(&r.version).map(|s| (r, s)))
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok(live.take_kept(kept, from, &recent, now));
+    }
+    Ok(false)
 }
 
 /// Runs the live view until the clerk quits. The caller has already
@@ -159,6 +220,9 @@ pub fn run(
                 match view.access().read().survey_of(&response.version) {
                     Ok(survey) => {
                         live.accept(&response, &survey);
+                        if live.stale() {
+                            action = Action::Regroup(live.grouping().clone());
+                        }
                     }
                     Err(e) => tracing::warn!("live view: {e}"),
                 }

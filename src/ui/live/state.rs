@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::core::response::Response;
 use crate::core::survey::{Lang, QuestionKind, Survey};
-use crate::core::tally::{By, GroupError, GroupedResult, GroupedTally, Grouping, Period};
+use crate::core::tally::{By, Folded, GroupError, GroupedResult, GroupedTally, Grouping, Period};
 use crate::core::version::VersionHash;
 use crate::ui::live::keys::{self, Cmd};
 use crate::ui::live::scroll::Scroll;
@@ -23,6 +23,10 @@ const HOUR_MS: i64 = 3_600_000;
 /// before it) names one of these. An hour also covers a clock stepped
 /// back by up to that much during the count.
 pub const SCAN_WINDOW_MS: i64 = HOUR_MS;
+
+/// The most hours the view shows per hour: a view filled from kept counts
+/// holds the hours of today and these only.
+pub const HOURS_SHOWN: usize = 72;
 
 /// How many announced ids are remembered, to count a response announced
 /// twice (a reconnect while the old notice stream still runs) once.
@@ -49,8 +53,18 @@ pub struct Live {
     /// Ids counted that a notice may still name: see [`Live::accept`].
     counted: Counted,
     /// Counted responses per local hour (hours since the epoch, shifted
-    /// by `utc_offset_ms`), with the newest submit time in each.
+    /// by `utc_offset_ms`), with the newest submit time in each: of every
+    /// response, or (filled from kept counts) of those submitted from
+    /// `hours_from_ms` on.
     hours: BTreeMap<i64, Hour>,
+    /// The earliest submit time `hours` is whole from.
+    hours_from_ms: i64,
+    /// Filled from kept counts: the newest counted submit time before
+    /// `hours_from_ms`, if any.
+    older_newest_ms: Option<i64>,
+    /// A notice named a response older than `hours_from_ms`, which the
+    /// kept counts may or may not hold: the loop counts again.
+    stale: bool,
     pub utc_offset_ms: i64,
     pub source: Source,
     /// The question on screen, an index into the survey's questions.
@@ -164,6 +178,9 @@ impl Live {
                 window_from_ms: i64::MIN,
             },
             hours: BTreeMap::new(),
+            hours_from_ms: i64::MIN,
+            older_newest_ms: None,
+            stale: false,
             utc_offset_ms,
             source,
             selected: 0,
@@ -211,24 +228,100 @@ impl Live {
     }
 
     fn count(&mut self, response: &Response, survey_of_its_version: &Survey) {
-        self.tally.fold(response, survey_of_its_version);
-        let g = self.tally.grouping();
-        let in_range = g.since_ms.is_none_or(|t| response.submitted_ms >= t)
-            && g.until_ms.is_none_or(|t| response.submitted_ms < t);
-        let counted =
-            (response.complete || g.include_partial) && (!response.suspect || g.include_suspect);
-        if in_range && counted {
-            let hour = (response.submitted_ms + self.utc_offset_ms).div_euclid(HOUR_MS);
-            let h = self.hours.entry(hour).or_insert_with(|| Hour {
-                n: 0,
-                newest_ms: response.submitted_ms,
-                by_minute: Box::new([0; 60]),
-            });
-            h.n += 1;
-            h.newest_ms = h.newest_ms.max(response.submitted_ms);
-            h.by_minute[minute_of_hour(response.submitted_ms + self.utc_offset_ms)] += 1;
+        if self.tally.fold(response, survey_of_its_version) == Folded::Counted {
+            self.count_hour(response);
         }
         self.dirty = true;
+    }
+
+    /// Counts a response the tally counted in its hour.
+    fn count_hour(&mut self, response: &Response) {
+        let hour = (response.submitted_ms + self.utc_offset_ms).div_euclid(HOUR_MS);
+        let h = self.hours.entry(hour).or_insert_with(|| Hour {
+            n: 0,
+            newest_ms: response.submitted_ms,
+            by_minute: Box::new([0; 60]),
+        });
+        h.n += 1;
+        h.newest_ms = h.newest_ms.max(response.submitted_ms);
+        h.by_minute[minute_of_hour(response.submitted_ms + self.utc_offset_ms)] += 1;
+    }
+
+    /// The earliest submit time the hours must hold for the view at
+    /// `now_ms` and later: the start of the first of the [`HOURS_SHOWN`]
+    /// hours shown, or of today, whichever is earlier.
+    pub fn hours_needed_from(&self, now_ms: i64) -> i64 {
+        let local = now_ms + self.utc_offset_ms;
+        let first_hour = local.div_euclid(HOUR_MS) - HOURS_SHOWN as i64 + 1;
+        let midnight = local.div_euclid(24 * HOUR_MS) * 24 * HOUR_MS;
+        (first_hour * HOUR_MS).min(midnight) - self.utc_offset_ms
+    }
+
+    /// An empty tally of this view's survey and grouping, for the store
+    /// to fill from the counts it keeps ready.
+    pub fn empty_tally(&self) -> GroupedTally {
+        self.tally.clone()
+    }
+
+    /// Takes the figures from `kept`, a tally the store filled from its
+    /// kept counts, and the hours from `recent`: every response submitted
+    /// from `from_ms` on, each with the survey of its version, read so
+    /// that `kept` counts exactly these and the older ones (the caller
+    /// read them before and after `kept` and found the same ids). A notice
+    /// for one of `recent` is not counted again; one for a response
+    /// stored after is. `from_ms` must be at most
+    /// [`hours_needed_from`](Self::hours_needed_from) of now. False (and
+    /// nothing taken) when the newest counted response up to `now_ms` is
+    /// older than `from_ms` but `kept` holds a newer one (dated after
+    /// now): the caller folds every response instead.
+    pub fn take_kept(
+        &mut self,
+        kept: GroupedTally,
+        from_ms: i64,
+        recent: &[(Response, Arc<Survey>)],
+        now_ms: i64,
+    ) -> bool {
+        // What `kept` counted, response by response, without its figures.
+        let mut hours = self.empty_tally();
+        let newest = kept
+            .total()
+            .counts()
+            .versions
+            .iter()
+            .filter(|v| v.responses > 0)
+            .map(|v| v.last_ms)
+            .max();
+        let mut counted = Vec::new();
+        for (r, survey) in recent {
+            if r.submitted_ms >= from_ms && hours.fold(r, survey) == Folded::Counted {
+                counted.push(r);
+            }
+        }
+        let newest_recent = counted
+            .iter()
+            .map(|r| r.submitted_ms)
+            .filter(|ms| *ms <= now_ms)
+            .max();
+        let older_newest = match newest {
+            Some(last) if last < from_ms => Some(last),
+            Some(_) if newest_recent.is_none() => return false,
+            _ => None,
+        };
+        self.tally = kept;
+        for r in counted {
+            self.count_hour(r);
+        }
+        self.counted.scanned = recent.iter().map(|(r, _)| r.id).collect();
+        self.hours_from_ms = from_ms;
+        self.older_newest_ms = older_newest;
+        self.dirty = true;
+        true
+    }
+
+    /// Whether a notice named a response the kept counts may hold already
+    /// (see [`Live::accept`]): the view must count again.
+    pub fn stale(&self) -> bool {
+        self.stale
     }
 
     /// Counts a response the store announced, unless it is another
@@ -241,6 +334,12 @@ impl Live {
     /// window, so a response stored while the scan ran is counted once.
     pub fn accept(&mut self, response: &Response, survey_of_its_version: &Survey) -> bool {
         if response.survey != self.survey.id || !self.counted.announce(response.id) {
+            return false;
+        }
+        // Not among the responses read beside the kept counts: perhaps
+        // counted in them already, perhaps not.
+        if response.submitted_ms < self.hours_from_ms {
+            self.stale = true;
             return false;
         }
         self.count(response, survey_of_its_version);
@@ -288,6 +387,7 @@ impl Live {
             .range(..=now_hour)
             .rev()
             .find_map(|(_, h)| h.newest_up_to(now_ms, self.utc_offset_ms))
+            .or(self.older_newest_ms)
     }
 
     /// Counted responses in each of the last `n` hours, oldest first.

@@ -8,6 +8,7 @@
 mod clock;
 mod folding;
 mod hostile;
+mod kept;
 mod keys;
 mod screens;
 mod scrolling;

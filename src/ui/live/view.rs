@@ -146,7 +146,7 @@ pub fn render(live: &Live, now_ms: i64, theme: Theme, area: Rect, buf: &mut Buff
     );
 
     // Responses per hour.
-    let hours = w.min(72);
+    let hours = w.min(super::state::HOURS_SHOWN);
     let per_hour = live.per_hour(now_ms, hours);
     let peak = per_hour.iter().copied().max().unwrap_or(0);
     let label = fill(t.per_hour, &[&hours, &peak]);
