@@ -24,6 +24,7 @@ use jiff::tz::TimeZone;
 use super::answer::{Answer, Picked};
 use super::response::Response;
 use super::survey::{Label, Lang, OTHER_OPTION, QuestionKind, Survey};
+use super::version::VersionHash;
 
 /// How responses are written out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,8 +156,8 @@ pub struct Table {
     options: Options,
     /// The language of the labels, when labels were asked for.
     lang: Option<Lang>,
-    /// (question, option) -> label, the newest version's first.
-    labels: BTreeMap<(String, String), Label>,
+    /// question -> option -> label, the newest version's first.
+    labels: BTreeMap<String, BTreeMap<String, Label>>,
 }
 
 impl Table {
@@ -177,7 +178,9 @@ impl Table {
             for q in &survey.questions {
                 for o in q.kind.options() {
                     labels
-                        .entry((q.id.clone(), o.id.clone()))
+                        .entry(q.id.clone())
+                        .or_insert_with(BTreeMap::new)
+                        .entry(o.id.clone())
                         .or_insert_with(|| o.label.clone());
                 }
             }
@@ -201,6 +204,10 @@ impl Table {
             lang,
             labels,
         })
+    }
+
+    pub fn format(&self) -> Format {
+        self.options.format
     }
 
     pub fn headers(&self) -> Vec<String> {
@@ -247,15 +254,18 @@ impl Table {
 
     /// An option as the table shows it: its id, or its label.
     fn option(&self, q: &str, id: &str) -> Cell {
-        let text = match self.lang {
-            None => id.to_owned(),
-            Some(lang) => match self.labels.get(&(q.to_owned(), id.to_owned())) {
-                Some(label) => label.get(lang).to_owned(),
-                None if id == OTHER_OPTION => other_label(lang).to_owned(),
-                None => id.to_owned(),
+        Cell::Text(self.option_text(q, id).to_owned())
+    }
+
+    fn option_text<'a>(&'a self, q: &str, id: &'a str) -> &'a str {
+        match self.lang {
+            None => id,
+            Some(lang) => match self.labels.get(q).and_then(|options| options.get(id)) {
+                Some(label) => label.get(lang),
+                None if id == OTHER_OPTION => other_label(lang),
+                None => id,
             },
-        };
-        Cell::Text(text)
+        }
     }
 
     fn cell(&self, column: &Column, r: &Response) -> Cell {
@@ -292,6 +302,214 @@ impl Table {
                 Some(Answer::YesNo(b)) => Cell::Bool(*b),
                 Some(Answer::Text(t)) => Cell::Text(t.clone()),
                 _ => Cell::Empty,
+            },
+        }
+    }
+}
+
+/// What a cell of a [`Row`] holds, so a writer can spell it (JSON's
+/// `null`, a number, `true`, a string).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Empty,
+    Int,
+    /// Written `1` or `0`.
+    Bool,
+    Text,
+}
+
+/// One response's cells in one buffer that is kept from row to row: what
+/// [`Table::fill`] writes, so a long export makes no `String` per cell.
+/// In a CSV table a text cell is already as [`Cell::csv`] writes it.
+#[derive(Debug, Default)]
+pub struct Row {
+    text: String,
+    /// Each cell's kind and where its text ends.
+    ends: Vec<(Kind, usize)>,
+    /// The last response's version and its short hash: a survey's
+    /// responses share a few versions.
+    version: Option<(VersionHash, String)>,
+}
+
+impl Row {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Cell `i` (in the order of [`Table::headers`]).
+    pub fn get(&self, i: usize) -> Option<(Kind, &str)> {
+        let &(kind, end) = self.ends.get(i)?;
+        let start = i.checked_sub(1).map_or(0, |p| self.ends[p].1);
+        Some((kind, &self.text[start..end]))
+    }
+
+    /// The cells' texts, in order.
+    pub fn texts(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i).map(|(_, t)| t))
+    }
+
+    /// A row of `cells` as they are (no neutralising): for a writer's tests.
+    pub fn of(cells: &[Cell]) -> Row {
+        let mut row = Row::default();
+        for cell in cells {
+            match cell {
+                Cell::Empty => row.end(Kind::Empty),
+                Cell::Int(n) => row.int(*n),
+                Cell::Bool(b) => row.bool(*b),
+                Cell::Text(t) => {
+                    row.text.push_str(t);
+                    row.end(Kind::Text);
+                }
+            }
+        }
+        row
+    }
+
+    fn end(&mut self, kind: Kind) {
+        self.ends.push((kind, self.text.len()));
+    }
+
+    fn int(&mut self, n: i64) {
+        self.text.push_str(itoa::Buffer::new().format(n));
+        self.end(Kind::Int);
+    }
+
+    fn bool(&mut self, b: bool) {
+        self.text.push(if b { '1' } else { '0' });
+        self.end(Kind::Bool);
+    }
+
+    /// Two digits of `n` (0..=99).
+    fn two(&mut self, n: u32) {
+        self.text.push(char::from(b'0' + (n / 10 % 10) as u8));
+        self.text.push(char::from(b'0' + (n % 10) as u8));
+    }
+}
+
+impl Table {
+    /// One response as a row into `row`: the cells of [`Table::row`]
+    /// (as [`Cell::csv`] writes them in a CSV table), without a `String`
+    /// per cell.
+    pub fn fill(&self, r: &Response, row: &mut Row) {
+        row.text.clear();
+        row.ends.clear();
+        let mut id = uuid::Uuid::encode_buffer();
+        self.text(row, r.id.hyphenated().encode_lower(&mut id));
+        self.text(row, &r.survey);
+        if row.version.as_ref().is_none_or(|(h, _)| *h != r.version) {
+            row.version = Some((r.version, r.version.short()));
+        }
+        let version = row.version.take();
+        self.text(row, version.as_ref().map_or("", |(_, s)| s));
+        row.version = version;
+        self.text(row, &r.terminal);
+        self.text(row, r.lang.code());
+        self.push_time(r.started_ms, row);
+        self.push_time(r.submitted_ms, row);
+        row.bool(r.complete);
+        if self.flags {
+            row.bool(r.simulated);
+            row.bool(r.suspect);
+        }
+        for column in &self.columns {
+            self.fill_cell(column, r, row);
+        }
+    }
+
+    /// A text cell: neutralised in a CSV table, as [`Cell::csv`] does.
+    fn text(&self, row: &mut Row, text: &str) {
+        if self.options.format != Format::Jsonl && runs_as_formula(text) {
+            row.text.push('\'');
+        }
+        row.text.push_str(text);
+        row.end(Kind::Text);
+    }
+
+    /// [`Table::time`] as a text cell, the digits written here when the
+    /// year has four and the offset whole minutes (always, but for times
+    /// no kiosk makes).
+    fn push_time(&self, ms: i64, row: &mut Row) {
+        let Ok(t) = Timestamp::from_millisecond(ms) else {
+            return self.text(row, "");
+        };
+        let offset = self.options.time_zone.to_offset(t);
+        let dt = offset.to_datetime(t);
+        let seconds = offset.seconds();
+        let Ok(year) = u32::try_from(dt.year()) else {
+            return self.text(row, &self.time(ms));
+        };
+        if year > 9999 || seconds % 60 != 0 {
+            return self.text(row, &self.time(ms));
+        }
+        // Starts with a digit: never neutralised.
+        row.two(year / 100);
+        row.two(year % 100);
+        row.text.push('-');
+        row.two(dt.month().unsigned_abs().into());
+        row.text.push('-');
+        row.two(dt.day().unsigned_abs().into());
+        row.text.push(if self.options.format == Format::ExcelCsv {
+            ' '
+        } else {
+            'T'
+        });
+        row.two(dt.hour().unsigned_abs().into());
+        row.text.push(':');
+        row.two(dt.minute().unsigned_abs().into());
+        row.text.push(':');
+        row.two(dt.second().unsigned_abs().into());
+        if self.options.format != Format::ExcelCsv {
+            row.text.push(if seconds < 0 { '-' } else { '+' });
+            let minutes = seconds.unsigned_abs() / 60;
+            row.two(minutes / 60);
+            row.text.push(':');
+            row.two(minutes % 60);
+        }
+        row.end(Kind::Text);
+    }
+
+    /// [`Table::cell`] into `row`.
+    fn fill_cell(&self, column: &Column, r: &Response, row: &mut Row) {
+        let answer = |q: &str| r.answers.get(q);
+        match column {
+            Column::Choice(q) => match answer(q) {
+                Some(Answer::Choice(Picked::Option(id))) => self.text(row, self.option_text(q, id)),
+                Some(Answer::Choice(Picked::Other(_))) => {
+                    self.text(row, self.option_text(q, OTHER_OPTION));
+                }
+                _ => row.end(Kind::Empty),
+            },
+            Column::ChoiceOther(q) => match answer(q) {
+                Some(Answer::Choice(Picked::Other(text))) => self.text(row, text),
+                _ => row.end(Kind::Empty),
+            },
+            Column::MultiOption(q, o) => match answer(q) {
+                Some(Answer::Multi { options, .. }) => row.bool(options.contains(o)),
+                _ => row.end(Kind::Empty),
+            },
+            Column::MultiOther(q) => match answer(q) {
+                Some(Answer::Multi {
+                    other: Some(text), ..
+                }) => self.text(row, text),
+                _ => row.end(Kind::Empty),
+            },
+            Column::Rank(q, n) => match answer(q) {
+                Some(Answer::Ranking(order)) => match order.get(n - 1) {
+                    Some(id) => self.text(row, self.option_text(q, id)),
+                    None => row.end(Kind::Empty),
+                },
+                _ => row.end(Kind::Empty),
+            },
+            Column::Value(q) => match answer(q) {
+                Some(Answer::Rating(v) | Answer::Nps(v)) => row.int(i64::from(*v)),
+                Some(Answer::Number(v)) => row.int(*v),
+                Some(Answer::YesNo(b)) => row.bool(*b),
+                Some(Answer::Text(t)) => self.text(row, t),
+                _ => row.end(Kind::Empty),
             },
         }
     }
@@ -415,12 +633,19 @@ fn values(kind: &QuestionKind) -> String {
 /// byte-order mark, zero-width and bidi marks, spaces) they strip before
 /// they look, so all of them are skipped here.
 pub fn neutralise(text: &str) -> String {
-    let visible = text.trim_start_matches(invisible);
-    if text.starts_with(['\t', '\r']) || visible.starts_with(is_formula_start) {
+    if runs_as_formula(text) {
         format!("'{text}")
     } else {
         text.to_owned()
     }
+}
+
+/// Whether [`neutralise`] prefixes `text`.
+fn runs_as_formula(text: &str) -> bool {
+    text.starts_with(['\t', '\r'])
+        || text
+            .trim_start_matches(invisible)
+            .starts_with(is_formula_start)
 }
 
 /// The characters that start a formula, ASCII or full-width (and their

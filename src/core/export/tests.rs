@@ -253,3 +253,145 @@ proptest::proptest! {
         proptest::prop_assert_eq!(neutralise(&text), text);
     }
 }
+
+// ---- Table::fill writes what Table::row does ------------------------------
+
+const ALL: [&str; 3] = [
+    PALVELUPISTE,
+    include_str!("../../../surveys/asiointikanavat.toml"),
+    include_str!("../../../surveys/palvelulupaus.toml"),
+];
+
+/// The three surveys as if they were versions of one: every kind of
+/// column, labels from "older versions" too.
+fn versions() -> Vec<Survey> {
+    ALL.iter().map(|s| survey_from_str(s).unwrap()).collect()
+}
+
+/// Texts a cell may hold: option ids, "other", formulas, and anything.
+fn arb_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let ids: Vec<String> = versions()
+        .iter()
+        .flat_map(|s| s.questions.iter())
+        .flat_map(|q| q.kind.options().iter().map(|o| o.id.clone()))
+        .chain([OTHER_OPTION.to_owned(), "=1+1".into(), "\u{200b}@x".into()])
+        .collect();
+    prop_oneof![
+        proptest::sample::select(ids),
+        "\\PC{0,8}",
+        "[\t\r=+@ -]{0,3}[a-z]{0,3}"
+    ]
+}
+
+fn arb_answer() -> impl proptest::strategy::Strategy<Value = Answer> {
+    use proptest::prelude::*;
+    prop_oneof![
+        arb_text().prop_map(|s| Answer::Choice(Picked::Option(s))),
+        arb_text().prop_map(|s| Answer::Choice(Picked::Other(s))),
+        (
+            proptest::collection::vec(arb_text(), 0..4),
+            proptest::option::of(arb_text())
+        )
+            .prop_map(|(options, other)| Answer::Multi { options, other }),
+        proptest::collection::vec(arb_text(), 0..5).prop_map(Answer::Ranking),
+        any::<u8>().prop_map(Answer::Rating),
+        any::<u8>().prop_map(Answer::Nps),
+        any::<bool>().prop_map(Answer::YesNo),
+        any::<i64>().prop_map(Answer::Number),
+        arb_text().prop_map(Answer::Text),
+    ]
+}
+
+fn arb_response() -> impl proptest::strategy::Strategy<Value = Response> {
+    use proptest::prelude::*;
+    let questions: Vec<String> = versions()
+        .iter()
+        .flat_map(|s| s.questions.iter().map(|q| q.id.clone()))
+        .chain(["nobody_asked".into()])
+        .collect();
+    let time = prop_oneof![
+        // 1900..2100, and anything (most of which jiff cannot hold).
+        -2_208_988_800_000i64..4_102_444_800_000,
+        any::<i64>(),
+        Just(-62_135_596_800_000i64 - 1),
+    ];
+    (
+        proptest::collection::vec((proptest::sample::select(questions), arb_answer()), 0..12),
+        (time.clone(), time),
+        any::<(u128, bool, bool, bool, u8)>(),
+        arb_text(),
+    )
+        .prop_map(
+            |(
+                answers,
+                (started_ms, submitted_ms),
+                (id, complete, simulated, suspect, v),
+                terminal,
+            )| {
+                Response {
+                    id: uuid::Uuid::from_u128(id),
+                    survey: terminal.chars().rev().collect(),
+                    version: VersionHash([v % 3; 32]),
+                    terminal,
+                    lang: [Lang::Fi, Lang::Sv, Lang::En][usize::from(v % 3)],
+                    started_ms,
+                    submitted_ms,
+                    complete,
+                    answers: answers.into_iter().collect(),
+                    simulated,
+                    suspect,
+                }
+            },
+        )
+}
+
+/// What [`Table::fill`] should write for an old-path cell.
+fn expected(format: Format, cell: &Cell) -> (Kind, String) {
+    match (cell, format) {
+        (Cell::Empty, _) => (Kind::Empty, String::new()),
+        (Cell::Int(n), _) => (Kind::Int, n.to_string()),
+        (Cell::Bool(b), _) => (Kind::Bool, if *b { "1" } else { "0" }.into()),
+        (Cell::Text(t), Format::Jsonl) => (Kind::Text, t.clone()),
+        (Cell::Text(_), _) => (Kind::Text, cell.csv()),
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #[test]
+    fn fill_writes_the_cells_row_makes(
+        responses in proptest::collection::vec(arb_response(), 1..6),
+        format in proptest::sample::select(vec![Format::Csv, Format::ExcelCsv, Format::Jsonl]),
+        labels in proptest::sample::select(vec![
+            Labels::Ids, Labels::Default, Labels::In(Lang::Fi), Labels::In(Lang::Sv), Labels::In(Lang::En),
+        ]),
+        zone in proptest::sample::select(vec![
+            "UTC", "Europe/Helsinki", "America/St_Johns", "Asia/Kathmandu", "+37", "-41400",
+        ]),
+        flags in proptest::prelude::any::<bool>(),
+        order in 0usize..3,
+    ) {
+        // Fixed offsets in seconds, one of them not whole minutes.
+        let zone = match zone.parse::<i32>() {
+            Ok(seconds) => TimeZone::fixed(jiff::tz::Offset::from_seconds(seconds).unwrap()),
+            Err(_) => TimeZone::get(zone).unwrap(),
+        };
+        let mut versions = versions();
+        versions.rotate_left(order);
+        let options = Options { format, time_zone: zone, labels };
+        let Ok(table) = Table::new(&versions, flags, options) else {
+            return Ok(());
+        };
+        // One row buffer for every response, as an export keeps it.
+        let mut row = Row::default();
+        for r in &responses {
+            table.fill(r, &mut row);
+            let old: Vec<(Kind, String)> = table.row(r).iter().map(|c| expected(format, c)).collect();
+            let new: Vec<(Kind, String)> =
+                (0..row.len()).map(|i| row.get(i).map(|(k, t)| (k, t.to_owned())).unwrap()).collect();
+            proptest::prop_assert_eq!(new, old);
+            proptest::prop_assert_eq!(row.texts().count(), table.headers().len());
+        }
+    }
+}
