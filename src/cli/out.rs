@@ -55,13 +55,24 @@ pub fn bytes(bytes: &[u8]) -> Result<(), CliError> {
 /// is on, all it could take is DEL, and [`WithoutDel`] takes that.
 pub fn json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
     let strips = anstream::stdout().current_choice() == anstream::ColorChoice::Never;
-    let mut out = raw();
-    let done = if strips {
-        serde_json::to_writer_pretty(WithoutDel(&mut out), value)
+    let stdout = io::stdout().lock();
+    // serde_json writes token by token: the buffer comes first, so DEL
+    // is looked for in whole buffers, not in every token.
+    if strips {
+        json_to(
+            io::BufWriter::with_capacity(JSON_BUFFER, WithoutDel(stdout)),
+            value,
+        )
     } else {
-        serde_json::to_writer_pretty(&mut out, value)
-    };
-    done.map_err(|e| match e.io_error_kind() {
+        json_to(io::BufWriter::with_capacity(JSON_BUFFER, stdout), value)
+    }
+}
+
+/// The buffer between serde_json's many small writes and standard output.
+const JSON_BUFFER: usize = 1 << 16;
+
+fn json_to<W: Write, T: serde::Serialize>(mut out: W, value: &T) -> Result<(), CliError> {
+    serde_json::to_writer_pretty(&mut out, value).map_err(|e| match e.io_error_kind() {
         Some(kind) => written(io::Error::from(kind)),
         None => CliError::invalid(format!("{e}.")),
     })?;

@@ -283,7 +283,9 @@ pub enum LeftOut {
 /// A free-text answer with when it was submitted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TextAnswer {
-    pub text: String,
+    /// Shared: a tally's result and its margins copy the texts, not
+    /// their bytes (a million responses hold some 128,000 of them).
+    pub text: std::sync::Arc<str>,
     /// Unix milliseconds of the response's submit.
     pub submitted_ms: i64,
     /// The response it belongs to (a time-ordered id, no identity).
@@ -293,7 +295,7 @@ pub struct TextAnswer {
 impl TextAnswer {
     fn of(text: &str, r: &Response) -> TextAnswer {
         TextAnswer {
-            text: text.to_owned(),
+            text: text.into(),
             submitted_ms: r.submitted_ms,
             response: r.id,
         }

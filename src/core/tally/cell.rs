@@ -328,7 +328,7 @@ impl QState {
     /// Adds a free text the way [`QState::add`] keeps it, and nothing else.
     fn add_text(&mut self, q: &QSchema, answer: &Answer, submitted_ms: i64, response: Uuid) {
         let of = |text: &str| TextAnswer {
-            text: text.to_owned(),
+            text: text.into(),
             submitted_ms,
             response,
         };

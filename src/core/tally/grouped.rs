@@ -551,7 +551,10 @@ impl GroupedTally {
                 .or_insert_with(|| self.empty.clone())
                 .merge_unchecked(tally.clone());
         };
-        for ((g, p), tally) in &self.cells {
+        // Without groups or periods every cell is the total's, which
+        // `total` makes: nothing to copy here.
+        let split = self.grouping.by.is_some() || self.grouping.period.is_some();
+        for ((g, p), tally) in self.cells.iter().filter(|_| split) {
             // Terminals in name order.
             let g = match g {
                 Some(Group::Terminal(i)) => Some(Group::Terminal(rank[*i])),

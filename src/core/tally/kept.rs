@@ -162,7 +162,7 @@ impl GroupedTally {
                         let texts = texts
                             .iter()
                             .map(|t| KeptText {
-                                text: t.text.clone(),
+                                text: t.text.to_string(),
                                 submitted_ms: t.submitted_ms,
                                 response: *t.response.as_bytes(),
                             })
@@ -276,7 +276,7 @@ impl GroupedTally {
                     .and_then(texts_of_mut)
                     .ok_or(CountsMismatch("free texts of a question without them"))?;
                 state.extend(texts.iter().map(|t| TextAnswer {
-                    text: t.text.clone(),
+                    text: t.text.as_str().into(),
                     submitted_ms: t.submitted_ms,
                     response: Uuid::from_bytes(t.response),
                 }));

@@ -238,7 +238,7 @@ fn share(k: usize, n: usize) -> Option<f64> {
 
 fn texts(list: &[TextAnswer]) -> Vec<(i64, Uuid, String)> {
     list.iter()
-        .map(|t| (t.submitted_ms, t.response, t.text.clone()))
+        .map(|t| (t.submitted_ms, t.response, t.text.to_string()))
         .collect()
 }
 
@@ -546,7 +546,7 @@ fn multi_percent_is_of_respondents_and_ranking_has_mean_ranks() {
     let Detail::Multi { other_texts } = &channels.detail else {
         panic!("{channels:?}");
     };
-    assert_eq!(other_texts[0].text, "chat");
+    assert_eq!(&*other_texts[0].text, "chat");
 
     let priorities = r.question("priorities").unwrap();
     assert_eq!(priorities.count("speed"), Some(3), "first places");
