@@ -263,7 +263,7 @@ impl QState {
     }
 
     /// Adds stored counts; lengths must be this question's.
-    fn add_counts(&mut self, c: &QuestionCounts) -> Result<(), CountsMismatch> {
+    pub(super) fn add_counts(&mut self, c: &QuestionCounts) -> Result<(), CountsMismatch> {
         use QuestionCounts as Q;
         fn same(a: &mut [u64], b: &[u64]) -> Result<(), CountsMismatch> {
             if a.len() != b.len() {

@@ -75,67 +75,6 @@ fn texts_of_mut(state: &mut QState) -> Option<&mut Vec<TextAnswer>> {
     }
 }
 
-/// Sets an empty question's counts to `c`'s (lengths must be its own).
-fn set_counts(state: &mut QState, c: &QuestionCounts) -> Result<(), CountsMismatch> {
-    use QuestionCounts as Q;
-    fn copy(a: &mut [u64], b: &[u64]) -> Result<(), CountsMismatch> {
-        if a.len() != b.len() {
-            return Err(CountsMismatch("a count list has another length"));
-        }
-        a.copy_from_slice(b);
-        Ok(())
-    }
-    match (state, c) {
-        (QState::Choice { counts, .. }, Q::Choice { counts: c })
-        | (QState::Rating { counts }, Q::Rating { counts: c }) => copy(counts, c),
-        (QState::Nps { counts }, Q::Nps { counts: c }) => copy(counts, c),
-        (
-            QState::Multi {
-                counts,
-                respondents,
-                ..
-            },
-            Q::Multi {
-                counts: c,
-                respondents: r,
-            },
-        ) => {
-            *respondents = *r;
-            copy(counts, c)
-        }
-        (
-            QState::Ranking {
-                first,
-                rank_sum,
-                ranked,
-                respondents,
-            },
-            Q::Ranking {
-                first: f,
-                rank_sum: s,
-                ranked: k,
-                respondents: r,
-            },
-        ) => {
-            *respondents = *r;
-            copy(first, f)?;
-            copy(rank_sum, s)?;
-            copy(ranked, k)
-        }
-        (QState::YesNo { yes, no }, Q::YesNo { yes: y, no: n }) => {
-            *yes = *y;
-            *no = *n;
-            Ok(())
-        }
-        (QState::Number { counts }, Q::Number { counts: c }) => {
-            *counts = c.iter().copied().collect();
-            Ok(())
-        }
-        (QState::Text { .. }, Q::Text) => Ok(()),
-        _ => Err(CountsMismatch("a question has another type")),
-    }
-}
-
 impl GroupedTally {
     /// This tally's state as plain data.
     pub fn kept(&self) -> KeptTally {
@@ -266,8 +205,9 @@ impl GroupedTally {
             if c.questions.len() != tally.questions.len() {
                 return Err(CountsMismatch("another number of questions"));
             }
+            // Added to an empty tally's states: the counts themselves.
             for (state, q) in tally.questions.iter_mut().zip(&c.questions) {
-                set_counts(state, q)?;
+                state.add_counts(q)?;
             }
             for (i, texts) in &cell.texts {
                 let state = tally
